@@ -1,0 +1,43 @@
+import { z } from 'zod';
+import { intVar, loadEnv, urlVar } from '@app/platform';
+
+const DEV_ADMIN_EMAIL = 'admin@example.com';
+const DEV_ADMIN_PASSWORD = 'admin';
+const DEV_JWT_SECRET = 'dev-only-secret-change-me';
+
+export const ApiEnv = z
+  .object({
+    NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+    PORT: intVar(3000, 0, 65535),
+    HOST: z.string().default('0.0.0.0'),
+    DATABASE_URL: urlVar('postgres://postgres@127.0.0.1:5432/crm', ['postgres:', 'postgresql:']),
+    AMQP_URL: urlVar('amqp://guest:guest@127.0.0.1:5672', ['amqp:', 'amqps:']),
+    ADMIN_EMAIL: z.email().default(DEV_ADMIN_EMAIL),
+    ADMIN_PASSWORD: z.string().min(1).default(DEV_ADMIN_PASSWORD),
+    JWT_SECRET: z.string().min(1).default(DEV_JWT_SECRET),
+    JWT_TTL_SECONDS: intVar(8 * 3600, 60),
+    BODY_LIMIT_BYTES: intVar(1024 * 1024, 1024),
+    LOG_LEVEL: z.enum(['error', 'warn', 'info', 'debug']).default('info'),
+    DB_POOL_SIZE: intVar(10, 1, 100),
+    RELAY_BATCH_SIZE: intVar(500, 1, 10000),
+    RELAY_POLL_MS: intVar(1000, 10),
+  })
+  .superRefine((env, ctx) => {
+    if (env.NODE_ENV !== 'production') return;
+    // The development defaults are public: a production instance must not run on them.
+    if (env.ADMIN_PASSWORD === DEV_ADMIN_PASSWORD)
+      ctx.addIssue({ code: 'custom', path: ['ADMIN_PASSWORD'], message: 'the development default is refused in production' });
+    if (env.JWT_SECRET === DEV_JWT_SECRET || env.JWT_SECRET.length < 32)
+      ctx.addIssue({ code: 'custom', path: ['JWT_SECRET'], message: 'set a secret of at least 32 characters in production' });
+  });
+
+export type ApiConfigValues = z.infer<typeof ApiEnv>;
+
+/** The one typed configuration of crm-api; inject it, never read process.env elsewhere. */
+export class ApiConfig {
+  static load(env: NodeJS.ProcessEnv = process.env): ApiConfig {
+    return Object.assign(new ApiConfig(), loadEnv(ApiEnv, env));
+  }
+}
+// Declaration merging: the instance carries every validated variable, typed.
+export interface ApiConfig extends ApiConfigValues {}

@@ -1,0 +1,4 @@
+import { Migration20261127000000_crm } from './Migration20261127000000_crm';
+
+/** Listed explicitly: a webpack bundle has no folder to scan. Append new ones in order. */
+export const CRM_MIGRATIONS = [{ name: 'Migration20261127000000_crm', class: Migration20261127000000_crm }];

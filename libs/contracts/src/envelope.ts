@@ -1,0 +1,104 @@
+import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import { CONTENT_TYPE, HEADERS } from './amqp';
+import { CURRENT_VERSION, EventDataMap, EventType, isEventType, schemaFor } from './registry';
+import { Timestamp, Uuid } from './primitives';
+
+/**
+ * CloudEvents 1.0, structured JSON mode. Extension attributes (lower-case, as the
+ * spec requires): `dataversion` the payload's schema version, `correlationid` shared
+ * by every event of one user action (a lead conversion emits several).
+ */
+export const EnvelopeBase = z.object({
+  specversion: z.literal('1.0'),
+  id: Uuid,
+  source: z.string().min(1),
+  type: z.string().min(1),
+  time: Timestamp,
+  datacontenttype: z.literal('application/json'),
+  subject: z.string().optional(),
+  dataversion: z.number().int().positive(),
+  correlationid: Uuid,
+  data: z.unknown(),
+});
+
+export interface CrmEvent<K extends EventType = EventType> {
+  specversion: '1.0';
+  id: string;
+  source: string;
+  type: K;
+  time: string;
+  datacontenttype: 'application/json';
+  subject?: string;
+  dataversion: number;
+  correlationid: string;
+  data: EventDataMap[K];
+}
+
+export const EVENT_SOURCE = '/crm-api';
+
+export interface BuildOptions {
+  id?: string;
+  time?: Date | string;
+  correlationId?: string;
+  subject?: string;
+}
+
+/** Builds an event of the current version; the type parameter ties payload to routing key. */
+export function buildEvent<K extends EventType>(type: K, data: EventDataMap[K], opts: BuildOptions = {}): CrmEvent<K> {
+  const time = opts.time instanceof Date ? opts.time.toISOString() : (opts.time ?? new Date().toISOString());
+  return {
+    specversion: '1.0',
+    id: opts.id ?? randomUUID(),
+    source: EVENT_SOURCE,
+    type,
+    time,
+    datacontenttype: 'application/json',
+    ...(opts.subject ? { subject: opts.subject } : {}),
+    dataversion: CURRENT_VERSION[type],
+    correlationid: opts.correlationId ?? randomUUID(),
+    data,
+  };
+}
+
+/** The AMQP properties every message carries (amqplib's Options.Publish shape, kept plain). */
+export function messageProperties(event: Pick<CrmEvent, 'id' | 'type' | 'time' | 'dataversion' | 'correlationid'>) {
+  return {
+    messageId: event.id,
+    type: event.type,
+    contentType: CONTENT_TYPE,
+    timestamp: Math.floor(Date.parse(event.time) / 1000),
+    correlationId: event.correlationid,
+    persistent: true,
+    headers: { [HEADERS.version]: event.dataversion, [HEADERS.correlationId]: event.correlationid },
+  };
+}
+
+export type ParseFailure = { ok: false; reason: string };
+export type ParseResult = { ok: true; event: CrmEvent } | ParseFailure;
+
+function describe(error: z.ZodError): string {
+  return error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
+}
+
+/**
+ * Parses and validates a message body. Never throws: every failure comes back with a
+ * reason fit for a dead-letter header. A failure here is permanent (retrying cannot fix it).
+ */
+export function parseEvent(body: Buffer | string): ParseResult {
+  let json: unknown;
+  try {
+    json = JSON.parse(typeof body === 'string' ? body : body.toString('utf8'));
+  } catch (e) {
+    return { ok: false, reason: `not JSON: ${(e as Error).message}` };
+  }
+  const envelope = EnvelopeBase.safeParse(json);
+  if (!envelope.success) return { ok: false, reason: `invalid envelope: ${describe(envelope.error)}` };
+  const { type, dataversion } = envelope.data;
+  if (!isEventType(type)) return { ok: false, reason: `unknown event type: ${type}` };
+  const schema = schemaFor(type, dataversion);
+  if (!schema) return { ok: false, reason: `unknown version ${dataversion} of ${type}` };
+  const data = schema.safeParse(envelope.data.data);
+  if (!data.success) return { ok: false, reason: `invalid ${type} v${dataversion} data: ${describe(data.error)}` };
+  return { ok: true, event: { ...envelope.data, type, data: data.data } as CrmEvent };
+}

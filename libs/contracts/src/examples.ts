@@ -1,0 +1,62 @@
+import { CrmEvent } from './envelope';
+import { EventType } from './registry';
+
+/**
+ * One canonical message per event type and version: documentation, the AsyncAPI
+ * examples, and the consumer's contract tests (each must render to a known log).
+ */
+const ALICE = { id: '0b8f3f4e-3f0c-4c56-9a55-2a3c7e1d0a01', name: 'Alice Admin' };
+const BOB = '6c1d1c3a-9e2b-4f7e-8d2a-5b9e0f1a2b02';
+const LEAD = '1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c01';
+const CONTACT = '1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c02';
+const OPP = '1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c03';
+const QUOTE = '1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c04';
+const TASK = '1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c05';
+const CORRELATION = '9f8e7d6c-5b4a-4392-8170-6f5e4d3c2b01';
+
+let n = 0;
+function envelope<K extends EventType>(type: K, data: CrmEvent<K>['data'], subject: string): CrmEvent<K> {
+  n += 1;
+  return {
+    specversion: '1.0',
+    id: `e0000000-0000-4000-8000-${String(n).padStart(12, '0')}`,
+    source: '/crm-api',
+    type,
+    time: `2026-11-27T12:00:${String(n).padStart(2, '0')}.000Z`,
+    datacontenttype: 'application/json',
+    subject,
+    dataversion: 1,
+    correlationid: CORRELATION,
+    data,
+  };
+}
+
+export const EXAMPLES: { [K in EventType]: { [version: number]: CrmEvent<K> } } = {
+  'lead.created': {
+    1: envelope('lead.created', { lead_id: LEAD, name: 'John Doe', company: 'ACME Corp', status: 'new', assigned_to: BOB, actor: ALICE }, LEAD),
+  },
+  'lead.status_changed': {
+    1: envelope('lead.status_changed', { lead_id: LEAD, name: 'John Doe', field: 'status', old_value: 'new', new_value: 'qualified', actor: ALICE }, LEAD),
+  },
+  'lead.converted': {
+    1: envelope('lead.converted', { lead_id: LEAD, name: 'John Doe', contact_id: CONTACT, opportunity_id: OPP, opportunity_name: 'ACME Expansion', actor: ALICE }, LEAD),
+  },
+  'contact.created': {
+    1: envelope('contact.created', { contact_id: CONTACT, name: 'John Doe', company: 'ACME Corp', lead_id: LEAD, actor: ALICE }, CONTACT),
+  },
+  'opportunity.created': {
+    1: envelope('opportunity.created', { opportunity_id: OPP, name: 'ACME Expansion', amount: '50000.00', stage: 'qualification', owner_id: BOB, contact_id: CONTACT, lead_id: LEAD, actor: ALICE }, OPP),
+  },
+  'opportunity.stage_changed': {
+    1: envelope('opportunity.stage_changed', { opportunity_id: OPP, name: 'ACME Expansion', field: 'stage', old_value: 'negotiation', new_value: 'won', contact_id: CONTACT, lead_id: LEAD, actor: ALICE }, OPP),
+  },
+  'quote.created': {
+    1: envelope('quote.created', { quote_id: QUOTE, title: 'ACME Q-1', total_price: '1234.50', opportunity_id: OPP, actor: ALICE }, QUOTE),
+  },
+  'task.completed': {
+    1: envelope('task.completed', { task_id: TASK, action: 'Call', target: 'John Doe at ACME Corp', notes: 'Interested in the pro plan', task_type: 'call', lead_id: LEAD, contact_id: CONTACT, opportunity_id: OPP, actor: ALICE }, TASK),
+  },
+  'interaction.logged': {
+    1: envelope('interaction.logged', { type: 'call', summary: 'Had a great conversation about their requirements', lead_id: LEAD, contact_id: null, opportunity_id: null, actor: ALICE }, LEAD),
+  },
+};

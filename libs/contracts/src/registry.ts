@@ -1,0 +1,53 @@
+import { z } from 'zod';
+import { ContactCreatedV1 } from './events/contact.events';
+import { InteractionLoggedV1 } from './events/interaction.events';
+import { LeadConvertedV1, LeadCreatedV1, LeadStatusChangedV1 } from './events/lead.events';
+import { OpportunityCreatedV1, OpportunityStageChangedV1 } from './events/opportunity.events';
+import { QuoteCreatedV1 } from './events/quote.events';
+import { TaskCompletedV1 } from './events/task.events';
+
+/**
+ * Every event type, each with every version it was ever published in. A version is
+ * never edited once released: a breaking change adds the next version beside it, and
+ * consumers keep accepting the old ones (test/contracts checks both).
+ * The event type is also the routing key on `crm.events`.
+ */
+export const EVENT_SCHEMAS = {
+  'lead.created': { 1: LeadCreatedV1 },
+  'lead.status_changed': { 1: LeadStatusChangedV1 },
+  'lead.converted': { 1: LeadConvertedV1 },
+  'contact.created': { 1: ContactCreatedV1 },
+  'opportunity.created': { 1: OpportunityCreatedV1 },
+  'opportunity.stage_changed': { 1: OpportunityStageChangedV1 },
+  'quote.created': { 1: QuoteCreatedV1 },
+  'task.completed': { 1: TaskCompletedV1 },
+  'interaction.logged': { 1: InteractionLoggedV1 },
+} as const;
+
+export type EventType = keyof typeof EVENT_SCHEMAS;
+export const EVENT_TYPES = Object.keys(EVENT_SCHEMAS) as EventType[];
+
+/** The version a producer publishes today: the highest registered. */
+export const CURRENT_VERSION: { [K in EventType]: number } = Object.fromEntries(
+  EVENT_TYPES.map((t) => [t, Math.max(...Object.keys(EVENT_SCHEMAS[t]).map(Number))]),
+) as { [K in EventType]: number };
+
+type Versions<K extends EventType> = (typeof EVENT_SCHEMAS)[K];
+type Latest<K extends EventType> = Versions<K>[keyof Versions<K> & number];
+
+/**
+ * The typed publisher map: the payload a producer must give for each routing key.
+ * A payload that does not match its routing key fails to compile.
+ */
+export type EventDataMap = { [K in EventType]: z.infer<Latest<K>> };
+
+/** Routing keys as constants, for bindings and `publish` calls. */
+export const ROUTING_KEYS = Object.fromEntries(EVENT_TYPES.map((t) => [t, t])) as { [K in EventType]: K };
+
+export function isEventType(value: unknown): value is EventType {
+  return typeof value === 'string' && Object.prototype.hasOwnProperty.call(EVENT_SCHEMAS, value);
+}
+
+export function schemaFor(type: EventType, version: number): z.ZodType | undefined {
+  return (EVENT_SCHEMAS[type] as Record<number, z.ZodType>)[version];
+}

@@ -1,0 +1,4 @@
+export * from './env';
+export * from './backoff';
+export * from './json-logger';
+export * from './database';
