@@ -2,3 +2,4 @@ export * from './env';
 export * from './backoff';
 export * from './json-logger';
 export * from './database';
+export * from './confirm-publisher';

@@ -1,0 +1,151 @@
+import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import type { Client } from 'pg';
+import { CrmEvent, EXCHANGE, messageProperties } from '@app/contracts';
+import { backoffDelay, ConfirmPublisher } from '@app/platform';
+import { ApiConfig } from '../config/api.config';
+import { OutboxRepository, OutboxRow } from './outbox.repository';
+
+const NOTIFY_CHANNEL = 'crm_outbox';
+
+/**
+ * Moves committed outbox rows to RabbitMQ. Woken by NOTIFY at each commit that added
+ * events (so an event leaves within milliseconds), with a poll as the fallback for a
+ * lost notification or listener. While the broker (or the database) is unreachable it
+ * backs off and retries; the API keeps answering writes, the rows wait in the outbox.
+ */
+@Injectable()
+export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly log = new Logger(OutboxRelay.name);
+  private readonly repo: OutboxRepository;
+  private readonly publisher: ConfirmPublisher;
+  private listener?: Client;
+  private stopped = false;
+  private running?: Promise<void>;
+  private again = false;
+  private failures = 0;
+  private timer?: NodeJS.Timeout;
+  private lastError: string | null = null;
+  private published = 0;
+
+  constructor(private readonly config: ApiConfig) {
+    this.repo = new OutboxRepository(config.DATABASE_URL);
+    this.publisher = new ConfirmPublisher(config.AMQP_URL, 'crm-api outbox relay', async (ch) => {
+      // Declared by the producer too, so publishing works before any consumer started.
+      await ch.assertExchange(EXCHANGE, 'topic', { durable: true });
+    });
+  }
+
+  onApplicationBootstrap() {
+    void this.startListener();
+    this.wake();
+  }
+
+  async onApplicationShutdown() {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    await this.running?.catch(() => undefined);
+    await this.listener?.end().catch(() => undefined);
+    await this.publisher.close();
+    await this.repo.close();
+  }
+
+  status() {
+    return { brokerConnected: this.publisher.connected, lastError: this.lastError, published: this.published };
+  }
+
+  backlog() {
+    return this.repo.backlog();
+  }
+
+  /** Drains now; a wake during a drain makes it go round once more. */
+  wake() {
+    if (this.stopped) return;
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    clearTimeout(this.timer);
+    this.running = this.drain().finally(() => {
+      this.running = undefined;
+      this.schedule();
+    });
+  }
+
+  private schedule() {
+    if (this.stopped) return;
+    if (this.again) {
+      this.again = false;
+      return this.wake();
+    }
+    const wait = this.failures ? backoffDelay(this.failures, 200, 15_000) : this.config.RELAY_POLL_MS;
+    this.timer = setTimeout(() => this.wake(), wait);
+  }
+
+  private async drain() {
+    try {
+      for (;;) {
+        let failed = 0;
+        const sent = await this.repo.withClaimedBatch(this.config.RELAY_BATCH_SIZE, async (rows) => {
+          const r = await this.publishRows(rows);
+          failed = r.failed.length;
+          return r;
+        });
+        this.published += sent;
+        if (failed) throw new Error(`${failed} event(s) not confirmed by the broker`);
+        this.failures = 0;
+        this.lastError = null;
+        if (sent < this.config.RELAY_BATCH_SIZE || this.stopped) break;
+      }
+      await this.purgeNowAndThen();
+    } catch (e) {
+      this.failures += 1;
+      const msg = (e as Error).message;
+      if (msg !== this.lastError) this.log.warn({ msg: 'outbox relay: will retry', error: msg, attempt: this.failures });
+      this.lastError = msg;
+    }
+  }
+
+  /** Sent rows are kept a day for inspection; removed at most once an hour, in small batches. */
+  private lastPurge = 0;
+  private async purgeNowAndThen() {
+    if (Date.now() - this.lastPurge < 3_600_000) return;
+    this.lastPurge = Date.now();
+    await this.repo.purgeSent(24);
+  }
+
+  private async publishRows(rows: OutboxRow[]) {
+    const outcome = await this.publisher.publish(
+      rows.map((row) => {
+        const event = row.payload as unknown as CrmEvent;
+        return {
+          id: row.id,
+          exchange: EXCHANGE,
+          routingKey: row.type,
+          body: Buffer.from(JSON.stringify(event)),
+          properties: messageProperties(event),
+        };
+      }),
+    );
+    for (const f of outcome.failed.slice(0, 3)) this.log.warn({ msg: 'event not delivered', event_id: f.id, reason: f.reason });
+    return { sent: outcome.confirmed, failed: outcome.failed.map((f) => f.id) };
+  }
+
+  private async startListener(): Promise<void> {
+    for (let attempt = 0; !this.stopped; attempt++) {
+      try {
+        this.listener = await this.repo.listen(NOTIFY_CHANNEL, () => this.wake(), () => this.relisten());
+        return;
+      } catch {
+        await new Promise((r) => setTimeout(r, backoffDelay(attempt, 200, 10_000)));
+      }
+    }
+  }
+
+  private relisten() {
+    if (this.stopped || !this.listener) return; // 'error' and 'end' both report one loss
+    const old = this.listener;
+    this.listener = undefined;
+    old?.end().catch(() => undefined);
+    void this.startListener();
+  }
+}

@@ -1,0 +1,91 @@
+import { Client, Pool, PoolClient } from 'pg';
+
+export interface OutboxRow {
+  id: string;
+  type: string;
+  payload: Record<string, unknown>;
+}
+
+export interface OutboxBacklog {
+  pending: number;
+  oldestAgeSeconds: number | null;
+}
+
+/**
+ * The relay's own access to crm.outbox, on a small pool of its own: a claim holds its
+ * transaction (and row locks) while the batch is in flight to the broker, which must not
+ * starve the request pool. Rows are claimed with FOR UPDATE SKIP LOCKED, so any number
+ * of relays (crm-api replicas) share the work without taking the same row twice.
+ */
+export class OutboxRepository {
+  private readonly pool: Pool;
+
+  constructor(private readonly databaseUrl: string) {
+    this.pool = new Pool({ connectionString: databaseUrl, max: 2, application_name: 'crm-api outbox relay' });
+    this.pool.on('error', () => undefined); // an idle client lost: the next query reconnects
+  }
+
+  /**
+   * Claims up to `limit` unsent rows, hands them to `publish`, and in the same
+   * transaction marks sent exactly the ids it returns. If `publish` throws, nothing
+   * is marked and the locks are released for the next attempt.
+   */
+  async withClaimedBatch(limit: number, publish: (rows: OutboxRow[]) => Promise<{ sent: string[]; failed: string[] }>): Promise<number> {
+    const client: PoolClient = await this.pool.connect();
+    try {
+      await client.query('begin');
+      const { rows } = await client.query<OutboxRow>(
+        `select id, type, payload from crm.outbox where sent_at is null
+         order by created_at limit $1 for update skip locked`,
+        [limit],
+      );
+      if (rows.length === 0) {
+        await client.query('commit');
+        return 0;
+      }
+      const { sent, failed } = await publish(rows);
+      if (sent.length) await client.query('update crm.outbox set sent_at = now() where id = any($1::uuid[])', [sent]);
+      if (failed.length) await client.query('update crm.outbox set attempts = attempts + 1 where id = any($1::uuid[])', [failed]);
+      await client.query('commit');
+      return sent.length;
+    } catch (e) {
+      await client.query('rollback').catch(() => undefined);
+      throw e;
+    } finally {
+      client.release();
+    }
+  }
+
+  async backlog(): Promise<OutboxBacklog> {
+    const { rows } = await this.pool.query<{ pending: string; oldest: string | null }>(
+      `select count(*) as pending, extract(epoch from now() - min(created_at)) as oldest
+       from crm.outbox where sent_at is null`,
+    );
+    return { pending: Number(rows[0].pending), oldestAgeSeconds: rows[0].oldest === null ? null : Number(rows[0].oldest) };
+  }
+
+  /** Sent rows are kept a while for inspection, then removed in small batches. */
+  async purgeSent(olderThanHours: number): Promise<number> {
+    const res = await this.pool.query(
+      `delete from crm.outbox where id in (
+         select id from crm.outbox where sent_at < now() - make_interval(hours => $1) limit 5000)`,
+      [olderThanHours],
+    );
+    return res.rowCount ?? 0;
+  }
+
+  /** A dedicated connection LISTENing for commits that added events. */
+  async listen(channel: string, onNotify: () => void, onLost: (err: Error) => void): Promise<Client> {
+    const client = new Client({ connectionString: this.databaseUrl, application_name: 'crm-api outbox listener' });
+    client.on('notification', onNotify);
+    client.on('error', onLost);
+    client.on('end', () => onLost(new Error('listener connection ended')));
+    await client.connect();
+    await client.query(`listen ${channel}`);
+    return client;
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end().catch(() => undefined);
+  }
+}

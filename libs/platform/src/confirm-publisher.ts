@@ -1,0 +1,108 @@
+import { connect, ChannelModel, ConfirmChannel, Message, Options } from 'amqplib';
+
+export interface OutgoingMessage {
+  /** Also the AMQP messageId: how a returned (unroutable) message is recognised. */
+  id: string;
+  exchange: string;
+  routingKey: string;
+  body: Buffer;
+  properties: Options.Publish;
+}
+
+export interface PublishOutcome {
+  confirmed: string[];
+  /** Nacked by the broker, returned as unroutable, or lost with the channel. */
+  failed: { id: string; reason: string }[];
+}
+
+/**
+ * Publishes on a confirm channel with `mandatory`, pipelined: a whole batch is written
+ * at once and the confirms awaited together. A message counts as delivered only when
+ * the broker acked it AND did not return it: a mandatory message with no bound queue
+ * is returned then acked, and must not be taken for delivered.
+ * The connection is opened lazily and dropped on any error; the next call reconnects.
+ */
+export class ConfirmPublisher {
+  private model?: ChannelModel;
+  private channel?: ConfirmChannel;
+  private opening?: Promise<ConfirmChannel>;
+  private readonly returned = new Map<string, string>();
+
+  constructor(
+    private readonly url: string,
+    private readonly name: string,
+    /** Declares what publishing needs (e.g. the exchange), on every new channel. */
+    private readonly setup: (channel: ConfirmChannel) => Promise<void> = async () => undefined,
+  ) {}
+
+  get connected(): boolean {
+    return this.channel !== undefined;
+  }
+
+  async publish(messages: OutgoingMessage[]): Promise<PublishOutcome> {
+    const channel = await this.open();
+    const results = messages.map(
+      (m) =>
+        new Promise<{ id: string; reason?: string }>((resolve) => {
+          try {
+            channel.publish(m.exchange, m.routingKey, m.body, { ...m.properties, messageId: m.id, mandatory: true }, (err) =>
+              resolve({ id: m.id, reason: err ? `nacked: ${String(err?.message ?? err)}` : this.returned.get(m.id) }),
+            );
+          } catch (e) {
+            resolve({ id: m.id, reason: `publish failed: ${(e as Error).message}` });
+          }
+        }),
+    );
+    const settled = await Promise.all(results);
+    const outcome: PublishOutcome = { confirmed: [], failed: [] };
+    for (const r of settled) {
+      this.returned.delete(r.id);
+      if (r.reason) outcome.failed.push({ id: r.id, reason: r.reason });
+      else outcome.confirmed.push(r.id);
+    }
+    return outcome;
+  }
+
+  async close(): Promise<void> {
+    const model = this.model;
+    this.drop();
+    await model?.close().catch(() => undefined);
+  }
+
+  private open(): Promise<ConfirmChannel> {
+    if (this.channel) return Promise.resolve(this.channel);
+    this.opening ??= this.connectOnce().finally(() => (this.opening = undefined));
+    return this.opening;
+  }
+
+  private async connectOnce(): Promise<ConfirmChannel> {
+    const model = await connect(this.url, { clientProperties: { connection_name: this.name } });
+    try {
+      const channel = await model.createConfirmChannel();
+      await this.setup(channel);
+      const lost = () => {
+        if (this.model === model) this.drop();
+      };
+      model.on('error', lost);
+      model.on('close', lost);
+      channel.on('error', lost);
+      channel.on('close', lost);
+      // basic.return arrives before the ack of the same message on the same channel.
+      channel.on('return', (msg: Message) => {
+        const id = msg.properties.messageId as string | undefined;
+        if (id) this.returned.set(id, `unroutable: ${msg.fields.exchange}/${msg.fields.routingKey} has no bound queue`);
+      });
+      this.model = model;
+      this.channel = channel;
+      return channel;
+    } catch (e) {
+      await model.close().catch(() => undefined);
+      throw e;
+    }
+  }
+
+  private drop() {
+    this.model = undefined;
+    this.channel = undefined;
+  }
+}
