@@ -10,3 +10,4 @@ export * from './events/opportunity.events';
 export * from './events/quote.events';
 export * from './events/task.events';
 export * from './events/interaction.events';
+export * from './json-schema';
