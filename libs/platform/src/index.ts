@@ -3,3 +3,4 @@ export * from './backoff';
 export * from './json-logger';
 export * from './database';
 export * from './confirm-publisher';
+export * from './pg-listener';

@@ -1,7 +1,6 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import type { Client } from 'pg';
 import { CrmEvent, EXCHANGE, messageProperties } from '@app/contracts';
-import { backoffDelay, ConfirmPublisher } from '@app/platform';
+import { backoffDelay, ConfirmPublisher, PgListener } from '@app/platform';
 import { ApiConfig } from '../config/api.config';
 import { OutboxRepository, OutboxRow } from './outbox.repository';
 
@@ -18,7 +17,7 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
   private readonly log = new Logger(OutboxRelay.name);
   private readonly repo: OutboxRepository;
   private readonly publisher: ConfirmPublisher;
-  private listener?: Client;
+  private readonly listener: PgListener;
   private stopped = false;
   private running?: Promise<void>;
   private again = false;
@@ -33,10 +32,11 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
       // Declared by the producer too, so publishing works before any consumer started.
       await ch.assertExchange(EXCHANGE, 'topic', { durable: true });
     });
+    this.listener = new PgListener(config.DATABASE_URL, NOTIFY_CHANNEL, () => this.wake(), () => this.wake());
   }
 
   onApplicationBootstrap() {
-    void this.startListener();
+    this.listener.start();
     this.wake();
   }
 
@@ -44,7 +44,7 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
     this.stopped = true;
     clearTimeout(this.timer);
     await this.running?.catch(() => undefined);
-    await this.listener?.end().catch(() => undefined);
+    await this.listener.stop();
     await this.publisher.close();
     await this.repo.close();
   }
@@ -128,24 +128,5 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
     );
     for (const f of outcome.failed.slice(0, 3)) this.log.warn({ msg: 'event not delivered', event_id: f.id, reason: f.reason });
     return { sent: outcome.confirmed, failed: outcome.failed.map((f) => f.id) };
-  }
-
-  private async startListener(): Promise<void> {
-    for (let attempt = 0; !this.stopped; attempt++) {
-      try {
-        this.listener = await this.repo.listen(NOTIFY_CHANNEL, () => this.wake(), () => this.relisten());
-        return;
-      } catch {
-        await new Promise((r) => setTimeout(r, backoffDelay(attempt, 200, 10_000)));
-      }
-    }
-  }
-
-  private relisten() {
-    if (this.stopped || !this.listener) return; // 'error' and 'end' both report one loss
-    const old = this.listener;
-    this.listener = undefined;
-    old?.end().catch(() => undefined);
-    void this.startListener();
   }
 }

@@ -1,4 +1,4 @@
-import { Client, Pool, PoolClient } from 'pg';
+import { Pool, PoolClient } from 'pg';
 
 export interface OutboxRow {
   id: string;
@@ -72,17 +72,6 @@ export class OutboxRepository {
       [olderThanHours],
     );
     return res.rowCount ?? 0;
-  }
-
-  /** A dedicated connection LISTENing for commits that added events. */
-  async listen(channel: string, onNotify: () => void, onLost: (err: Error) => void): Promise<Client> {
-    const client = new Client({ connectionString: this.databaseUrl, application_name: 'crm-api outbox listener' });
-    client.on('notification', onNotify);
-    client.on('error', onLost);
-    client.on('end', () => onLost(new Error('listener connection ended')));
-    await client.connect();
-    await client.query(`listen ${channel}`);
-    return client;
   }
 
   async close(): Promise<void> {
