@@ -1,0 +1,32 @@
+import { z } from 'zod';
+import { intVar, loadEnv, urlVar } from '@app/platform';
+
+export const LoggerEnv = z.object({
+  DATABASE_URL: urlVar('postgres://postgres@127.0.0.1:5432/crm', ['postgres:', 'postgresql:']),
+  /** The vhost is the URL's path (none = "/"). */
+  AMQP_URL: urlVar('amqp://guest:guest@127.0.0.1:5672', ['amqp:', 'amqps:']),
+  /** 0 = an ephemeral port, printed as {"msg":"listening","port":N}. */
+  LOGGER_HTTP_PORT: intVar(3001, 0, 65535),
+  LOGGER_BATCH_SIZE: intVar(500, 1, 10_000),
+  /** 0 would mean "unlimited" to the broker: refused. */
+  LOGGER_PREFETCH: intVar(1000, 1, 65_535),
+  LOGGER_FLUSH_MS: intVar(5, 0, 60_000),
+  /**
+   * Deliveries of a message that fails on its own before it is dead-lettered. Kept under
+   * the queue's x-delivery-limit (topology.ts), which is only the broker's safety net.
+   */
+  LOGGER_MAX_ATTEMPTS: intVar(5, 1, 20),
+  LOG_LEVEL: z.enum(['error', 'warn', 'info', 'debug']).default('info'),
+  DB_POOL_SIZE: intVar(4, 1, 100),
+});
+
+export type LoggerConfigValues = z.infer<typeof LoggerEnv>;
+
+/** The one typed configuration of the activity-logger; inject it, never read process.env elsewhere. */
+export class LoggerConfig {
+  static load(env: NodeJS.ProcessEnv = process.env): LoggerConfig {
+    return Object.assign(new LoggerConfig(), loadEnv(LoggerEnv, env));
+  }
+}
+// Declaration merging: the instance carries every validated variable, typed.
+export interface LoggerConfig extends LoggerConfigValues {}

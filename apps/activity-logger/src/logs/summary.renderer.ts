@@ -1,0 +1,181 @@
+import type { z } from 'zod';
+import {
+  CrmEvent,
+  EVENT_SCHEMAS,
+  EventType,
+  formatMoney,
+  LeadStatus,
+  LogSource,
+  LogType,
+  OpportunityStage,
+  TaskType,
+} from '@app/contracts';
+
+/** What an event becomes in the feed, before the envelope's facts (id, time, ...) are added. */
+export interface RenderedLog {
+  userId: string;
+  type: LogType;
+  summary: string;
+  leadId: string | null;
+  contactId: string | null;
+  opportunityId: string | null;
+  source: LogSource;
+}
+
+type Schemas = typeof EVENT_SCHEMAS;
+type DataOf<S> = S extends z.ZodType ? z.infer<S> : never;
+
+/**
+ * One renderer per event type and per version of its payload. The mapped type makes the
+ * table exhaustive: a type or version added to the contracts' registry fails to compile
+ * here until it has a renderer. Renderers are pure functions of the event's `data`, so a
+ * summary can be re-rendered later from the stored `data` column.
+ */
+export type RendererTable = {
+  [K in EventType]: { [V in keyof Schemas[K]]: (data: DataOf<Schemas[K][V]>) => RenderedLog };
+};
+
+export const LEAD_STATUS_MESSAGES: Record<LeadStatus, string> = {
+  new: 'marked as new',
+  contacted: 'contacted for the first time',
+  qualified: 'qualified as a potential customer',
+  converted: 'successfully converted to opportunity',
+  disqualified: 'disqualified from sales process',
+};
+
+export const OPPORTUNITY_STAGE_MESSAGES: Record<OpportunityStage, string> = {
+  qualification: 'moved to qualification stage',
+  proposal: 'moved to proposal stage - preparing quote',
+  negotiation: 'entered negotiation phase',
+  won: 'WON! \u{1F389} Deal closed successfully',
+  lost: 'marked as lost - opportunity closed',
+};
+
+/** Task types that are also log types keep theirs; the others (follow_up, other) log as a note. */
+const TASK_LOG_TYPES: Record<TaskType, LogType> = {
+  call: 'call',
+  email: 'email',
+  meeting: 'meeting',
+  follow_up: 'note',
+  other: 'note',
+};
+
+/** Null, empty or blank text counts as absent ("from {company}", "- Notes: {notes}"). */
+const present = (text: string | null | undefined): text is string => !!text && text.trim() !== '';
+const fromCompany = (company: string | null) => (present(company) ? ` from ${company}` : '');
+
+const auto = (log: Omit<RenderedLog, 'source' | 'type'> & { type?: LogType }): RenderedLog => ({
+  type: 'note',
+  ...log,
+  source: 'auto',
+});
+
+export const RENDERERS: RendererTable = {
+  'lead.created': {
+    1: (d) =>
+      auto({
+        userId: d.assigned_to ?? d.actor.id,
+        summary: `New lead created: ${d.name}${fromCompany(d.company)}`,
+        leadId: d.lead_id,
+        contactId: null,
+        opportunityId: null,
+      }),
+  },
+  'lead.status_changed': {
+    1: (d) =>
+      auto({
+        userId: d.actor.id,
+        summary: `Lead ${d.name} ${LEAD_STATUS_MESSAGES[d.new_value]}`,
+        leadId: d.lead_id,
+        contactId: null,
+        opportunityId: null,
+      }),
+  },
+  'lead.converted': {
+    1: (d) =>
+      auto({
+        userId: d.actor.id,
+        summary: `Lead ${d.name} converted to opportunity ${d.opportunity_name}`,
+        leadId: d.lead_id,
+        contactId: d.contact_id,
+        opportunityId: d.opportunity_id,
+      }),
+  },
+  'contact.created': {
+    1: (d) =>
+      auto({
+        userId: d.actor.id,
+        summary: `New contact created: ${d.name}${fromCompany(d.company)}`,
+        leadId: d.lead_id,
+        contactId: d.contact_id,
+        opportunityId: null,
+      }),
+  },
+  'opportunity.created': {
+    1: (d) =>
+      auto({
+        userId: d.owner_id,
+        summary: `New opportunity created: ${d.name} worth ${formatMoney(d.amount)}`,
+        leadId: d.lead_id,
+        contactId: d.contact_id,
+        opportunityId: d.opportunity_id,
+      }),
+  },
+  'opportunity.stage_changed': {
+    1: (d) =>
+      auto({
+        userId: d.actor.id,
+        summary: `Opportunity ${d.name} ${OPPORTUNITY_STAGE_MESSAGES[d.new_value]}`,
+        leadId: d.lead_id,
+        contactId: d.contact_id,
+        opportunityId: d.opportunity_id,
+      }),
+  },
+  'quote.created': {
+    1: (d) =>
+      auto({
+        userId: d.actor.id,
+        summary: `Quote created: ${d.title} for ${formatMoney(d.total_price)}`,
+        leadId: null,
+        contactId: null,
+        opportunityId: d.opportunity_id,
+      }),
+  },
+  'task.completed': {
+    1: (d) =>
+      auto({
+        userId: d.actor.id,
+        type: TASK_LOG_TYPES[d.task_type],
+        summary: `Task completed: ${d.action} ${d.target}${present(d.notes) ? ` - Notes: ${d.notes}` : ''}`,
+        leadId: d.lead_id,
+        contactId: d.contact_id,
+        opportunityId: d.opportunity_id,
+      }),
+  },
+  'interaction.logged': {
+    1: (d) => ({
+      userId: d.actor.id,
+      type: d.type,
+      summary: d.summary,
+      leadId: d.lead_id,
+      contactId: d.contact_id,
+      opportunityId: d.opportunity_id,
+      source: 'manual',
+    }),
+  },
+};
+
+export class NoRendererError extends Error {
+  constructor(type: string, version: number) {
+    super(`no renderer for ${type} v${version}`);
+  }
+}
+
+/** Renders validated `data` of an event type and version (also usable over stored rows). */
+export function renderLog(type: EventType, version: number, data: unknown): RenderedLog {
+  const render = (RENDERERS[type] as Record<number, ((data: unknown) => RenderedLog) | undefined>)[version];
+  if (!render) throw new NoRendererError(type, version);
+  return render(data);
+}
+
+export const renderEvent = (event: CrmEvent): RenderedLog => renderLog(event.type, event.dataversion, event.data);
