@@ -63,6 +63,26 @@ export class ConfirmPublisher {
     return outcome;
   }
 
+  /**
+   * A queue's depth and consumer count, or null when it does not exist. On a channel of
+   * its own: a passive declare of a missing queue closes the channel it runs on.
+   */
+  async checkQueue(queue: string): Promise<{ messages: number; consumers: number } | null> {
+    await this.open();
+    const model = this.model;
+    if (!model) return null;
+    const channel = await model.createChannel();
+    channel.on('error', () => undefined);
+    try {
+      const q = await channel.checkQueue(queue);
+      return { messages: q.messageCount, consumers: q.consumerCount };
+    } catch {
+      return null;
+    } finally {
+      await channel.close().catch(() => undefined);
+    }
+  }
+
   async close(): Promise<void> {
     const model = this.model;
     this.drop();

@@ -1,21 +1,119 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { EventEmitter } from 'node:events';
+import { Pool } from 'pg';
+import { PgListener } from '@app/platform';
+import { ApiConfig } from '../config/api.config';
+import { DomainError } from '../common/domain-error';
+import { CursorKey, encodeCursor } from '../common/cursor';
+import { FeedRepository, ResolvedFilters } from './feed.repository';
+import { FeedFilters } from './feed.query';
+import { encodeStreamPosition, StreamPosition } from './feed.cursor';
+import { InteractionLogView, toView } from './feed.view';
 
-export interface InteractionLogView {
-  id: string;
-  timestamp: string;
-  user: string;
-  type: string;
-  summary: string;
-  lead: string | null;
-  contact: string | null;
-  opportunity: string | null;
-  source: string;
-}
+export const FEED_POOL = Symbol('FEED_POOL');
+export type { InteractionLogView } from './feed.view';
+
+/** Live updates poll at least this often, in case a notification was lost. */
+const FALLBACK_POLL_MS = 1000;
 
 @Injectable()
-export class FeedService {
-  /** Resolves with the log once the activity-logger has written it, or null after timeoutMs. */
-  async waitForLog(_id: string, _timeoutMs: number): Promise<InteractionLogView | null> {
-    throw new Error('FeedService.waitForLog: being written');
+export class FeedService implements OnModuleInit, OnModuleDestroy {
+  private readonly repo: FeedRepository;
+  /** 'written' fires whenever a logger committed a batch (LISTEN interaction_log). */
+  private readonly written = new EventEmitter().setMaxListeners(0);
+  private readonly listener: PgListener;
+
+  constructor(
+    @Inject(FEED_POOL) private readonly pool: Pool,
+    config: ApiConfig,
+  ) {
+    this.repo = new FeedRepository(pool);
+    const wake = () => this.written.emit('written');
+    this.listener = new PgListener(config.DATABASE_URL, 'interaction_log', wake, wake);
+  }
+
+  onModuleInit() {
+    this.listener.start();
+  }
+
+  async onModuleDestroy() {
+    this.written.emit('closing');
+    await this.listener.stop();
+    await this.pool.end().catch(() => undefined);
+  }
+
+  async list(filters: FeedFilters, limit: number, cursor?: CursorKey) {
+    const rows = await this.repo.page(await this.resolve(filters), limit + 1, cursor);
+    const more = rows.length > limit;
+    const page = more ? rows.slice(0, limit) : rows;
+    const last = page[page.length - 1];
+    return {
+      results: page.map(toView),
+      nextCursor: more && last ? encodeCursor({ createdAt: last.timestamp, id: last.id }) : null,
+    };
+  }
+
+  async get(id: string): Promise<InteractionLogView> {
+    const row = await this.repo.byId(id);
+    if (!row) throw DomainError.notFound('interaction log', id);
+    return toView(row);
+  }
+
+  /** Resolves with the log once a logger has written it, or null after timeoutMs. */
+  async waitForLog(id: string, timeoutMs: number): Promise<InteractionLogView | null> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const row = await this.repo.byId(id);
+      if (row) return toView(row);
+      const left = deadline - Date.now();
+      if (left <= 0) return null;
+      await this.nextWrite(Math.min(left, FALLBACK_POLL_MS));
+    }
+  }
+
+  /**
+   * Opens a live follow: filters are checked (and the stream's start fixed) before the
+   * caller commits to a 200 event-stream, so a bad filter is still a plain 4xx.
+   */
+  async openStream(filters: FeedFilters, from?: StreamPosition) {
+    const resolved = await this.resolve(filters);
+    const start = from ?? (await this.repo.streamHead());
+    return (signal: AbortSignal) => this.follow(resolved, start, signal);
+  }
+
+  /** Every log committed after `position`, as it is written, each with its SSE id, until `signal` aborts. */
+  private async *follow(filters: ResolvedFilters, position: StreamPosition, signal: AbortSignal) {
+    while (!signal.aborted) {
+      const rows = await this.repo.committedAfter(filters, position);
+      for (const row of rows) {
+        position = { xid: row.xid, id: row.id };
+        yield { id: encodeStreamPosition(position), log: toView(row) };
+      }
+      if (rows.length === 0) await this.nextWrite(FALLBACK_POLL_MS, signal);
+    }
+  }
+
+  private nextWrite(maxMs: number, signal?: AbortSignal): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.written.off('written', done).off('closing', done);
+        signal?.removeEventListener('abort', done);
+        resolve();
+      };
+      const timer = setTimeout(done, maxMs);
+      this.written.once('written', done).once('closing', done);
+      signal?.addEventListener('abort', done, { once: true });
+    });
+  }
+
+  /** include_contact needs the opportunity's current contact: the original Q(opportunity=o) | Q(contact=o.contact). */
+  private async resolve(filters: FeedFilters): Promise<ResolvedFilters> {
+    if (!filters.include_contact || !filters.opportunity) return filters;
+    const { rows } = await this.pool.query<{ contact_id: string | null }>('select contact_id from crm.opportunity where id = $1', [
+      filters.opportunity,
+    ]);
+    if (rows.length === 0) throw DomainError.notFound('opportunity', filters.opportunity);
+    return { ...filters, opportunityContact: rows[0].contact_id };
   }
 }

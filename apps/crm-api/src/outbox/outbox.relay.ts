@@ -57,6 +57,11 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
     return this.repo.backlog();
   }
 
+  /** Depth and consumers of a queue on the relay's broker connection (null when unknown). */
+  queue(name: string) {
+    return this.publisher.checkQueue(name).catch(() => null);
+  }
+
   /** Drains now; a wake during a drain makes it go round once more. */
   wake() {
     if (this.stopped) return;

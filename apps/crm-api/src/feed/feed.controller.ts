@@ -1,0 +1,65 @@
+import { Controller, Get, Headers, Query, Req, Res } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { ZodPipe, IdParam } from '../common/zod.pipe';
+import { DomainError } from '../common/domain-error';
+import { pageLink } from '../common/pagination';
+import { FeedListQuery, FeedStreamQuery } from './feed.query';
+import { FeedService } from './feed.service';
+import { decodeStreamPosition } from './feed.cursor';
+import { PipelineStatusService } from './pipeline-status.service';
+import { SseWriter } from './sse.writer';
+
+@Controller('api/interaction-logs')
+export class FeedController {
+  constructor(
+    private readonly feed: FeedService,
+    private readonly pipeline: PipelineStatusService,
+  ) {}
+
+  @Get()
+  async list(@Query(new ZodPipe(FeedListQuery, 'query')) query: FeedListQuery, @Req() req: FastifyRequest) {
+    const { limit, cursor, ...filters } = query;
+    const page = await this.feed.list(filters, limit, cursor);
+    return { results: page.results, next: pageLink(`${req.protocol}://${req.host}`, req.url, page.nextCursor) };
+  }
+
+  /** Whether the feed is current, or how much is on its way and for how long. */
+  @Get('status')
+  status() {
+    return this.pipeline.status();
+  }
+
+  /** Server-Sent Events: one `interaction-log` event per new log; resumable with Last-Event-ID. */
+  @Get('stream')
+  async stream(
+    @Query(new ZodPipe(FeedStreamQuery, 'query')) query: FeedStreamQuery,
+    @Headers('last-event-id') lastEventId: string | undefined,
+    @Req() req: FastifyRequest,
+    @Res() reply: FastifyReply,
+  ) {
+    const { last_event_id, ...filters } = query;
+    let from = last_event_id;
+    if (lastEventId !== undefined && !from) {
+      from = decodeStreamPosition(lastEventId) ?? undefined;
+      if (!from) throw DomainError.invalid('Last-Event-ID: not an event id from this stream');
+    }
+    const follow = await this.feed.openStream(filters, from);
+    const abort = new AbortController();
+    const sse = new SseWriter(reply, () => abort.abort());
+    req.raw.on('close', () => abort.abort());
+    try {
+      for await (const { id, log } of follow(abort.signal)) {
+        sse.send('interaction-log', id, log);
+      }
+    } catch (e) {
+      sse.fail(e as Error);
+    } finally {
+      sse.end();
+    }
+  }
+
+  @Get(':id')
+  get(@IdParam() id: string) {
+    return this.feed.get(id);
+  }
+}

@@ -1,0 +1,48 @@
+import { z } from 'zod';
+import { LOG_SOURCES, LogType } from '@app/contracts';
+import { listQuery } from '../common/pagination';
+import { decodeStreamPosition } from './feed.cursor';
+
+const instant = z.iso
+  .datetime({ offset: true, message: 'must be an ISO 8601 date or date-time with time zone' })
+  .or(z.iso.date())
+  .transform((v) => new Date(v).toISOString());
+
+const flag = z.enum(['true', 'false', '1', '0'], { message: 'must be true or false' }).transform((v) => v === 'true' || v === '1');
+
+/** The feed's filters, shared by the list and the live stream. */
+const FILTERS = {
+  lead: z.uuid({ message: 'must be a UUID' }).optional(),
+  contact: z.uuid({ message: 'must be a UUID' }).optional(),
+  opportunity: z.uuid({ message: 'must be a UUID' }).optional(),
+  include_contact: flag.optional(),
+  user: z.uuid({ message: 'must be a UUID' }).optional(),
+  type: LogType.optional(),
+  source: z.enum(LOG_SOURCES).optional(),
+  correlation_id: z.uuid({ message: 'must be a UUID' }).optional(),
+  since: instant.optional(),
+  until: instant.optional(),
+};
+
+const needsOpportunity = <T extends { include_contact?: boolean; opportunity?: string }>(q: T) =>
+  !q.include_contact || !!q.opportunity;
+const needsOpportunityIssue = { path: ['include_contact'], message: 'goes with ?opportunity=' };
+
+export const FeedListQuery = listQuery(FILTERS).refine(needsOpportunity, needsOpportunityIssue);
+
+export const FeedStreamQuery = z
+  .strictObject({
+    ...FILTERS,
+    /** For clients that cannot send the Last-Event-ID header. */
+    last_event_id: z
+      .string()
+      .transform(
+        (v, ctx) => decodeStreamPosition(v) ?? (ctx.addIssue({ code: 'custom', message: 'not an event id from this stream' }), z.NEVER),
+      )
+      .optional(),
+  })
+  .refine(needsOpportunity, needsOpportunityIssue);
+
+export type FeedFilters = { [K in keyof typeof FILTERS]?: z.output<(typeof FILTERS)[K]> };
+export type FeedListQuery = z.output<typeof FeedListQuery>;
+export type FeedStreamQuery = z.output<typeof FeedStreamQuery>;

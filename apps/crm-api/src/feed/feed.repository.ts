@@ -1,0 +1,126 @@
+import { Pool } from 'pg';
+import { FeedFilters } from './feed.query';
+import { CursorKey } from '../common/cursor';
+import { StreamPosition } from './feed.cursor';
+
+export interface LogRow {
+  id: string;
+  timestamp: Date;
+  user_id: string;
+  type: string;
+  summary: string;
+  lead_id: string | null;
+  contact_id: string | null;
+  opportunity_id: string | null;
+  source: string;
+  correlation_id: string;
+  event_type: string;
+  data: Record<string, unknown>;
+  xid: string;
+}
+
+const COLUMNS = `id, "timestamp", user_id, type, summary, lead_id, contact_id, opportunity_id, source,
+  correlation_id, event_type, data, xid::text as xid`;
+
+/** Filters with the opportunity's contact already resolved (for include_contact). */
+export type ResolvedFilters = FeedFilters & { opportunityContact?: string | null };
+
+/**
+ * Reads activity.interaction_log, which the activity-logger owns and writes. Every
+ * filter has an index of the form (column, timestamp desc, id desc), so each page is an
+ * index range scan: keyset pagination, no OFFSET, no count of the table.
+ */
+export class FeedRepository {
+  constructor(private readonly pool: Pool) {}
+
+  async page(filters: ResolvedFilters, limit: number, after?: CursorKey): Promise<LogRow[]> {
+    const params: unknown[] = [];
+    const where = this.conditions(filters, params);
+    if (after) {
+      params.push(after.createdAt, after.id); // the log's timestamp
+      where.push(`("timestamp", id) < ($${params.length - 1}::timestamptz, $${params.length}::uuid)`);
+    }
+    params.push(limit);
+    const limitParam = `$${params.length}`;
+    if (filters.include_contact && filters.opportunityContact) {
+      // Q(opportunity=o) | Q(contact=o.contact): two index range scans merged, rather
+      // than an OR that would defeat both indexes.
+      params.push(filters.opportunityContact);
+      const byContact = where.map((w) => (w.startsWith('opportunity_id') ? `contact_id = $${params.length}` : w));
+      const branch = (conds: string[]) =>
+        `(select ${COLUMNS} from activity.interaction_log where ${conds.join(' and ')}
+          order by "timestamp" desc, id desc limit ${limitParam})`;
+      // union, not union all: a log on both the opportunity and its contact comes once.
+      const sql = `select * from (${branch(where)} union ${branch(byContact)}) u
+        order by "timestamp" desc, id desc limit ${limitParam}`;
+      return (await this.pool.query<LogRow>(sql, params)).rows;
+    }
+    const sql = `select ${COLUMNS} from activity.interaction_log
+      ${where.length ? `where ${where.join(' and ')}` : ''}
+      order by "timestamp" desc, id desc limit ${limitParam}`;
+    return (await this.pool.query<LogRow>(sql, params)).rows;
+  }
+
+  async byId(id: string): Promise<LogRow | null> {
+    const { rows } = await this.pool.query<LogRow>(`select ${COLUMNS} from activity.interaction_log where id = $1`, [id]);
+    return rows[0] ?? null;
+  }
+
+  /**
+   * Logs committed after `after`, in commit-safe order. Sequence or time order is not
+   * safe for a live cursor: two loggers' transactions commit out of order, so a client
+   * resuming from the last id it saw could miss a row committed later with a lower
+   * position. Each row records its writing transaction's id (xid); a row is only
+   * served once its xid is below the oldest transaction still running, after which no
+   * row with a lower (xid, id) can ever appear.
+   */
+  async committedAfter(filters: ResolvedFilters, after: StreamPosition, limit = 500): Promise<LogRow[]> {
+    const params: unknown[] = [after.xid, after.id];
+    const where = [`(xid, id) > ($1::xid8, $2::uuid)`, `xid < pg_snapshot_xmin(pg_current_snapshot())`];
+    const filterConds = this.conditions(filters, params);
+    if (filters.include_contact && filters.opportunityContact) {
+      params.push(filters.opportunityContact);
+      const i = filterConds.findIndex((w) => w.startsWith('opportunity_id'));
+      filterConds[i] = `(${filterConds[i]} or contact_id = $${params.length})`;
+    }
+    params.push(limit);
+    const sql = `select ${COLUMNS} from activity.interaction_log where ${[...where, ...filterConds].join(' and ')}
+      order by xid, id limit $${params.length}`;
+    return (await this.pool.query<LogRow>(sql, params)).rows;
+  }
+
+  /** Where a new stream starts: everything already committed counts as the past. */
+  async streamHead(): Promise<StreamPosition> {
+    const { rows } = await this.pool.query<{ xid: string }>(`select pg_snapshot_xmin(pg_current_snapshot())::text as xid`);
+    return { xid: rows[0].xid, id: '00000000-0000-0000-0000-000000000000' };
+  }
+
+  async newest(): Promise<Date | null> {
+    const { rows } = await this.pool.query<{ t: Date | null }>(`select max("timestamp") as t from activity.interaction_log`);
+    return rows[0].t;
+  }
+
+  private conditions(f: ResolvedFilters, params: unknown[]): string[] {
+    const out: string[] = [];
+    const eq = (column: string, value: unknown) => {
+      params.push(value);
+      out.push(`${column} = $${params.length}`);
+    };
+    if (f.opportunity) eq('opportunity_id', f.opportunity);
+    if (f.lead) eq('lead_id', f.lead);
+    if (f.contact) eq('contact_id', f.contact);
+    if (f.user) eq('user_id', f.user);
+    if (f.type) eq('type', f.type);
+    if (f.source) eq('source', f.source);
+    if (f.correlation_id) eq('correlation_id', f.correlation_id);
+    if (f.since) {
+      params.push(f.since);
+      out.push(`"timestamp" >= $${params.length}::timestamptz`);
+    }
+    if (f.until) {
+      params.push(f.until);
+      out.push(`"timestamp" < $${params.length}::timestamptz`);
+    }
+    return out;
+  }
+}
