@@ -2,6 +2,7 @@ import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } fro
 import { CrmEvent, EXCHANGE, messageProperties } from '@app/contracts';
 import { backoffDelay, ConfirmPublisher, PgListener } from '@app/platform';
 import { ApiConfig } from '../config/api.config';
+import { ApiMetrics } from '../metrics/metrics.registry';
 import { OutboxRepository, OutboxRow } from './outbox.repository';
 
 const NOTIFY_CHANNEL = 'crm_outbox';
@@ -24,9 +25,11 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
   private failures = 0;
   private timer?: NodeJS.Timeout;
   private lastError: string | null = null;
-  private published = 0;
 
-  constructor(private readonly config: ApiConfig) {
+  constructor(
+    private readonly config: ApiConfig,
+    private readonly metrics: ApiMetrics,
+  ) {
     this.repo = new OutboxRepository(config.DATABASE_URL);
     this.publisher = new ConfirmPublisher(config.AMQP_URL, 'crm-api outbox relay', async (ch) => {
       // Declared by the producer too, so publishing works before any consumer started.
@@ -50,7 +53,7 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
   }
 
   status() {
-    return { brokerConnected: this.publisher.connected, lastError: this.lastError, published: this.published };
+    return { brokerConnected: this.publisher.connected, lastError: this.lastError };
   }
 
   backlog() {
@@ -95,7 +98,8 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
           failed = r.failed.length;
           return r;
         });
-        this.published += sent;
+        this.metrics.eventsPublished.inc(sent);
+        if (failed) this.metrics.publishFailures.inc(failed);
         if (failed) throw new Error(`${failed} event(s) not confirmed by the broker`);
         this.failures = 0;
         this.lastError = null;
