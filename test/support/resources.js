@@ -1,0 +1,152 @@
+'use strict';
+// The resources one test run creates, and their removal. Plain CommonJS so that both
+// jest's global setup/teardown and scripts/test.js (its safety net) can use it.
+//
+// A run has a directory (TEST_RUN_DIR) holding two append-only files:
+//   resources.jsonl  one {"kind":"database"|"vhost","name":...} per line, written
+//                    BEFORE the resource is created, so a half-done setup is cleaned too
+//   pids             one pid per line of every app process a test spawned
+// Cleanup removes exactly what is listed there and nothing else: other runs (other
+// engineers' in the same checkout) have their own directories and names.
+const { execFile, spawn } = require('node:child_process');
+const { randomBytes } = require('node:crypto');
+const fs = require('node:fs');
+const path = require('node:path');
+const { Client } = require('pg');
+
+const ROOT = path.resolve(__dirname, '../..');
+const ARTIFACTS = path.join(ROOT, 'test', '.artifacts');
+const PREFIX = 'crm_test';
+
+/** The server the run's databases live on: DATABASE_URL's host and credentials, or the local default. */
+function serverUrl(database = 'postgres') {
+  const url = new URL(process.env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres');
+  url.pathname = `/${encodeURIComponent(database)}`;
+  return url.toString();
+}
+
+function brokerUrl(vhost) {
+  const url = new URL(process.env.AMQP_URL || 'amqp://guest:guest@127.0.0.1:5672');
+  url.pathname = `/${encodeURIComponent(vhost)}`;
+  return url.toString();
+}
+
+const newName = (prefix = PREFIX) => `${prefix}_${randomBytes(6).toString('hex')}`;
+const quoteIdent = (name) => `"${name.replace(/"/g, '""')}"`;
+
+function makeRunDir() {
+  fs.mkdirSync(ARTIFACTS, { recursive: true });
+  return fs.mkdtempSync(path.join(ARTIFACTS, 'run-'));
+}
+
+function rabbitmqctl(args) {
+  return new Promise((resolve, reject) => {
+    execFile('rabbitmqctl', ['--quiet', ...args], { timeout: 60_000 }, (err, stdout, stderr) => {
+      if (err) reject(new Error(`rabbitmqctl ${args.join(' ')} failed: ${(stderr || err.message).trim()}`));
+      else resolve(stdout);
+    });
+  });
+}
+
+async function withServer(fn) {
+  const client = new Client({ connectionString: serverUrl() });
+  await client.connect();
+  try {
+    return await fn(client);
+  } finally {
+    await client.end();
+  }
+}
+
+function record(runDir, entry) {
+  fs.appendFileSync(path.join(runDir, 'resources.jsonl'), `${JSON.stringify(entry)}\n`);
+}
+
+function recordPid(runDir, pid) {
+  fs.appendFileSync(path.join(runDir, 'pids'), `${pid}\n`);
+}
+
+function readLines(file) {
+  try {
+    return fs.readFileSync(file, 'utf8').split('\n').filter(Boolean);
+  } catch {
+    return [];
+  }
+}
+
+function runMigrate(env) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [path.join(ROOT, 'scripts', 'migrate.js')], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (d) => (output += d));
+    child.stderr.on('data', (d) => (output += d));
+    child.on('error', reject);
+    child.on('exit', (code) => (code === 0 ? resolve(output) : reject(new Error(`npm run migrate failed (exit ${code}):\n${output.slice(-4000)}`))));
+  });
+}
+
+/**
+ * A fresh database and vhost of the same random name, migrated by both apps.
+ * Registered in the run directory first, so teardown removes them whatever happens.
+ */
+async function createStack(runDir, prefix = PREFIX) {
+  const name = newName(prefix);
+  record(runDir, { kind: 'database', name });
+  record(runDir, { kind: 'vhost', name });
+  await withServer((c) => c.query(`CREATE DATABASE ${quoteIdent(name)}`));
+  await rabbitmqctl(['add_vhost', name]);
+  await rabbitmqctl(['set_permissions', '-p', name, 'guest', '.*', '.*', '.*']);
+  const stack = { name, databaseUrl: serverUrl(name), amqpUrl: brokerUrl(name) };
+  await runMigrate({ ...process.env, DATABASE_URL: stack.databaseUrl, AMQP_URL: stack.amqpUrl });
+  return stack;
+}
+
+async function dropDatabase(name) {
+  await withServer((c) => c.query(`DROP DATABASE IF EXISTS ${quoteIdent(name)} WITH (FORCE)`));
+}
+
+async function deleteVhost(name) {
+  const listed = await rabbitmqctl(['list_vhosts', 'name']);
+  if (listed.split('\n').map((l) => l.trim()).includes(name)) await rabbitmqctl(['delete_vhost', name]);
+}
+
+function killRecordedPids(runDir, log) {
+  for (const line of readLines(path.join(runDir, 'pids'))) {
+    const pid = Number(line);
+    let cmdline = '';
+    try {
+      cmdline = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+    } catch {
+      continue; // gone already
+    }
+    // Only our own app processes: a recycled pid must not be killed.
+    if (!cmdline.includes(path.join(ROOT, 'dist', 'apps'))) continue;
+    log(`killing leftover app process ${pid}`);
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      /* exited meanwhile */
+    }
+  }
+}
+
+/** Removes everything the run recorded, then the directory. Reports failures, throws the first. */
+async function cleanupRun(runDir, log = (m) => console.error(m)) {
+  if (!runDir || !fs.existsSync(runDir)) return;
+  killRecordedPids(runDir, log);
+  const entries = readLines(path.join(runDir, 'resources.jsonl')).map((l) => JSON.parse(l));
+  const errors = [];
+  for (const { kind, name } of entries) {
+    try {
+      if (kind === 'database') await dropDatabase(name);
+      else if (kind === 'vhost') await deleteVhost(name);
+    } catch (err) {
+      errors.push(err);
+      log(`could not remove ${kind} ${name}: ${err.message}`);
+    }
+  }
+  if (errors.length) throw errors[0];
+  fs.rmSync(runDir, { recursive: true, force: true });
+}
+
+module.exports = { ROOT, newName, makeRunDir, rabbitmqctl, createStack, dropDatabase, deleteVhost, cleanupRun, recordPid, record, serverUrl, brokerUrl };

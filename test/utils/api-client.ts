@@ -1,0 +1,78 @@
+import { testEnv } from './env';
+
+export interface ApiResponse<T = any> {
+  status: number;
+  headers: Headers;
+  /** Parsed JSON, or the text when the body is not JSON (null when empty). */
+  body: T;
+}
+
+export interface Credentials {
+  email: string;
+  password: string;
+}
+
+const REQUEST_TIMEOUT_MS = 15_000;
+
+async function send(baseUrl: string, method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<ApiResponse> {
+  const res = await fetch(new URL(path, baseUrl), {
+    method,
+    headers: { accept: 'application/json', ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
+    body: body === undefined ? undefined : JSON.stringify(body),
+    signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+  });
+  const text = await res.text();
+  let parsed: unknown = text || null;
+  try {
+    parsed = text ? JSON.parse(text) : null;
+  } catch {
+    /* not JSON: keep the text */
+  }
+  return { status: res.status, headers: res.headers, body: parsed };
+}
+
+/** A logged-in client of crm-api: JSON in, JSON out, the bearer token on every request. */
+export class ApiClient {
+  constructor(
+    readonly baseUrl: string,
+    readonly token: string,
+  ) {}
+
+  request<T = any>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<ApiResponse<T>> {
+    return send(this.baseUrl, method, path, body, { authorization: `Bearer ${this.token}`, ...headers });
+  }
+  get<T = any>(path: string, headers?: Record<string, string>) {
+    return this.request<T>('GET', path, undefined, headers);
+  }
+  post<T = any>(path: string, body?: unknown, headers?: Record<string, string>) {
+    return this.request<T>('POST', path, body, headers);
+  }
+  patch<T = any>(path: string, body: unknown, headers?: Record<string, string>) {
+    return this.request<T>('PATCH', path, body, headers);
+  }
+  delete<T = any>(path: string, headers?: Record<string, string>) {
+    return this.request<T>('DELETE', path, undefined, headers);
+  }
+
+  /** A client of the same server logged in as someone else. */
+  as(credentials: Credentials): Promise<ApiClient> {
+    return api(this.baseUrl, credentials);
+  }
+}
+
+/**
+ * Logs in with `POST /api/auth/token/` (as the run's admin unless told otherwise) and
+ * returns the client; throws with the answer when refused.
+ */
+export async function api(baseUrl: string, credentials: Credentials = testEnv().admin): Promise<ApiClient> {
+  const res = await send(baseUrl, 'POST', '/api/auth/token/', credentials);
+  if (res.status !== 200 || typeof res.body?.token !== 'string')
+    throw new Error(`login as ${credentials.email} failed: ${res.status} ${JSON.stringify(res.body)}`);
+  return new ApiClient(baseUrl, res.body.token);
+}
+
+/** Asserts the status, showing the whole answer when it differs; returns the body. */
+export function expectStatus<T = any>(res: ApiResponse<T>, status: number, what = 'request'): T {
+  if (res.status !== status) throw new Error(`${what}: expected HTTP ${status}, got ${res.status}: ${JSON.stringify(res.body)}`);
+  return res.body;
+}

@@ -1,0 +1,132 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { recordPid, ROOT } from '../support/resources';
+import { eventually } from './eventually';
+import { testEnv } from './env';
+
+export interface AppProcess {
+  name: string;
+  pid: number;
+  port: number;
+  url: string;
+  /** Resolves when the process has exited. */
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  kill(signal?: NodeJS.Signals): void;
+  /** SIGTERM, then SIGKILL after a grace period; resolves once it has exited. */
+  stop(graceMs?: number): Promise<void>;
+  /** Everything it printed so far (the last lines), for failure messages. */
+  output(): string;
+}
+
+interface AppSpec {
+  app: 'crm-api' | 'activity-logger';
+  portVariable: string;
+  readyPath: string;
+}
+
+const START_TIMEOUT_MS = 30_000;
+const MAX_LINES = 400;
+const live = new Set<ChildProcess>();
+
+// A worker that ends without stopping what it started must not leave it running.
+process.once('exit', () => {
+  for (const child of live) child.kill('SIGKILL');
+});
+
+/** The bound port, from a JSON log line such as {"msg":"listening","port":41234}. */
+function portFrom(line: string): number | null {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(line);
+  } catch {
+    return null;
+  }
+  if (!parsed || typeof parsed !== 'object') return null;
+  const { port, url, address, msg, message } = parsed as Record<string, unknown>;
+  const text = `${msg ?? ''} ${message ?? ''}`;
+  if (typeof port === 'number' && port > 0 && /listen|start|ready|http/i.test(text)) return port;
+  for (const candidate of [url, address, text]) {
+    const m = typeof candidate === 'string' ? /https?:\/\/[^\s/"]+:(\d{2,5})/.exec(candidate) : null;
+    if (m) return Number(m[1]);
+  }
+  return null;
+}
+
+async function startApp(spec: AppSpec, env: NodeJS.ProcessEnv): Promise<AppProcess> {
+  const t = testEnv();
+  const child = spawn(process.execPath, [join(ROOT, 'dist', 'apps', spec.app, 'main.js')], {
+    cwd: ROOT,
+    env: {
+      ...process.env,
+      NODE_ENV: 'test',
+      DATABASE_URL: t.databaseUrl,
+      AMQP_URL: t.amqpUrl,
+      ADMIN_EMAIL: t.admin.email,
+      ADMIN_PASSWORD: t.admin.password,
+      [spec.portVariable]: '0',
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  if (!child.pid) throw new Error(`${spec.app} could not be spawned`);
+  recordPid(t.runDir, child.pid);
+  live.add(child);
+
+  const lines: string[] = [];
+  let port: number | null = null;
+  for (const stream of [child.stdout!, child.stderr!]) {
+    createInterface({ input: stream, crlfDelay: Infinity }).on('line', (line) => {
+      lines.push(line);
+      if (lines.length > MAX_LINES) lines.shift();
+      port ??= portFrom(line);
+    });
+  }
+  let status: { code: number | null; signal: NodeJS.Signals | null } | null = null;
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (code, signal) => {
+      status = { code, signal };
+      live.delete(child);
+      resolve(status);
+    }),
+  );
+  const output = () => lines.join('\n');
+  const kill = (signal: NodeJS.Signals = 'SIGTERM') => {
+    if (!status) child.kill(signal);
+  };
+  const stop = async (graceMs = 10_000) => {
+    if (status) return;
+    kill('SIGTERM');
+    const timer = setTimeout(() => kill('SIGKILL'), graceMs);
+    await exited;
+    clearTimeout(timer);
+  };
+
+  try {
+    const url = await eventually(
+      async () => {
+        if (status) throw new Error(`${spec.app} exited (${JSON.stringify(status)}) before it was ready`);
+        if (!port) throw new Error(`${spec.app} has not printed the port it listens on`);
+        const res = await fetch(`http://127.0.0.1:${port}${spec.readyPath}`, { signal: AbortSignal.timeout(2_000) });
+        if (res.status !== 200) throw new Error(`${spec.app} GET ${spec.readyPath} answered ${res.status}`);
+        return `http://127.0.0.1:${port}`;
+      },
+      { timeout: START_TIMEOUT_MS, interval: 100 },
+    );
+    return { name: spec.app, pid: child.pid, port: port!, url, exited, kill, stop, output };
+  } catch (err) {
+    await stop(2_000);
+    (err as Error).message += `\n--- ${spec.app} output ---\n${output()}`;
+    throw err;
+  }
+}
+
+/** crm-api, built, on an ephemeral port, against this run's database and vhost; ready once GET /health is 200. */
+export function startApi(env: NodeJS.ProcessEnv = {}): Promise<AppProcess> {
+  return startApp({ app: 'crm-api', portVariable: 'PORT', readyPath: '/health' }, env);
+}
+
+/** The activity-logger, built, on an ephemeral port; ready once GET /health/ready is 200. */
+export function startLogger(env: NodeJS.ProcessEnv = {}): Promise<AppProcess> {
+  return startApp({ app: 'activity-logger', portVariable: 'LOGGER_HTTP_PORT', readyPath: '/health/ready' }, env);
+}
