@@ -12,6 +12,8 @@ export interface AppProcess {
   url: string;
   /** Resolves when the process has exited. */
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** How it exited, or null while it runs. */
+  exitStatus(): { code: number | null; signal: NodeJS.Signals | null } | null;
   kill(signal?: NodeJS.Signals): void;
   /** SIGTERM, then SIGKILL after a grace period; resolves once it has exited. */
   stop(graceMs?: number): Promise<void>;
@@ -113,7 +115,7 @@ async function startApp(spec: AppSpec, env: NodeJS.ProcessEnv): Promise<AppProce
       },
       { timeout: START_TIMEOUT_MS, interval: 100 },
     );
-    return { name: spec.app, pid: child.pid, port: port!, url, exited, kill, stop, output };
+    return { name: spec.app, pid: child.pid, port: port!, url, exited, exitStatus: () => status, kill, stop, output };
   } catch (err) {
     await stop(2_000);
     (err as Error).message += `\n--- ${spec.app} output ---\n${output()}`;

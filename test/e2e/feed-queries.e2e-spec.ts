@@ -1,0 +1,140 @@
+import {
+  api,
+  ApiClient,
+  AppProcess,
+  create,
+  createUser,
+  expectNewestFirst,
+  expectStatus,
+  feed,
+  InteractionLog,
+  logsEventually,
+  logWithSummary,
+  startApi,
+  startLogger,
+  uniq,
+  update,
+  User,
+} from '../utils';
+
+// jest reads testTimeout only from the top level of its config, not from a project's.
+jest.setTimeout(120_000);
+
+/**
+ * The spec's query examples, through the real pipeline: by lead, by rep, the 20 most
+ * recent, and an opportunity together with its contact. Users are created per test, so
+ * `?user=` sees only this file's logs whatever else runs beside it.
+ */
+describe('activity feed queries', () => {
+  let apiProcess: AppProcess;
+  let loggerProcess: AppProcess;
+  let admin: ApiClient;
+
+  beforeAll(async () => {
+    [apiProcess, loggerProcess] = await Promise.all([startApi(), startLogger()]);
+    admin = await api(apiProcess.url);
+  });
+
+  afterAll(async () => {
+    await Promise.all([apiProcess?.stop(), loggerProcess?.stop()]);
+  });
+
+  const logInteraction = async (client: ApiClient, resource: string, id: string, type: string, summary: string) =>
+    expectStatus(await client.post(`/api/${resource}/${id}/log_interaction/`, { type, summary }), 202, 'log_interaction') as { id: string };
+
+  it('?lead= returns all of that lead\'s logs and no other, newest first', async () => {
+    const rep = await createUser(admin);
+    const name = uniq('Feed Lead');
+    const lead = await create(rep.client, 'leads', { name });
+    const other = await create(rep.client, 'leads', { name: uniq('Other Lead') });
+    await update(rep.client, 'leads', lead.id, { status: 'contacted' });
+    await logInteraction(rep.client, 'leads', lead.id, 'call', `Called ${name}`);
+    await logInteraction(rep.client, 'leads', other.id, 'call', 'Called the other lead');
+
+    const logs = await logsEventually(admin, { lead: lead.id }, 3);
+    expect(logs.map((l) => l.summary)).toEqual([`Called ${name}`, `Lead ${name} contacted for the first time`, `New lead created: ${name}`]);
+    expect(logs.every((l) => l.lead === lead.id)).toBe(true);
+    expectNewestFirst(logs);
+  });
+
+  it('?user= returns every log attributed to that rep and only those, newest first', async () => {
+    const rep = await createUser(admin);
+    const name = uniq('Rep Lead');
+    const lead = await create(rep.client, 'leads', { name });
+    await update(admin, 'leads', lead.id, { status: 'qualified' }); // the admin's, not the rep's
+    await logInteraction(rep.client, 'leads', lead.id, 'email', `Emailed ${name}`);
+    await logWithSummary(admin, { lead: lead.id }, `Lead ${name} qualified as a potential customer`);
+
+    const logs = await logsEventually(admin, { user: rep.id }, 2);
+    expect(logs.map((l) => l.summary)).toEqual([`Emailed ${name}`, `New lead created: ${name}`]);
+    expect(logs.every((l) => l.user === rep.id)).toBe(true);
+  });
+
+  it('answers the 20 most recent logs newest first, and the next page continues where it stopped', async () => {
+    const rep: User = await createUser(admin);
+    const lead = await create(rep.client, 'leads', { name: uniq('Busy Lead') });
+    const sent: string[] = [`New lead created: ${lead.name}`];
+    for (let i = 1; i <= 25; i += 1) {
+      const summary = `Note #${i} on ${lead.name}`;
+      await logInteraction(rep.client, 'leads', lead.id, 'note', summary);
+      sent.push(summary);
+    }
+    await logsEventually(admin, { user: rep.id }, 26);
+
+    const newestFirst = [...sent].reverse();
+    const first = expectStatus(await admin.get(`/api/interaction-logs/?user=${rep.id}`), 200, 'first page');
+    expect(first.results.map((l: InteractionLog) => l.summary)).toEqual(newestFirst.slice(0, 20));
+    expect(first.next).toEqual(expect.any(String));
+    const second = expectStatus(await admin.get(first.next), 200, 'next page');
+    expect(second.results.map((l: InteractionLog) => l.summary)).toEqual(newestFirst.slice(20));
+    expect(second.next).toBeNull();
+
+    // Across all entities (other files write too): 20 by default, newest first.
+    const recent = expectStatus(await admin.get('/api/interaction-logs/'), 200, 'recent');
+    expect(recent.results).toHaveLength(20);
+    expectNewestFirst(recent.results);
+    expect(recent.next).toEqual(expect.any(String));
+  });
+
+  it('?opportunity=X&include_contact=true returns the opportunity\'s logs and its contact\'s together', async () => {
+    const rep = await createUser(admin);
+    const contact = await create(rep.client, 'contacts', { name: uniq('Feed Contact'), company: 'Wayne Enterprises' });
+    const opportunity = await create(rep.client, 'opportunities', { name: uniq('Feed Deal'), amount: '700', contact: contact.id });
+    const unrelatedContact = await create(rep.client, 'contacts', { name: uniq('Unrelated Contact') });
+    const unrelatedOpportunity = await create(rep.client, 'opportunities', { name: uniq('Unrelated Deal') });
+
+    const onContact = await logInteraction(rep.client, 'contacts', contact.id, 'call', `Called ${contact.name}`);
+    const onOpportunity = await logInteraction(rep.client, 'opportunities', opportunity.id, 'meeting', `Met about ${opportunity.name}`);
+    await update(rep.client, 'opportunities', opportunity.id, { stage: 'proposal' });
+    const noise = [
+      await logInteraction(rep.client, 'contacts', unrelatedContact.id, 'call', 'unrelated contact'),
+      await logInteraction(rep.client, 'opportunities', unrelatedOpportunity.id, 'call', 'unrelated opportunity'),
+    ];
+
+    const ofOpportunity = await logsEventually(admin, { opportunity: opportunity.id }, 3);
+    const ofContact = await logsEventually(admin, { contact: contact.id }, 1);
+    expect(ofContact.map((l) => l.id)).toContain(onContact.id);
+    expect(ofOpportunity.map((l) => l.id)).toContain(onOpportunity.id);
+    expect(ofOpportunity.map((l) => l.id)).not.toContain(onContact.id);
+    await logsEventually(admin, { user: rep.id }, ofOpportunity.length + ofContact.length + noise.length);
+
+    const { results } = await feed(admin, { opportunity: opportunity.id, include_contact: 'true' });
+    const expected = new Map([...ofOpportunity, ...ofContact].map((l) => [l.id, l]));
+    expect(new Set(results.map((l) => l.id))).toEqual(new Set(expected.keys()));
+    expect(results).toHaveLength(expected.size);
+    expect(results.every((l) => l.opportunity === opportunity.id || l.contact === contact.id)).toBe(true);
+    expectNewestFirst(results);
+    for (const n of noise) expect(results.map((l) => l.id)).not.toContain(n.id);
+  });
+
+  it('GET /api/interaction-logs/{id}/ returns one log; Prefer: wait answers 201 with the written log', async () => {
+    const rep = await createUser(admin);
+    const lead = await create(rep.client, 'leads', { name: uniq('Waited Lead') });
+    const summary = `Waited for ${lead.name}`;
+    const res = await rep.client.post(`/api/leads/${lead.id}/log_interaction/`, { type: 'call', summary }, { prefer: 'wait=10' });
+    expect(res.status).toBe(201);
+    expect(res.body).toMatchObject({ summary, type: 'call', source: 'manual', user: rep.id, lead: lead.id, contact: null, opportunity: null });
+    const one = expectStatus(await admin.get(`/api/interaction-logs/${res.body.id}/`), 200, 'GET one log');
+    expect(one).toEqual(res.body);
+  });
+});

@@ -1,0 +1,316 @@
+import {
+  AmqpCapture,
+  amqpCapture,
+  api,
+  ApiClient,
+  AppProcess,
+  create,
+  createUser,
+  eventually,
+  expectStatus,
+  feed,
+  logsEventually,
+  logWithSummary,
+  startApi,
+  startLogger,
+  testEnv,
+  uniq,
+  update,
+  User,
+} from '../utils';
+
+// jest reads testTimeout only from the top level of its config, not from a project's.
+jest.setTimeout(120_000);
+
+/**
+ * Every row of the activity table, end to end: a change through the real REST API, its
+ * event through the real broker, the real activity-logger writing the log, and the log
+ * read back from GET /api/interaction-logs/. Summaries are compared exactly.
+ * Three reps besides the admin make attribution visible: alice creates, bob is assigned
+ * or owns, carol changes things.
+ */
+const AUTO = { type: 'note', source: 'auto' } as const;
+
+describe('activity pipeline: REST -> outbox -> RabbitMQ -> activity-logger -> feed', () => {
+  let apiProcess: AppProcess;
+  let loggerProcess: AppProcess;
+  let capture: AmqpCapture;
+  let admin: ApiClient;
+  let alice: User;
+  let bob: User;
+  let carol: User;
+
+  beforeAll(async () => {
+    [apiProcess, loggerProcess] = await Promise.all([startApi(), startLogger()]);
+    admin = await api(apiProcess.url);
+    [alice, bob, carol] = await Promise.all([createUser(admin), createUser(admin), createUser(admin)]);
+    capture = await amqpCapture(testEnv().amqpUrl);
+  });
+
+  afterAll(async () => {
+    await capture?.close();
+    await Promise.all([apiProcess?.stop(), loggerProcess?.stop()]);
+  });
+
+  describe('lead created', () => {
+    it('reads "New lead created: {name} from {company}", attributed to the assigned user', async () => {
+      const name = uniq('John Doe');
+      const lead = await create(alice.client, 'leads', { name, company: 'ACME Corp', email: 'john@example.com', assigned_to: bob.id });
+      const log = await logWithSummary(admin, { lead: lead.id }, `New lead created: ${name} from ACME Corp`);
+      expect(log).toMatchObject({ ...AUTO, user: bob.id, lead: lead.id, contact: null, opportunity: null });
+    });
+
+    it('leaves out " from …" without a company, and is attributed to the creator when nobody is assigned', async () => {
+      const name = uniq('Jane Roe');
+      const lead = await create(alice.client, 'leads', { name });
+      const log = await logWithSummary(admin, { lead: lead.id }, `New lead created: ${name}`);
+      expect(log).toMatchObject({ ...AUTO, user: alice.id, lead: lead.id, contact: null, opportunity: null });
+    });
+  });
+
+  describe('lead status changed', () => {
+    it('logs each new status with its message, attributed to who changed it', async () => {
+      const name = uniq('Status Lead');
+      const lead = await create(alice.client, 'leads', { name, company: 'Initech', assigned_to: bob.id });
+      for (const status of ['contacted', 'qualified', 'disqualified', 'new'])
+        expect(await update(carol.client, 'leads', lead.id, { status })).toMatchObject({ status });
+
+      const logs = await logsEventually(admin, { lead: lead.id }, 5);
+      expect(logs.map((l) => l.summary)).toEqual([
+        `Lead ${name} marked as new`,
+        `Lead ${name} disqualified from sales process`,
+        `Lead ${name} qualified as a potential customer`,
+        `Lead ${name} contacted for the first time`,
+        `New lead created: ${name} from Initech`,
+      ]);
+      for (const log of logs.slice(0, 4)) expect(log).toMatchObject({ ...AUTO, user: carol.id, lead: lead.id, contact: null, opportunity: null });
+    });
+
+    it('logs "successfully converted to opportunity" when the status is set to converted', async () => {
+      const name = uniq('Converted Lead');
+      const lead = await create(alice.client, 'leads', { name, assigned_to: bob.id });
+      await update(carol.client, 'leads', lead.id, { status: 'converted' });
+      const log = await logWithSummary(admin, { lead: lead.id }, `Lead ${name} successfully converted to opportunity`);
+      expect(log).toMatchObject({ ...AUTO, user: carol.id, lead: lead.id });
+    });
+
+    it('logs nothing for a PATCH that changes no status (proved by a later change that is logged)', async () => {
+      const name = uniq('Quiet Lead');
+      const lead = await create(alice.client, 'leads', { name, company: 'Hooli' });
+      await update(carol.client, 'leads', lead.id, { phone: '+1 555 0100', email: 'quiet@example.com' });
+      await update(carol.client, 'leads', lead.id, { status: 'new' }); // the status it already has
+      await update(carol.client, 'leads', lead.id, { status: 'contacted' }); // the marker
+
+      await capture.waitFor((m) => m.routingKey === 'lead.status_changed' && m.body?.data?.lead_id === lead.id);
+      const marker = await logWithSummary(admin, { lead: lead.id }, `Lead ${name} contacted for the first time`);
+      const { results } = await feed(admin, { lead: lead.id });
+      expect(results.map((l) => l.summary)).toEqual([marker.summary, `New lead created: ${name} from Hooli`]);
+      // And on the wire: one status event for this lead, the marker's.
+      const statusEvents = capture.messages.filter((m) => m.routingKey === 'lead.status_changed' && m.body?.data?.lead_id === lead.id);
+      expect(statusEvents.map((m) => [m.body.data.old_value, m.body.data.new_value])).toEqual([['new', 'contacted']]);
+    });
+  });
+
+  describe('opportunity created', () => {
+    it('reads "New opportunity created: {name} worth ${amount}", attributed to the owner', async () => {
+      const name = uniq('ACME Expansion');
+      const opportunity = await create(alice.client, 'opportunities', { name, amount: 50000, owner: bob.id });
+      expect(opportunity.amount).toBe('50000.00');
+      const log = await logWithSummary(admin, { opportunity: opportunity.id }, `New opportunity created: ${name} worth $50000.00`);
+      expect(log).toMatchObject({ ...AUTO, user: bob.id, opportunity: opportunity.id, lead: null, contact: null });
+    });
+
+    it('writes the amount with two decimals and no separators; the caller owns it by default', async () => {
+      const name = uniq('Small Deal');
+      const opportunity = await create(alice.client, 'opportunities', { name, amount: '1234.5' });
+      const log = await logWithSummary(admin, { opportunity: opportunity.id }, `New opportunity created: ${name} worth $1234.50`);
+      expect(log).toMatchObject({ ...AUTO, user: alice.id, opportunity: opportunity.id });
+    });
+
+    it('reads $0.00 when there is no amount', async () => {
+      const name = uniq('No Amount Deal');
+      const opportunity = await create(alice.client, 'opportunities', { name, owner: bob.id });
+      const log = await logWithSummary(admin, { opportunity: opportunity.id }, `New opportunity created: ${name} worth $0.00`);
+      expect(log).toMatchObject({ ...AUTO, user: bob.id, opportunity: opportunity.id });
+    });
+  });
+
+  describe('opportunity stage changed', () => {
+    it('logs proposal, negotiation and won, attributed to who changed the stage', async () => {
+      const name = uniq('Big Deal');
+      const opportunity = await create(alice.client, 'opportunities', { name, amount: '90000', owner: bob.id });
+      for (const stage of ['proposal', 'negotiation', 'won'])
+        expect(await update(carol.client, 'opportunities', opportunity.id, { stage })).toMatchObject({ stage });
+
+      const logs = await logsEventually(admin, { opportunity: opportunity.id }, 4);
+      expect(logs.map((l) => l.summary)).toEqual([
+        `Opportunity ${name} WON! \u{1F389} Deal closed successfully`,
+        `Opportunity ${name} entered negotiation phase`,
+        `Opportunity ${name} moved to proposal stage - preparing quote`,
+        `New opportunity created: ${name} worth $90000.00`,
+      ]);
+      for (const log of logs.slice(0, 3)) expect(log).toMatchObject({ ...AUTO, user: carol.id, opportunity: opportunity.id, lead: null, contact: null });
+    });
+
+    it('logs qualification and lost', async () => {
+      const name = uniq('Lost Deal');
+      const opportunity = await create(alice.client, 'opportunities', { name, stage: 'proposal', owner: bob.id });
+      await update(carol.client, 'opportunities', opportunity.id, { stage: 'qualification' });
+      await update(carol.client, 'opportunities', opportunity.id, { stage: 'lost' });
+
+      const logs = await logsEventually(admin, { opportunity: opportunity.id }, 3);
+      expect(logs.map((l) => l.summary)).toEqual([
+        `Opportunity ${name} marked as lost - opportunity closed`,
+        `Opportunity ${name} moved to qualification stage`,
+        `New opportunity created: ${name} worth $0.00`,
+      ]);
+      for (const log of logs.slice(0, 2)) expect(log).toMatchObject({ ...AUTO, user: carol.id, opportunity: opportunity.id });
+    });
+
+    it('logs nothing for a PATCH that changes no stage (proved by a later change that is logged)', async () => {
+      const name = uniq('Steady Deal');
+      const opportunity = await create(alice.client, 'opportunities', { name, amount: 10 });
+      await update(carol.client, 'opportunities', opportunity.id, { amount: '20.00' });
+      await update(carol.client, 'opportunities', opportunity.id, { stage: 'qualification' }); // unchanged
+      await update(carol.client, 'opportunities', opportunity.id, { stage: 'negotiation' }); // the marker
+
+      await capture.waitFor((m) => m.routingKey === 'opportunity.stage_changed' && m.body?.data?.opportunity_id === opportunity.id);
+      await logWithSummary(admin, { opportunity: opportunity.id }, `Opportunity ${name} entered negotiation phase`);
+      const { results } = await feed(admin, { opportunity: opportunity.id });
+      expect(results.map((l) => l.summary)).toEqual([`Opportunity ${name} entered negotiation phase`, `New opportunity created: ${name} worth $10.00`]);
+      const stageEvents = capture.messages.filter((m) => m.routingKey === 'opportunity.stage_changed' && m.body?.data?.opportunity_id === opportunity.id);
+      expect(stageEvents).toHaveLength(1);
+    });
+  });
+
+  describe('quote created', () => {
+    it('reads "Quote created: {title} for ${total_price}", linked to its opportunity, attributed to the creator', async () => {
+      const opportunity = await create(admin, 'opportunities', { name: uniq('Quoted Deal'), owner: bob.id });
+      const title = uniq('Q-1');
+      const quote = await create(alice.client, 'quotes', { title, total_price: '1234.5', opportunity: opportunity.id });
+      expect(quote.total_price).toBe('1234.50');
+      const log = await logWithSummary(admin, { opportunity: opportunity.id }, `Quote created: ${title} for $1234.50`);
+      expect(log).toMatchObject({ ...AUTO, user: alice.id, opportunity: opportunity.id, lead: null, contact: null });
+
+      const title2 = uniq('Q-2');
+      await create(carol.client, 'quotes', { title: title2, total_price: 999, opportunity: opportunity.id });
+      const log2 = await logWithSummary(admin, { opportunity: opportunity.id }, `Quote created: ${title2} for $999.00`);
+      expect(log2).toMatchObject({ ...AUTO, user: carol.id, opportunity: opportunity.id });
+    });
+  });
+
+  describe('task completed', () => {
+    let lead: any;
+    let contact: any;
+    let opportunity: any;
+
+    beforeAll(async () => {
+      lead = await create(admin, 'leads', { name: uniq('Task Lead'), company: 'Umbrella' });
+      contact = await create(admin, 'contacts', { name: uniq('Task Contact'), company: 'Umbrella', lead: lead.id });
+      opportunity = await create(admin, 'opportunities', { name: uniq('Task Deal'), contact: contact.id, lead: lead.id });
+    });
+
+    const completeTask = async (body: Record<string, unknown>, completion?: Record<string, unknown>) => {
+      const task = await create(alice.client, 'tasks', { assigned_to: bob.id, ...body });
+      const done = expectStatus(await carol.client.post(`/api/tasks/${task.id}/mark_completed/`, completion), 200, 'mark_completed');
+      expect(done.status).toBe('completed');
+      return task;
+    };
+
+    it.each([
+      ['call', 'call'],
+      ['email', 'email'],
+      ['meeting', 'meeting'],
+      ['follow_up', 'note'],
+      ['other', 'note'],
+    ])('a %s task reads "Task completed: {action} {target} - Notes: {notes}", logged as %s, linked to its lead, contact and opportunity', async (taskType, logType) => {
+      const action = uniq('Call');
+      const target = 'John Doe at ACME Corp';
+      await completeTask({ action, target, type: taskType, notes: 'Interested in the pro plan', lead: lead.id, contact: contact.id, opportunity: opportunity.id });
+      const log = await logWithSummary(admin, { lead: lead.id }, `Task completed: ${action} ${target} - Notes: Interested in the pro plan`);
+      expect(log).toMatchObject({ type: logType, source: 'auto', user: carol.id, lead: lead.id, contact: contact.id, opportunity: opportunity.id });
+    });
+
+    it('leaves out " - Notes: …" when the task has none', async () => {
+      const action = uniq('Email');
+      await completeTask({ action, target: 'the buyer', type: 'email', lead: lead.id });
+      const log = await logWithSummary(admin, { lead: lead.id }, `Task completed: ${action} the buyer`);
+      expect(log).toMatchObject({ type: 'email', source: 'auto', user: carol.id, lead: lead.id, contact: null, opportunity: null });
+    });
+
+    it('uses the notes given when the task is completed', async () => {
+      const action = uniq('Meet');
+      await completeTask({ action, target: 'the board', type: 'meeting', notes: 'before', opportunity: opportunity.id }, { notes: 'Agreed on a pilot' });
+      const log = await logWithSummary(admin, { opportunity: opportunity.id }, `Task completed: ${action} the board - Notes: Agreed on a pilot`);
+      expect(log).toMatchObject({ type: 'meeting', source: 'auto', user: carol.id, opportunity: opportunity.id, lead: null, contact: null });
+    });
+  });
+
+  describe('lead converted', () => {
+    it('logs the conversion linked to the lead, the new contact and the new opportunity, with its companion logs under one correlation id', async () => {
+      const name = uniq('Convertible');
+      const opportunityName = uniq('Converted Deal');
+      const lead = await create(admin, 'leads', { name, company: 'Globex', assigned_to: alice.id });
+      const converted = expectStatus(await bob.client.post(`/api/leads/${lead.id}/convert/`, { opportunity: { name: opportunityName, amount: '2500' } }), 201, 'convert');
+      expect(converted.lead).toMatchObject({ id: lead.id, status: 'converted' });
+      const contactId: string = converted.contact.id;
+      const opportunityId: string = converted.opportunity.id;
+      expect(converted.opportunity).toMatchObject({ name: opportunityName, contact: contactId, lead: lead.id });
+
+      const conversion = await logWithSummary(admin, { lead: lead.id }, `Lead ${name} converted to opportunity ${opportunityName}`);
+      expect(conversion).toMatchObject({ ...AUTO, user: bob.id, lead: lead.id, contact: contactId, opportunity: opportunityId });
+      const status = await logWithSummary(admin, { lead: lead.id }, `Lead ${name} successfully converted to opportunity`);
+      expect(status).toMatchObject({ ...AUTO, user: bob.id, lead: lead.id });
+      const contactLog = await logWithSummary(admin, { contact: contactId }, `New contact created: ${name} from Globex`);
+      expect(contactLog).toMatchObject({ ...AUTO, user: bob.id, contact: contactId });
+      const opportunityLog = await logWithSummary(admin, { opportunity: opportunityId }, `New opportunity created: ${opportunityName} worth $2500.00`);
+      expect(opportunityLog).toMatchObject({ ...AUTO, user: bob.id, opportunity: opportunityId });
+
+      // The four events of the one action share its correlation id, in body and properties.
+      const events = await Promise.all([
+        capture.waitFor((m) => m.routingKey === 'lead.converted' && m.body?.data?.lead_id === lead.id),
+        capture.waitFor((m) => m.routingKey === 'contact.created' && m.body?.data?.contact_id === contactId),
+        capture.waitFor((m) => m.routingKey === 'opportunity.created' && m.body?.data?.opportunity_id === opportunityId),
+        capture.waitFor((m) => m.routingKey === 'lead.status_changed' && m.body?.data?.lead_id === lead.id && m.body?.data?.new_value === 'converted'),
+      ]);
+      const correlation = events[0].body.correlationid;
+      expect(correlation).toEqual(expect.any(String));
+      for (const event of events) {
+        expect(event.body.correlationid).toBe(correlation);
+        expect(event.properties.correlationId).toBe(correlation);
+      }
+
+      expect((await bob.client.post(`/api/leads/${lead.id}/convert/`, { opportunity: { name: 'again' } })).status).toBe(409);
+    });
+  });
+
+  describe('manual logs', () => {
+    it.each([
+      ['leads', 'call', 'lead'],
+      ['contacts', 'email', 'contact'],
+      ['opportunities', 'meeting', 'opportunity'],
+      ['leads', 'note', 'lead'],
+    ] as const)('POST /api/%s/{id}/log_interaction/ (%s): 202 with the id and Location; the log carries the text, type and record, by the caller', async (resource, type, field) => {
+      // bob is responsible for the record, alice logs: the log is alice's.
+      const ownerField = resource === 'opportunities' ? { owner: bob.id } : resource === 'leads' ? { assigned_to: bob.id } : {};
+      const record = await create(admin, resource, { name: uniq('Manual'), ...ownerField });
+      const summary = `Had a great conversation about their requirements (${uniq(type)})`;
+      const res = await alice.client.post(`/api/${resource}/${record.id}/log_interaction/`, { type, summary });
+      expect(res.status).toBe(202);
+      expect(res.body.id).toEqual(expect.any(String));
+      const location = res.headers.get('location');
+      expect(location).toBeTruthy();
+
+      const log = await eventuallyGet(alice.client, new URL(location!, apiProcess.url).toString());
+      const links = { lead: null, contact: null, opportunity: null, [field]: record.id };
+      expect(log).toMatchObject({ id: res.body.id, summary, type, source: 'manual', user: alice.id, ...links });
+      const inFeed = await logWithSummary(admin, { [field]: record.id }, summary);
+      expect(inFeed.id).toBe(res.body.id);
+    });
+  });
+});
+
+/** GETs the URL until it answers 200 (the log is written asynchronously), returning the body. */
+function eventuallyGet(client: ApiClient, url: string): Promise<any> {
+  return eventually(async () => expectStatus(await client.get(url), 200, `GET ${url}`));
+}
