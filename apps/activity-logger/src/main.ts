@@ -1,0 +1,53 @@
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { AddressInfo } from 'node:net';
+import { JsonLogger } from '@app/platform';
+import { LoggerConfig } from './config/logger.config';
+import { migrateActivity } from './database/migrate';
+import { LoggerModule } from './logger.module';
+import { AmqpBatchServer } from './transport/amqp-batch.server';
+
+const SERVICE = 'activity-logger';
+/** Past this after SIGTERM/SIGINT the process exits whatever it was waiting for. */
+const HARD_EXIT_MS = 10_000;
+
+async function serve(config: LoggerConfig, logger: JsonLogger): Promise<void> {
+  const app = await NestFactory.create<NestFastifyApplication>(LoggerModule.forRoot(config), new FastifyAdapter(), { logger });
+  // SIGTERM/SIGINT -> app.close(): the transport stops consuming, writes and acks what it
+  // holds and closes the broker link; then the HTTP port; then the database pool.
+  app.enableShutdownHooks();
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.once(signal, () => setTimeout(() => {
+      logger.error({ msg: 'shutdown took too long: exiting', after_ms: HARD_EXIT_MS });
+      process.exit(1);
+    }, HARD_EXIT_MS).unref());
+  }
+  app.connectMicroservice({ strategy: app.get(AmqpBatchServer) });
+  // Health first, so readiness can say "not yet" while the broker is being reached.
+  await app.listen(config.LOGGER_HTTP_PORT, '0.0.0.0');
+  const { port } = app.getHttpServer().address() as AddressInfo;
+  logger.log({ msg: 'listening', port });
+  await app.startAllMicroservices();
+}
+
+async function main(): Promise<void> {
+  let config: LoggerConfig;
+  try {
+    config = LoggerConfig.load();
+  } catch (err) {
+    new JsonLogger(SERVICE).error({ msg: (err as Error).message });
+    process.exit(1);
+  }
+  const logger = new JsonLogger(SERVICE, config.LOG_LEVEL);
+  if (process.argv[2] === 'migrate') {
+    const applied = await migrateActivity(config.DATABASE_URL, (message) => logger.log({ msg: message }, 'MikroORM'));
+    logger.log({ msg: 'migrated', applied });
+    process.exit(0);
+  }
+  await serve(config, logger);
+}
+
+main().catch((err: Error) => {
+  new JsonLogger(SERVICE).error({ msg: 'fatal', error: err.message, stack: err.stack });
+  process.exit(1);
+});
