@@ -1,0 +1,51 @@
+import { z } from 'zod';
+import { MoneyInput, OptionalEmail, OptionalText } from './fields';
+
+describe('MoneyInput (money at the boundary)', () => {
+  const ok = (v: unknown) => MoneyInput.parse(v);
+  const bad = (v: unknown) => expect(MoneyInput.safeParse(v).success).toBe(false);
+
+  it('takes numbers and strings, answering two places', () => {
+    expect(ok(50000)).toBe('50000.00');
+    expect(ok('50000')).toBe('50000.00');
+    expect(ok(1234.5)).toBe('1234.50');
+    expect(ok('0.1')).toBe('0.10');
+    expect(ok(0)).toBe('0.00');
+    expect(ok(' 12.34 ')).toBe('12.34');
+    expect(ok('9999999999999.99')).toBe('9999999999999.99');
+  });
+
+  it('refuses what would need rounding or is not money', () => {
+    bad(0.1 + 0.2); // 0.30000000000000004: never rounded silently
+    bad('1.234');
+    bad(-1);
+    bad('-1.00');
+    bad('10000000000000'); // 14 integer digits
+    bad(1e21);
+    bad('1e3');
+    bad('abc');
+    bad('');
+    bad(Infinity);
+    bad(NaN);
+    bad(true);
+    bad(null);
+  });
+});
+
+describe('OptionalText and OptionalEmail', () => {
+  const s = z.strictObject({ company: OptionalText(), email: OptionalEmail });
+
+  it('stores blank as null and trims', () => {
+    expect(s.parse({ company: '  ', email: '' })).toEqual({ company: null, email: null });
+    expect(s.parse({ company: ' ACME ' })).toEqual({ company: 'ACME' });
+  });
+
+  it('lower-cases emails and refuses malformed ones', () => {
+    expect(s.parse({ email: 'John@Example.COM' })).toEqual({ email: 'john@example.com' });
+    expect(s.safeParse({ email: 'nope' }).success).toBe(false);
+  });
+
+  it('refuses text over the limit', () => {
+    expect(s.safeParse({ company: 'x'.repeat(256) }).success).toBe(false);
+  });
+});

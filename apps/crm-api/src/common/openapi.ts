@@ -1,0 +1,50 @@
+import { applyDecorators } from '@nestjs/common';
+import { ApiBody, ApiQuery, ApiResponse } from '@nestjs/swagger';
+import type { SchemaObject } from '@nestjs/swagger/dist/interfaces/open-api-spec.interface';
+import { z } from 'zod';
+
+/**
+ * The OpenAPI description is generated from the same zod schemas that validate
+ * requests, so the two cannot drift. `input` describes what a client may send
+ * (a number or a string for money), `output` what the API answers.
+ */
+export function jsonSchema(schema: z.ZodType, io: 'input' | 'output' = 'input'): SchemaObject {
+  return z.toJSONSchema(schema, { io, target: 'openapi-3.0', unrepresentable: 'any' }) as SchemaObject;
+}
+
+export const ApiZodBody = (schema: z.ZodType, required = true) => ApiBody({ schema: jsonSchema(schema), required });
+
+export const ApiZodResponse = (status: number, schema: z.ZodType, description?: string) =>
+  ApiResponse({ status, schema: jsonSchema(schema, 'output'), description });
+
+export const ApiListResponse = (item: z.ZodType) =>
+  ApiZodResponse(200, z.object({ results: z.array(item), next: z.string().nullable().describe('the next page, or null on the last') }));
+
+/** One documented query parameter per key of a list's (strict) query schema. */
+export function ApiZodQuery(schema: z.ZodObject) {
+  const json = jsonSchema(schema) as { properties?: Record<string, SchemaObject> };
+  return applyDecorators(
+    ...Object.entries(json.properties ?? {}).map(([name, s]) => ApiQuery({ name, required: false, schema: s })),
+  );
+}
+
+const ErrorSchema = z.object({
+  status: z.number().int(),
+  error: z.string(),
+  message: z.union([z.string(), z.array(z.string())]),
+});
+
+/** The error answers common to authenticated routes. */
+export const ApiErrors = (...statuses: number[]) =>
+  applyDecorators(...statuses.map((status) => ApiZodResponse(status, ErrorSchema, ERROR_TEXT[status])));
+
+const ERROR_TEXT: Record<number, string> = {
+  400: 'invalid body, query or id (the message names each bad field)',
+  401: 'no valid bearer token',
+  403: 'not allowed for this user',
+  404: 'no record with this id',
+  409: 'conflicts with the current state',
+  413: 'body too large',
+  415: 'body is not application/json',
+  429: 'too many failed attempts; see Retry-After',
+};

@@ -1,0 +1,52 @@
+import { createParamDecorator, ExecutionContext } from '@nestjs/common';
+import type { FastifyRequest } from 'fastify';
+import { randomUUID } from 'node:crypto';
+
+export type Role = 'admin' | 'sales_rep';
+
+/** The authenticated user a request acts for, as the auth guard found it. */
+export interface Caller {
+  id: string;
+  name: string;
+  email: string;
+  role: Role;
+}
+
+/** What every write needs besides its input: who acts, and the id shared by its events. */
+export interface RequestCtx {
+  caller: Caller;
+  correlationId: string;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    correlationId: string;
+    caller?: Caller;
+  }
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** A client's X-Correlation-Id is kept when it is a UUID (the events' schema), else a new one is made. */
+export function correlationIdFrom(header: string | string[] | undefined): string {
+  const value = Array.isArray(header) ? header[0] : header;
+  return value && UUID.test(value.trim()) ? value.trim().toLowerCase() : randomUUID();
+}
+
+function callerOf(request: FastifyRequest): Caller {
+  // Only reachable on a route the guard let through, which always sets it.
+  if (!request.caller) throw new Error('no caller on an authenticated route');
+  return request.caller;
+}
+
+export const Ctx = createParamDecorator((_: unknown, context: ExecutionContext): RequestCtx => {
+  const request = context.switchToHttp().getRequest<FastifyRequest>();
+  return { caller: callerOf(request), correlationId: request.correlationId };
+});
+
+export const CurrentUser = createParamDecorator((_: unknown, context: ExecutionContext): Caller => {
+  return callerOf(context.switchToHttp().getRequest<FastifyRequest>());
+});
+
+/** The Actor of an event: who did it, as the contracts want it. */
+export const actorOf = (ctx: RequestCtx) => ({ id: ctx.caller.id, name: ctx.caller.name });
