@@ -1,4 +1,8 @@
 import { Migration20261127000000_crm } from './Migration20261127000000_crm';
+import { Migration20261127000100_records } from './Migration20261127000100_records';
 
 /** Listed explicitly: a webpack bundle has no folder to scan. Append new ones in order. */
-export const CRM_MIGRATIONS = [{ name: 'Migration20261127000000_crm', class: Migration20261127000000_crm }];
+export const CRM_MIGRATIONS = [
+  { name: 'Migration20261127000000_crm', class: Migration20261127000000_crm },
+  { name: 'Migration20261127000100_records', class: Migration20261127000100_records },
+];

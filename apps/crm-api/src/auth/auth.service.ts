@@ -1,0 +1,49 @@
+import { EntityManager } from '@mikro-orm/postgresql';
+import { Injectable } from '@nestjs/common';
+import { DomainError } from '../common/domain-error';
+import type { Caller } from '../common/request-context';
+import { ApiConfig } from '../config/api.config';
+import { User } from '../users/user.entity';
+import { signJwt, verifyJwt } from './jwt';
+import { LoginLimiter } from './login-limiter';
+import { decoyHash, verifyPassword } from './password';
+
+@Injectable()
+export class AuthService {
+  private readonly limiter = new LoginLimiter(10, 60_000);
+
+  constructor(
+    private readonly em: EntityManager,
+    private readonly config: ApiConfig,
+  ) {}
+
+  /** A token for the right email and password; one answer for every wrong pair. */
+  async login(email: string, password: string, ip: string): Promise<{ token: string }> {
+    const normalized = email.trim().toLowerCase();
+    const key = `${ip}|${normalized}`;
+    const wait = this.limiter.retryAfter(key);
+    if (wait > 0) throw new DomainError('rate_limited', `too many failed logins; try again in ${wait} s`, wait);
+
+    const user = await this.em.findOne(User, { email: normalized });
+    // Hash something even for an unknown email, so timing does not tell which exist.
+    const ok = await verifyPassword(password, user?.passwordHash ?? (await decoyHash()));
+    if (!user || !ok) {
+      this.limiter.fail(key);
+      throw DomainError.unauthorized('wrong email or password');
+    }
+    this.limiter.succeed(key);
+    return { token: signJwt(user.id, this.config.JWT_SECRET, this.config.JWT_TTL_SECONDS) };
+  }
+
+  /**
+   * The user a bearer token stands for. Looked up on each request (by primary key), so
+   * a removed user's tokens stop working at once and the actor's name is current.
+   */
+  async authenticate(token: string): Promise<Caller> {
+    const claims = verifyJwt(token, this.config.JWT_SECRET);
+    if (!claims) throw DomainError.unauthorized('invalid or expired token');
+    const user = /^[0-9a-f-]{36}$/i.test(claims.sub) ? await this.em.findOne(User, { id: claims.sub }) : null;
+    if (!user) throw DomainError.unauthorized('the token\'s user no longer exists');
+    return { id: user.id, name: user.name, email: user.email, role: user.role };
+  }
+}

@@ -1,0 +1,20 @@
+import { Entity, Property } from '@mikro-orm/core';
+import { CrmRecord } from '../common/record.entity';
+import type { Role } from '../common/request-context';
+
+@Entity({ schema: 'crm', tableName: 'users' })
+export class User extends CrmRecord {
+  /** Stored lower-cased: unique and matched case-insensitively. */
+  @Property({ type: 'string', length: 254 })
+  email!: string;
+
+  @Property({ type: 'string', length: 255 })
+  name!: string;
+
+  @Property({ type: 'string', length: 20 })
+  role!: Role;
+
+  /** scrypt$N$r$p$salt$hash; never leaves this service. */
+  @Property({ type: 'text', hidden: true })
+  passwordHash!: string;
+}
