@@ -1,0 +1,55 @@
+import { Body, Controller, Delete, Get, HttpCode, Patch, Post, Query, Req } from '@nestjs/common';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import type { FastifyRequest } from 'fastify';
+import { listPage } from '../common/list-page';
+import { ApiErrors, ApiListResponse, ApiZodBody, ApiZodQuery, ApiZodResponse } from '../common/openapi';
+import { Ctx, RequestCtx } from '../common/request-context';
+import { IdParam, ZodPipe } from '../common/zod.pipe';
+import { ContactListQuery, ContactView, CreateContactDto, toContactView, UpdateContactDto } from './contact.dto';
+import { ContactsService } from './contacts.service';
+
+@ApiTags('contacts')
+@ApiBearerAuth()
+@ApiErrors(401)
+@Controller('api/contacts')
+export class ContactsController {
+  constructor(private readonly contacts: ContactsService) {}
+
+  @Get()
+  @ApiZodQuery(ContactListQuery)
+  @ApiListResponse(ContactView)
+  @ApiErrors(400)
+  async list(@Query(new ZodPipe(ContactListQuery, 'query')) query: ContactListQuery, @Req() request: FastifyRequest) {
+    return listPage(request, await this.contacts.list(query), toContactView);
+  }
+
+  @Post()
+  @ApiZodBody(CreateContactDto)
+  @ApiZodResponse(201, ContactView, 'created; emits contact.created')
+  @ApiErrors(400, 413, 415)
+  async create(@Body(new ZodPipe(CreateContactDto)) body: CreateContactDto, @Ctx() ctx: RequestCtx) {
+    return toContactView(await this.contacts.create(body, ctx));
+  }
+
+  @Get(':id')
+  @ApiZodResponse(200, ContactView)
+  @ApiErrors(400, 404)
+  async get(@IdParam() id: string) {
+    return toContactView(await this.contacts.get(id));
+  }
+
+  @Patch(':id')
+  @ApiZodBody(UpdateContactDto)
+  @ApiZodResponse(200, ContactView)
+  @ApiErrors(400, 404, 413, 415)
+  async update(@IdParam() id: string, @Body(new ZodPipe(UpdateContactDto)) body: UpdateContactDto, @Ctx() ctx: RequestCtx) {
+    return toContactView(await this.contacts.update(id, body, ctx));
+  }
+
+  @Delete(':id')
+  @HttpCode(204)
+  @ApiErrors(400, 404)
+  async remove(@IdParam() id: string): Promise<void> {
+    await this.contacts.remove(id);
+  }
+}

@@ -1,0 +1,62 @@
+import { Body, Controller, Headers, Post, Res } from '@nestjs/common';
+import { ApiBearerAuth, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
+import { ApiErrors, ApiZodBody, ApiZodResponse } from '../common/openapi';
+import { Ctx, RequestCtx } from '../common/request-context';
+import { IdParam, ZodPipe } from '../common/zod.pipe';
+import { InteractionLogView, LogInteractionDto, PendingLogView } from './interaction.dto';
+import { InteractionsService, LoggedRecord } from './interactions.service';
+import { preferredWait } from './prefer-wait';
+
+const body = new ZodPipe(LogInteractionDto);
+
+/** The three `log_interaction` actions of the original app, one handler behind them. */
+@ApiTags('interactions')
+@ApiBearerAuth()
+@ApiErrors(400, 401, 404, 413, 415)
+@ApiHeader({ name: 'Prefer', required: false, description: 'wait=N (N ≤ 10): answer 201 with the written log if it exists within N seconds' })
+@ApiZodResponse(202, PendingLogView, 'accepted: the log to be, with its id; Location names it')
+@ApiZodResponse(201, InteractionLogView, 'with Prefer: wait=N, the written log')
+@Controller('api')
+export class InteractionsController {
+  constructor(private readonly interactions: InteractionsService) {}
+
+  @Post('leads/:id/log_interaction')
+  @ApiZodBody(LogInteractionDto)
+  @ApiOperation({ summary: 'Log a call, email, meeting or note about a lead' })
+  lead(@IdParam() id: string, @Body(body) dto: LogInteractionDto, @Ctx() ctx: RequestCtx, @Headers('prefer') prefer: string | undefined, @Res({ passthrough: true }) reply: FastifyReply) {
+    return this.handle('lead', id, dto, ctx, prefer, reply);
+  }
+
+  @Post('contacts/:id/log_interaction')
+  @ApiZodBody(LogInteractionDto)
+  @ApiOperation({ summary: 'Log a call, email, meeting or note about a contact' })
+  contact(@IdParam() id: string, @Body(body) dto: LogInteractionDto, @Ctx() ctx: RequestCtx, @Headers('prefer') prefer: string | undefined, @Res({ passthrough: true }) reply: FastifyReply) {
+    return this.handle('contact', id, dto, ctx, prefer, reply);
+  }
+
+  @Post('opportunities/:id/log_interaction')
+  @ApiZodBody(LogInteractionDto)
+  @ApiOperation({ summary: 'Log a call, email, meeting or note about an opportunity' })
+  opportunity(@IdParam() id: string, @Body(body) dto: LogInteractionDto, @Ctx() ctx: RequestCtx, @Headers('prefer') prefer: string | undefined, @Res({ passthrough: true }) reply: FastifyReply) {
+    return this.handle('opportunity', id, dto, ctx, prefer, reply);
+  }
+
+  /** 202 with the log to be, or (Prefer: wait=N) 201 with the log once written. */
+  private async handle(kind: LoggedRecord, id: string, dto: LogInteractionDto, ctx: RequestCtx, prefer: string | undefined, reply: FastifyReply) {
+    const pending = await this.interactions.log(kind, id, dto, ctx);
+    reply.header('Location', `/api/interaction-logs/${pending.id}/`);
+    reply.header('Vary', 'Prefer');
+    const wait = preferredWait(prefer);
+    if (wait !== null) {
+      reply.header('Preference-Applied', `wait=${wait}`);
+      const written = await this.interactions.awaitWritten(pending.id, wait);
+      if (written) {
+        reply.status(201);
+        return written;
+      }
+    }
+    reply.status(202);
+    return pending;
+  }
+}

@@ -1,0 +1,70 @@
+import { EntityManager } from '@mikro-orm/postgresql';
+import { Injectable, Logger } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { Contact } from '../contacts/contact.entity';
+import { findOr404 } from '../common/records';
+import { actorOf, RequestCtx } from '../common/request-context';
+import { FeedService, InteractionLogView } from '../feed/feed.service';
+import { Lead } from '../leads/lead.entity';
+import { Opportunity } from '../opportunities/opportunity.entity';
+import { OutboxService } from '../outbox/outbox.service';
+import { LogInteractionDto, PendingLogView } from './interaction.dto';
+
+export type LoggedRecord = 'lead' | 'contact' | 'opportunity';
+
+const ENTITIES = { lead: Lead, contact: Contact, opportunity: Opportunity } as const;
+
+/**
+ * Manual logs. crm-api never writes the feed: it emits `interaction.logged` and the
+ * activity-logger writes the log, with the event's id as the log's id, so the id can
+ * be answered at once and the log fetched (or waited for) later.
+ */
+@Injectable()
+export class InteractionsService {
+  private readonly logger = new Logger(InteractionsService.name);
+
+  constructor(
+    private readonly em: EntityManager,
+    private readonly outbox: OutboxService,
+    private readonly feed: FeedService,
+  ) {}
+
+  async log(kind: LoggedRecord, id: string, input: LogInteractionDto, ctx: RequestCtx): Promise<PendingLogView> {
+    const time = input.timestamp ? new Date(input.timestamp) : new Date();
+    const logId = randomUUID();
+    const ids = { lead_id: null, contact_id: null, opportunity_id: null, [`${kind}_id`]: id } as Record<'lead_id' | 'contact_id' | 'opportunity_id', string | null>;
+    await this.em.transactional(async (em) => {
+      await findOr404(em, ENTITIES[kind] as typeof Lead, id, kind);
+      this.outbox.add(
+        em,
+        'interaction.logged',
+        { type: input.type, summary: input.summary, ...ids, actor: actorOf(ctx) },
+        { id: logId, correlationId: ctx.correlationId, subject: id, time },
+      );
+    });
+    return {
+      id: logId,
+      status: 'pending',
+      timestamp: time.toISOString(),
+      user: ctx.caller.id,
+      type: input.type,
+      summary: input.summary,
+      lead: ids.lead_id,
+      contact: ids.contact_id,
+      opportunity: ids.opportunity_id,
+      source: 'manual',
+    };
+  }
+
+  /** The written log, once the activity-logger has it; null when it did not come in time. */
+  async awaitWritten(logId: string, seconds: number): Promise<InteractionLogView | null> {
+    if (seconds <= 0) return null;
+    try {
+      return await this.feed.waitForLog(logId, seconds * 1000);
+    } catch (e) {
+      // The wait is a convenience: the log is committed to the outbox either way.
+      this.logger.warn({ msg: 'waiting for a log failed; answering 202', log_id: logId, error: (e as Error).message });
+      return null;
+    }
+  }
+}

@@ -1,0 +1,24 @@
+import { Entity, Opt, Property } from '@mikro-orm/core';
+import type { LeadStatus } from '@app/contracts';
+import { CrmRecord } from '../common/record.entity';
+
+@Entity({ schema: 'crm', tableName: 'leads' })
+export class Lead extends CrmRecord {
+  @Property({ type: 'string', length: 255 })
+  name!: string;
+
+  @Property({ type: 'string', length: 254, nullable: true })
+  email: string | null = null;
+
+  @Property({ type: 'string', length: 255, nullable: true })
+  company: string | null = null;
+
+  @Property({ type: 'string', length: 50, nullable: true })
+  phone: string | null = null;
+
+  @Property({ type: 'string', length: 20 })
+  status: LeadStatus & Opt = 'new';
+
+  @Property({ type: 'uuid', nullable: true })
+  assignedToId: string | null = null;
+}

@@ -1,0 +1,12 @@
+import { Module } from '@nestjs/common';
+import { ContactsModule } from '../contacts/contacts.module';
+import { OpportunitiesModule } from '../opportunities/opportunities.module';
+import { LeadsController } from './leads.controller';
+import { LeadsService } from './leads.service';
+
+@Module({
+  imports: [ContactsModule, OpportunitiesModule],
+  controllers: [LeadsController],
+  providers: [LeadsService],
+})
+export class LeadsModule {}

@@ -1,0 +1,144 @@
+import { EntityManager } from '@mikro-orm/postgresql';
+import { Injectable } from '@nestjs/common';
+import type { LeadStatus } from '@app/contracts';
+import { Contact } from '../contacts/contact.entity';
+import { ContactsService } from '../contacts/contacts.service';
+import { DomainError } from '../common/domain-error';
+import { defined } from '../common/objects';
+import { findPage, Page } from '../common/pagination';
+import { applyChanges } from '../common/patch';
+import { deleteOr404, findOr404 } from '../common/records';
+import { actorOf, RequestCtx } from '../common/request-context';
+import { Opportunity } from '../opportunities/opportunity.entity';
+import { OpportunitiesService } from '../opportunities/opportunities.service';
+import { OutboxService } from '../outbox/outbox.service';
+import { ConvertLeadDto, CreateLeadDto, LeadListQuery, UpdateLeadDto } from './lead.dto';
+import { Lead } from './lead.entity';
+
+export interface Conversion {
+  lead: Lead;
+  contact: Contact;
+  opportunity: Opportunity;
+}
+
+@Injectable()
+export class LeadsService {
+  constructor(
+    private readonly em: EntityManager,
+    private readonly outbox: OutboxService,
+    private readonly contacts: ContactsService,
+    private readonly opportunities: OpportunitiesService,
+  ) {}
+
+  list(query: LeadListQuery): Promise<Page<Lead>> {
+    const { limit, cursor, status, assigned_to } = query;
+    return findPage(this.em, Lead, defined({ status, assignedToId: assigned_to }), { limit, cursor });
+  }
+
+  get(id: string): Promise<Lead> {
+    return findOr404(this.em, Lead, id, 'lead');
+  }
+
+  create(input: CreateLeadDto, ctx: RequestCtx): Promise<Lead> {
+    return this.em.transactional(async (em) => {
+      const now = new Date();
+      const lead = em.create(Lead, {
+        name: input.name,
+        email: input.email ?? null,
+        company: input.company ?? null,
+        phone: input.phone ?? null,
+        status: input.status,
+        assignedToId: input.assigned_to ?? null,
+        createdById: ctx.caller.id,
+        createdAt: now,
+        updatedAt: now,
+      });
+      em.persist(lead);
+      this.outbox.add(
+        em,
+        'lead.created',
+        { lead_id: lead.id, name: lead.name, company: lead.company, status: lead.status, assigned_to: lead.assignedToId, actor: actorOf(ctx) },
+        { correlationId: ctx.correlationId, subject: lead.id, time: now },
+      );
+      return lead;
+    });
+  }
+
+  /** A status that really changes emits `lead.status_changed`; other edits emit nothing. */
+  update(id: string, input: UpdateLeadDto, ctx: RequestCtx): Promise<Lead> {
+    return this.em.transactional(async (em) => {
+      const lead = await findOr404(em, Lead, id, 'lead', true);
+      const oldStatus = lead.status;
+      const changed = applyChanges(lead, {
+        name: input.name,
+        email: input.email,
+        company: input.company,
+        phone: input.phone,
+        status: input.status,
+        assignedToId: input.assigned_to,
+      });
+      if (!changed.length) return lead;
+      const now = new Date();
+      lead.updatedAt = now;
+      if (changed.includes('status')) this.statusChanged(em, lead, oldStatus, ctx, now);
+      return lead;
+    });
+  }
+
+  remove(id: string): Promise<void> {
+    return deleteOr404(this.em, Lead, id, 'lead');
+  }
+
+  /**
+   * One transaction: a contact copied from the lead, an opportunity linked to both, the
+   * lead set to converted. Its four events share the request's correlation id, in the
+   * order a reader expects: contact.created, opportunity.created, lead.status_changed,
+   * lead.converted. The lead row is locked first, so two concurrent conversions cannot
+   * both pass the "already converted" check.
+   */
+  convert(id: string, input: ConvertLeadDto, ctx: RequestCtx): Promise<Conversion> {
+    return this.em.transactional(async (em) => {
+      const lead = await findOr404(em, Lead, id, 'lead', true);
+      if (lead.status === 'converted') throw DomainError.conflict(`lead ${id} is already converted`);
+      const now = new Date();
+
+      const contact = this.contacts.createIn(
+        em,
+        { name: lead.name, email: lead.email, phone: lead.phone, company: lead.company, lead: lead.id },
+        ctx,
+        now,
+      );
+      // The opportunity's row references the contact's: insert the contact first (the
+      // references are plain columns, so the unit of work does not order them itself).
+      await em.flush();
+      const o = input.opportunity;
+      const opportunity = this.opportunities.createIn(
+        em,
+        { name: o.name, amount: o.amount, stage: o.stage, owner: o.owner, contact: contact.id, lead: lead.id },
+        ctx,
+        now,
+      );
+
+      const oldStatus = lead.status;
+      lead.status = 'converted';
+      lead.updatedAt = now;
+      this.statusChanged(em, lead, oldStatus, ctx, now);
+      this.outbox.add(
+        em,
+        'lead.converted',
+        { lead_id: lead.id, name: lead.name, contact_id: contact.id, opportunity_id: opportunity.id, opportunity_name: opportunity.name, actor: actorOf(ctx) },
+        { correlationId: ctx.correlationId, subject: lead.id, time: now },
+      );
+      return { lead, contact, opportunity };
+    });
+  }
+
+  private statusChanged(em: EntityManager, lead: Lead, oldStatus: LeadStatus, ctx: RequestCtx, now: Date) {
+    this.outbox.add(
+      em,
+      'lead.status_changed',
+      { lead_id: lead.id, name: lead.name, field: 'status', old_value: oldStatus, new_value: lead.status, actor: actorOf(ctx) },
+      { correlationId: ctx.correlationId, subject: lead.id, time: now },
+    );
+  }
+}

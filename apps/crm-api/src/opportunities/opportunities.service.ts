@@ -1,0 +1,104 @@
+import { EntityManager } from '@mikro-orm/postgresql';
+import { Injectable } from '@nestjs/common';
+import { defined } from '../common/objects';
+import { findPage, Page } from '../common/pagination';
+import { applyChanges } from '../common/patch';
+import { deleteOr404, findOr404 } from '../common/records';
+import { actorOf, RequestCtx } from '../common/request-context';
+import { OutboxService } from '../outbox/outbox.service';
+import { CreateOpportunityDto, OpportunityListQuery, UpdateOpportunityDto } from './opportunity.dto';
+import { Opportunity } from './opportunity.entity';
+
+@Injectable()
+export class OpportunitiesService {
+  constructor(
+    private readonly em: EntityManager,
+    private readonly outbox: OutboxService,
+  ) {}
+
+  list(query: OpportunityListQuery): Promise<Page<Opportunity>> {
+    const { limit, cursor, stage, owner, contact, lead } = query;
+    return findPage(this.em, Opportunity, defined({ stage, ownerId: owner, contactId: contact, leadId: lead }), { limit, cursor });
+  }
+
+  get(id: string): Promise<Opportunity> {
+    return findOr404(this.em, Opportunity, id, 'opportunity');
+  }
+
+  create(input: CreateOpportunityDto, ctx: RequestCtx): Promise<Opportunity> {
+    return this.em.transactional(async (em) => this.createIn(em, input, ctx, new Date()));
+  }
+
+  /** Adds an opportunity and its `opportunity.created` to the caller's unit of work (also used by lead conversion). */
+  createIn(em: EntityManager, input: CreateOpportunityDto, ctx: RequestCtx, now: Date): Opportunity {
+    const opportunity = em.create(Opportunity, {
+      name: input.name,
+      amount: input.amount ?? null,
+      stage: input.stage,
+      ownerId: input.owner ?? ctx.caller.id,
+      contactId: input.contact ?? null,
+      leadId: input.lead ?? null,
+      createdById: ctx.caller.id,
+      createdAt: now,
+      updatedAt: now,
+    });
+    em.persist(opportunity);
+    this.outbox.add(
+      em,
+      'opportunity.created',
+      {
+        opportunity_id: opportunity.id,
+        name: opportunity.name,
+        amount: opportunity.amount,
+        stage: opportunity.stage,
+        owner_id: opportunity.ownerId,
+        contact_id: opportunity.contactId,
+        lead_id: opportunity.leadId,
+        actor: actorOf(ctx),
+      },
+      { correlationId: ctx.correlationId, subject: opportunity.id, time: now },
+    );
+    return opportunity;
+  }
+
+  /** A stage that really changes emits `opportunity.stage_changed`; other edits emit nothing. */
+  update(id: string, input: UpdateOpportunityDto, ctx: RequestCtx): Promise<Opportunity> {
+    return this.em.transactional(async (em) => {
+      const opportunity = await findOr404(em, Opportunity, id, 'opportunity', true);
+      const oldStage = opportunity.stage;
+      const changed = applyChanges(opportunity, {
+        name: input.name,
+        amount: input.amount,
+        stage: input.stage,
+        ownerId: input.owner,
+        contactId: input.contact,
+        leadId: input.lead,
+      });
+      if (!changed.length) return opportunity;
+      const now = new Date();
+      opportunity.updatedAt = now;
+      if (changed.includes('stage')) {
+        this.outbox.add(
+          em,
+          'opportunity.stage_changed',
+          {
+            opportunity_id: opportunity.id,
+            name: opportunity.name,
+            field: 'stage',
+            old_value: oldStage,
+            new_value: opportunity.stage,
+            contact_id: opportunity.contactId,
+            lead_id: opportunity.leadId,
+            actor: actorOf(ctx),
+          },
+          { correlationId: ctx.correlationId, subject: opportunity.id, time: now },
+        );
+      }
+      return opportunity;
+    });
+  }
+
+  remove(id: string): Promise<void> {
+    return deleteOr404(this.em, Opportunity, id, 'opportunity');
+  }
+}

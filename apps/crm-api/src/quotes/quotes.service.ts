@@ -1,0 +1,68 @@
+import { EntityManager } from '@mikro-orm/postgresql';
+import { Injectable } from '@nestjs/common';
+import { defined } from '../common/objects';
+import { findPage, Page } from '../common/pagination';
+import { applyChanges } from '../common/patch';
+import { deleteOr404, findOr404 } from '../common/records';
+import { actorOf, RequestCtx } from '../common/request-context';
+import { OutboxService } from '../outbox/outbox.service';
+import { CreateQuoteDto, QuoteListQuery, UpdateQuoteDto } from './quote.dto';
+import { Quote } from './quote.entity';
+
+@Injectable()
+export class QuotesService {
+  constructor(
+    private readonly em: EntityManager,
+    private readonly outbox: OutboxService,
+  ) {}
+
+  list(query: QuoteListQuery): Promise<Page<Quote>> {
+    const { limit, cursor, opportunity } = query;
+    return findPage(this.em, Quote, defined({ opportunityId: opportunity }), { limit, cursor });
+  }
+
+  get(id: string): Promise<Quote> {
+    return findOr404(this.em, Quote, id, 'quote');
+  }
+
+  create(input: CreateQuoteDto, ctx: RequestCtx): Promise<Quote> {
+    return this.em.transactional(async (em) => {
+      const now = new Date();
+      const quote = em.create(Quote, {
+        title: input.title,
+        totalPrice: input.total_price,
+        opportunityId: input.opportunity ?? null,
+        validUntil: input.valid_until ?? null,
+        createdById: ctx.caller.id,
+        createdAt: now,
+        updatedAt: now,
+      });
+      em.persist(quote);
+      this.outbox.add(
+        em,
+        'quote.created',
+        { quote_id: quote.id, title: quote.title, total_price: quote.totalPrice, opportunity_id: quote.opportunityId, actor: actorOf(ctx) },
+        { correlationId: ctx.correlationId, subject: quote.id, time: now },
+      );
+      return quote;
+    });
+  }
+
+  update(id: string, input: UpdateQuoteDto, _ctx: RequestCtx): Promise<Quote> {
+    return this.em.transactional(async (em) => {
+      const quote = await findOr404(em, Quote, id, 'quote', true);
+      const changed = applyChanges(quote, {
+        title: input.title,
+        totalPrice: input.total_price,
+        opportunityId: input.opportunity,
+        validUntil: input.valid_until,
+      });
+      if (changed.length) quote.updatedAt = new Date();
+      return quote;
+    });
+  }
+
+  remove(id: string): Promise<void> {
+    return deleteOr404(this.em, Quote, id, 'quote');
+  }
+}

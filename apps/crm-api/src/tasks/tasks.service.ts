@@ -1,0 +1,115 @@
+import { EntityManager } from '@mikro-orm/postgresql';
+import { Injectable } from '@nestjs/common';
+import { DomainError } from '../common/domain-error';
+import { defined } from '../common/objects';
+import { findPage, Page } from '../common/pagination';
+import { applyChanges } from '../common/patch';
+import { deleteOr404, findOr404 } from '../common/records';
+import { actorOf, RequestCtx } from '../common/request-context';
+import { OutboxService } from '../outbox/outbox.service';
+import { CreateTaskDto, MarkCompletedDto, TaskListQuery, UpdateTaskDto } from './task.dto';
+import { Task } from './task.entity';
+
+@Injectable()
+export class TasksService {
+  constructor(
+    private readonly em: EntityManager,
+    private readonly outbox: OutboxService,
+  ) {}
+
+  list(query: TaskListQuery): Promise<Page<Task>> {
+    const { limit, cursor, status, assigned_to, lead, contact, opportunity } = query;
+    const where = defined({ status, assignedToId: assigned_to, leadId: lead, contactId: contact, opportunityId: opportunity });
+    return findPage(this.em, Task, where, { limit, cursor });
+  }
+
+  get(id: string): Promise<Task> {
+    return findOr404(this.em, Task, id, 'task');
+  }
+
+  /** A task created already completed is a completion too, and is logged as one. */
+  create(input: CreateTaskDto, ctx: RequestCtx): Promise<Task> {
+    return this.em.transactional(async (em) => {
+      const now = new Date();
+      const task = em.create(Task, {
+        action: input.action,
+        target: input.target,
+        type: input.type,
+        notes: input.notes ?? null,
+        dueDate: input.due_date ?? null,
+        status: input.status,
+        assignedToId: input.assigned_to ?? null,
+        leadId: input.lead ?? null,
+        contactId: input.contact ?? null,
+        opportunityId: input.opportunity ?? null,
+        createdById: ctx.caller.id,
+        createdAt: now,
+        updatedAt: now,
+      });
+      em.persist(task);
+      if (task.status === 'completed') this.completed(em, task, ctx, now);
+      return task;
+    });
+  }
+
+  /** A PATCH that moves the task to completed emits `task.completed`, as mark_completed does. */
+  update(id: string, input: UpdateTaskDto, ctx: RequestCtx): Promise<Task> {
+    return this.em.transactional(async (em) => {
+      const task = await findOr404(em, Task, id, 'task', true);
+      const changed = applyChanges(task, {
+        action: input.action,
+        target: input.target,
+        type: input.type,
+        notes: input.notes,
+        dueDate: input.due_date,
+        status: input.status,
+        assignedToId: input.assigned_to,
+        leadId: input.lead,
+        contactId: input.contact,
+        opportunityId: input.opportunity,
+      });
+      if (!changed.length) return task;
+      const now = new Date();
+      task.updatedAt = now;
+      if (changed.includes('status') && task.status === 'completed') this.completed(em, task, ctx, now);
+      return task;
+    });
+  }
+
+  /** Completes a pending task (409 otherwise); notes, when given, replace the task's. */
+  markCompleted(id: string, input: MarkCompletedDto, ctx: RequestCtx): Promise<Task> {
+    return this.em.transactional(async (em) => {
+      const task = await findOr404(em, Task, id, 'task', true);
+      if (task.status !== 'pending') throw DomainError.conflict(`task ${id} is already ${task.status}`);
+      const now = new Date();
+      task.status = 'completed';
+      if (input?.notes !== undefined) task.notes = input.notes;
+      task.updatedAt = now;
+      this.completed(em, task, ctx, now);
+      return task;
+    });
+  }
+
+  remove(id: string): Promise<void> {
+    return deleteOr404(this.em, Task, id, 'task');
+  }
+
+  private completed(em: EntityManager, task: Task, ctx: RequestCtx, now: Date) {
+    this.outbox.add(
+      em,
+      'task.completed',
+      {
+        task_id: task.id,
+        action: task.action,
+        target: task.target,
+        notes: task.notes,
+        task_type: task.type,
+        lead_id: task.leadId,
+        contact_id: task.contactId,
+        opportunity_id: task.opportunityId,
+        actor: actorOf(ctx),
+      },
+      { correlationId: ctx.correlationId, subject: task.id, time: now },
+    );
+  }
+}
