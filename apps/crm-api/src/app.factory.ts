@@ -1,0 +1,36 @@
+import helmet from '@fastify/helmet';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import { JsonLogger } from '@app/platform';
+import { AppModule } from './app.module';
+import { configureHttpEdge } from './common/http-setup';
+import { setupOpenApi } from './common/openapi-setup';
+import { ApiConfig } from './config/api.config';
+
+/**
+ * Builds crm-api, ready to listen: main.ts uses it, and so can a test that wants the
+ * real HTTP edge (parsers, headers, docs) rather than a bare module.
+ */
+export async function createApp(config: ApiConfig, logger = new JsonLogger('crm-api', config.LOG_LEVEL)): Promise<NestFastifyApplication> {
+  const adapter = new FastifyAdapter({
+    routerOptions: { ignoreTrailingSlash: true },
+    bodyLimit: config.BODY_LIMIT_BYTES,
+  });
+  // bodyParser off: the JSON-only parser of configureHttpEdge replaces Nest's and Fastify's.
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule, adapter, { logger, bodyParser: false });
+  configureHttpEdge(app.getHttpAdapter().getInstance(), config.BODY_LIMIT_BYTES);
+  await app.register(helmet, {
+    // The Swagger UI at /api/docs needs inline styles and its own scripts.
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: [`'self'`],
+        styleSrc: [`'self'`, `'unsafe-inline'`],
+        imgSrc: [`'self'`, 'data:', 'validator.swagger.io'],
+        scriptSrc: [`'self'`, `https: 'unsafe-inline'`],
+      },
+    },
+  });
+  app.enableShutdownHooks();
+  setupOpenApi(app);
+  return app;
+}

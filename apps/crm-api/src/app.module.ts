@@ -1,0 +1,49 @@
+import { MikroOrmModule } from '@mikro-orm/nestjs';
+import { PostgreSqlDriver } from '@mikro-orm/postgresql';
+import { Module } from '@nestjs/common';
+import { APP_FILTER } from '@nestjs/core';
+import { AuthModule } from './auth/auth.module';
+import { ApiExceptionFilter } from './common/api-exception.filter';
+import { ApiConfig } from './config/api.config';
+import { ConfigModule } from './config/config.module';
+import { ContactsModule } from './contacts/contacts.module';
+import { crmOrmConfig } from './database/orm.config';
+import { DashboardModule } from './dashboard/dashboard.module';
+import { FeedModule } from './feed/feed.module';
+import { HealthModule } from './health/health.module';
+import { InteractionsModule } from './interactions/interactions.module';
+import { LeadsModule } from './leads/leads.module';
+import { MetricsModule } from './metrics/metrics.module';
+import { OpportunitiesModule } from './opportunities/opportunities.module';
+import { OutboxModule } from './outbox/outbox.module';
+import { QuotesModule } from './quotes/quotes.module';
+import { TasksModule } from './tasks/tasks.module';
+import { UsersModule } from './users/users.module';
+
+@Module({
+  imports: [
+    ConfigModule,
+    // The module's default middleware gives every request its own EntityManager
+    // (a RequestContext fork); services inject EntityManager and get the request's.
+    MikroOrmModule.forRootAsync({
+      inject: [ApiConfig],
+      driver: PostgreSqlDriver,
+      useFactory: (config: ApiConfig) => crmOrmConfig(config.DATABASE_URL, config.DB_POOL_SIZE),
+    }),
+    MetricsModule,
+    OutboxModule,
+    FeedModule,
+    AuthModule,
+    UsersModule,
+    LeadsModule,
+    ContactsModule,
+    OpportunitiesModule,
+    QuotesModule,
+    TasksModule,
+    InteractionsModule,
+    HealthModule,
+    DashboardModule,
+  ],
+  providers: [{ provide: APP_FILTER, useClass: ApiExceptionFilter }],
+})
+export class AppModule {}
