@@ -1,0 +1,103 @@
+import { connect } from 'amqplib';
+import { Client } from 'pg';
+import { EXCHANGE, LOGGER_DEAD_LETTER_QUEUE, LOGGER_QUEUE } from '@app/contracts';
+import { assertTopology } from '../apps/activity-logger/src/transport/topology';
+import { publishConfirmed } from './lib/amqp';
+import { EventMix } from './lib/events';
+import { log, sleep, until } from './lib/log';
+import { App, startLogger } from './lib/procs';
+import { BenchStack } from './lib/resources';
+
+export interface DrainResult {
+  loggers: number;
+  events: number;
+  /** Logs/s while draining: rows written between the first and the last batch's start. */
+  logsPerS: number;
+  /** Wall clock from spawning the logger(s) to the last row, startup included. */
+  wallSeconds: number;
+  batches: number;
+  peakRssMb: number[];
+  publishPerS: number;
+}
+
+/**
+ * A backlog of `n` valid events (the relay's exact messages) is published into the
+ * logger's own queue, declared with the logger's own topology, while no logger runs.
+ * Then `loggers` processes start and drain it. The rate comes from the database: every
+ * batch is one transaction whose rows share logged_at (= now(), the transaction's start),
+ * so rate = rows of all batches but those that started last / (last start − first start).
+ * That leaves out process start-up and the connection to the broker, which a backlog
+ * does not care about; the wall-clock time with start-up is kept beside it.
+ */
+export async function drain(stack: BenchStack, n: number, loggers: number, env: NodeJS.ProcessEnv = {}): Promise<DrainResult> {
+  const db = new Client({ connectionString: stack.databaseUrl, application_name: 'bench drain' });
+  await db.connect();
+  const conn = await connect(stack.amqpUrl);
+  const apps: App[] = [];
+  try {
+    const ch = await conn.createConfirmChannel();
+    await assertTopology(ch);
+    await ch.purgeQueue(LOGGER_QUEUE);
+    await ch.purgeQueue(LOGGER_DEAD_LETTER_QUEUE);
+    await db.query('truncate activity.interaction_log');
+    await db.query('checkpoint').catch(() => undefined); // not everyone may; it only evens out the runs
+
+    const mix = new EventMix();
+    const messages = Array.from({ length: n }, () => {
+      const e = mix.next();
+      const m = EventMix.message(e);
+      return { exchange: EXCHANGE, routingKey: e.type, body: m.body, properties: m.properties };
+    });
+    const tp = process.hrtime.bigint();
+    await publishConfirmed(ch, messages);
+    const publishPerS = n / (Number(process.hrtime.bigint() - tp) / 1e9);
+    const depth = (await ch.checkQueue(LOGGER_QUEUE)).messageCount;
+    if (depth !== n) throw new Error(`drain: ${depth} events in ${LOGGER_QUEUE}, expected ${n}`);
+
+    const t0 = Date.now();
+    const started = await Promise.all(
+      Array.from({ length: loggers }, (_, i) =>
+        startLogger({ DATABASE_URL: stack.databaseUrl, AMQP_URL: stack.amqpUrl, ...env }, `logger-${loggers}x-${i + 1}`),
+      ),
+    );
+    apps.push(...started);
+    let last = -1;
+    let lastChange = Date.now();
+    const written = await until(
+      `${n} logs from ${loggers} logger(s)`,
+      async () => {
+        const { rows } = await db.query<{ n: string }>('select count(*) as n from activity.interaction_log');
+        const count = Number(rows[0].n);
+        if (count !== last) {
+          last = count;
+          lastChange = Date.now();
+        }
+        if (count >= n) return count;
+        const dead = (await ch.checkQueue(LOGGER_DEAD_LETTER_QUEUE)).messageCount;
+        if (dead > 0) throw new Error(`${dead} events dead-lettered during the drain: the benchmark's events must all be valid`);
+        if (Date.now() - lastChange > 60_000) throw new Error(`no progress for 60 s at ${count}/${n} logs`);
+        for (const a of apps) if ((await Promise.race([a.exited.then(() => true), sleep(0).then(() => false)]))) throw new Error(`${a.name} exited:\n${a.output()}`);
+        return undefined;
+      },
+      30 * 60_000,
+      200,
+    );
+    const wallSeconds = (Date.now() - t0) / 1000;
+    const peakRssMb = apps.map((a) => a.peakRssMb());
+    const { rows: batches } = await db.query<{ at: Date; n: string; s: number }>(
+      `select logged_at as at, count(*) as n, extract(epoch from logged_at)::float8 as s
+       from activity.interaction_log group by logged_at order by logged_at`,
+    );
+    if (batches.length < 2) throw new Error(`drain: only ${batches.length} batch(es); cannot time it`);
+    const first = batches[0].s;
+    const lastStart = batches[batches.length - 1].s;
+    const beforeLast = batches.filter((b) => b.s < lastStart).reduce((s, b) => s + Number(b.n), 0);
+    const logsPerS = beforeLast / (lastStart - first);
+    log(`drain ×${loggers}: ${written} logs, ${batches.length} batches, ${logsPerS.toFixed(0)} logs/s (wall ${wallSeconds.toFixed(1)} s with start-up), peak RSS ${peakRssMb.map((m) => m.toFixed(0)).join('/')} MB`);
+    return { loggers, events: n, logsPerS, wallSeconds, batches: batches.length, peakRssMb, publishPerS };
+  } finally {
+    await Promise.all(apps.map((a) => a.stop()));
+    await conn.close().catch(() => undefined);
+    await db.end();
+  }
+}

@@ -1,0 +1,157 @@
+import { performance } from 'node:perf_hooks';
+import { HttpClient } from './lib/http';
+import { log, sleep } from './lib/log';
+import { latencyProfile } from './lib/stats';
+
+interface Req {
+  sendWall: number;
+  sendAt: number;
+  id?: string;
+  /** The event's time (the log's timestamp), from the 202 answer. */
+  timestamp?: number;
+  answeredAt?: number;
+  seenAt?: number;
+  failed?: string;
+  measured: boolean;
+}
+
+type FeedPage = { results: { id: string }[]; next: string | null };
+
+const POLL_MS = 5;
+const PAGE = 100;
+const WINDOW = 200;
+
+/**
+ * End to end at a steady rate: `rate` manual logs per second are sent open-loop (on a
+ * schedule, whatever the answers do: no coordinated omission) to
+ * POST /api/leads/{id}/log_interaction/, which answers 202 with the id the log will
+ * have. One observer reads the feed as a client would, GET /api/interaction-logs/
+ * (newest first, limit 100), every 5 ms, narrowed with ?since/?until to the window of
+ * requests not yet seen, following `next` as needed. A log's latency is from the moment
+ * its 202 arrived to the moment a feed page containing it arrived, so it includes up to
+ * one observer cycle (≈ 5 ms + one page request): an upper bound.
+ */
+export async function e2eLatency(baseUrl: string, token: string, leads: string[], rate: number, warmupS: number, seconds: number) {
+  const gen = new HttpClient(baseUrl, 256);
+  gen.token = token;
+  const obs = new HttpClient(baseUrl, 1);
+  obs.token = token;
+  const reqs: Req[] = [];
+  let lo = 0;
+  let generating = true;
+  const seenIds = new Map<string, number>();
+  const byId = new Map<string, Req>();
+  const pollRtt: number[] = [];
+
+  const resolved = (r: Req) => r.failed !== undefined || r.seenAt !== undefined;
+
+  const observer = (async () => {
+    const deadline = () => (generating ? Infinity : stopAt + 30_000);
+    let stopAt = Infinity;
+    while (generating || lo < reqs.length) {
+      if (!generating && stopAt === Infinity) stopAt = Date.now();
+      if (Date.now() > deadline()) break;
+      const cycle = performance.now();
+      while (lo < reqs.length && resolved(reqs[lo])) lo++;
+      const oldest = reqs[lo];
+      if (!oldest) {
+        await sleep(POLL_MS);
+        continue;
+      }
+      const since = new Date((oldest.timestamp ?? oldest.sendWall) - 5).toISOString();
+      const hi = reqs[Math.min(reqs.length - 1, lo + WINDOW)];
+      const until = hi && hi !== oldest && hi.timestamp ? `&until=${encodeURIComponent(new Date(hi.timestamp + 1).toISOString())}` : '';
+      let path: string | null = `/api/interaction-logs/?limit=${PAGE}&since=${encodeURIComponent(since)}${until}`;
+      for (let page = 0; path && page < 5; page++) {
+        const t = performance.now();
+        const res: { status: number; body: FeedPage } = await obs.request<FeedPage>('GET', path);
+        const now = performance.now();
+        pollRtt.push(now - t);
+        if (res.status !== 200) throw new Error(`feed answered ${res.status}: ${JSON.stringify(res.body).slice(0, 300)}`);
+        for (const { id } of res.body.results) {
+          if (seenIds.has(id)) continue;
+          seenIds.set(id, now);
+          const r = byId.get(id);
+          if (r) r.seenAt = now;
+        }
+        path = res.body.next ? new URL(res.body.next, baseUrl).pathname + new URL(res.body.next, baseUrl).search : null;
+      }
+      const wait = POLL_MS - (performance.now() - cycle);
+      if (wait > 0) await sleep(wait);
+    }
+  })();
+  observer.catch(() => undefined); // awaited below; this only keeps an early failure from being "unhandled"
+
+  const send = (measured: boolean) => {
+    const r: Req = { sendWall: Date.now(), sendAt: performance.now(), measured };
+    reqs.push(r);
+    const lead = leads[Math.floor(Math.random() * leads.length)];
+    gen
+      .request<{ id: string; timestamp: string }>('POST', `/api/leads/${lead}/log_interaction/`, {
+        type: 'call',
+        summary: 'Discussed pricing; follow-up scheduled for next week.',
+      })
+      .then(
+        (res) => {
+          r.answeredAt = performance.now();
+          if (res.status !== 202) {
+            r.failed = `HTTP ${res.status}`;
+            return;
+          }
+          r.id = res.body.id;
+          r.timestamp = Date.parse(res.body.timestamp);
+          byId.set(r.id, r);
+          const early = seenIds.get(r.id);
+          if (early !== undefined) r.seenAt = early;
+        },
+        (e) => {
+          r.answeredAt = performance.now();
+          r.failed = (e as Error).message;
+        },
+      );
+  };
+
+  // Open loop: at each tick, send what the schedule says is due by now.
+  const total = (warmupS + seconds) * rate;
+  const t0 = performance.now();
+  let sent = 0;
+  while (sent < total) {
+    const due = Math.min(total, Math.floor(((performance.now() - t0) / 1000) * rate));
+    while (sent < due) {
+      send(sent >= warmupS * rate);
+      sent++;
+    }
+    await sleep(1);
+  }
+  const elapsed = (performance.now() - t0) / 1000;
+  generating = false;
+  await observer;
+
+  const measured = reqs.filter((r) => r.measured);
+  const failed = measured.filter((r) => r.failed);
+  const done = measured.filter((r) => r.seenAt !== undefined && r.answeredAt !== undefined);
+  const latencies = done.map((r) => Math.max(0, r.seenAt! - r.answeredAt!));
+  const api = measured.filter((r) => r.answeredAt !== undefined && !r.failed).map((r) => r.answeredAt! - r.sendAt);
+  const missing = measured.length - failed.length - done.length;
+  gen.close();
+  obs.close();
+  const result = {
+    rate,
+    achievedRate: sent / elapsed,
+    measured: measured.length,
+    failed: failed.length,
+    failures: [...new Set(failed.map((f) => f.failed))].slice(0, 5),
+    missing,
+    seenBeforeAnswer: done.filter((r) => r.seenAt! < r.answeredAt!).length,
+    latencyMs: latencyProfile(latencies),
+    postLatencyMs: latencyProfile(api),
+    observerPollMs: latencyProfile(pollRtt),
+  };
+  log(
+    `e2e ${rate}/s: sent at ${result.achievedRate.toFixed(0)}/s, ${done.length} seen, ${failed.length} failed, ${missing} missing; ` +
+      `p50 ${result.latencyMs.p50.toFixed(1)} ms p99 ${result.latencyMs.p99.toFixed(1)} ms; POST p99 ${result.postLatencyMs.p99.toFixed(1)} ms; poll p50 ${result.observerPollMs.p50.toFixed(1)} ms`,
+  );
+  if (failed.length > measured.length * 0.01) throw new Error(`e2e ${rate}/s: ${failed.length} of ${measured.length} requests failed: ${result.failures.join(', ')}`);
+  if (missing > 0) throw new Error(`e2e ${rate}/s: ${missing} logs never appeared in the feed within 30 s`);
+  return result;
+}

@@ -1,0 +1,131 @@
+import { performance } from 'node:perf_hooks';
+import { Client, Pool } from 'pg';
+import { FeedRepository } from '../apps/crm-api/src/feed/feed.repository';
+import { HttpClient } from './lib/http';
+import { log } from './lib/log';
+import { latencyProfile } from './lib/stats';
+
+/**
+ * A deterministic, valid (RFC 9562 version 4 / variant 8) UUID per entity number, the
+ * same in SQL and here, so the benchmark can name leads without reading them back.
+ */
+export const uuidSql = (kind: string, k: string) =>
+  `overlay(overlay(md5('${kind}-' || (${k})::text) placing '4' from 13) placing '8' from 17)::uuid`;
+
+export function uuidOf(kind: string, k: number): string {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const h = require('node:crypto').createHash('md5').update(`${kind}-${k}`).digest('hex') as string;
+  const s = `${h.slice(0, 12)}4${h.slice(13, 16)}8${h.slice(17)}`;
+  return `${s.slice(0, 8)}-${s.slice(8, 12)}-${s.slice(12, 16)}-${s.slice(16, 20)}-${s.slice(20)}`;
+}
+
+/**
+ * Fills activity.interaction_log with `n` logs straight in SQL (INSERT ... SELECT
+ * generate_series, in chunks of 100,000), spread like a sales team's history: two years
+ * of timestamps, 50 users, `leads` leads with a skewed share (random()² : a few hot
+ * leads with thousands of logs, most with a few dozen), 40 % with a contact, 25 % with an
+ * opportunity, four log types, 70 % automatic. Then VACUUM ANALYZE, as autovacuum would
+ * have done on a table of that age.
+ */
+export async function loadLogs(databaseUrl: string, n: number, leads: number) {
+  const db = new Client({ connectionString: databaseUrl, application_name: 'bench feed load' });
+  await db.connect();
+  try {
+    await db.query('truncate activity.interaction_log');
+    const t0 = performance.now();
+    const chunk = 100_000;
+    for (let from = 1; from <= n; from += chunk) {
+      const to = Math.min(n, from + chunk - 1);
+      await db.query(`
+        insert into activity.interaction_log
+          (id, "timestamp", user_id, type, summary, lead_id, contact_id, opportunity_id, source,
+           event_type, event_version, correlation_id, data, logged_at)
+        select gen_random_uuid(), ts, ${uuidSql('user', 'u')},
+               (array['call','email','meeting','note'])[1 + (g % 4)],
+               'Lead ' || l || ' ' || (array['qualified as a potential customer','contacted for the first time',
+                 'Talked about the renewal and next steps','moved to proposal stage - preparing quote'])[1 + (g % 4)],
+               case when has_lead then ${uuidSql('lead', 'l')} end,
+               case when random() < 0.4 then ${uuidSql('contact', 'l / 2')} end,
+               case when random() < 0.25 then ${uuidSql('opportunity', 'l / 3')} end,
+               case when random() < 0.7 then 'auto' else 'manual' end,
+               'lead.status_changed', 1, gen_random_uuid(),
+               jsonb_build_object('lead_id', ${uuidSql('lead', 'l')}, 'name', 'Lead ' || l, 'field', 'status',
+                 'old_value', 'new', 'new_value', 'qualified', 'actor', jsonb_build_object('id', ${uuidSql('user', 'u')}, 'name', 'Rep ' || u)),
+               ts + interval '50 milliseconds'
+        from (
+          select g, now() - random() * interval '730 days' as ts, floor(random() * 50)::int as u,
+                 floor(random() ^ 2 * ${leads})::int as l, random() < 0.7 as has_lead
+          from generate_series(${from}, ${to}) g
+        ) s`);
+      log(`feed: ${to.toLocaleString('en')} / ${n.toLocaleString('en')} logs loaded`);
+    }
+    await db.query('vacuum analyze activity.interaction_log');
+    const { rows } = await db.query<{ size: string }>(`select pg_size_pretty(pg_total_relation_size('activity.interaction_log')) as size`);
+    const seconds = (performance.now() - t0) / 1000;
+    log(`feed: ${n} logs loaded and analysed in ${seconds.toFixed(0)} s (${rows[0].size} with indexes)`);
+    return { seconds, size: rows[0].size };
+  } finally {
+    await db.end();
+  }
+}
+
+/** A lead picked like a rep would open one: uniformly among all leads (most have a few dozen logs). */
+export const randomLead = (leads: number) => uuidOf('lead', Math.floor(Math.random() * leads));
+
+/**
+ * The feed's two pages, measured one request at a time (no concurrency: this is the
+ * latency of one page, not of a queue): through crm-api over HTTP, and the repository's
+ * own SQL (crm-api's FeedRepository, imported from source) on a pool of one connection.
+ */
+export async function feedLatency(baseUrl: string, token: string, databaseUrl: string, leads: number, samples: number) {
+  const http = new HttpClient(baseUrl, 1);
+  http.token = token;
+  const pool = new Pool({ connectionString: databaseUrl, max: 1, application_name: 'bench feed sql' });
+  const seen: { text: string; values: unknown[] }[] = [];
+  const recording = {
+    query: (text: string, values: unknown[]) => {
+      seen.push({ text, values });
+      return pool.query(text, values);
+    },
+  } as unknown as Pool;
+  const repo = new FeedRepository(recording);
+  try {
+    const pages = {
+      lead: { http: () => `/api/interaction-logs/?lead=${randomLead(leads)}`, sql: () => repo.page({ lead: randomLead(leads) }, 21) },
+      recent: { http: () => '/api/interaction-logs/?limit=20', sql: () => repo.page({}, 21) },
+    };
+    const out: Record<string, { http: ReturnType<typeof latencyProfile>; sql: ReturnType<typeof latencyProfile>; rows: number; plan: string }> = {};
+    for (const [name, page] of Object.entries(pages)) {
+      for (let i = 0; i < Math.min(100, samples); i++) {
+        await http.json('GET', page.http(), undefined, 200); // warm-up: caches, JIT, plans
+        await page.sql();
+      }
+      const h: number[] = [];
+      let rows = 0;
+      for (let i = 0; i < samples; i++) {
+        const t = performance.now();
+        const body = await http.json<{ results: unknown[] }>('GET', page.http(), undefined, 200);
+        h.push(performance.now() - t);
+        rows += body.results.length;
+      }
+      const s: number[] = [];
+      for (let i = 0; i < samples; i++) {
+        const t = performance.now();
+        await page.sql();
+        s.push(performance.now() - t);
+      }
+      seen.length = 0;
+      await page.sql();
+      const q = seen[seen.length - 1];
+      const { rows: plan } = await pool.query(`explain (analyze, buffers, timing) ${q.text}`, q.values);
+      out[name] = { http: latencyProfile(h), sql: latencyProfile(s), rows: rows / samples, plan: plan.map((r) => r['QUERY PLAN']).join('\n') };
+      log(
+        `feed ${name}: HTTP p50 ${out[name].http.p50.toFixed(2)} p99 ${out[name].http.p99.toFixed(2)} ms; SQL p50 ${out[name].sql.p50.toFixed(2)} p99 ${out[name].sql.p99.toFixed(2)} ms; ${out[name].rows.toFixed(1)} rows/page`,
+      );
+    }
+    return out;
+  } finally {
+    http.close();
+    await pool.end();
+  }
+}

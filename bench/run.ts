@@ -1,0 +1,221 @@
+/**
+ * `npm run bench` (BENCH_QUICK=1: `npm run bench:quick`). Creates its own database and
+ * vhost (crm_bench_<random>), migrates them with the built apps, measures each figure
+ * CONFIG.runs times, prints one line per figure `name: median unit (min–max)` on stdout,
+ * the target verdicts and progress on stderr, and writes .bench/results.json. The
+ * database and vhost are dropped whatever happens (and swept by the next run if this
+ * one is killed outright). See docs/benchmarks.md.
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { apiLoad } from './api-load';
+import { drain } from './drain';
+import { e2eLatency } from './e2e-latency';
+import { feedLatency, loadLogs, randomLead } from './feed';
+import { rawBroker } from './raw-broker';
+import { rawDb } from './raw-db';
+import { CONFIG, ROOT, wants } from './lib/config';
+import { HttpClient } from './lib/http';
+import { log, until } from './lib/log';
+import { machine } from './lib/machine';
+import { App, runOnce, startApi, startLogger, stopAll } from './lib/procs';
+import { Report } from './lib/report';
+import { BenchStack, createStack, destroyStack, sweepStale } from './lib/resources';
+
+const built = (app: string) => existsSync(join(ROOT, 'dist', 'apps', app, 'main.js'));
+const atLeast = (t: number) => ({ text: `≥ ${t}`, met: (m: number) => m >= t });
+const below = (t: number) => ({ text: `< ${t}`, met: (m: number) => m < t });
+
+function declareFigures(r: Report) {
+  const n = CONFIG.backlog.toLocaleString('en');
+  const b = CONFIG.batchSize;
+  r.declare('raw.publish', 'raw broker: publish, confirms, quorum queue', 'msg/s');
+  r.declare('raw.consume', 'raw broker: consume, acks, quorum queue', 'msg/s');
+  r.declare('raw.insert.1', `raw PostgreSQL: multi-row insert, ${b} rows/statement, 1 connection`, 'rows/s');
+  r.declare('raw.insert.2', `raw PostgreSQL: multi-row insert, ${b} rows/statement, 2 connections`, 'rows/s');
+  r.declare('drain.1', `logger drain: ${n}-event backlog, 1 logger`, 'logs/s');
+  r.declare('drain.1.ratio', 'logger drain: 1 logger / raw insert (1 connection), same run', '×', 2, atLeast(0.5));
+  r.declare('drain.2', `logger drain: ${n}-event backlog, 2 loggers`, 'logs/s');
+  r.declare('drain.2.ratio', 'logger drain: 2 loggers / raw insert (2 connections), same run', '×', 2, atLeast(0.5));
+  for (const rate of CONFIG.e2eRates) {
+    r.declare(`e2e.${rate}.p50`, `end to end at ${rate} events/s: API answer to log in the feed, p50`, 'ms', 1);
+    r.declare(`e2e.${rate}.p99`, `end to end at ${rate} events/s: API answer to log in the feed, p99`, 'ms', 1, rate === 1000 ? below(100) : undefined);
+  }
+  const c = CONFIG.apiConnections;
+  r.declare('api.post.rps', `API POST /api/leads/, ${c} connections: throughput`, 'req/s', 0, atLeast(2000));
+  r.declare('api.post.p99', `API POST /api/leads/, ${c} connections: p99`, 'ms', 1, below(50));
+  r.declare('api.feed.rps', `API GET feed first page (?lead=), ${c} connections: throughput`, 'req/s');
+  r.declare('api.feed.p99', `API GET feed first page (?lead=), ${c} connections: p99`, 'ms', 1);
+  const logs = CONFIG.feedLogs.toLocaleString('en');
+  r.declare('feed.lead.http.p50', `feed with ${logs} logs: a lead's first page over HTTP, p50`, 'ms', 2);
+  r.declare('feed.lead.http.p99', `feed with ${logs} logs: a lead's first page over HTTP, p99`, 'ms', 2, below(10));
+  r.declare('feed.recent.http.p50', `feed with ${logs} logs: recent 20 over HTTP, p50`, 'ms', 2);
+  r.declare('feed.recent.http.p99', `feed with ${logs} logs: recent 20 over HTTP, p99`, 'ms', 2, below(10));
+  r.declare('feed.lead.sql.p50', `feed with ${logs} logs: a lead's first page, SQL only, p50`, 'ms', 2);
+  r.declare('feed.lead.sql.p99', `feed with ${logs} logs: a lead's first page, SQL only, p99`, 'ms', 2);
+  r.declare('feed.recent.sql.p50', `feed with ${logs} logs: recent 20, SQL only, p50`, 'ms', 2);
+  r.declare('feed.recent.sql.p99', `feed with ${logs} logs: recent 20, SQL only, p99`, 'ms', 2);
+  r.declare('mem.logger.1', 'memory: peak RSS of the logger draining alone', 'MB', 0, below(200));
+  r.declare('mem.logger.2', 'memory: peak RSS of each of 2 loggers draining (largest)', 'MB', 0, below(200));
+  r.declare('mem.api', 'memory: peak RSS of crm-api over the whole run (API load included)', 'MB', 0);
+}
+
+async function migrate(stack: BenchStack) {
+  const env = { DATABASE_URL: stack.databaseUrl, AMQP_URL: stack.amqpUrl };
+  if (built('crm-api')) await runOnce('crm-api', ['migrate'], env);
+  if (built('activity-logger')) await runOnce('activity-logger', ['migrate'], env);
+  else {
+    // Only the raw figures can run without a build; they need the log table's shape.
+    log('dist/apps/activity-logger/main.js missing: migrating the activity schema from source');
+    const { migrateActivity } = await import('../apps/activity-logger/src/database/migrate');
+    await migrateActivity(stack.databaseUrl);
+  }
+}
+
+async function main() {
+  const t0 = performance.now();
+  const report = new Report();
+  declareFigures(report);
+  const needsApps = CONFIG.only.some((p) => p !== 'raw');
+  if (needsApps && !(built('crm-api') && built('activity-logger')))
+    throw new Error('dist/apps/*/main.js missing: run `npm run build` (npm run bench does), or BENCH_ONLY=raw');
+  const meta = await machine();
+  log(`${CONFIG.quick ? 'QUICK' : 'full'} mode, ${CONFIG.runs} runs per figure; ${meta.nproc} × ${meta.cpuModel}, ${meta.ramGiB} GiB, Node ${meta.node}, PostgreSQL ${meta.postgres}, RabbitMQ ${meta.rabbitmq}`);
+  await sweepStale();
+  let stack: BenchStack | undefined;
+  let api: App | undefined;
+  let logger: App | undefined;
+  const cleanup = async () => {
+    await stopAll();
+    if (stack && !CONFIG.keep) await destroyStack(stack).then(() => log(`dropped database and vhost ${stack!.name}`), (e) => log(e.message));
+    else if (stack) log(`BENCH_KEEP=1: kept database and vhost ${stack.name}`);
+    stack = undefined;
+  };
+  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const)
+    process.once(sig, () => {
+      log(`${sig}: stopping and cleaning up`);
+      void cleanup().finally(() => process.exit(130));
+    });
+
+  try {
+    stack = await createStack();
+    log(`database and vhost ${stack.name} created`);
+    await migrate(stack);
+    const env = { DATABASE_URL: stack.databaseUrl, AMQP_URL: stack.amqpUrl };
+    const runs = CONFIG.runs;
+
+    // Raw figures and the drain, interleaved run by run so each ratio compares one run's numbers.
+    if (wants('raw') || wants('drain')) {
+      for (let i = 1; i <= runs; i++) {
+        log(`run ${i}/${runs}: raw broker, raw insert${wants('drain') ? ', drain' : ''}`);
+        const rb = await rawBroker(stack.amqpUrl, CONFIG.rawBrokerMessages, CONFIG.batchSize);
+        report.add('raw.publish', rb.publishPerS, rb);
+        report.add('raw.consume', rb.consumePerS);
+        const r1 = await rawDb(stack.databaseUrl, CONFIG.rawDbRows, CONFIG.batchSize, 1);
+        report.add('raw.insert.1', r1.rowsPerS, r1);
+        const r2 = await rawDb(stack.databaseUrl, CONFIG.rawDbRows, CONFIG.batchSize, 2);
+        report.add('raw.insert.2', r2.rowsPerS, r2);
+        log(`raw: publish ${rb.publishPerS.toFixed(0)} msg/s, consume ${rb.consumePerS.toFixed(0)} msg/s, insert ${r1.rowsPerS.toFixed(0)} / ${r2.rowsPerS.toFixed(0)} rows/s (1 / 2 connections)`);
+        if (!wants('drain')) continue;
+        const d1 = await drain(stack, CONFIG.backlog, 1);
+        report.add('drain.1', d1.logsPerS, d1);
+        report.add('drain.1.ratio', d1.logsPerS / r1.rowsPerS);
+        report.add('mem.logger.1', Math.max(...d1.peakRssMb));
+        const d2 = await drain(stack, CONFIG.backlog, 2);
+        report.add('drain.2', d2.logsPerS, d2);
+        report.add('drain.2.ratio', d2.logsPerS / r2.rowsPerS);
+        report.add('mem.logger.2', Math.max(...d2.peakRssMb));
+      }
+    }
+
+    if (wants('e2e') || wants('api') || wants('feed')) {
+      api = await startApi(env, 'crm-api');
+      logger = await startLogger(env, 'logger-e2e');
+      const http = new HttpClient(api.url);
+      const token = await http.login();
+
+      if (wants('e2e')) {
+        const leads: string[] = [];
+        for (let i = 0; i < 50; i++) leads.push((await http.json<{ id: string }>('POST', '/api/leads/', { name: `E2E Lead ${i}`, company: 'ACME Corp' }, 201)).id);
+        for (let i = 1; i <= runs; i++)
+          for (const rate of CONFIG.e2eRates) {
+            const e = await e2eLatency(api.url, token, leads, rate, CONFIG.e2eWarmupS, CONFIG.e2eSeconds);
+            report.add(`e2e.${rate}.p50`, e.latencyMs.p50, e);
+            report.add(`e2e.${rate}.p99`, e.latencyMs.p99);
+          }
+      }
+
+      if (wants('api')) {
+        for (let i = 1; i <= runs; i++) {
+          const r = await apiLoad({
+            url: api.url,
+            token,
+            method: 'POST',
+            path: '/api/leads/',
+            body: { name: 'Bench Lead', company: 'ACME Corp' },
+            connections: CONFIG.apiConnections,
+            seconds: CONFIG.apiSeconds,
+            label: `POST /api/leads/ run ${i}`,
+          });
+          report.add('api.post.rps', r.reqPerS, r);
+          report.add('api.post.p99', r.p99Ms);
+        }
+        // Let the relay and the logger catch up with the leads just created before what follows.
+        await until('the outbox to be empty', async () => {
+          const h = await http.json<{ outbox?: { pending: number } }>('GET', '/health', undefined, 200);
+          return (h.outbox?.pending ?? 0) === 0;
+        }, 300_000, 500);
+      }
+
+      if (wants('feed')) {
+        const load = await loadLogs(stack.databaseUrl, CONFIG.feedLogs, CONFIG.feedLeads);
+        report.notes.feedLoad = load;
+        for (let i = 1; i <= runs; i++) {
+          const f = await feedLatency(api.url, token, stack.databaseUrl, CONFIG.feedLeads, CONFIG.feedSamples);
+          report.add('feed.lead.http.p50', f.lead.http.p50, i === 1 ? f : undefined);
+          report.add('feed.lead.http.p99', f.lead.http.p99);
+          report.add('feed.recent.http.p50', f.recent.http.p50);
+          report.add('feed.recent.http.p99', f.recent.http.p99);
+          report.add('feed.lead.sql.p50', f.lead.sql.p50);
+          report.add('feed.lead.sql.p99', f.lead.sql.p99);
+          report.add('feed.recent.sql.p50', f.recent.sql.p50);
+          report.add('feed.recent.sql.p99', f.recent.sql.p99);
+        }
+        if (wants('api'))
+          for (let i = 1; i <= runs; i++) {
+            const r = await apiLoad({
+              url: api.url,
+              token,
+              method: 'GET',
+              path: () => `/api/interaction-logs/?lead=${randomLead(CONFIG.feedLeads)}`,
+              connections: CONFIG.apiConnections,
+              seconds: CONFIG.apiSeconds,
+              label: `GET feed first page run ${i}`,
+            });
+            report.add('api.feed.rps', r.reqPerS, r);
+            report.add('api.feed.p99', r.p99Ms);
+          }
+      }
+      report.add('mem.api', api.peakRssMb());
+      http.close();
+    }
+  } finally {
+    await cleanup();
+  }
+
+  const seconds = (performance.now() - t0) / 1000;
+  const lines = report.lines();
+  process.stdout.write(`${lines.join('\n')}\n`);
+  for (const v of report.verdicts()) process.stderr.write(`target ${v}\n`);
+  const file = report.write({ mode: CONFIG.quick ? 'quick' : 'full', config: CONFIG, machine: meta, seconds: Math.round(seconds) });
+  log(`done in ${seconds.toFixed(0)} s; results in ${file}`);
+}
+
+main().then(
+  () => process.exit(0),
+  (e) => {
+    log(`FAILED: ${(e as Error).stack ?? e}`);
+    process.exit(1);
+  },
+);
