@@ -280,7 +280,7 @@ describe('activity pipeline: REST -> outbox -> RabbitMQ -> activity-logger -> fe
         expect(event.properties.correlationId).toBe(correlation);
       }
 
-      expect((await bob.client.post(`/api/leads/${lead.id}/convert/`, { opportunity: { name: 'again' } })).status).toBe(409);
+      expect((await bob.client.post(`/api/leads/${lead.id}/convert/`, { opportunity: { name: 'again', amount: '1' } })).status).toBe(409);
     });
   });
 

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { cleanupRun, createStack, makeRunDir, ROOT } from './resources';
+import { cleanupRun, createStack, makeRunDir, pruneOldLogs, ROOT } from './resources';
 
 /**
  * Once per run of the e2e project: a database and a vhost of their own (crm_test_<random>),
@@ -12,6 +12,7 @@ export default async function globalSetup(): Promise<void> {
     if (!existsSync(join(ROOT, 'dist', 'apps', app, 'main.js')))
       throw new Error(`dist/apps/${app}/main.js is missing: the e2e tests run the built apps (\`npm test\` builds them; or run \`npm run build\`)`);
   }
+  pruneOldLogs();
   const runDir = process.env.TEST_RUN_DIR || makeRunDir();
   process.env.TEST_RUN_DIR = runDir;
   try {
@@ -22,7 +23,7 @@ export default async function globalSetup(): Promise<void> {
     process.env.TEST_AMQP_URL = stack.amqpUrl;
     process.env.TEST_ADMIN_EMAIL = 'admin@crm.test';
     process.env.TEST_ADMIN_PASSWORD = `admin-${stack.name}`;
-    process.stderr.write(`\n[e2e] database and vhost ${stack.name}\n`);
+    process.stderr.write(`\n[e2e] database and vhost ${stack.name}; the apps' output goes to test/.artifacts/logs/${stack.name}/\n`);
   } catch (err) {
     // Jest skips the teardown when the setup throws: clean up here.
     await cleanupRun(runDir, (m) => process.stderr.write(`[e2e] ${m}\n`)).catch(() => undefined);

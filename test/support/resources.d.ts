@@ -17,3 +17,4 @@ export function recordPid(runDir: string, pid: number): void;
 export function record(runDir: string, entry: { kind: 'database' | 'vhost'; name: string }): void;
 export function serverUrl(database?: string): string;
 export function brokerUrl(vhost: string): string;
+export function pruneOldLogs(maxAgeMs?: number): void;

@@ -149,4 +149,20 @@ async function cleanupRun(runDir, log = (m) => console.error(m)) {
   fs.rmSync(runDir, { recursive: true, force: true });
 }
 
-module.exports = { ROOT, newName, makeRunDir, rabbitmqctl, createStack, dropDatabase, deleteVhost, cleanupRun, recordPid, record, serverUrl, brokerUrl };
+/** The apps' output of each run stays in test/.artifacts/logs/<run>/ for a day, to read after a failure. */
+function pruneOldLogs(maxAgeMs = 24 * 3600 * 1000) {
+  const dir = path.join(ARTIFACTS, 'logs');
+  let names = [];
+  try {
+    names = fs.readdirSync(dir);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const full = path.join(dir, name);
+    if (Date.now() - fs.statSync(full).mtimeMs > maxAgeMs) fs.rmSync(full, { recursive: true, force: true });
+  }
+}
+
+module.exports = {
+  pruneOldLogs, ROOT, newName, makeRunDir, rabbitmqctl, createStack, dropDatabase, deleteVhost, cleanupRun, recordPid, record, serverUrl, brokerUrl };

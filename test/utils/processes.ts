@@ -1,5 +1,6 @@
 import { ChildProcess, spawn } from 'node:child_process';
-import { join } from 'node:path';
+import { createWriteStream, mkdirSync } from 'node:fs';
+import { join, relative } from 'node:path';
 import { createInterface } from 'node:readline';
 import { recordPid, ROOT } from '../support/resources';
 import { eventually } from './eventually';
@@ -19,6 +20,8 @@ export interface AppProcess {
   stop(graceMs?: number): Promise<void>;
   /** Everything it printed so far (the last lines), for failure messages. */
   output(): string;
+  /** Where all of its output is kept (test/.artifacts/logs/<run>/), to read after a failure. */
+  logFile: string;
 }
 
 interface AppSpec {
@@ -75,10 +78,17 @@ async function startApp(spec: AppSpec, env: NodeJS.ProcessEnv): Promise<AppProce
   recordPid(t.runDir, child.pid);
   live.add(child);
 
+  const logDir = join(ROOT, 'test', '.artifacts', 'logs', t.name);
+  mkdirSync(logDir, { recursive: true });
+  const logFile = join(logDir, `${spec.app}-${child.pid}.log`);
+  const log = createWriteStream(logFile);
+  child.once('exit', () => log.end());
+
   const lines: string[] = [];
   let port: number | null = null;
   for (const stream of [child.stdout!, child.stderr!]) {
     createInterface({ input: stream, crlfDelay: Infinity }).on('line', (line) => {
+      log.write(`${line}\n`);
       lines.push(line);
       if (lines.length > MAX_LINES) lines.shift();
       port ??= portFrom(line);
@@ -115,10 +125,10 @@ async function startApp(spec: AppSpec, env: NodeJS.ProcessEnv): Promise<AppProce
       },
       { timeout: START_TIMEOUT_MS, interval: 100 },
     );
-    return { name: spec.app, pid: child.pid, port: port!, url, exited, exitStatus: () => status, kill, stop, output };
+    return { name: spec.app, pid: child.pid, port: port!, url, exited, exitStatus: () => status, kill, stop, output, logFile };
   } catch (err) {
     await stop(2_000);
-    (err as Error).message += `\n--- ${spec.app} output ---\n${output()}`;
+    (err as Error).message += `\n--- ${spec.app} output (all of it in ${relative(ROOT, logFile)}) ---\n${output()}`;
     throw err;
   }
 }
