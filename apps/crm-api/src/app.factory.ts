@@ -1,8 +1,10 @@
 import helmet from '@fastify/helmet';
 import { NestFactory } from '@nestjs/core';
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { JsonLogger } from '@app/platform';
 import { AppModule } from './app.module';
+import { errorBody } from './common/error-body';
 import { configureHttpEdge } from './common/http-setup';
 import { setupOpenApi } from './common/openapi-setup';
 import { ApiConfig } from './config/api.config';
@@ -15,6 +17,12 @@ export async function createApp(config: ApiConfig, logger = new JsonLogger('crm-
   const adapter = new FastifyAdapter({
     routerOptions: { ignoreTrailingSlash: true },
     bodyLimit: config.BODY_LIMIT_BYTES,
+    // Errors the router raises before any route runs (a malformed URL, an over-long
+    // path parameter) get the API's error shape too.
+    frameworkErrors: (error: FastifyError, _request: FastifyRequest, reply: FastifyReply) => {
+      const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 400;
+      void reply.code(status).send(errorBody(status, error.message));
+    },
   });
   // bodyParser off: the JSON-only parser of configureHttpEdge replaces Nest's and Fastify's.
   const app = await NestFactory.create<NestFastifyApplication>(AppModule, adapter, { logger, bodyParser: false });

@@ -47,6 +47,7 @@ export class ApiExceptionFilter implements ExceptionFilter {
       const status = exception.getStatus();
       const response = exception.getResponse();
       const message = typeof response === 'string' ? response : ((response as { message?: string | string[] }).message ?? exception.message);
+      if (status === 415) return errorBody(415, 'send the body as application/json');
       if (status >= 500) this.log.error({ msg: 'http exception', error: exception.message, stack: exception.stack, correlation_id: request.correlationId });
       return errorBody(status, message);
     }

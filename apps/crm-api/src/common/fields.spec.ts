@@ -45,6 +45,12 @@ describe('OptionalText and OptionalEmail', () => {
     expect(s.safeParse({ email: 'nope' }).success).toBe(false);
   });
 
+  it('refuses text PostgreSQL cannot store', () => {
+    expect(s.safeParse({ company: 'a\u0000b' }).success).toBe(false);
+    expect(s.safeParse({ company: 'a\ud800b' }).success).toBe(false);
+    expect(s.parse({ company: 'smile 😀' })).toEqual({ company: 'smile 😀' });
+  });
+
   it('refuses text over the limit', () => {
     expect(s.safeParse({ company: 'x'.repeat(256) }).success).toBe(false);
   });

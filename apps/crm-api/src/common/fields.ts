@@ -6,7 +6,12 @@ import { toMoney } from '@app/contracts';
  * text and reference rules apply to leads, contacts, opportunities, quotes and tasks.
  */
 
-export const RequiredText = (max = 255) => z.string().trim().min(1, 'must not be blank').max(max);
+/** PostgreSQL text cannot hold NUL, and a lone surrogate is not UTF-8: refuse both here, by name. */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+export const isStorableText = (s: string) => !s.includes('\u0000') && !LONE_SURROGATE.test(s);
+const STORABLE = 'must not contain NUL characters or unpaired surrogates';
+
+export const RequiredText = (max = 255) => z.string().trim().min(1, 'must not be blank').max(max).refine(isStorableText, STORABLE);
 
 /** Optional free text; blank is stored as null so the feed never reads "from ". */
 export const OptionalText = (max = 255) =>
@@ -14,6 +19,7 @@ export const OptionalText = (max = 255) =>
     .string()
     .trim()
     .max(max)
+    .refine(isStorableText, STORABLE)
     .transform((v) => (v === '' ? null : v))
     .nullable()
     .optional();
@@ -30,7 +36,7 @@ export const MONEY_RULE = 'must be a non-negative decimal with at most 2 decimal
  * Money as the client sent it (a number or a string) -> "50000.00". Parsed from its
  * decimal text by toMoney, never through float arithmetic.
  */
-export const MoneyInput = z.union([z.string(), z.number()]).transform((value, ctx) => {
+export const MoneyInput = z.union([z.string(), z.number()], { message: MONEY_RULE }).transform((value, ctx) => {
   const money = toMoney(value);
   if (money === null) {
     ctx.addIssue({ code: 'custom', message: MONEY_RULE });

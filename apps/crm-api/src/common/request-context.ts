@@ -1,6 +1,7 @@
 import { createParamDecorator, ExecutionContext } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import { randomUUID } from 'node:crypto';
+import { Uuid } from '@app/contracts';
 
 export type Role = 'admin' | 'sales_rep';
 
@@ -25,12 +26,14 @@ declare module 'fastify' {
   }
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-/** A client's X-Correlation-Id is kept when it is a UUID (the events' schema), else a new one is made. */
+/**
+ * A client's X-Correlation-Id is kept when it is a UUID by the events' own schema (an
+ * id the contract refuses would send every event of the request to the dead letters),
+ * else a new one is made.
+ */
 export function correlationIdFrom(header: string | string[] | undefined): string {
-  const value = Array.isArray(header) ? header[0] : header;
-  return value && UUID.test(value.trim()) ? value.trim().toLowerCase() : randomUUID();
+  const value = (Array.isArray(header) ? header[0] : header)?.trim().toLowerCase();
+  return value && Uuid.safeParse(value).success ? value : randomUUID();
 }
 
 function callerOf(request: FastifyRequest): Caller {

@@ -20,6 +20,11 @@ describe('ZodPipe', () => {
     }
   });
 
+  it('says required for a missing field, and unknown parameter in a query', () => {
+    expect(() => pipe.transform({})).toThrow('name: required');
+    expect(() => new ZodPipe(z.strictObject({}), 'query').transform({ offset: '1' })).toThrow('offset: unknown parameter');
+  });
+
   it('names the location when the whole value is wrong', () => {
     expect(() => pipe.transform(undefined)).toThrow(/body: /);
   });

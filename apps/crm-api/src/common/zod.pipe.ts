@@ -2,13 +2,17 @@ import { Param, PipeTransform } from '@nestjs/common';
 import { z } from 'zod';
 import { DomainError } from './domain-error';
 
+// A missing field reads "name: required" rather than zod's "expected string, received undefined".
+z.config({ customError: (issue) => (issue.code === 'invalid_type' && issue.input === undefined ? 'required' : undefined) });
+
 /** One line per problem, each naming its field: "amount: ...", "foo: unknown field". */
 export function describeIssues(error: z.ZodError, where: string): string[] {
   const lines: string[] = [];
+  const unknown = where === 'query' ? 'unknown parameter' : 'unknown field';
   for (const issue of error.issues) {
     const path = issue.path.map(String).join('.');
     if (issue.code === 'unrecognized_keys') {
-      for (const key of issue.keys) lines.push(`${path ? `${path}.` : ''}${key}: unknown field`);
+      for (const key of issue.keys) lines.push(`${path ? `${path}.` : ''}${key}: ${unknown}`);
     } else {
       lines.push(`${path || where}: ${issue.message}`);
     }

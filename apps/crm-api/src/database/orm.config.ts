@@ -17,7 +17,8 @@ export function crmOrmConfig(databaseUrl: string, poolSize = 10) {
     metadataProvider: ReflectMetadataProvider,
     discovery: { disableDynamicFileAccess: true, requireEntitiesArray: true },
     extensions: [Migrator],
-    migrations: { tableName: 'crm_migrations', migrationsList: CRM_MIGRATIONS, transactional: true, allOrNothing: true },
+    // silent: migrate.ts logs the applied names as one JSON line instead of the migrator's coloured text.
+    migrations: { tableName: 'crm_migrations', migrationsList: CRM_MIGRATIONS, transactional: true, allOrNothing: true, silent: true },
     schemaGenerator: { ignoreSchema: ['activity'] },
     pool: { min: 0, max: poolSize },
     forceUtcTimezone: true,
