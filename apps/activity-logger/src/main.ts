@@ -15,7 +15,8 @@ async function serve(config: LoggerConfig, logger: JsonLogger): Promise<void> {
   const app = await NestFactory.create<NestFastifyApplication>(LoggerModule.forRoot(config), new FastifyAdapter(), { logger });
   // SIGTERM/SIGINT -> app.close(): the transport stops consuming, writes and acks what it
   // holds and closes the broker link; then the HTTP port; then the database pool.
-  app.enableShutdownHooks();
+  // useProcessExit: a clean stop exits 0 instead of re-raising the signal.
+  app.enableShutdownHooks(['SIGTERM', 'SIGINT'], { useProcessExit: true });
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     process.once(signal, () => setTimeout(() => {
       logger.error({ msg: 'shutdown took too long: exiting', after_ms: HARD_EXIT_MS });

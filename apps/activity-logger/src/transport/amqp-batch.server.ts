@@ -246,7 +246,7 @@ export class AmqpBatchServer extends Server implements CustomTransportStrategy {
         if (classifyWriteError(err) === 'transient') {
           const wait = backoffDelay(attempt, 100, 10_000);
           this.metrics.retried.inc({ kind: 'backoff' });
-          this.log.warn({ msg: 'database unavailable: holding the batch', held: batch.length, attempt: attempt + 1, retry_in_ms: wait, error: describeWriteError(err) });
+          this.log.warn({ msg: 'database unavailable: holding the batch', batch_size: batch.length, held: this.held(), attempt: attempt + 1, retry_in_ms: wait, error: describeWriteError(err) });
           await this.sleep(wait);
           continue;
         }
@@ -371,6 +371,7 @@ export class AmqpBatchServer extends Server implements CustomTransportStrategy {
   // ---- shutdown --------------------------------------------------------------------
 
   private async shutdown(): Promise<void> {
+    this.log.log({ msg: 'stopping: cancelling the consumer, writing what is held', held: this.held() });
     this.wake(); // a pending reconnect backoff ends now
     await withTimeout(this.connecting ?? Promise.resolve(), 2000).catch(() => undefined);
     const link = this.link;
