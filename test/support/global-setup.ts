@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { cleanupRun, createStack, makeRunDir, pruneOldLogs, ROOT } from './resources';
+import { claimRun, cleanupRun, createStack, makeRunDir, pruneOldLogs, ROOT, sweepDeadRuns } from './resources';
 
 /**
  * Once per run of the e2e project: a database and a vhost of their own (crm_test_<random>),
@@ -12,9 +12,12 @@ export default async function globalSetup(): Promise<void> {
     if (!existsSync(join(ROOT, 'dist', 'apps', app, 'main.js')))
       throw new Error(`dist/apps/${app}/main.js is missing: the e2e tests run the built apps (\`npm test\` builds them; or run \`npm run build\`)`);
   }
+  const log = (m: string) => process.stderr.write(`[e2e] ${m}\n`);
   pruneOldLogs();
   const runDir = process.env.TEST_RUN_DIR || makeRunDir();
   process.env.TEST_RUN_DIR = runDir;
+  claimRun(runDir);
+  await sweepDeadRuns(runDir, log);
   try {
     const stack = await createStack(runDir);
     process.env.TEST_DB_NAME = stack.name;
@@ -26,7 +29,7 @@ export default async function globalSetup(): Promise<void> {
     process.stderr.write(`\n[e2e] database and vhost ${stack.name}; the apps' output goes to test/.artifacts/logs/${stack.name}/\n`);
   } catch (err) {
     // Jest skips the teardown when the setup throws: clean up here.
-    await cleanupRun(runDir, (m) => process.stderr.write(`[e2e] ${m}\n`)).catch(() => undefined);
+    await cleanupRun(runDir, log).catch(() => undefined);
     throw err;
   }
 }

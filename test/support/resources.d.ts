@@ -18,3 +18,5 @@ export function record(runDir: string, entry: { kind: 'database' | 'vhost'; name
 export function serverUrl(database?: string): string;
 export function brokerUrl(vhost: string): string;
 export function pruneOldLogs(maxAgeMs?: number): void;
+export function claimRun(runDir: string): void;
+export function sweepDeadRuns(currentRunDir: string, log: (message: string) => void): Promise<void>;

@@ -149,6 +149,47 @@ async function cleanupRun(runDir, log = (m) => console.error(m)) {
   fs.rmSync(runDir, { recursive: true, force: true });
 }
 
+function alive(pid) {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return err.code === 'EPERM';
+  }
+}
+
+/** Marks the run directory as this process's: a later run may sweep it once this process is gone. */
+function claimRun(runDir) {
+  fs.writeFileSync(path.join(runDir, 'owner'), String(process.pid));
+}
+
+/**
+ * Removes what runs whose jest process died without its teardown (killed, timed out)
+ * left behind in this checkout. A run whose owner still lives is never touched.
+ */
+async function sweepDeadRuns(currentRunDir, log) {
+  let names = [];
+  try {
+    names = fs.readdirSync(ARTIFACTS).filter((n) => n.startsWith('run-'));
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const dir = path.join(ARTIFACTS, name);
+    if (path.resolve(dir) === path.resolve(currentRunDir)) continue;
+    let owner = NaN;
+    try {
+      owner = Number(fs.readFileSync(path.join(dir, 'owner'), 'utf8'));
+    } catch {
+      // Not claimed yet (jest still starting), or a run that died before it claimed it.
+      if (Date.now() - fs.statSync(dir).mtimeMs < 3600 * 1000) continue;
+    }
+    if (Number.isInteger(owner) && owner > 0 && alive(owner)) continue;
+    log(`removing what the dead run ${name} left behind`);
+    await cleanupRun(dir, log).catch((err) => log(`could not sweep ${name}: ${err.message}`));
+  }
+}
+
 /** The apps' output of each run stays in test/.artifacts/logs/<run>/ for a day, to read after a failure. */
 function pruneOldLogs(maxAgeMs = 24 * 3600 * 1000) {
   const dir = path.join(ARTIFACTS, 'logs');
@@ -165,4 +206,6 @@ function pruneOldLogs(maxAgeMs = 24 * 3600 * 1000) {
 }
 
 module.exports = {
-  pruneOldLogs, ROOT, newName, makeRunDir, rabbitmqctl, createStack, dropDatabase, deleteVhost, cleanupRun, recordPid, record, serverUrl, brokerUrl };
+  pruneOldLogs,
+  claimRun,
+  sweepDeadRuns, ROOT, newName, makeRunDir, rabbitmqctl, createStack, dropDatabase, deleteVhost, cleanupRun, recordPid, record, serverUrl, brokerUrl };
