@@ -185,8 +185,13 @@ export class AmqpBatchServer extends Server implements CustomTransportStrategy {
     link.alive = false;
     const wasCurrent = this.link === link;
     if (wasCurrent) this.link = undefined;
-    const dropped = this.batcher.discard((d) => d.link === link) + link.ledger.size;
+    const dropped = link.ledger.size;
+    this.batcher.discard((d) => d.link === link);
+    for (let i = 0; i < this.queue.length; i++) this.queue[i] = this.queue[i].filter((d) => d.link !== link);
     this.updateHeld();
+    // A batch held in backoff belonged to this link: end its wait, so the batches of the
+    // next link do not queue behind it.
+    this.wake();
     void link.connection.close().catch(() => undefined);
     if (!wasCurrent || this.closing) return;
     this.metrics.brokerConnected.set(0);
