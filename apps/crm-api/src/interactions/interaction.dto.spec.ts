@@ -11,6 +11,8 @@ describe('LogInteractionDto', () => {
     expect(LogInteractionDto.safeParse({ type: 'call', summary: 's', timestamp: future }).success).toBe(false);
     expect(LogInteractionDto.safeParse({ type: 'call', summary: 's', user: '1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c01' }).success).toBe(false);
     expect(LogInteractionDto.safeParse({ type: 'follow_up', summary: 's' }).success).toBe(false);
+    expect(LogInteractionDto.safeParse({ type: 'call', summary: 's', timestamp: '0001-01-01T00:00:00Z' }).success).toBe(false);
+    expect(LogInteractionDto.safeParse({ type: 'call', summary: 's', timestamp: '1970-01-01T00:00:00Z' }).success).toBe(true);
     expect(LogInteractionDto.safeParse({ type: 'call', summary: '   ' }).success).toBe(false);
   });
 });

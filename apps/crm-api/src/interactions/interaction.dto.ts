@@ -13,6 +13,8 @@ export const LogInteractionDto = z.strictObject({
   type: LogType,
   summary: RequiredText(10000),
   timestamp: Instant.refine((v) => Date.parse(v) <= Date.now() + CLOCK_SKEW_MS, 'must not be in the future')
+    // An AMQP timestamp is unsigned seconds since 1970: an earlier time could never be published.
+    .refine((v) => Date.parse(v) >= 0, 'must not be before 1970-01-01T00:00:00Z')
     .optional()
     .describe('when it happened (default: now); backdating is allowed'),
 });

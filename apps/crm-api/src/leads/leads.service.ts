@@ -95,18 +95,22 @@ export class LeadsService {
    * order a reader expects: contact.created, opportunity.created, lead.status_changed,
    * lead.converted. The lead row is locked first, so two concurrent conversions cannot
    * both pass the "already converted" check.
+   * The steps are stamped a millisecond apart (all within the transaction's own span):
+   * the feed orders by time, and four logs with one timestamp would come out in random
+   * order.
    */
   convert(id: string, input: ConvertLeadDto, ctx: RequestCtx): Promise<Conversion> {
     return this.em.transactional(async (em) => {
       const lead = await findOr404(em, Lead, id, 'lead', true);
       if (lead.status === 'converted') throw DomainError.conflict(`lead ${id} is already converted`);
-      const now = new Date();
+      const start = Date.now();
+      const step = (n: number) => new Date(start + n);
 
       const contact = this.contacts.createIn(
         em,
         { name: lead.name, email: lead.email, phone: lead.phone, company: lead.company, lead: lead.id },
         ctx,
-        now,
+        step(0),
       );
       // The opportunity's row references the contact's: insert the contact first (the
       // references are plain columns, so the unit of work does not order them itself).
@@ -116,18 +120,18 @@ export class LeadsService {
         em,
         { name: o.name, amount: o.amount, stage: o.stage, owner: o.owner, contact: contact.id, lead: lead.id },
         ctx,
-        now,
+        step(1),
       );
 
       const oldStatus = lead.status;
       lead.status = 'converted';
-      lead.updatedAt = now;
-      this.statusChanged(em, lead, oldStatus, ctx, now);
+      lead.updatedAt = step(2);
+      this.statusChanged(em, lead, oldStatus, ctx, step(2));
       this.outbox.add(
         em,
         'lead.converted',
         { lead_id: lead.id, name: lead.name, contact_id: contact.id, opportunity_id: opportunity.id, opportunity_name: opportunity.name, actor: actorOf(ctx) },
-        { correlationId: ctx.correlationId, subject: lead.id, time: now },
+        { correlationId: ctx.correlationId, subject: lead.id, time: step(3) },
       );
       return { lead, contact, opportunity };
     });
