@@ -28,13 +28,16 @@ export async function createApp(config: ApiConfig, logger = new JsonLogger('crm-
   const app = await NestFactory.create<NestFastifyApplication>(AppModule, adapter, { logger, bodyParser: false });
   configureHttpEdge(app.getHttpAdapter().getInstance(), config.BODY_LIMIT_BYTES);
   await app.register(helmet, {
-    // The Swagger UI at /api/docs needs inline styles and its own scripts.
+    // The Swagger UI at /api/docs loads its scripts from here but styles elements inline.
+    // No upgrade-insecure-requests: crm-api itself speaks plain HTTP (TLS, if any, ends
+    // at a proxy), and the upgrade would break the docs page when opened by IP.
     contentSecurityPolicy: {
       directives: {
         defaultSrc: [`'self'`],
         styleSrc: [`'self'`, `'unsafe-inline'`],
-        imgSrc: [`'self'`, 'data:', 'validator.swagger.io'],
-        scriptSrc: [`'self'`, `https: 'unsafe-inline'`],
+        imgSrc: [`'self'`, 'data:'],
+        scriptSrc: [`'self'`],
+        upgradeInsecureRequests: null,
       },
     },
   });
