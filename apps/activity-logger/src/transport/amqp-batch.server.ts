@@ -136,7 +136,7 @@ export class AmqpBatchServer extends Server implements CustomTransportStrategy {
         await this.open();
         return;
       } catch (err) {
-        const wait = backoffDelay(attempt, 250, 15_000);
+        const wait = backoffDelay(attempt, 250, 10_000);
         this.log.warn({ msg: 'broker unavailable: retrying', error: (err as Error).message, attempt: attempt + 1, retry_in_ms: wait });
         await this.sleep(wait);
       }
@@ -249,7 +249,8 @@ export class AmqpBatchServer extends Server implements CustomTransportStrategy {
         return;
       } catch (err) {
         if (classifyWriteError(err) === 'transient') {
-          const wait = backoffDelay(attempt, 100, 10_000);
+          // Capped at a few seconds: a held batch should land soon after the database is back.
+          const wait = backoffDelay(attempt, 100, 5_000);
           this.metrics.retried.inc({ kind: 'backoff' });
           this.log.warn({ msg: 'database unavailable: holding the batch', batch_size: batch.length, held: this.held(), attempt: attempt + 1, retry_in_ms: wait, error: describeWriteError(err) });
           await this.sleep(wait);
@@ -434,13 +435,24 @@ export class AmqpBatchServer extends Server implements CustomTransportStrategy {
   }
 }
 
-/** The ids every log line about a message carries. */
+/**
+ * The ids every log line about a message carries: the event's own, or for a message that
+ * failed validation whatever its properties or its body still say.
+ */
 function ids(msg: ConsumeMessage, event?: CrmEvent): { event_id?: string; correlation_id?: string } {
-  const headers = (msg.properties.headers ?? {}) as Record<string, unknown>;
-  const header = headers[HEADERS.correlationId];
+  if (event) return { event_id: event.id, correlation_id: event.correlationid };
+  const header = (msg.properties.headers as Record<string, unknown> | undefined)?.[HEADERS.correlationId];
+  let body: { id?: unknown; correlationid?: unknown } = {};
+  try {
+    const parsed: unknown = JSON.parse(msg.content.toString('utf8'));
+    if (parsed && typeof parsed === 'object') body = parsed as typeof body;
+  } catch {
+    // not JSON: the properties are all there is
+  }
+  const text = (v: unknown) => (typeof v === 'string' && v ? v : undefined);
   return {
-    event_id: event?.id ?? msg.properties.messageId ?? undefined,
-    correlation_id: event?.correlationid ?? msg.properties.correlationId ?? (typeof header === 'string' ? header : undefined),
+    event_id: text(msg.properties.messageId) ?? text(body.id),
+    correlation_id: text(msg.properties.correlationId) ?? text(header) ?? text(body.correlationid),
   };
 }
 
