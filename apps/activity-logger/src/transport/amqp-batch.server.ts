@@ -137,7 +137,13 @@ export class AmqpBatchServer extends Server implements CustomTransportStrategy {
         return;
       } catch (err) {
         const wait = backoffDelay(attempt, 250, 10_000);
-        this.log.warn({ msg: 'broker unavailable: retrying', error: (err as Error).message, attempt: attempt + 1, retry_in_ms: wait });
+        const error = (err as Error).message;
+        if (/PRECONDITION[_-]FAILED/.test(error)) {
+          // Retrying cannot fix this by itself, but an operator can (topology.ts says how): keep trying, loudly.
+          this.log.error({ msg: 'the broker refused our declarations: a queue or exchange exists with other arguments', error, retry_in_ms: wait });
+        } else {
+          this.log.warn({ msg: 'broker unavailable: retrying', error, attempt: attempt + 1, retry_in_ms: wait });
+        }
         await this.sleep(wait);
       }
     }
