@@ -19,15 +19,15 @@ type FeedPage = { results: { id: string }[]; next: string | null };
 
 const POLL_MS = 5;
 const PAGE = 100;
-const WINDOW = 200;
+const MAX_PAGES = 30;
 
 /**
  * End to end at a steady rate: `rate` manual logs per second are sent open-loop (on a
  * schedule, whatever the answers do: no coordinated omission) to
  * POST /api/leads/{id}/log_interaction/, which answers 202 with the id the log will
  * have. One observer reads the feed as a client would, GET /api/interaction-logs/
- * (newest first, limit 100), every 5 ms, narrowed with ?since/?until to the window of
- * requests not yet seen, following `next` as needed. A log's latency is from the moment
+ * (newest first, limit 100), every 5 ms, narrowed with ?since= to the oldest request not yet
+ * seen, following `next` down to it. A log's latency is from the moment
  * its 202 arrived to the moment a feed page containing it arrived, so it includes up to
  * one observer cycle (≈ 5 ms + one page request): an upper bound.
  */
@@ -58,11 +58,10 @@ export async function e2eLatency(baseUrl: string, token: string, leads: string[]
         await sleep(POLL_MS);
         continue;
       }
+      // Everything at or after the oldest request not yet seen, newest first, page by page.
       const since = new Date((oldest.timestamp ?? oldest.sendWall) - 5).toISOString();
-      const hi = reqs[Math.min(reqs.length - 1, lo + WINDOW)];
-      const until = hi && hi !== oldest && hi.timestamp ? `&until=${encodeURIComponent(new Date(hi.timestamp + 1).toISOString())}` : '';
-      let path: string | null = `/api/interaction-logs/?limit=${PAGE}&since=${encodeURIComponent(since)}${until}`;
-      for (let page = 0; path && page < 5; page++) {
+      let path: string | null = `/api/interaction-logs/?limit=${PAGE}&since=${encodeURIComponent(since)}`;
+      for (let page = 0; path && page < MAX_PAGES; page++) {
         const t = performance.now();
         const res: { status: number; body: FeedPage } = await obs.request<FeedPage>('GET', path);
         const now = performance.now();
@@ -74,7 +73,8 @@ export async function e2eLatency(baseUrl: string, token: string, leads: string[]
           const r = byId.get(id);
           if (r) r.seenAt = now;
         }
-        path = res.body.next ? new URL(res.body.next, baseUrl).pathname + new URL(res.body.next, baseUrl).search : null;
+        const next: URL | null = res.body.next ? new URL(res.body.next, baseUrl) : null;
+        path = next ? next.pathname + next.search : null;
       }
       const wait = POLL_MS - (performance.now() - cycle);
       if (wait > 0) await sleep(wait);

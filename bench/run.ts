@@ -17,6 +17,7 @@ import { rawBroker } from './raw-broker';
 import { rawDb } from './raw-db';
 import { CONFIG, ROOT, wants } from './lib/config';
 import { HttpClient } from './lib/http';
+import { LoadSampler, waitForQuiet } from './lib/load';
 import { log, until } from './lib/log';
 import { machine } from './lib/machine';
 import { App, runOnce, startApi, startLogger, stopAll } from './lib/procs';
@@ -83,6 +84,8 @@ async function main() {
   const meta = await machine();
   log(`${CONFIG.quick ? 'QUICK' : 'full'} mode, ${CONFIG.runs} runs per figure; ${meta.nproc} × ${meta.cpuModel}, ${meta.ramGiB} GiB, Node ${meta.node}, PostgreSQL ${meta.postgres}, RabbitMQ ${meta.rabbitmq}`);
   await sweepStale();
+  const quiet = await waitForQuiet(CONFIG.waitQuietS);
+  const load = new LoadSampler();
   let stack: BenchStack | undefined;
   let api: App | undefined;
   let logger: App | undefined;
@@ -208,7 +211,9 @@ async function main() {
   const lines = report.lines();
   process.stdout.write(`${lines.join('\n')}\n`);
   for (const v of report.verdicts()) process.stderr.write(`target ${v}\n`);
-  const file = report.write({ mode: CONFIG.quick ? 'quick' : 'full', config: CONFIG, machine: meta, seconds: Math.round(seconds) });
+  const loadDuringRun = load.stop();
+  if (loadDuringRun) log(`1-min load average during the run: median ${loadDuringRun.median.toFixed(2)}, max ${loadDuringRun.max.toFixed(2)} (${meta.nproc} cores)`);
+  const file = report.write({ mode: CONFIG.quick ? 'quick' : 'full', config: CONFIG, machine: meta, seconds: Math.round(seconds), quietAtStart: quiet, loadDuringRun });
   log(`done in ${seconds.toFixed(0)} s; results in ${file}`);
 }
 

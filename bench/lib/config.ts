@@ -36,6 +36,8 @@ export const CONFIG = {
   only: (process.env.BENCH_ONLY ?? 'raw,drain,e2e,api,feed').split(',').map((s) => s.trim()).filter(Boolean),
   /** BENCH_PROFILE=1: the apps run with --cpu-prof, profiles summarised into .bench/profiles. */
   profile: process.env.BENCH_PROFILE === '1',
+  /** Seconds to wait for the machine's load to settle before measuring (shared machine). */
+  waitQuietS: int('BENCH_WAIT_QUIET_S', quick ? 0 : 900),
   /** Keep the database and vhost afterwards (for EXPLAIN by hand); they are dropped otherwise. */
   keep: process.env.BENCH_KEEP === '1',
 };

@@ -91,7 +91,7 @@ export async function startApp(app: AppName, env: NodeJS.ProcessEnv, opts: { rea
   }
   const child = spawn(process.execPath, [...nodeArgs, join(ROOT, 'dist', 'apps', app, 'main.js')], {
     cwd: ROOT,
-    env: { ...process.env, NODE_ENV: 'development', LOG_LEVEL: 'warn', ...env, [opts.portVar]: '0' },
+    env: { ...process.env, NODE_ENV: 'development', LOG_LEVEL: 'info', ...env, [opts.portVar]: '0' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   if (!child.pid) throw new Error(`${app} could not be spawned`);
