@@ -1,4 +1,4 @@
-import { Entity, Opt, Property } from '@mikro-orm/core';
+import { Entity, Property } from '@mikro-orm/core';
 import { CrmRecord } from '../common/record.entity';
 
 @Entity({ schema: 'crm', tableName: 'quotes' })
