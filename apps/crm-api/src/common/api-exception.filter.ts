@@ -30,6 +30,8 @@ export class ApiExceptionFilter implements ExceptionFilter {
     const adapter = this.adapterHost.httpAdapter;
     const headers: Record<string, string> = {};
     const body = this.toBody(exception, headers, request);
+    // A stream (SSE) that fails after its headers went out cannot change its status.
+    if (adapter.isHeadersSent(reply)) return;
     for (const [name, value] of Object.entries(headers)) adapter.setHeader(reply, name, value);
     adapter.reply(reply, body, body.status);
   }
