@@ -110,7 +110,7 @@ export class FeedService implements OnModuleInit, OnModuleDestroy {
   /** include_contact needs the opportunity's current contact: the original Q(opportunity=o) | Q(contact=o.contact). */
   private async resolve(filters: FeedFilters): Promise<ResolvedFilters> {
     if (!filters.include_contact || !filters.opportunity) return filters;
-    const { rows } = await this.pool.query<{ contact_id: string | null }>('select contact_id from crm.opportunity where id = $1', [
+    const { rows } = await this.pool.query<{ contact_id: string | null }>('select contact_id from crm.opportunities where id = $1', [
       filters.opportunity,
     ]);
     if (rows.length === 0) throw DomainError.notFound('opportunity', filters.opportunity);
