@@ -67,7 +67,9 @@ export function messageProperties(event: Pick<CrmEvent, 'id' | 'type' | 'time' |
     messageId: event.id,
     type: event.type,
     contentType: CONTENT_TYPE,
-    timestamp: Math.floor(Date.parse(event.time) / 1000),
+    // AMQP's timestamp is unsigned seconds: before 1970 it cannot be encoded, so it is
+    // left out rather than making the message unpublishable (`time` in the body is exact).
+    ...(Date.parse(event.time) >= 0 ? { timestamp: Math.floor(Date.parse(event.time) / 1000) } : {}),
     correlationId: event.correlationid,
     persistent: true,
     headers: { [HEADERS.version]: event.dataversion, [HEADERS.correlationId]: event.correlationid },
