@@ -29,6 +29,7 @@ export const DASHBOARD_HTML = `<!doctype html>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>CRM activity</title>
+<link rel="icon" href="data:,">
 <link rel="stylesheet" href="/dashboard/dashboard.css">
 <script src="/dashboard/dashboard.js" defer></script>
 </head>
@@ -332,6 +333,7 @@ async function loadPage(path, view, signal) {
     if (view === state.view && !signal.aborted && !(e instanceof SignedOut)) showFeedError('Could not load the feed: ' + e.message);
   } finally {
     if (view === state.view) {
+      $('feed').dataset.loaded = 'true';
       more.disabled = false;
       more.hidden = !state.next;
       $('feed-empty').hidden = state.shown.size > 0 || !$('feed-error').hidden;
@@ -445,6 +447,7 @@ async function load() {
   state.shown.clear();
   state.next = null;
   $('feed').replaceChildren();
+  delete $('feed').dataset.loaded;
   $('load-more').hidden = true;
   $('feed-empty').hidden = true;
   showFeedError(null);
