@@ -1,0 +1,275 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { BrowserContext, chromium, Page } from 'playwright-core';
+import { ROOT } from '../support/resources';
+import {
+  api,
+  ApiClient,
+  AppProcess,
+  create,
+  createUser,
+  eventually,
+  expectStatus,
+  isolatedStack,
+  IsolatedStack,
+  startApi,
+  startLogger,
+  testEnv,
+  update,
+  User,
+} from '../utils';
+
+/**
+ * The dashboard in a real browser: Debian's Chromium driven by playwright-core.
+ * The file has a stack of its own (database and vhost): it stops the only logger
+ * and expects the page to say the feed is delayed, which another file's logger on
+ * the shared queue would prevent.
+ *
+ * DASHBOARD_SCREENSHOT=docs/dashboard.png also saves the page for the README: with
+ * real entries of every kind there, and with the delayed banner in
+ * docs/dashboard-delayed.png.
+ */
+const CHROMIUM = '/usr/bin/chromium';
+const TIMEOUT_MS = 120_000;
+jest.setTimeout(TIMEOUT_MS);
+
+/** CI installs Chromium first (.ci/run); elsewhere, try once before giving up. */
+function findChromium(): string | null {
+  if (existsSync(CHROMIUM)) return CHROMIUM;
+  if (process.getuid?.() === 0) {
+    try {
+      execFileSync('sh', ['-c', 'apt-get install -y chromium || (apt-get update && apt-get install -y chromium)'], {
+        stdio: 'ignore',
+        timeout: 900_000,
+      });
+    } catch {
+      /* no apt, no network: skipped below, saying why */
+    }
+  }
+  return existsSync(CHROMIUM) ? CHROMIUM : null;
+}
+
+async function launchChromium(executablePath: string): Promise<{ context: BrowserContext; close(): Promise<void> }> {
+  const profile = mkdtempSync(join(tmpdir(), 'dashboard-chromium-'));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath,
+    headless: true,
+    viewport: { width: 1280, height: 900 },
+    // The machine has no outside network: nothing of Chromium's own may try to reach it.
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-dev-shm-usage',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+  return {
+    context,
+    close: async () => {
+      await context.close().catch(() => undefined);
+      rmSync(profile, { recursive: true, force: true });
+    },
+  };
+}
+
+const chromiumPath = findChromium();
+const describeInBrowser = chromiumPath ? describe : describe.skip;
+if (!chromiumPath) {
+  process.stderr.write(`[dashboard] SKIPPED: ${CHROMIUM} is missing and \`apt-get install -y chromium\` could not install it\n`);
+}
+
+describeInBrowser(`the dashboard in Chromium${chromiumPath ? '' : ` (SKIPPED: ${CHROMIUM} missing and not installable)`}`, () => {
+  const admin = testEnv().admin;
+  let stack: IsolatedStack;
+  let apiProcess: AppProcess;
+  let logger: AppProcess;
+  let client: ApiClient;
+  let rep: User;
+  let browser: { context: BrowserContext; close(): Promise<void> };
+  let page: Page;
+  const pageErrors: string[] = [];
+
+  const entries = () => page.getByTestId('entry');
+  const entryWith = (summary: string) => entries().filter({ hasText: summary });
+  const shows = (summary: string) => entryWith(summary).waitFor({ state: 'visible', timeout: 30_000 });
+  const summaries = () => page.getByTestId('entry-summary').allTextContents();
+  /** Polls until the page lists exactly these summaries, newest first. */
+  const listsExactly = (expected: string[]) => eventually(async () => expect(await summaries()).toEqual(expected), { timeout: 30_000 });
+  const feedLoaded = () => page.locator('#feed[data-loaded]').waitFor({ state: 'attached', timeout: 30_000 });
+  /** With DASHBOARD_SCREENSHOT=docs/dashboard.png: saves the page there (suffix before the extension). */
+  const screenshot = async (suffix: string) => {
+    const target = process.env.DASHBOARD_SCREENSHOT;
+    if (!target) return;
+    const file = resolve(ROOT, target.replace(/(\.png)?$/, `${suffix}.png`));
+    mkdirSync(dirname(file), { recursive: true });
+    await page.screenshot({ path: file, animations: 'disabled' });
+  };
+  const stillSameDocument = async () => expect(await page.evaluate(() => (window as unknown as { sameDocument?: boolean }).sameDocument)).toBe(true);
+
+  const leadA = { name: 'Ada Lovelace', company: 'Analytical Engines Ltd' };
+  const leadB = { name: 'Alan Turing', company: 'Bletchley Computing' };
+  const created = (l: { name: string; company: string }) => `New lead created: ${l.name} from ${l.company}`;
+  let a: { id: string };
+
+  beforeAll(async () => {
+    stack = await isolatedStack();
+    apiProcess = await startApi(stack.env);
+    logger = await startLogger(stack.env);
+    client = await api(apiProcess.url);
+    // Before the page loads, so the user filter lists her.
+    rep = await createUser(client, 'sales_rep', 'Dorothy Vaughan');
+    browser = await launchChromium(chromiumPath!);
+    page = browser.context.pages()[0] ?? (await browser.context.newPage());
+    // Whatever goes wrong in the page, save the one wrong password tried on purpose.
+    page.on('pageerror', (e) => pageErrors.push(`pageerror: ${e.message}`));
+    page.on('console', (m) => {
+      if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) pageErrors.push(`console: ${m.text()}`);
+    });
+    page.on('response', (r) => {
+      const wrongPassword = r.status() === 401 && new URL(r.url()).pathname === '/api/auth/token/';
+      if (r.status() >= 400 && !wrongPassword) pageErrors.push(`HTTP ${r.status()} ${r.request().method()} ${r.url()}`);
+    });
+  }, TIMEOUT_MS);
+
+  afterAll(async () => {
+    await browser?.close();
+    await logger?.stop();
+    await apiProcess?.stop();
+    await stack?.destroy();
+  }, TIMEOUT_MS);
+
+  it('is served at /dashboard and /dashboard/ without a token, as HTML with a strict policy', async () => {
+    for (const path of ['/dashboard', '/dashboard/']) {
+      const res = await fetch(`${apiProcess.url}${path}`);
+      expect(res.status).toBe(200);
+      expect(res.headers.get('content-type')).toMatch(/^text\/html/);
+      expect(res.headers.get('content-security-policy')).toContain("script-src 'self'");
+      expect(await res.text()).toContain('<title>CRM activity</title>');
+    }
+    const script = await fetch(`${apiProcess.url}/dashboard/dashboard.js`);
+    expect(script.headers.get('content-type')).toMatch(/^text\/javascript/);
+  });
+
+  it('signs in, and shows a lead created through the API live, without a reload', async () => {
+    await page.goto(`${apiProcess.url}/dashboard/`);
+    await page.getByTestId('email').fill(admin.email);
+    await page.getByTestId('password').fill('not the password');
+    await page.getByTestId('sign-in-submit').click();
+    await page.getByTestId('sign-in-error').filter({ hasText: 'Wrong email or password.' }).waitFor();
+
+    await page.getByTestId('password').fill(admin.password);
+    await page.getByTestId('sign-in-submit').click();
+    await page.getByTestId('whoami').filter({ hasText: admin.email }).waitFor();
+    await page.locator('#live.on').waitFor(); // the stream is open
+    await feedLoaded();
+    await page.getByTestId('feed-empty').waitFor(); // a new database: nothing yet
+    await page.evaluate(() => ((window as unknown as { sameDocument: boolean }).sameDocument = true));
+
+    a = await create(client, 'leads', leadA);
+    await shows(created(leadA));
+    const entry = entryWith(created(leadA));
+    expect(await entry.getByTestId('entry-user').textContent()).toBe('Admin');
+    expect(await entry.getByTestId('entry-type').textContent()).toBe('Note');
+    expect(await entry.getByTestId('link-lead').getAttribute('href')).toBe(`?lead=${a.id}`);
+
+    await create(client, 'leads', leadB);
+    await shows(created(leadB));
+    await listsExactly([created(leadB), created(leadA)]); // newest first
+    await stillSameDocument();
+  });
+
+  it("opens a lead's timeline from its link, and filters by type and by user", async () => {
+    await entryWith(created(leadA)).getByTestId('link-lead').click();
+    await page.waitForURL(`**/dashboard/?lead=${a.id}`);
+    await page.getByTestId('feed-title').filter({ hasText: `Timeline of lead ${leadA.name}` }).waitFor();
+    await listsExactly([created(leadA)]);
+    expect(await page.getByTestId('filter-lead').inputValue()).toBe(a.id);
+
+    // Written before A's call (Prefer: wait), so once the call is on the page the
+    // stream has passed B's email: its absence means it was filtered out.
+    const b = (await client.get(`/api/leads/?limit=100`)).body.results.find((l: { name: string }) => l.name === leadB.name);
+    const wait = { prefer: 'wait=10' };
+    expectStatus(await client.post(`/api/leads/${b.id}/log_interaction/`, { type: 'email', summary: 'Sent Alan the pricing sheet' }, wait), 201);
+    expectStatus(await client.post(`/api/leads/${a.id}/log_interaction/`, { type: 'call', summary: 'Called Ada about the engine order' }, wait), 201);
+    await shows('Called Ada about the engine order');
+    await listsExactly(['Called Ada about the engine order', created(leadA)]);
+    expect(await entryWith('Called Ada').getByTestId('entry-type').textContent()).toBe('Call');
+
+    await page.getByTestId('filter-type').selectOption('call');
+    await page.waitForURL(/[?&]type=call/);
+    await listsExactly(['Called Ada about the engine order']);
+
+    await page.getByTestId('clear-filters').click();
+    await page.waitForURL(/\/dashboard\/$/);
+    const byRep = { name: 'Katherine Johnson', company: 'Orbital Dynamics' };
+    await create(rep.client, 'leads', byRep);
+    await shows(created(byRep));
+    await page.getByTestId('filter-user').selectOption(rep.id);
+    await listsExactly([created(byRep)]);
+    expect(await entryWith(created(byRep)).getByTestId('entry-user').textContent()).toBe(rep.name);
+
+    await page.getByTestId('clear-filters').click();
+    await shows(created(leadB));
+    await stillSameDocument();
+  });
+
+  it("shows every kind of activity, and an opportunity's timeline with its contact's", async () => {
+    const contact = await create(client, 'contacts', { name: 'Grace Hopper', company: 'Navy Labs', email: 'grace@navylabs.test' });
+    const opportunity = await create(client, 'opportunities', { name: 'COBOL compiler licence', amount: '50000.00', contact: contact.id });
+    await update(client, 'opportunities', opportunity.id, { stage: 'won' });
+    await create(client, 'quotes', { title: 'COBOL compiler, 3 years', total_price: '48000.00', opportunity: opportunity.id });
+    expectStatus(await client.post(`/api/contacts/${contact.id}/log_interaction/`, { type: 'meeting', summary: 'Kick-off meeting with Grace' }), 202);
+    const task = await create(client, 'tasks', { action: 'Call', target: 'Grace Hopper at Navy Labs', type: 'call', contact: contact.id, opportunity: opportunity.id });
+    expectStatus(await client.post(`/api/tasks/${task.id}/mark_completed/`, { notes: 'Contract signed' }), 200);
+
+    const won = 'Opportunity COBOL compiler licence WON! \u{1F389} Deal closed successfully';
+    for (const summary of [won, 'Kick-off meeting with Grace', 'Task completed: Call Grace Hopper at Navy Labs - Notes: Contract signed']) {
+      await shows(summary);
+    }
+    expect(await entryWith('Kick-off meeting').getByTestId('entry-type').textContent()).toBe('Meeting');
+    // Every user's name resolved before the picture is taken.
+    await eventually(async () => expect(await page.getByTestId('entry-user').allTextContents()).not.toContainEqual(expect.stringMatching(/^user /)));
+    await screenshot('');
+
+    // The opportunity's timeline holds its contact's meeting too (include_contact).
+    await entryWith(won).getByTestId('link-opportunity').click();
+    await page.getByTestId('feed-title').filter({ hasText: 'Timeline of opportunity COBOL compiler licence' }).waitFor();
+    await shows('Kick-off meeting with Grace');
+    await eventually(async () => {
+      const shown = await summaries();
+      expect(shown).toContain(won);
+      expect(shown).not.toContain(created(leadA));
+    });
+    await stillSameDocument();
+  });
+
+  it('shows a banner while the logger is stopped, and the missed logs once it is back', async () => {
+    const banner = page.getByTestId('delay-banner');
+    expect(await banner.isHidden()).toBe(true);
+    const clear = page.getByTestId('clear-filters');
+    if (await clear.isVisible()) await clear.click();
+    await feedLoaded();
+
+    await logger.stop(); // SIGTERM
+    await banner.waitFor({ state: 'visible', timeout: 30_000 });
+    await page.getByTestId('delay-reasons').filter({ hasText: 'no activity-logger is consuming' }).waitFor();
+
+    const late = { name: 'Margaret Hamilton', company: 'Apollo Guidance' };
+    await create(client, 'leads', late);
+    await page.getByTestId('delay-reasons').filter({ hasText: 'waiting in the queue' }).waitFor({ timeout: 30_000 });
+    await screenshot('-delayed');
+
+    logger = await startLogger(stack.env);
+    await shows(created(late));
+    await banner.waitFor({ state: 'hidden', timeout: 30_000 });
+    await stillSameDocument();
+    expect(pageErrors).toEqual([]);
+  });
+});
