@@ -31,6 +31,10 @@ export async function update(client: ApiClient, resource: string, id: string, bo
   return expectStatus(await client.patch(`/api/${resource}/${id}/`, body), 200, `PATCH /api/${resource}/${id}/`);
 }
 
+/**
+ * A log as api.md pins it on the wire. Written out here on purpose rather than imported
+ * from crm-api: the tests are a client of the contract, not of the server's types.
+ */
 export interface InteractionLog {
   id: string;
   timestamp: string;
