@@ -12,8 +12,10 @@ import {
   createUser,
   eventually,
   expectStatus,
+  feed,
   isolatedStack,
   IsolatedStack,
+  logsEventually,
   startApi,
   startLogger,
   testEnv,
@@ -270,6 +272,28 @@ describeInBrowser(`the dashboard in Chromium${chromiumPath ? '' : ` (SKIPPED: ${
     await shows(created(late));
     await banner.waitFor({ state: 'hidden', timeout: 30_000 });
     await stillSameDocument();
+  });
+
+  it('keeps the session across a reload, and pages with "load more"', async () => {
+    const before = (await feed(client)).results.length;
+    const more = Array.from({ length: 21 }, (_, i) => ({ name: `Prospect ${i + 1}`, company: 'Load More Inc' }));
+    for (const lead of more) await create(client, 'leads', lead);
+    const total = before + more.length; // more than the page's 20
+    await logsEventually(client, {}, total);
+
+    await page.reload();
+    await feedLoaded();
+    expect(await page.getByTestId('sign-in').isHidden()).toBe(true); // the token is in sessionStorage
+    expect(await entries().count()).toBe(20);
+    expect((await summaries())[0]).toBe(created(more[20]));
+
+    await page.getByTestId('load-more').click();
+    await eventually(async () => expect(await entries().count()).toBe(total));
+    await page.getByTestId('load-more').waitFor({ state: 'hidden' });
+    expect((await summaries())[total - 1]).toBe(created(leadA)); // the oldest, last
+  });
+
+  it('met no error in the page on the way: no uncaught exception, no failed request', () => {
     expect(pageErrors).toEqual([]);
   });
 });

@@ -77,6 +77,7 @@ export const DASHBOARD_CSS = `
 :root { --ink: #1f2933; --muted: #616e7c; --line: #e4e7eb; --bg: #f5f7fa; --accent: #2f6fed;
   --call: #2f9e44; --email: #1c7ed6; --meeting: #ae3ec9; --note: #e8590c; }
 * { box-sizing: border-box; }
+[hidden] { display: none !important; }
 body { margin: 0; font: 15px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, "DejaVu Sans", sans-serif; color: var(--ink); background: var(--bg); }
 .bar { display: flex; align-items: center; gap: 12px; padding: 10px 24px; background: #1f2933; color: #fff; }
 .bar h1 { font-size: 18px; margin: 0; }
