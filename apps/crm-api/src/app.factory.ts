@@ -41,7 +41,6 @@ export async function createApp(config: ApiConfig, logger = new JsonLogger('crm-
       },
     },
   });
-  app.enableShutdownHooks();
   setupOpenApi(app);
   return app;
 }

@@ -39,6 +39,11 @@ export class ConfirmPublisher {
     return this.channel !== undefined;
   }
 
+  /** Connects now (when not connected), so health reports the broker before the first publish. */
+  async connect(): Promise<void> {
+    await this.open();
+  }
+
   async publish(messages: OutgoingMessage[]): Promise<PublishOutcome> {
     const channel = await this.open();
     const results = messages.map(

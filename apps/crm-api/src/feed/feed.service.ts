@@ -1,4 +1,4 @@
-import { Inject, Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { BeforeApplicationShutdown, Inject, Injectable, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { EventEmitter } from 'node:events';
 import { Pool } from 'pg';
 import { PgListener } from '@app/platform';
@@ -17,11 +17,13 @@ export type { InteractionLogView } from './feed.view';
 const FALLBACK_POLL_MS = 1000;
 
 @Injectable()
-export class FeedService implements OnModuleInit, OnModuleDestroy {
+export class FeedService implements OnModuleInit, BeforeApplicationShutdown, OnApplicationShutdown {
   private readonly repo: FeedRepository;
   /** 'written' fires whenever a logger committed a batch (LISTEN interaction_log). */
   private readonly written = new EventEmitter().setMaxListeners(0);
   private readonly listener: PgListener;
+  /** Aborted at shutdown: ends every live stream, so the HTTP server can close. */
+  private readonly shutdown = new AbortController();
 
   constructor(
     @Inject(FEED_POOL) private readonly pool: Pool,
@@ -36,8 +38,14 @@ export class FeedService implements OnModuleInit, OnModuleDestroy {
     this.listener.start();
   }
 
-  async onModuleDestroy() {
+  /** Before the HTTP server closes: a live stream would otherwise hold it open forever. */
+  beforeApplicationShutdown() {
+    this.shutdown.abort();
     this.written.emit('closing');
+  }
+
+  /** After it closed: in-flight requests have had their queries. */
+  async onApplicationShutdown() {
     await this.listener.stop();
     await this.pool.end().catch(() => undefined);
   }
@@ -66,8 +74,8 @@ export class FeedService implements OnModuleInit, OnModuleDestroy {
       const row = await this.repo.byId(id);
       if (row) return toView(row);
       const left = deadline - Date.now();
-      if (left <= 0) return null;
-      await this.nextWrite(Math.min(left, FALLBACK_POLL_MS));
+      if (left <= 0 || this.shutdown.signal.aborted) return null; // the client gets its 202
+      await this.nextWrite(Math.min(left, FALLBACK_POLL_MS), this.shutdown.signal);
     }
   }
 
@@ -78,7 +86,7 @@ export class FeedService implements OnModuleInit, OnModuleDestroy {
   async openStream(filters: FeedFilters, from?: StreamPosition) {
     const resolved = await this.resolve(filters);
     const start = from ?? (await this.repo.streamHead());
-    return (signal: AbortSignal) => this.follow(resolved, start, signal);
+    return (signal: AbortSignal) => this.follow(resolved, start, AbortSignal.any([signal, this.shutdown.signal]));
   }
 
   /** Every log committed after `position`, as it is written, each with its SSE id, until `signal` aborts. */

@@ -91,6 +91,7 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
 
   private async drain() {
     try {
+      await this.publisher.connect(); // even with nothing to send: health reports the broker
       for (;;) {
         let failed = 0;
         const sent = await this.repo.withClaimedBatch(this.config.RELAY_BATCH_SIZE, async (rows) => {
