@@ -16,6 +16,8 @@ const moduleNameMapper = {
 };
 module.exports = {
   maxWorkers: 2,
+  // Per-project testTimeout is ignored by jest: the end-to-end suites need the global one.
+  testTimeout: 120000,
   projects: [
     {
       displayName: 'unit',
@@ -34,7 +36,6 @@ module.exports = {
       testEnvironment: 'node',
       globalSetup: '<rootDir>/test/support/global-setup.ts',
       globalTeardown: '<rootDir>/test/support/global-teardown.ts',
-      testTimeout: 120000,
     },
   ],
 };
