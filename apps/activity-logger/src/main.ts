@@ -5,6 +5,7 @@ import { JsonLogger } from '@app/platform';
 import { LoggerConfig } from './config/logger.config';
 import { migrateActivity } from './database/migrate';
 import { LoggerModule } from './logger.module';
+import { isOpsCommand, runOpsCommand } from './ops/ops.command';
 import { AmqpBatchServer } from './transport/amqp-batch.server';
 
 const SERVICE = 'activity-logger';
@@ -45,6 +46,8 @@ async function main(): Promise<void> {
     logger.log({ msg: 'migrated', applied });
     process.exit(0);
   }
+  // dlq, rerender: operator commands (ops/ops.command.ts), then exit.
+  if (isOpsCommand(process.argv[2])) process.exit(await runOpsCommand(process.argv.slice(2), config));
   await serve(config, logger);
 }
 
