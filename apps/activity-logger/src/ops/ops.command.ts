@@ -1,5 +1,6 @@
 import { LoggerConfig } from '../config/logger.config';
 import { runDlq } from './dlq/dlq.command';
+import { runRerender } from './rerender/rerender.command';
 
 /**
  * Operator commands of the built logger (`node dist/apps/activity-logger/main.js <command>`),
@@ -8,6 +9,7 @@ import { runDlq } from './dlq/dlq.command';
  */
 const COMMANDS = {
   dlq: (args: string[], config: LoggerConfig, out: Out, err: Out) => runDlq(args, config.AMQP_URL, out, err),
+  rerender: (args: string[], config: LoggerConfig, out: Out, err: Out) => runRerender(args, config.DATABASE_URL, out, err),
 };
 
 type Out = (line: string) => void;
