@@ -3,11 +3,13 @@ import { LoggerConfig } from './config/logger.config';
 import { HealthModule } from './health/health.module';
 import { MetricsModule } from './health/metrics.module';
 import { LogsModule } from './logs/logs.module';
+import { RetentionModule } from './ops/retention/retention.module';
 import { TransportModule } from './transport/transport.module';
 
 /**
  * The activity-logger: the transport (queue -> batches), the logs feature (batch ->
- * interaction_log rows), and a small HTTP port for health and metrics.
+ * interaction_log rows), a small HTTP port for health and metrics, and the optional
+ * retention job (LOG_RETENTION_DAYS).
  */
 @Global()
 @Module({})
@@ -16,7 +18,7 @@ export class LoggerModule {
   static forRoot(config: LoggerConfig): DynamicModule {
     return {
       module: LoggerModule,
-      imports: [MetricsModule, LogsModule, TransportModule, HealthModule],
+      imports: [MetricsModule, LogsModule, TransportModule, HealthModule, RetentionModule],
       providers: [{ provide: LoggerConfig, useValue: config }],
       exports: [LoggerConfig],
     };

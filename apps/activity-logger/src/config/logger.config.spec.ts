@@ -12,6 +12,9 @@ describe('LoggerConfig', () => {
       LOGGER_MAX_ATTEMPTS: 5,
       LOG_LEVEL: 'info',
       DB_POOL_SIZE: 4,
+      LOG_RETENTION_MODE: 'delete',
+      LOG_RETENTION_INTERVAL_SECONDS: 3600,
+      LOG_RETENTION_BATCH_SIZE: 5000,
     });
   });
 

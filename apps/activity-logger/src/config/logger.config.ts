@@ -18,6 +18,17 @@ export const LoggerEnv = z.object({
   LOGGER_MAX_ATTEMPTS: intVar(5, 1, 20),
   LOG_LEVEL: z.enum(['error', 'warn', 'info', 'debug']).default('info'),
   DB_POOL_SIZE: intVar(4, 1, 100),
+  /**
+   * Logs whose timestamp is older than this many days are deleted or archived by a
+   * periodic job (ops/retention). Unset or empty = kept forever.
+   */
+  LOG_RETENTION_DAYS: z.preprocess((v) => (v === '' ? undefined : v), z.coerce.number().int().min(1).max(36_500).optional()),
+  /** `delete`, or `archive`: moved to activity.interaction_log_archive in the same transaction. */
+  LOG_RETENTION_MODE: z.enum(['delete', 'archive']).default('delete'),
+  /** Between two retention rounds (one logger at a time runs a round). */
+  LOG_RETENTION_INTERVAL_SECONDS: intVar(3600, 1, 7 * 86_400),
+  /** Rows per retention transaction: short transactions, never a long lock. */
+  LOG_RETENTION_BATCH_SIZE: intVar(5000, 1, 100_000),
 });
 
 export type LoggerConfigValues = z.infer<typeof LoggerEnv>;

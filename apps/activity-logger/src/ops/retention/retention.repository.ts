@@ -1,0 +1,60 @@
+import { Client } from 'pg';
+import { RetentionMode } from './retention.policy';
+
+/** One logger at a time runs a round; the others find the lock taken and skip theirs. */
+const LOCK_KEY = 'activity-logger:retention';
+
+/**
+ * The oldest `limit` logs before the cutoff, by the feed's ("timestamp" desc, id desc)
+ * index read backwards: no scan of the table. SKIP LOCKED: a row being rewritten (by
+ * rerender) is left for the next batch instead of waited for.
+ */
+const DOOMED = `select id from "activity"."interaction_log"
+  where "timestamp" < $1 order by "timestamp", id limit $2 for update skip locked`;
+
+const COLUMNS = `"id", "timestamp", "user_id", "type", "summary", "lead_id", "contact_id", "opportunity_id",
+  "source", "event_type", "event_version", "correlation_id", "data", "logged_at", "xid"`;
+
+/** By primary key: a join (`using doomed`) may hash the whole table to find 5,000 rows. */
+const BY_ID = `where l.id = any(array(select id from doomed))`;
+
+const SQL: Record<RetentionMode, string> = {
+  delete: `with doomed as (${DOOMED})
+    delete from "activity"."interaction_log" l ${BY_ID}`,
+  // One statement, so one transaction: a row is either still in the log or already in
+  // the archive. Already archived (an old event replayed after its log was archived): kept once.
+  archive: `with doomed as (${DOOMED}),
+    moved as (delete from "activity"."interaction_log" l ${BY_ID} returning l.*),
+    archived as (insert into "activity"."interaction_log_archive" (${COLUMNS}) select ${COLUMNS} from moved on conflict ("id") do nothing)
+    select count(*)::int as moved from moved`,
+};
+
+/** A retention round's session: the advisory lock, then one short autocommitted statement per batch. */
+export class RetentionRepository {
+  private constructor(private readonly client: Client) {}
+
+  static async connect(databaseUrl: string): Promise<RetentionRepository> {
+    const client = new Client({ connectionString: databaseUrl, application_name: 'activity-logger retention', connectionTimeoutMillis: 5000 });
+    client.on('error', () => undefined); // a dropped session fails the running query, which ends the round
+    await client.connect();
+    // Never queue behind a table lock (a migration) and hold up the inserts queued behind us.
+    await client.query(`set lock_timeout = '5s'; set statement_timeout = '60s'`);
+    return new RetentionRepository(client);
+  }
+
+  /** Session-level: released by close(), or by the server when this process dies. */
+  async tryLock(): Promise<boolean> {
+    const { rows } = await this.client.query<{ ok: boolean }>('select pg_try_advisory_lock(hashtext($1)) as ok', [LOCK_KEY]);
+    return rows[0].ok;
+  }
+
+  /** Deletes or archives one batch; returns how many logs left the table. */
+  async removeBatch(mode: RetentionMode, cutoff: Date, limit: number): Promise<number> {
+    const result = await this.client.query<{ moved: number }>(SQL[mode], [cutoff, limit]);
+    return mode === 'archive' ? result.rows[0].moved : (result.rowCount ?? 0);
+  }
+
+  async close(): Promise<void> {
+    await this.client.end().catch(() => undefined);
+  }
+}
