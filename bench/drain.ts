@@ -19,6 +19,7 @@ export interface DrainResult {
   timedBatches: number;
   writtenBeforeReady: number;
   peakRssMb: number[];
+  memory: (Record<string, number> | null)[];
   publishPerS: number;
 }
 
@@ -89,6 +90,7 @@ export async function drain(stack: BenchStack, n: number, loggers: number, env: 
     );
     const wallSeconds = (Date.now() - t0) / 1000;
     const peakRssMb = apps.map((a) => a.peakRssMb());
+    const memory = await Promise.all(apps.map((a) => heapBreakdown(a.url)));
     const { rows: batches } = await db.query<{ at: Date; n: string; s: number }>(
       `select logged_at as at, count(*) as n, extract(epoch from logged_at)::float8 as s
        from activity.interaction_log group by logged_at order by logged_at`,
@@ -108,10 +110,25 @@ export async function drain(stack: BenchStack, n: number, loggers: number, env: 
         `over ${timed.length} batches${before ? ` (${before} logs written before all were ready left out)` : ''}; wall ${wallSeconds.toFixed(1)} s with start-up; ` +
         `peak RSS ${peakRssMb.map((m) => m.toFixed(0)).join('/')} MB`,
     );
-    return { loggers, events: n, logsPerS, wallSeconds, batches: batches.length, timedBatches: timed.length, writtenBeforeReady: before, peakRssMb, publishPerS };
+    return { loggers, events: n, logsPerS, wallSeconds, batches: batches.length, timedBatches: timed.length, writtenBeforeReady: before, peakRssMb, memory, publishPerS };
   } finally {
     await Promise.all(apps.map((a) => a.stop()));
     await conn.close().catch(() => undefined);
     await db.end();
+  }
+}
+
+/** Where the memory is, from the logger's /metrics (prom-client's default process and heap metrics), in MB. */
+async function heapBreakdown(url: string): Promise<Record<string, number> | null> {
+  try {
+    const text = await (await fetch(`${url}/metrics`, { signal: AbortSignal.timeout(2_000) })).text();
+    const out: Record<string, number> = {};
+    for (const line of text.split('\n')) {
+      const m = /^(process_resident_memory_bytes|nodejs_heap_size_total_bytes|nodejs_heap_size_used_bytes|nodejs_external_memory_bytes|nodejs_heap_space_size_total_bytes\{space="(\w+)"\})\s+([\d.e+]+)/.exec(line);
+      if (m) out[m[2] ? `heap_space_${m[2]}` : m[1].replace(/_bytes$/, '')] = Math.round(Number(m[3]) / 2 ** 20);
+    }
+    return Object.keys(out).length ? out : null;
+  } catch {
+    return null;
   }
 }

@@ -133,11 +133,16 @@ export async function e2eLatency(baseUrl: string, token: string, leads: string[]
   const latencies = done.map((r) => Math.max(0, r.seenAt! - r.answeredAt!));
   const api = measured.filter((r) => r.answeredAt !== undefined && !r.failed).map((r) => r.answeredAt! - r.sendAt);
   const missing = measured.length - failed.length - done.length;
+  // What the API really answered over the measured window: below `rate` when it cannot keep up.
+  const answered = measured.filter((r) => r.answeredAt !== undefined && !r.failed);
+  const lastAnswer = Math.max(...answered.map((r) => r.answeredAt!));
+  const answeredRate = measured.length ? answered.length / ((lastAnswer - measured[0].sendAt) / 1000) : NaN;
   gen.close();
   obs.close();
   const result = {
     rate,
     achievedRate: sent / elapsed,
+    answeredRate,
     measured: measured.length,
     failed: failed.length,
     failures: [...new Set(failed.map((f) => f.failed))].slice(0, 5),
@@ -148,7 +153,7 @@ export async function e2eLatency(baseUrl: string, token: string, leads: string[]
     observerPollMs: latencyProfile(pollRtt),
   };
   log(
-    `e2e ${rate}/s: sent at ${result.achievedRate.toFixed(0)}/s, ${done.length} seen, ${failed.length} failed, ${missing} missing; ` +
+    `e2e ${rate}/s: sent at ${result.achievedRate.toFixed(0)}/s, answered at ${answeredRate.toFixed(0)}/s, ${done.length} seen, ${failed.length} failed, ${missing} missing; ` +
       `p50 ${result.latencyMs.p50.toFixed(1)} ms p99 ${result.latencyMs.p99.toFixed(1)} ms; POST p99 ${result.postLatencyMs.p99.toFixed(1)} ms; poll p50 ${result.observerPollMs.p50.toFixed(1)} ms`,
   );
   if (failed.length > measured.length * 0.01) throw new Error(`e2e ${rate}/s: ${failed.length} of ${measured.length} requests failed: ${result.failures.join(', ')}`);

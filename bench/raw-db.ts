@@ -33,6 +33,12 @@ function insertSql(table: string, rows: number) {
   return `insert into ${table} (${COLUMNS.map((c) => `"${c}"`).join(',')}) values ${values.join(',')} on conflict (id) do nothing`;
 }
 
+function unnestSql(table: string) {
+  const types = ['uuid', 'timestamptz', 'uuid', 'text', 'text', 'uuid', 'uuid', 'uuid', 'text', 'text', 'int', 'uuid', 'jsonb'];
+  return `insert into ${table} (${COLUMNS.map((c) => `"${c}"`).join(',')})
+    select * from unnest(${types.map((t, i) => `$${i + 1}::${t}[]`).join(', ')}) on conflict ("id") do nothing returning "id"`;
+}
+
 /**
  * PostgreSQL's own speed for the logger's write: a parameterised multi-row insert of
  * `batch` rows per statement (ON CONFLICT (id) DO NOTHING, each its own transaction)
@@ -40,7 +46,7 @@ function insertSql(table: string, rows: number) {
  * defaults (CREATE TABLE ... LIKE ... INCLUDING ALL), by `connections` sessions at once.
  * The rows are built before the clock starts; the table starts empty, as in the drain.
  */
-export async function rawDb(databaseUrl: string, n: number, batch: number, connections: number) {
+export async function rawDb(databaseUrl: string, n: number, batch: number, connections: number, shape: 'values' | 'logger' = 'values') {
   const setup = new Client({ connectionString: databaseUrl, application_name: 'bench raw-db' });
   await setup.connect();
   const table = 'bench_raw.interaction_log';
@@ -67,15 +73,24 @@ export async function rawDb(databaseUrl: string, n: number, batch: number, conne
           for (;;) {
             const b = batches[next++];
             if (!b) return;
-            // A named statement, as a pool-backed repository would reuse it: parsed and planned once per session.
-            await c.query({ name: `raw_insert_${b.length}`, text: insertSql(table, b.length), values: b.flat() });
+            if (shape === 'values') {
+              // A named statement, as a pool-backed repository would reuse it: parsed and planned once per session.
+              await c.query({ name: `raw_insert_${b.length}`, text: insertSql(table, b.length), values: b.flat() });
+            } else {
+              // The logger's exact sequence (analysis only): a transaction, one unnest insert of
+              // 13 array parameters with RETURNING, a NOTIFY, commit; unnamed statements.
+              await c.query('begin');
+              await c.query(unnestSql(table), COLUMNS.map((_, i) => b.map((row) => row[i])));
+              await c.query('select pg_notify($1, $2)', ['bench_raw', '']);
+              await c.query('commit');
+            }
           }
         }),
       );
       const s = Number(process.hrtime.bigint() - t0) / 1e9;
       const { rows: cnt } = await setup.query<{ n: string }>(`select count(*) as n from ${table}`);
       if (Number(cnt[0].n) !== n) throw new Error(`raw insert: ${cnt[0].n} rows, expected ${n}`);
-      return { rowsPerS: n / s, rows: n, batch, connections };
+      return { rowsPerS: n / s, rows: n, batch, connections, shape };
     } finally {
       await Promise.all(clients.map((c) => c.end()));
     }

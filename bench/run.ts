@@ -35,11 +35,17 @@ function declareFigures(r: Report) {
   r.declare('raw.consume', 'raw broker: consume, acks, quorum queue', 'msg/s');
   r.declare('raw.insert.1', `raw PostgreSQL: multi-row insert, ${b} rows/statement, 1 connection`, 'rows/s');
   r.declare('raw.insert.2', `raw PostgreSQL: multi-row insert, ${b} rows/statement, 2 connections`, 'rows/s');
+  if (CONFIG.analyse) {
+    r.declare('analyse.insert.values.200', 'analysis: raw multi-row insert, 200 rows/statement, 1 connection', 'rows/s');
+    r.declare('analyse.insert.logger.500', "analysis: the logger's statements (begin, unnest insert, notify, commit), 500 rows, 1 connection", 'rows/s');
+    r.declare('analyse.insert.logger.200', "analysis: the logger's statements (begin, unnest insert, notify, commit), 200 rows, 1 connection", 'rows/s');
+  }
   r.declare('drain.1', `logger drain: ${n}-event backlog, 1 logger`, 'logs/s');
   r.declare('drain.1.ratio', 'logger drain: 1 logger / raw insert (1 connection), same run', '×', 2, atLeast(0.5));
   r.declare('drain.2', `logger drain: ${n}-event backlog, 2 loggers`, 'logs/s');
   r.declare('drain.2.ratio', 'logger drain: 2 loggers / raw insert (2 connections), same run', '×', 2, atLeast(0.5));
   for (const rate of CONFIG.e2eRates) {
+    r.declare(`e2e.${rate}.answered`, `end to end at ${rate} events/s: rate the API answered at`, 'req/s');
     r.declare(`e2e.${rate}.p50`, `end to end at ${rate} events/s: API answer to log in the feed, p50`, 'ms', 1);
     r.declare(`e2e.${rate}.p99`, `end to end at ${rate} events/s: API answer to log in the feed, p99`, 'ms', 1, rate === 1000 ? below(100) : undefined);
   }
@@ -119,6 +125,13 @@ async function main() {
         report.add('raw.insert.1', r1.rowsPerS, r1);
         const r2 = await rawDb(stack.databaseUrl, CONFIG.rawDbRows, CONFIG.batchSize, 2);
         report.add('raw.insert.2', r2.rowsPerS, r2);
+        if (CONFIG.analyse) {
+          // Where the drain's gap to the raw insert comes from: batch size and statement shape, same run.
+          for (const [batch, shape] of [[200, 'values'], [500, 'logger'], [200, 'logger']] as const) {
+            const v = await rawDb(stack.databaseUrl, CONFIG.rawDbRows, batch, 1, shape);
+            report.add(`analyse.insert.${shape}.${batch}`, v.rowsPerS, v);
+          }
+        }
         log(`raw: publish ${rb.publishPerS.toFixed(0)} msg/s, consume ${rb.consumePerS.toFixed(0)} msg/s, insert ${r1.rowsPerS.toFixed(0)} / ${r2.rowsPerS.toFixed(0)} rows/s (1 / 2 connections)`);
         if (!wants('drain')) continue;
         const d1 = await drain(stack, CONFIG.backlog, 1);
@@ -135,6 +148,7 @@ async function main() {
     if (wants('e2e') || wants('api') || wants('feed')) {
       api = await startApi(env, 'crm-api');
       logger = await startLogger(env, 'logger-e2e');
+      report.notes.rssAtReadyMb = { crmApi: api.rssMb(), logger: logger.rssMb() };
       const http = new HttpClient(api.url);
       const token = await http.login();
 
@@ -144,6 +158,7 @@ async function main() {
         for (let i = 1; i <= runs; i++)
           for (const rate of CONFIG.e2eRates) {
             const e = await e2eLatency(api.url, token, leads, rate, CONFIG.e2eWarmupS, CONFIG.e2eSeconds);
+            report.add(`e2e.${rate}.answered`, e.answeredRate);
             report.add(`e2e.${rate}.p50`, e.latencyMs.p50, e);
             report.add(`e2e.${rate}.p99`, e.latencyMs.p99);
           }

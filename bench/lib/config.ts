@@ -38,6 +38,8 @@ export const CONFIG = {
   profile: process.env.BENCH_PROFILE === '1',
   /** Seconds to wait for the machine's load to settle before measuring (shared machine). */
   waitQuietS: int('BENCH_WAIT_QUIET_S', quick ? 0 : 900),
+  /** BENCH_ANALYSE=1: extra raw-insert variants (batch size, the logger's statement shape) to explain the drain. */
+  analyse: process.env.BENCH_ANALYSE === '1',
   /** Keep the database and vhost afterwards (for EXPLAIN by hand); they are dropped otherwise. */
   keep: process.env.BENCH_KEEP === '1',
 };
