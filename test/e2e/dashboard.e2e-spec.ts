@@ -9,6 +9,7 @@ import {
   ApiClient,
   AppProcess,
   create,
+  createProxy,
   createUser,
   eventually,
   expectStatus,
@@ -16,8 +17,10 @@ import {
   isolatedStack,
   IsolatedStack,
   logsEventually,
+  logWithSummary,
   startApi,
   startLogger,
+  TcpProxy,
   testEnv,
   update,
   User,
@@ -95,6 +98,9 @@ describeInBrowser(`the dashboard in Chromium${chromiumPath ? '' : ` (SKIPPED: ${
   let client: ApiClient;
   let rep: User;
   let browser: { context: BrowserContext; close(): Promise<void> };
+  /** The browser reaches crm-api through it, so a test can cut the line. */
+  let proxy: TcpProxy;
+  let pageUrl: string;
   let page: Page;
   const pageErrors: string[] = [];
 
@@ -113,6 +119,8 @@ describeInBrowser(`the dashboard in Chromium${chromiumPath ? '' : ` (SKIPPED: ${
     mkdirSync(dirname(file), { recursive: true });
     await page.screenshot({ path: file, animations: 'disabled' });
   };
+  /** A mark on the document: still there later means the page was never reloaded. */
+  const markDocument = () => page.evaluate(() => ((window as unknown as { sameDocument: boolean }).sameDocument = true));
   const stillSameDocument = async () => expect(await page.evaluate(() => (window as unknown as { sameDocument?: boolean }).sameDocument)).toBe(true);
 
   const leadA = { name: 'Ada Lovelace', company: 'Analytical Engines Ltd' };
@@ -127,6 +135,8 @@ describeInBrowser(`the dashboard in Chromium${chromiumPath ? '' : ` (SKIPPED: ${
     client = await api(apiProcess.url);
     // Before the page loads, so the user filter lists her.
     rep = await createUser(client, 'sales_rep', 'Dorothy Vaughan');
+    proxy = await createProxy('127.0.0.1', apiProcess.port);
+    pageUrl = `http://${proxy.host}:${proxy.port}/dashboard/`;
     browser = await launchChromium(chromiumPath!);
     page = browser.context.pages()[0] ?? (await browser.context.newPage());
     // Whatever goes wrong in the page, save the one wrong password tried on purpose.
@@ -142,6 +152,7 @@ describeInBrowser(`the dashboard in Chromium${chromiumPath ? '' : ` (SKIPPED: ${
 
   afterAll(async () => {
     await browser?.close();
+    await proxy?.close();
     await logger?.stop();
     await apiProcess?.stop();
     await stack?.destroy();
@@ -160,7 +171,7 @@ describeInBrowser(`the dashboard in Chromium${chromiumPath ? '' : ` (SKIPPED: ${
   });
 
   it('signs in, and shows a lead created through the API live, without a reload', async () => {
-    await page.goto(`${apiProcess.url}/dashboard/`);
+    await page.goto(pageUrl);
     await page.getByTestId('email').fill(admin.email);
     await page.getByTestId('password').fill('not the password');
     await page.getByTestId('sign-in-submit').click();
@@ -172,7 +183,7 @@ describeInBrowser(`the dashboard in Chromium${chromiumPath ? '' : ` (SKIPPED: ${
     await page.locator('#live.on').waitFor(); // the stream is open
     await feedLoaded();
     await page.getByTestId('feed-empty').waitFor(); // a new database: nothing yet
-    await page.evaluate(() => ((window as unknown as { sameDocument: boolean }).sameDocument = true));
+    await markDocument();
 
     a = await create(client, 'leads', leadA);
     await shows(created(leadA));
@@ -291,6 +302,37 @@ describeInBrowser(`the dashboard in Chromium${chromiumPath ? '' : ` (SKIPPED: ${
     await eventually(async () => expect(await entries().count()).toBe(total));
     await page.getByTestId('load-more').waitFor({ state: 'hidden' });
     expect((await summaries())[total - 1]).toBe(created(leadA)); // the oldest, last
+  });
+
+  it('resumes the stream after the line to crm-api is cut, and misses nothing written meanwhile', async () => {
+    await markDocument();
+    const resumedFrom: string[] = [];
+    page.on('request', (r) => {
+      const id = r.headers()['last-event-id'];
+      if (new URL(r.url()).pathname === '/api/interaction-logs/stream/' && id) resumedFrom.push(id);
+    });
+    const live = page.locator('#live.on');
+    const cutAndWrite = async (lead: { name: string; company: string }) => {
+      proxy.cut();
+      await page.locator('#live:not(.on)').waitFor(); // the page saw the stream drop
+      await page.getByTestId('delay-reasons').filter({ hasText: 'cannot ask crm-api' }).waitFor();
+      await create(client, 'leads', lead);
+      await logWithSummary(client, {}, created(lead)); // written while the page was cut off
+      proxy.restore();
+      await live.waitFor({ timeout: 30_000 });
+      await shows(created(lead));
+    };
+    // Cut before any event came on this connection (the page was just reloaded): no
+    // Last-Event-ID to resume from, so the page fills the gap from the newest page.
+    await cutAndWrite({ name: 'Radia Perlman', company: 'Spanning Trees' });
+    expect(resumedFrom).toEqual([]);
+
+    // Once an event came on the stream, the page resumes from it with Last-Event-ID.
+    await create(client, 'leads', { name: 'Barbara Liskov', company: 'Substitution Labs' });
+    await shows(created({ name: 'Barbara Liskov', company: 'Substitution Labs' }));
+    await cutAndWrite({ name: 'Frances Allen', company: 'Optimizing Compilers' });
+    expect(resumedFrom.length).toBeGreaterThan(0);
+    await stillSameDocument();
   });
 
   it('met no error in the page on the way: no uncaught exception, no failed request', () => {

@@ -394,6 +394,7 @@ function follow(query, view, signal) {
     (async () => {
       let lastId = null;
       let retry = 2000;
+      let reconnecting = false;
       while (!signal.aborted && view === state.view) {
         try {
           const headers = { accept: 'text/event-stream' };
@@ -406,6 +407,9 @@ function follow(query, view, signal) {
           }
           setLive(true);
           opened();
+          // Without a Last-Event-ID (cut before any event came) the new stream starts
+          // now: what was written meanwhile comes from the newest page instead.
+          if (reconnecting && !lastId) refill(query, view, signal);
           const parse = sseParser((event) => {
             if (event.id) lastId = event.id;
             if (event.type === 'interaction-log' && view === state.view) place(JSON.parse(event.data), true);
@@ -422,10 +426,19 @@ function follow(query, view, signal) {
         opened();
         if (signal.aborted || view !== state.view) return;
         setLive(false);
+        reconnecting = true;
         await sleep(retry, signal);
       }
     })();
   });
+}
+
+function refill(query, view, signal) {
+  const q = new URLSearchParams(query);
+  q.set('limit', String(PAGE_SIZE));
+  getJson('/api/interaction-logs/?' + q, signal).then((page) => {
+    if (view === state.view) for (const log of page.results) place(log, true);
+  }, () => undefined);
 }
 
 async function renderTitle() {
