@@ -117,7 +117,8 @@ h2 { font-size: 17px; margin: 18px 0 10px; }
 #load-more { display: block; margin: 12px auto; background: #fff; color: var(--accent); }
 `;
 
-// Plain ES2022 for the browser, in a raw string: no template literals or `${` inside.
+// Plain ES2022 for the browser, in a raw string (backslashes kept as written). No template
+// literals inside: the only `${...}` are the constants filled in at the top.
 export const DASHBOARD_JS = String.raw`(() => {
 'use strict';
 
