@@ -15,6 +15,7 @@ interface SseEvent {
 /** A minimal SSE client over fetch (EventSource cannot send the bearer token). */
 function openStream(client: ApiClient, query: Record<string, string>, lastEventId?: string) {
   const events: SseEvent[] = [];
+  let lastId: string | undefined;
   const abort = new AbortController();
   const opened = fetch(new URL(`/api/interaction-logs/stream/?${new URLSearchParams(query)}`, client.baseUrl), {
     headers: { authorization: `Bearer ${client.token}`, ...(lastEventId ? { 'last-event-id': lastEventId } : {}) },
@@ -35,6 +36,7 @@ function openStream(client: ApiClient, query: Record<string, string>, lastEventI
         const block = buffer.slice(0, cut);
         buffer = buffer.slice(cut + 2);
         const fields = Object.fromEntries(block.split('\n').filter((l) => !l.startsWith(':')).map((l) => [l.slice(0, l.indexOf(':')), l.slice(l.indexOf(':') + 1).trim()]));
+        if (fields.id) lastId = fields.id;
         if (fields.event) events.push({ id: fields.id, event: fields.event, data: JSON.parse(fields.data) });
       }
     }
@@ -44,6 +46,7 @@ function openStream(client: ApiClient, query: Record<string, string>, lastEventI
   return {
     events,
     summaries: () => events.map((e) => e.data.summary),
+    lastId: () => lastId,
     close: async () => {
       abort.abort();
       await done;
@@ -102,6 +105,19 @@ describe('live feed stream', () => {
     await create(rep.client, 'leads', { name: after });
     await eventually(() => expect(resumed.summaries()).toContain(`New lead created: ${after}`));
     expect(resumed.summaries()).toHaveLength(4);
+    await resumed.close();
+  });
+
+  it('resumes from the position the stream opened at, when cut before any log arrived', async () => {
+    const rep = await createUser(admin);
+    const stream = openStream(admin, { user: rep.id });
+    await eventually(() => expect(stream.lastId()).toMatch(/^\d+\.[0-9a-f-]{36}$/));
+    const openedAt = stream.lastId()!;
+    await stream.close();
+    const name = uniq('While Cut');
+    await create(rep.client, 'leads', { name });
+    const resumed = openStream(admin, { user: rep.id }, openedAt);
+    await eventually(() => expect(resumed.summaries()).toEqual([`New lead created: ${name}`]));
     await resumed.close();
   });
 

@@ -360,7 +360,9 @@ function sseParser(onEvent, onRetry) {
     buffer = lines.pop();
     for (const line of lines) {
       if (line === '') {
+        // An id-only block still moves the resume point (the stream opens with one).
         if (data.length) onEvent({ type: type || 'message', data: data.join('\n'), id });
+        else if (id !== null) onEvent({ type: '', data: '', id });
         data = [];
         type = '';
         continue;

@@ -43,9 +43,9 @@ export class FeedController {
       from = decodeStreamPosition(lastEventId) ?? undefined;
       if (!from) throw DomainError.invalid('Last-Event-ID: not an event id from this stream');
     }
-    const follow = await this.feed.openStream(filters, from);
+    const { startId, follow } = await this.feed.openStream(filters, from);
     const abort = new AbortController();
-    const sse = new SseWriter(reply, () => abort.abort());
+    const sse = new SseWriter(reply, startId, () => abort.abort());
     req.raw.on('close', () => abort.abort());
     try {
       for await (const { id, log } of follow(abort.signal)) {

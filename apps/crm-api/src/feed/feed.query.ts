@@ -1,11 +1,13 @@
 import { z } from 'zod';
 import { LOG_SOURCES, LogType } from '@app/contracts';
+import { fromYearOne } from '../common/fields';
 import { listQuery } from '../common/pagination';
 import { decodeStreamPosition } from './feed.cursor';
 
 const instant = z.iso
   .datetime({ offset: true, message: 'must be an ISO 8601 date or date-time with time zone' })
   .or(z.iso.date())
+  .refine(fromYearOne, 'must not be before 0001-01-01')
   .transform((v) => new Date(v).toISOString());
 
 const flag = z.enum(['true', 'false', '1', '0'], { message: 'must be true or false' }).transform((v) => v === 'true' || v === '1');

@@ -86,7 +86,11 @@ export class FeedService implements OnModuleInit, BeforeApplicationShutdown, OnA
   async openStream(filters: FeedFilters, from?: StreamPosition) {
     const resolved = await this.resolve(filters);
     const start = from ?? (await this.repo.streamHead());
-    return (signal: AbortSignal) => this.follow(resolved, start, AbortSignal.any([signal, this.shutdown.signal]));
+    return {
+      /** Sent first, so a client cut before any log arrived still resumes from here. */
+      startId: encodeStreamPosition(start),
+      follow: (signal: AbortSignal) => this.follow(resolved, start, AbortSignal.any([signal, this.shutdown.signal])),
+    };
   }
 
   /** Every log committed after `position`, as it is written, each with its SSE id, until `signal` aborts. */

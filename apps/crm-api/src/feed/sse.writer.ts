@@ -12,6 +12,7 @@ export class SseWriter {
 
   constructor(
     private readonly reply: FastifyReply,
+    startId: string,
     onClose: () => void,
   ) {
     reply.hijack();
@@ -22,7 +23,7 @@ export class SseWriter {
       connection: 'keep-alive',
       'x-accel-buffering': 'no',
     });
-    res.write('retry: 2000\n\n');
+    res.write(`retry: 2000\nid: ${startId}\n\n`);
     res.on('close', onClose);
     this.heartbeat = setInterval(() => res.write(': keep-alive\n\n'), HEARTBEAT_MS);
   }
