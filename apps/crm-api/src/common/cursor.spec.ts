@@ -18,5 +18,6 @@ describe('cursor', () => {
     expect(decodeCursor(enc(['2026-11-27T12:00:00.123Z', 'not-a-uuid']))).toBeNull();
     expect(decodeCursor(enc(['yesterday', key.id]))).toBeNull();
     expect(decodeCursor(enc(['2026-11-27T12:00:00.123Z', key.id, 3]))).toBeNull();
+    expect(decodeCursor(enc(['0000-01-01T00:00:00.000Z', key.id]))).toBeNull(); // no year 0 in PostgreSQL
   });
 });

@@ -27,5 +27,7 @@ export function decodeCursor(text: string): CursorKey | null {
   if (typeof at !== 'string' || typeof id !== 'string' || !UUID.test(id)) return null;
   const createdAt = new Date(at);
   if (Number.isNaN(createdAt.getTime()) || createdAt.toISOString() !== at) return null;
+  // Never one of ours (no row is that old), and PostgreSQL has no year 0: refused, not queried.
+  if (createdAt.getUTCFullYear() < 1) return null;
   return { createdAt, id };
 }

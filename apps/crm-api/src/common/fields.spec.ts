@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { MoneyInput, OptionalEmail, OptionalText } from './fields';
+import { DateOnly, Instant, MoneyInput, OptionalEmail, OptionalText } from './fields';
 
 describe('MoneyInput (money at the boundary)', () => {
   const ok = (v: unknown) => MoneyInput.parse(v);
@@ -53,5 +53,15 @@ describe('OptionalText and OptionalEmail', () => {
 
   it('refuses text over the limit', () => {
     expect(s.safeParse({ company: 'x'.repeat(256) }).success).toBe(false);
+  });
+});
+
+describe('DateOnly and Instant', () => {
+  it('refuse year 0000, which PostgreSQL does not have, and take year 0001 on', () => {
+    expect(DateOnly.safeParse('0000-01-01').success).toBe(false);
+    expect(Instant.safeParse('0000-06-01T00:00:00Z').success).toBe(false);
+    expect(Instant.safeParse('0001-01-01T00:30:00+01:00').success).toBe(false); // 0000-12-31 in UTC
+    expect(DateOnly.parse('0001-01-01')).toBe('0001-01-01');
+    expect(Instant.parse('0001-01-01T00:00:00Z')).toBe('0001-01-01T00:00:00Z');
   });
 });

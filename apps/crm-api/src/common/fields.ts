@@ -51,6 +51,15 @@ export const Ref = z.uuid({ message: 'must be a UUID' }).nullable().optional();
 /** A filter on a reference, from the query string. */
 export const RefFilter = z.uuid({ message: 'must be a UUID' }).optional();
 
-export const DateOnly = z.iso.date({ message: 'must be a date, YYYY-MM-DD' });
+/**
+ * PostgreSQL has no year 0 (its year before 1 AD is 1 BC): a date of year 0000 would be
+ * refused by the database, as an error that names no field. Refused here instead.
+ */
+export const fromYearOne = (value: string) => new Date(value).getUTCFullYear() >= 1;
+const FROM_YEAR_ONE = 'must not be before 0001-01-01';
 
-export const Instant = z.iso.datetime({ offset: true, message: 'must be an ISO 8601 date-time with time zone' });
+export const DateOnly = z.iso.date({ message: 'must be a date, YYYY-MM-DD' }).refine(fromYearOne, FROM_YEAR_ONE);
+
+export const Instant = z.iso
+  .datetime({ offset: true, message: 'must be an ISO 8601 date-time with time zone' })
+  .refine(fromYearOne, FROM_YEAR_ONE);
