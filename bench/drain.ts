@@ -3,6 +3,7 @@ import { Client } from 'pg';
 import { EXCHANGE, LOGGER_DEAD_LETTER_QUEUE, LOGGER_QUEUE } from '@app/contracts';
 import { assertTopology } from '../apps/activity-logger/src/transport/topology';
 import { publishConfirmed } from './lib/amqp';
+import { cpuWindow, CpuWindow, pidsMatching } from './lib/cpu';
 import { EventMix } from './lib/events';
 import { log, sleep, until } from './lib/log';
 import { App, startLogger } from './lib/procs';
@@ -19,6 +20,7 @@ export interface DrainResult {
   timedBatches: number;
   writtenBeforeReady: number;
   peakRssMb: number[];
+  cpu: CpuWindow;
   memory: (Record<string, number> | null)[];
   publishPerS: number;
 }
@@ -67,6 +69,16 @@ export async function drain(stack: BenchStack, n: number, loggers: number, env: 
     // Every logger answers ready: from here on all of them consume (start-up is a second
     // or two of CPU each, which would otherwise eat into the first one's drain).
     const readyAt = Date.now() / 1000;
+    // Where the CPU goes from here to the end: the loggers, their database sessions, the
+    // broker, and the whole machine (the rest is other work on it).
+    const backendPids: number[] = [];
+    const rabbit = pidsMatching(/beam\.smp.*rabbit/);
+    const cpu = cpuWindow({ loggers: () => apps.map((a) => a.pid), postgres: () => backendPids, rabbitmq: () => rabbit });
+    const { rows: backends } = await db.query<{ pid: number }>(
+      `select pid from pg_stat_activity where datname = current_database() and application_name = 'activity-logger'`,
+    );
+    backendPids.push(...backends.map((b) => b.pid));
+    cpu.track();
     let last = -1;
     let lastChange = Date.now();
     const written = await until(
@@ -88,6 +100,7 @@ export async function drain(stack: BenchStack, n: number, loggers: number, env: 
       30 * 60_000,
       200,
     );
+    const cpuUse = cpu.end();
     const wallSeconds = (Date.now() - t0) / 1000;
     const peakRssMb = apps.map((a) => a.peakRssMb());
     const memory = await Promise.all(apps.map((a) => heapBreakdown(a.url)));
@@ -110,7 +123,12 @@ export async function drain(stack: BenchStack, n: number, loggers: number, env: 
         `over ${timed.length} batches${before ? ` (${before} logs written before all were ready left out)` : ''}; wall ${wallSeconds.toFixed(1)} s with start-up; ` +
         `peak RSS ${peakRssMb.map((m) => m.toFixed(0)).join('/')} MB`,
     );
-    return { loggers, events: n, logsPerS, wallSeconds, batches: batches.length, timedBatches: timed.length, writtenBeforeReady: before, peakRssMb, memory, publishPerS };
+    const c = cpuUse.groups;
+    log(
+      `drain ×${loggers} CPU over ${(cpuUse.wallMs / 1000).toFixed(1)} s: loggers ${(c.loggers / 1000).toFixed(1)} s, their PostgreSQL sessions ${(c.postgres / 1000).toFixed(1)} s, ` +
+        `RabbitMQ ${(c.rabbitmq / 1000).toFixed(1)} s; whole machine ${(cpuUse.machineBusyMs / 1000).toFixed(1)} of ${(cpuUse.machineTotalMs / 1000).toFixed(1)} s`,
+    );
+    return { cpu: cpuUse, loggers, events: n, logsPerS, wallSeconds, batches: batches.length, timedBatches: timed.length, writtenBeforeReady: before, peakRssMb, memory, publishPerS };
   } finally {
     await Promise.all(apps.map((a) => a.stop()));
     await conn.close().catch(() => undefined);

@@ -17,7 +17,7 @@ interface Req {
 
 type FeedPage = { results: { id: string }[]; next: string | null };
 
-const POLL_MS = 5;
+const POLL_MS = 10;
 const PAGE = 100;
 const MAX_PAGES = 30;
 
@@ -26,10 +26,10 @@ const MAX_PAGES = 30;
  * schedule, whatever the answers do: no coordinated omission) to
  * POST /api/leads/{id}/log_interaction/, which answers 202 with the id the log will
  * have. One observer reads the feed as a client would, GET /api/interaction-logs/
- * (newest first, limit 100), every 5 ms, narrowed with ?since= to the oldest request not yet
+ * (newest first, limit 100), every 10 ms, narrowed with ?since= to the oldest request not yet
  * seen, following `next` down to it. A log's latency is from the moment
  * its 202 arrived to the moment a feed page containing it arrived, so it includes up to
- * one observer cycle (≈ 5 ms + one page request): an upper bound.
+ * one observer cycle (≈ 10 ms + one page request): an upper bound.
  */
 export async function e2eLatency(baseUrl: string, token: string, leads: string[], rate: number, warmupS: number, seconds: number) {
   const gen = new HttpClient(baseUrl, 256);

@@ -1,5 +1,6 @@
 import { Client } from 'pg';
 import { CrmEvent } from '@app/contracts';
+import { cpuWindow } from './lib/cpu';
 import { EventMix } from './lib/events';
 
 const COLUMNS = [
@@ -66,6 +67,8 @@ export async function rawDb(databaseUrl: string, n: number, batch: number, conne
       }),
     );
     try {
+      const backends = await Promise.all(clients.map(async (c) => (await c.query<{ pid: number }>('select pg_backend_pid() as pid')).rows[0].pid));
+      const cpu = cpuWindow({ postgres: () => backends });
       let next = 0;
       const t0 = process.hrtime.bigint();
       await Promise.all(
@@ -88,9 +91,10 @@ export async function rawDb(databaseUrl: string, n: number, batch: number, conne
         }),
       );
       const s = Number(process.hrtime.bigint() - t0) / 1e9;
+      const used = cpu.end();
       const { rows: cnt } = await setup.query<{ n: string }>(`select count(*) as n from ${table}`);
       if (Number(cnt[0].n) !== n) throw new Error(`raw insert: ${cnt[0].n} rows, expected ${n}`);
-      return { rowsPerS: n / s, rows: n, batch, connections, shape };
+      return { rowsPerS: n / s, rows: n, batch, connections, shape, pgCpuUsPerRow: (used.groups.postgres * 1000) / n, machineBusyShare: used.machineBusyMs / used.machineTotalMs };
     } finally {
       await Promise.all(clients.map((c) => c.end()));
     }

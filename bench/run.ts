@@ -7,6 +7,7 @@
  * one is killed outright). See docs/benchmarks.md.
  */
 import { existsSync } from 'node:fs';
+import { Client } from 'pg';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { apiLoad } from './api-load';
@@ -16,6 +17,7 @@ import { feedLatency, loadLogs, randomLead } from './feed';
 import { rawBroker } from './raw-broker';
 import { rawDb } from './raw-db';
 import { CONFIG, ROOT, wants } from './lib/config';
+import { cpuWindow, pidsMatching } from './lib/cpu';
 import { HttpClient } from './lib/http';
 import { LoadSampler, waitForQuiet } from './lib/load';
 import { log, until } from './lib/log';
@@ -40,8 +42,13 @@ function declareFigures(r: Report) {
     r.declare('analyse.insert.logger.500', "analysis: the logger's statements (begin, unnest insert, notify, commit), 500 rows, 1 connection", 'rows/s');
     r.declare('analyse.insert.logger.200', "analysis: the logger's statements (begin, unnest insert, notify, commit), 200 rows, 1 connection", 'rows/s');
   }
+  r.declare('raw.insert.1.cpu', 'raw PostgreSQL insert, 1 connection: PostgreSQL CPU per row', 'µs', 1);
   r.declare('drain.1', `logger drain: ${n}-event backlog, 1 logger`, 'logs/s');
   r.declare('drain.1.ratio', 'logger drain: 1 logger / raw insert (1 connection), same run', '×', 2, atLeast(0.5));
+  r.declare('drain.1.cpu.logger', 'logger drain, 1 logger: logger CPU per log', 'µs', 1);
+  r.declare('drain.1.cpu.pg', 'logger drain, 1 logger: PostgreSQL CPU per log', 'µs', 1);
+  r.declare('drain.1.cpu.rabbit', 'logger drain, 1 logger: RabbitMQ CPU per log', 'µs', 1);
+  r.declare('drain.1.others', 'logger drain, 1 logger: share of the 2 cores used by everything else meanwhile', '%', 0);
   r.declare('drain.2', `logger drain: ${n}-event backlog, 2 loggers`, 'logs/s');
   r.declare('drain.2.ratio', 'logger drain: 2 loggers / raw insert (2 connections), same run', '×', 2, atLeast(0.5));
   for (const rate of CONFIG.e2eRates) {
@@ -52,6 +59,8 @@ function declareFigures(r: Report) {
   const c = CONFIG.apiConnections;
   r.declare('api.post.rps', `API POST /api/leads/, ${c} connections: throughput`, 'req/s', 0, atLeast(2000));
   r.declare('api.post.p99', `API POST /api/leads/, ${c} connections: p99`, 'ms', 1, below(50));
+  r.declare('api.post.cpu.api', `API POST /api/leads/, ${c} connections: crm-api CPU per request`, 'µs');
+  r.declare('api.post.cpu.pg', `API POST /api/leads/, ${c} connections: PostgreSQL CPU per request (relay and logger included)`, 'µs');
   r.declare('api.feed.rps', `API GET feed first page (?lead=), ${c} connections: throughput`, 'req/s');
   r.declare('api.feed.p99', `API GET feed first page (?lead=), ${c} connections: p99`, 'ms', 1);
   const logs = CONFIG.feedLogs.toLocaleString('en');
@@ -66,6 +75,35 @@ function declareFigures(r: Report) {
   r.declare('mem.logger.1', 'memory: peak RSS of the logger draining alone', 'MB', 0, below(200));
   r.declare('mem.logger.2', 'memory: peak RSS of each of 2 loggers draining (largest)', 'MB', 0, below(200));
   r.declare('mem.api', 'memory: peak RSS of crm-api over the whole run (API load included)', 'MB', 0);
+}
+
+/** The database sessions of the bench database (all of them: crm-api's pool, relay, logger), for CPU accounting. */
+async function backendsOf(databaseUrl: string): Promise<number[]> {
+  const c = new Client({ connectionString: databaseUrl, application_name: 'bench cpu' });
+  await c.connect();
+  try {
+    const { rows } = await c.query<{ pid: number }>('select pid from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()');
+    return rows.map((r) => r.pid);
+  } finally {
+    await c.end();
+  }
+}
+
+/** Runs `fn` and says how much CPU crm-api, the logger, PostgreSQL and RabbitMQ used per request meanwhile. */
+async function withCpu<T extends { total: number }>(databaseUrl: string, apps: Record<string, App>, fn: () => Promise<T>) {
+  const pg: number[] = await backendsOf(databaseUrl);
+  const rabbit = pidsMatching(/beam\.smp.*rabbit/);
+  const groups: Record<string, () => number[]> = { postgres: () => pg, rabbitmq: () => rabbit };
+  for (const [k, a] of Object.entries(apps)) groups[k] = () => [a.pid];
+  const w = cpuWindow(groups);
+  const result = await fn();
+  for (const p of await backendsOf(databaseUrl)) if (!pg.includes(p)) pg.push(p);
+  const cpu = w.end();
+  const perRequestUs = Object.fromEntries(Object.entries(cpu.groups).map(([k, ms]) => [k, Math.round((ms * 1000) / result.total)]));
+  const ours = Object.values(cpu.groups).reduce((a, b) => a + b, 0);
+  const othersShare = Math.max(0, cpu.machineBusyMs - ours) / cpu.machineTotalMs;
+  log(`  CPU per request: ${Object.entries(perRequestUs).map(([k, v]) => `${k} ${v} µs`).join(', ')}; everything else took ${(othersShare * 100).toFixed(0)} % of the machine`);
+  return { ...result, cpu, perRequestUs, othersShare };
 }
 
 async function migrate(stack: BenchStack) {
@@ -93,8 +131,6 @@ async function main() {
   const quiet = await waitForQuiet(CONFIG.waitQuietS);
   const load = new LoadSampler();
   let stack: BenchStack | undefined;
-  let api: App | undefined;
-  let logger: App | undefined;
   const cleanup = async () => {
     await stopAll();
     if (stack && !CONFIG.keep) await destroyStack(stack).then(() => log(`dropped database and vhost ${stack!.name}`), (e) => log(e.message));
@@ -125,6 +161,7 @@ async function main() {
         report.add('raw.insert.1', r1.rowsPerS, r1);
         const r2 = await rawDb(stack.databaseUrl, CONFIG.rawDbRows, CONFIG.batchSize, 2);
         report.add('raw.insert.2', r2.rowsPerS, r2);
+        report.add('raw.insert.1.cpu', r1.pgCpuUsPerRow);
         if (CONFIG.analyse) {
           // Where the drain's gap to the raw insert comes from: batch size and statement shape, same run.
           for (const [batch, shape] of [[200, 'values'], [500, 'logger'], [200, 'logger']] as const) {
@@ -138,6 +175,12 @@ async function main() {
         report.add('drain.1', d1.logsPerS, d1);
         report.add('drain.1.ratio', d1.logsPerS / r1.rowsPerS);
         report.add('mem.logger.1', Math.max(...d1.peakRssMb));
+        const per = (ms: number) => (ms * 1000) / d1.events;
+        report.add('drain.1.cpu.logger', per(d1.cpu.groups.loggers));
+        report.add('drain.1.cpu.pg', per(d1.cpu.groups.postgres));
+        report.add('drain.1.cpu.rabbit', per(d1.cpu.groups.rabbitmq));
+        const ours = d1.cpu.groups.loggers + d1.cpu.groups.postgres + d1.cpu.groups.rabbitmq;
+        report.add('drain.1.others', (100 * Math.max(0, d1.cpu.machineBusyMs - ours)) / d1.cpu.machineTotalMs);
         const d2 = await drain(stack, CONFIG.backlog, 2);
         report.add('drain.2', d2.logsPerS, d2);
         report.add('drain.2.ratio', d2.logsPerS / r2.rowsPerS);
@@ -146,8 +189,8 @@ async function main() {
     }
 
     if (wants('e2e') || wants('api') || wants('feed')) {
-      api = await startApi(env, 'crm-api');
-      logger = await startLogger(env, 'logger-e2e');
+      const api = await startApi(env, 'crm-api');
+      const logger = await startLogger(env, 'logger-e2e');
       report.notes.rssAtReadyMb = { crmApi: api.rssMb(), logger: logger.rssMb() };
       const http = new HttpClient(api.url);
       const token = await http.login();
@@ -166,7 +209,7 @@ async function main() {
 
       if (wants('api')) {
         for (let i = 1; i <= runs; i++) {
-          const r = await apiLoad({
+          const r = await withCpu(stack.databaseUrl, { crmApi: api, logger }, () => apiLoad({
             url: api.url,
             token,
             method: 'POST',
@@ -175,9 +218,11 @@ async function main() {
             connections: CONFIG.apiConnections,
             seconds: CONFIG.apiSeconds,
             label: `POST /api/leads/ run ${i}`,
-          });
+          }));
           report.add('api.post.rps', r.reqPerS, r);
           report.add('api.post.p99', r.p99Ms);
+          report.add('api.post.cpu.api', r.perRequestUs.crmApi);
+          report.add('api.post.cpu.pg', r.perRequestUs.postgres);
         }
         // Let the relay and the logger catch up with the leads just created before what follows.
         await until('the outbox to be empty', async () => {
@@ -202,7 +247,7 @@ async function main() {
         }
         if (wants('api'))
           for (let i = 1; i <= runs; i++) {
-            const r = await apiLoad({
+            const r = await withCpu(stack.databaseUrl, { crmApi: api }, () => apiLoad({
               url: api.url,
               token,
               method: 'GET',
@@ -210,7 +255,7 @@ async function main() {
               connections: CONFIG.apiConnections,
               seconds: CONFIG.apiSeconds,
               label: `GET feed first page run ${i}`,
-            });
+            }));
             report.add('api.feed.rps', r.reqPerS, r);
             report.add('api.feed.p99', r.p99Ms);
           }
