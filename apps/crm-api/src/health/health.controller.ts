@@ -9,6 +9,22 @@ import { HealthService } from './health.service';
 export class HealthController {
   constructor(private readonly health: HealthService) {}
 
+  /** Liveness: the process answers. Restart it only when this fails, not when a dependency is down. */
+  @Public()
+  @Get('live')
+  @ApiOperation({ summary: 'Liveness: 200 while the process serves HTTP' })
+  live() {
+    return { status: 'ok' };
+  }
+
+  /** Readiness: the same check as GET /health (database answers; broker and outbox reported). */
+  @Public()
+  @Get('ready')
+  @ApiOperation({ summary: 'Readiness: 200 when the database answers, 503 otherwise' })
+  ready(@Res({ passthrough: true }) reply: FastifyReply) {
+    return this.check(reply);
+  }
+
   @Public()
   @Get()
   @ApiOperation({ summary: 'Liveness and readiness: 200 when the database answers, 503 otherwise; broker and outbox reported' })
