@@ -26,6 +26,7 @@ import {
   eventVersions,
   messageProperties,
   toJsonSchema,
+  exampleOf,
 } from '@app/contracts';
 import { z } from 'zod';
 
@@ -66,7 +67,7 @@ function headersSchema(version: number): JsonSchema {
 
 function message(type: EventType, version: number) {
   const current = CURRENT_VERSION[type];
-  const example = EXAMPLES[type][version];
+  const example = exampleOf(type, version)!;
   return {
     name: messageName(type, version),
     title: `${type} v${version}`,

@@ -1,5 +1,5 @@
 import { CrmEvent } from './envelope';
-import { EventType } from './registry';
+import { EVENT_SCHEMAS, EventData, EventType } from './registry';
 
 /**
  * One canonical message per event type and version: documentation, the AsyncAPI
@@ -14,8 +14,13 @@ const QUOTE = '1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c04';
 const TASK = '1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c05';
 const CORRELATION = '9f8e7d6c-5b4a-4392-8170-6f5e4d3c2b01';
 
+type Versions<K extends EventType> = keyof (typeof EVENT_SCHEMAS)[K] & number;
+
+/** A message of one version of one type: an old version's example keeps its own payload type. */
+export type VersionedEvent<K extends EventType, V extends Versions<K>> = Omit<CrmEvent<K>, 'data'> & { data: EventData<K, V> };
+
 let n = 0;
-function envelope<K extends EventType>(type: K, data: CrmEvent<K>['data'], subject: string): CrmEvent<K> {
+function envelope<K extends EventType, V extends Versions<K>>(type: K, version: V, data: EventData<K, V>, subject: string): VersionedEvent<K, V> {
   n += 1;
   return {
     specversion: '1.0',
@@ -25,38 +30,43 @@ function envelope<K extends EventType>(type: K, data: CrmEvent<K>['data'], subje
     time: `2026-11-27T12:00:${String(n).padStart(2, '0')}.000Z`,
     datacontenttype: 'application/json',
     subject,
-    dataversion: 1,
+    dataversion: version,
     correlationid: CORRELATION,
     data,
   };
 }
 
-export const EXAMPLES: { [K in EventType]: { [version: number]: CrmEvent<K> } } = {
+export const EXAMPLES: { [K in EventType]: { [V in Versions<K>]: VersionedEvent<K, V> } } = {
   'lead.created': {
-    1: envelope('lead.created', { lead_id: LEAD, name: 'John Doe', company: 'ACME Corp', status: 'new', assigned_to: BOB, actor: ALICE }, LEAD),
+    1: envelope('lead.created', 1, { lead_id: LEAD, name: 'John Doe', company: 'ACME Corp', status: 'new', assigned_to: BOB, actor: ALICE }, LEAD),
   },
   'lead.status_changed': {
-    1: envelope('lead.status_changed', { lead_id: LEAD, name: 'John Doe', field: 'status', old_value: 'new', new_value: 'qualified', actor: ALICE }, LEAD),
+    1: envelope('lead.status_changed', 1, { lead_id: LEAD, name: 'John Doe', field: 'status', old_value: 'new', new_value: 'qualified', actor: ALICE }, LEAD),
   },
   'lead.converted': {
-    1: envelope('lead.converted', { lead_id: LEAD, name: 'John Doe', contact_id: CONTACT, opportunity_id: OPP, opportunity_name: 'ACME Expansion', actor: ALICE }, LEAD),
+    1: envelope('lead.converted', 1, { lead_id: LEAD, name: 'John Doe', contact_id: CONTACT, opportunity_id: OPP, opportunity_name: 'ACME Expansion', actor: ALICE }, LEAD),
   },
   'contact.created': {
-    1: envelope('contact.created', { contact_id: CONTACT, name: 'John Doe', company: 'ACME Corp', lead_id: LEAD, actor: ALICE }, CONTACT),
+    1: envelope('contact.created', 1, { contact_id: CONTACT, name: 'John Doe', company: 'ACME Corp', lead_id: LEAD, actor: ALICE }, CONTACT),
   },
   'opportunity.created': {
-    1: envelope('opportunity.created', { opportunity_id: OPP, name: 'ACME Expansion', amount: '50000.00', stage: 'qualification', owner_id: BOB, contact_id: CONTACT, lead_id: LEAD, actor: ALICE }, OPP),
+    1: envelope('opportunity.created', 1, { opportunity_id: OPP, name: 'ACME Expansion', amount: '50000.00', stage: 'qualification', owner_id: BOB, contact_id: CONTACT, lead_id: LEAD, actor: ALICE }, OPP),
   },
   'opportunity.stage_changed': {
-    1: envelope('opportunity.stage_changed', { opportunity_id: OPP, name: 'ACME Expansion', field: 'stage', old_value: 'negotiation', new_value: 'won', contact_id: CONTACT, lead_id: LEAD, actor: ALICE }, OPP),
+    1: envelope('opportunity.stage_changed', 1, { opportunity_id: OPP, name: 'ACME Expansion', field: 'stage', old_value: 'negotiation', new_value: 'won', contact_id: CONTACT, lead_id: LEAD, actor: ALICE }, OPP),
   },
   'quote.created': {
-    1: envelope('quote.created', { quote_id: QUOTE, title: 'ACME Q-1', total_price: '1234.50', opportunity_id: OPP, actor: ALICE }, QUOTE),
+    1: envelope('quote.created', 1, { quote_id: QUOTE, title: 'ACME Q-1', total_price: '1234.50', opportunity_id: OPP, actor: ALICE }, QUOTE),
   },
   'task.completed': {
-    1: envelope('task.completed', { task_id: TASK, action: 'Call', target: 'John Doe at ACME Corp', notes: 'Interested in the pro plan', task_type: 'call', lead_id: LEAD, contact_id: CONTACT, opportunity_id: OPP, actor: ALICE }, TASK),
+    1: envelope('task.completed', 1, { task_id: TASK, action: 'Call', target: 'John Doe at ACME Corp', notes: 'Interested in the pro plan', task_type: 'call', lead_id: LEAD, contact_id: CONTACT, opportunity_id: OPP, actor: ALICE }, TASK),
   },
   'interaction.logged': {
-    1: envelope('interaction.logged', { type: 'call', summary: 'Had a great conversation about their requirements', lead_id: LEAD, contact_id: null, opportunity_id: null, actor: ALICE }, LEAD),
+    1: envelope('interaction.logged', 1, { type: 'call', summary: 'Had a great conversation about their requirements', lead_id: LEAD, contact_id: null, opportunity_id: null, actor: ALICE }, LEAD),
   },
 };
+
+/** The canonical example of any type and version, for code that walks them all. */
+export function exampleOf(type: EventType, version: number): CrmEvent | undefined {
+  return (EXAMPLES[type] as Record<number, CrmEvent | undefined>)[version];
+}

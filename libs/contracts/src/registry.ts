@@ -35,6 +35,9 @@ export const CURRENT_VERSION: { [K in EventType]: number } = Object.fromEntries(
 type Versions<K extends EventType> = (typeof EVENT_SCHEMAS)[K];
 type Latest<K extends EventType> = Versions<K>[keyof Versions<K> & number];
 
+/** The payload of one version of one event type. */
+export type EventData<K extends EventType, V extends keyof Versions<K>> = z.infer<Versions<K>[V] & z.ZodType>;
+
 /**
  * The typed publisher map: the payload a producer must give for each routing key.
  * A payload that does not match its routing key fails to compile.

@@ -1,9 +1,9 @@
-import { EXAMPLES } from '@app/contracts';
+import { CrmEvent, EXAMPLES } from '@app/contracts';
 import { toRecord } from '../../logs/logs.service';
 import { planRerender, StoredLog } from './rerender.plan';
 
 /** A row as the logger stored it, from a canonical example. */
-function stored(example: (typeof EXAMPLES)[keyof typeof EXAMPLES][number], over: Partial<StoredLog> = {}): StoredLog {
+function stored(example: CrmEvent, over: Partial<StoredLog> = {}): StoredLog {
   const r = toRecord(example);
   return { id: r.id, event_type: r.eventType, event_version: r.eventVersion, data: JSON.parse(JSON.stringify(r.data)), summary: r.summary, type: r.type, source: r.source, ...over };
 }
