@@ -11,6 +11,8 @@ export const ApiEnv = z
     PORT: intVar(3000, 0, 65535),
     HOST: z.string().default('0.0.0.0'),
     DATABASE_URL: urlVar('postgres://postgres@127.0.0.1:5432/crm', ['postgres:', 'postgresql:']),
+    /** Where feed reads go (e.g. a read replica); the primary when unset. */
+    FEED_DATABASE_URL: z.preprocess((v) => (v === '' ? undefined : v), urlVar('', ['postgres:', 'postgresql:']).optional()),
     AMQP_URL: urlVar('amqp://guest:guest@127.0.0.1:5672', ['amqp:', 'amqps:']),
     ADMIN_EMAIL: z.email().default(DEV_ADMIN_EMAIL),
     ADMIN_PASSWORD: z.string().min(1).default(DEV_ADMIN_PASSWORD),

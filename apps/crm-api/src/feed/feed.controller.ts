@@ -1,14 +1,18 @@
 import { Controller, Get, Headers, Query, Req, Res } from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ZodPipe, IdParam } from '../common/zod.pipe';
 import { DomainError } from '../common/domain-error';
 import { pageLink } from '../common/pagination';
+import { ApiErrors, ApiZodQuery } from '../common/openapi';
 import { FeedListQuery, FeedStreamQuery } from './feed.query';
 import { FeedService } from './feed.service';
 import { decodeStreamPosition } from './feed.cursor';
 import { PipelineStatusService } from './pipeline-status.service';
 import { SseWriter } from './sse.writer';
 
+@ApiTags('activity feed')
+@ApiBearerAuth()
 @Controller('api/interaction-logs')
 export class FeedController {
   constructor(
@@ -17,20 +21,38 @@ export class FeedController {
   ) {}
 
   @Get()
+  @ApiOperation({
+    summary: 'The activity feed, newest first by timestamp, keyset-paged',
+    description:
+      'Each log: id, timestamp, user, type, summary, lead, contact, opportunity, source, correlation_id, event_type, data. ' +
+      'include_contact=true (with opportunity) adds the logs of the opportunity\'s contact. ' +
+      'group=correlation returns {correlation_id, timestamp, logs} entries, one per user action.',
+  })
+  @ApiZodQuery(FeedListQuery)
+  @ApiErrors(400, 401, 404)
   async list(@Query(new ZodPipe(FeedListQuery, 'query')) query: FeedListQuery, @Req() req: FastifyRequest) {
-    const { limit, cursor, ...filters } = query;
-    const page = await this.feed.list(filters, limit, cursor);
+    const { limit, cursor, group, ...filters } = query;
+    const page = group ? await this.feed.listGrouped(filters, limit, cursor) : await this.feed.list(filters, limit, cursor);
     return { results: page.results, next: pageLink(`${req.protocol}://${req.host}`, req.url, page.nextCursor) };
   }
 
   /** Whether the feed is current, or how much is on its way and for how long. */
   @Get('status')
+  @ApiOperation({ summary: 'Whether the feed is current: outbox backlog, queue depth and consumers, and the reasons when it is not' })
+  @ApiErrors(401)
   status() {
     return this.pipeline.status();
   }
 
   /** Server-Sent Events: one `interaction-log` event per new log; resumable with Last-Event-ID. */
   @Get('stream')
+  @ApiOperation({
+    summary: 'Server-Sent Events: one `interaction-log` event per new log, same filters as the list',
+    description: 'Send Last-Event-ID (or ?last_event_id=) to resume after the last event received: nothing is missed.',
+  })
+  @ApiProduces('text/event-stream')
+  @ApiZodQuery(FeedStreamQuery)
+  @ApiErrors(400, 401, 404)
   async stream(
     @Query(new ZodPipe(FeedStreamQuery, 'query')) query: FeedStreamQuery,
     @Headers('last-event-id') lastEventId: string | undefined,
@@ -59,6 +81,8 @@ export class FeedController {
   }
 
   @Get(':id')
+  @ApiOperation({ summary: 'One log' })
+  @ApiErrors(400, 401, 404)
   get(@IdParam() id: string) {
     return this.feed.get(id);
   }

@@ -14,7 +14,7 @@ import { PipelineStatusService } from './pipeline-status.service';
       provide: FEED_POOL,
       inject: [ApiConfig],
       useFactory: (cfg: ApiConfig) => {
-        const pool = new Pool({ connectionString: cfg.DATABASE_URL, max: cfg.DB_POOL_SIZE, application_name: 'crm-api feed' });
+        const pool = new Pool({ connectionString: cfg.FEED_DATABASE_URL ?? cfg.DATABASE_URL, max: cfg.DB_POOL_SIZE, application_name: 'crm-api feed' });
         pool.on('error', () => undefined); // an idle client lost: the next query reconnects
         return pool;
       },

@@ -30,7 +30,11 @@ const needsOpportunity = <T extends { include_contact?: boolean; opportunity?: s
   !q.include_contact || !!q.opportunity;
 const needsOpportunityIssue = { path: ['include_contact'], message: 'goes with ?opportunity=' };
 
-export const FeedListQuery = listQuery(FILTERS).refine(needsOpportunity, needsOpportunityIssue);
+export const FeedListQuery = listQuery({
+  ...FILTERS,
+  /** `correlation`: the logs of one user action come as one entry (see FeedService.listGrouped). */
+  group: z.enum(['correlation']).optional(),
+}).refine(needsOpportunity, needsOpportunityIssue);
 
 export const FeedStreamQuery = z
   .strictObject({

@@ -5,7 +5,7 @@ import { PgListener } from '@app/platform';
 import { ApiConfig } from '../config/api.config';
 import { DomainError } from '../common/domain-error';
 import { CursorKey, encodeCursor } from '../common/cursor';
-import { FeedRepository, ResolvedFilters } from './feed.repository';
+import { FeedRepository, LogRow, ResolvedFilters } from './feed.repository';
 import { FeedFilters } from './feed.query';
 import { encodeStreamPosition, StreamPosition } from './feed.cursor';
 import { InteractionLogView, toView } from './feed.view';
@@ -15,6 +15,8 @@ export type { InteractionLogView } from './feed.view';
 
 /** Live updates poll at least this often, in case a notification was lost. */
 const FALLBACK_POLL_MS = 1000;
+/** How far a grouped page may run past its limit to keep its last group whole. */
+const GROUP_SPILL = 20;
 
 @Injectable()
 export class FeedService implements OnModuleInit, BeforeApplicationShutdown, OnApplicationShutdown {
@@ -52,6 +54,36 @@ export class FeedService implements OnModuleInit, BeforeApplicationShutdown, OnA
 
   async list(filters: FeedFilters, limit: number, cursor?: CursorKey) {
     const rows = await this.repo.page(await this.resolve(filters), limit + 1, cursor);
+    return this.paged(rows, limit);
+  }
+
+  /**
+   * The same page, with the logs of one user action together: `{correlation_id,
+   * timestamp, logs}` newest first. A page never ends inside a group: the rows that
+   * directly follow it and share its last group's correlation id come along (up to
+   * GROUP_SPILL more), so a conversion's four logs are one entry even at a page's edge.
+   */
+  async listGrouped(filters: FeedFilters, limit: number, cursor?: CursorKey) {
+    const rows = await this.repo.page(await this.resolve(filters), limit + 1 + GROUP_SPILL, cursor);
+    let end = Math.min(limit, rows.length);
+    while (end < rows.length && end < limit + GROUP_SPILL && rows[end].correlation_id === rows[end - 1].correlation_id) end += 1;
+    const { results, nextCursor } = this.paged(rows.slice(0, end + 1), end);
+    const groups: { correlation_id: string; timestamp: string; logs: InteractionLogView[] }[] = [];
+    const byId = new Map<string, (typeof groups)[number]>();
+    for (const log of results) {
+      let group = byId.get(log.correlation_id);
+      if (!group) {
+        group = { correlation_id: log.correlation_id, timestamp: log.timestamp, logs: [] };
+        byId.set(log.correlation_id, group);
+        groups.push(group);
+      }
+      group.logs.push(log);
+    }
+    return { results: groups, nextCursor };
+  }
+
+  /** `limit` rows and the cursor after them, from up to limit + 1 rows (the extra one says there is more). */
+  private paged(rows: LogRow[], limit: number) {
     const more = rows.length > limit;
     const page = more ? rows.slice(0, limit) : rows;
     const last = page[page.length - 1];
