@@ -1,4 +1,5 @@
 import { performance } from 'node:perf_hooks';
+import { Client } from 'pg';
 import { HttpClient } from './lib/http';
 import { log, sleep } from './lib/log';
 import { latencyProfile } from './lib/stats';
@@ -31,7 +32,7 @@ const MAX_PAGES = 30;
  * its 202 arrived to the moment a feed page containing it arrived, so it includes up to
  * one observer cycle (≈ 10 ms + one page request): an upper bound.
  */
-export async function e2eLatency(baseUrl: string, token: string, leads: string[], rate: number, warmupS: number, seconds: number) {
+export async function e2eLatency(baseUrl: string, token: string, leads: string[], rate: number, warmupS: number, seconds: number, databaseUrl?: string) {
   const gen = new HttpClient(baseUrl, 256);
   gen.token = token;
   const obs = new HttpClient(baseUrl, 1);
@@ -151,7 +152,9 @@ export async function e2eLatency(baseUrl: string, token: string, leads: string[]
   const answeredRate = measured.length ? answered.length / ((lastAnswer - measured[0].sendAt) / 1000) : NaN;
   gen.close();
   obs.close();
+  const stages = databaseUrl ? await stagesOf(databaseUrl, done) : null;
   const result = {
+    stagesMs: stages,
     rate,
     achievedRate: sent / elapsed,
     answeredRate,
@@ -169,7 +172,48 @@ export async function e2eLatency(baseUrl: string, token: string, leads: string[]
     `e2e ${rate}/s: sent at ${result.achievedRate.toFixed(0)}/s, answered at ${answeredRate.toFixed(0)}/s${skipped ? ` (${skipped} sends skipped: over a second's worth in flight)` : ''}, ${done.length} seen, ${failed.length} failed, ${missing} missing; ` +
       `p50 ${result.latencyMs.p50.toFixed(1)} ms p99 ${result.latencyMs.p99.toFixed(1)} ms; POST p99 ${result.postLatencyMs.p99.toFixed(1)} ms; poll p50 ${result.observerPollMs.p50.toFixed(1)} ms`,
   );
+  if (stages)
+    log(
+      `  where the time goes (p50 / p99 ms): ` +
+        Object.entries(stages)
+          .map(([k, v]) => `${k} ${v.p50.toFixed(1)} / ${v.p99.toFixed(1)}`)
+          .join('; '),
+    );
   if (failed.length > measured.length * 0.01) throw new Error(`e2e ${rate}/s: ${failed.length} of ${measured.length} requests failed: ${result.failures.join(', ')}`);
   if (missing > 0) throw new Error(`e2e ${rate}/s: ${missing} logs never appeared in the feed within 30 s`);
   return result;
+}
+
+/**
+ * Splits each log's way by the timestamps the pipeline leaves behind, all on this
+ * machine's clock: the outbox row's created_at (set when the request built the event),
+ * its sent_at (= now() of the relay transaction that claimed it, before publishing), the
+ * log's logged_at (= now() of the logger's insert transaction), and when the 202 and
+ * the feed page that first showed it arrived here.
+ */
+async function stagesOf(databaseUrl: string, done: Req[]) {
+  const db = new Client({ connectionString: databaseUrl, application_name: 'bench e2e stages' });
+  await db.connect();
+  try {
+    const { rows } = await db.query<{ id: string; created: number; sent: number; logged: number }>(
+      `select l.id, extract(epoch from o.created_at) * 1000 as created, extract(epoch from o.sent_at) * 1000 as sent,
+              extract(epoch from l.logged_at) * 1000 as logged
+       from activity.interaction_log l join crm.outbox o on o.id = l.id where l.id = any($1::uuid[])`,
+      [done.map((r) => r.id)],
+    );
+    const byId = new Map(done.map((r) => [r.id!, r]));
+    const wall = (t: number) => performance.timeOrigin + t;
+    const seg = { 'event → 202 answer': [] as number[], 'event → relay claim': [] as number[], 'relay claim → logger insert': [] as number[], 'logger insert → seen in feed': [] as number[] };
+    for (const x of rows) {
+      const r = byId.get(x.id);
+      if (!r || x.sent === null) continue;
+      seg['event → 202 answer'].push(wall(r.answeredAt!) - x.created);
+      seg['event → relay claim'].push(x.sent - x.created);
+      seg['relay claim → logger insert'].push(x.logged - x.sent);
+      seg['logger insert → seen in feed'].push(wall(r.seenAt!) - x.logged);
+    }
+    return Object.fromEntries(Object.entries(seg).map(([k, v]) => [k, latencyProfile(v)]));
+  } finally {
+    await db.end();
+  }
 }

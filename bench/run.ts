@@ -200,7 +200,7 @@ async function main() {
         for (let i = 0; i < 50; i++) leads.push((await http.json<{ id: string }>('POST', '/api/leads/', { name: `E2E Lead ${i}`, company: 'ACME Corp' }, 201)).id);
         for (let i = 1; i <= runs; i++)
           for (const rate of CONFIG.e2eRates) {
-            const e = await e2eLatency(api.url, token, leads, rate, CONFIG.e2eWarmupS, CONFIG.e2eSeconds);
+            const e = await e2eLatency(api.url, token, leads, rate, CONFIG.e2eWarmupS, CONFIG.e2eSeconds, stack.databaseUrl);
             report.add(`e2e.${rate}.answered`, e.answeredRate);
             report.add(`e2e.${rate}.p50`, e.latencyMs.p50, e);
             report.add(`e2e.${rate}.p99`, e.latencyMs.p99);
