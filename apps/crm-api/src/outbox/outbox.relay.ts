@@ -65,13 +65,24 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
     return this.publisher.checkQueue(name).catch(() => null);
   }
 
-  /** Drains now; a wake during a drain makes it go round once more. */
+  /**
+   * New events were committed: drains now, and a wake during a drain makes it go round
+   * once more. Not while backing off after a failure (broker or database away, events
+   * unroutable): under write load every commit would cut the wait short, turning the
+   * backoff into a reconnect or a republish per commit. The scheduled retry takes them.
+   */
   wake() {
     if (this.stopped) return;
     if (this.running) {
       this.again = true;
       return;
     }
+    if (this.failures > 0) return;
+    this.run();
+  }
+
+  private run() {
+    if (this.stopped) return;
     clearTimeout(this.timer);
     this.running = this.drain().finally(() => {
       this.running = undefined;
@@ -81,12 +92,11 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
 
   private schedule() {
     if (this.stopped) return;
-    if (this.again) {
-      this.again = false;
-      return this.wake();
-    }
+    const again = this.again;
+    this.again = false;
+    if (again && this.failures === 0) return this.run();
     const wait = this.failures ? backoffDelay(this.failures, 200, 15_000) : this.config.RELAY_POLL_MS;
-    this.timer = setTimeout(() => this.wake(), wait);
+    this.timer = setTimeout(() => this.run(), wait);
   }
 
   private async drain() {
