@@ -42,7 +42,7 @@ describe('faults: nothing lost, nothing twice', () => {
   let running: AppProcess[] = [];
   let closers: (() => Promise<unknown>)[] = [];
 
-  const api_ = async (env: NodeJS.ProcessEnv = {}) => {
+  const apiServer = async (env: NodeJS.ProcessEnv = {}) => {
     const p = await startApi({ ...stack.env, ...env });
     running.push(p);
     return p;
@@ -69,7 +69,7 @@ describe('faults: nothing lost, nothing twice', () => {
     db = new Client({ connectionString: stack.databaseUrl });
     await db.connect();
     // The admin, seeded by a first start: the author of the backlogs below.
-    const first = await api_();
+    const first = await apiServer();
     actor = expectStatus(await (await api(first.url)).get('/api/users/me/'), 200);
     await first.stop();
     running = [];
@@ -280,7 +280,7 @@ describe('faults: nothing lost, nothing twice', () => {
   // ---- the faults -----------------------------------------------------------------
 
   it('the logger SIGKILLed in the middle of a batch, then restarted: every event logged exactly once', async () => {
-    const apiProcess = await api_();
+    const apiProcess = await apiServer();
     const client = await api(apiProcess.url);
     await ensureLoggerQueue();
     const lead = await create(client, 'leads', { name: uniq('Killed Mid-Batch') });
@@ -317,7 +317,7 @@ describe('faults: nothing lost, nothing twice', () => {
     const wire = await capture();
     const proxy = await proxyTo(stack.amqpUrl);
     const [apiGate, loggerGate] = [await countingGate(proxy), await countingGate(proxy)];
-    const apiProcess = await api_({ AMQP_URL: viaProxy(stack.amqpUrl, apiGate) });
+    const apiProcess = await apiServer({ AMQP_URL: viaProxy(stack.amqpUrl, apiGate) });
     const loggerProcess = await logger({ AMQP_URL: viaProxy(stack.amqpUrl, loggerGate) });
     const client = await api(apiProcess.url);
     const load = writer(client, 'Broker Cut');
@@ -385,7 +385,7 @@ describe('faults: nothing lost, nothing twice', () => {
     await rabbitmqctl(['set_permissions', '-p', vhost, 'guest', '.*', '.*', '.*']);
     const amqpUrl = brokerUrl(vhost);
 
-    const apiProcess = await api_({ AMQP_URL: amqpUrl });
+    const apiProcess = await apiServer({ AMQP_URL: amqpUrl });
     const client = await api(apiProcess.url);
     const leads = [];
     for (let i = 0; i < 3; i += 1) leads.push((await create(client, 'leads', { name: uniq('Unroutable') })).id);
@@ -412,7 +412,7 @@ describe('faults: nothing lost, nothing twice', () => {
 
   it('a relay that crashed between the confirm and marking sent publishes again: still one log each', async () => {
     const wire = await capture();
-    const apiProcess = await api_();
+    const apiProcess = await apiServer();
     const loggerProcess = await logger();
     const client = await api(apiProcess.url);
     const leads = [];
@@ -437,7 +437,7 @@ describe('faults: nothing lost, nothing twice', () => {
 
   it('two crm-api replicas relaying one outbox: every event published once, none skipped, each logged once', async () => {
     const wire = await capture();
-    const [a, b] = [await api_({ RELAY_BATCH_SIZE: '25' }), await api_({ RELAY_BATCH_SIZE: '25' })];
+    const [a, b] = [await apiServer({ RELAY_BATCH_SIZE: '25' }), await apiServer({ RELAY_BATCH_SIZE: '25' })];
     await logger();
     const [clientA, clientB] = [await api(a.url), await api(b.url)];
     const lead = await create(clientA, 'leads', { name: uniq('Two Relays') });
@@ -467,7 +467,7 @@ describe('faults: nothing lost, nothing twice', () => {
   });
 
   it('SIGTERM to the logger under load: stops taking work, writes and acks what it holds, exits 0 within seconds; after a restart every event is logged once', async () => {
-    const apiProcess = await api_();
+    const apiProcess = await apiServer();
     const client = await api(apiProcess.url);
     await ensureLoggerQueue();
     const lead = await create(client, 'leads', { name: uniq('Logger SIGTERM') });
@@ -510,7 +510,7 @@ describe('faults: nothing lost, nothing twice', () => {
 
   it('SIGTERM to crm-api under load (and with a live stream open): in-flight requests finish, exits 0 within seconds; every committed change is logged once', async () => {
     await logger();
-    const victim = await api_();
+    const victim = await apiServer();
     const client = await api(victim.url);
     const stream = await fetch(`${victim.url}/api/interaction-logs/stream/`, { headers: { authorization: `Bearer ${client.token}` } });
     expect(stream.status).toBe(200);
@@ -550,7 +550,7 @@ describe('faults: nothing lost, nothing twice', () => {
     expect(committed).toEqual(expect.arrayContaining(created));
     const events = await eventsOf(committed);
     expect(events.length).toBe(committed.length);
-    const again = await api_();
+    const again = await apiServer();
     await eventually(async () => expect(await unsentCount(events)).toBe(0), { timeout: 30_000 });
     await eventually(async () => expect(await loggedCount(events)).toBe(events.length), { timeout: 30_000 });
     const perLead = await db.query(`select count(*)::int as n from activity.interaction_log where lead_id = any($1::uuid[]) group by lead_id having count(*) <> 1`, [committed]);
@@ -560,7 +560,7 @@ describe('faults: nothing lost, nothing twice', () => {
   });
 
   it('PostgreSQL unreachable for the logger: the batch is held and retried with backoff, nothing acked, redelivered or dead-lettered, then written once', async () => {
-    const apiProcess = await api_();
+    const apiProcess = await apiServer();
     const client = await api(apiProcess.url);
     const dbUrl = new URL(stack.databaseUrl);
     const proxy = await createProxy(dbUrl.hostname, Number(dbUrl.port || 5432));
