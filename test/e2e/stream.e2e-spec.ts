@@ -47,6 +47,8 @@ function openStream(client: ApiClient, query: Record<string, string>, lastEventI
     events,
     summaries: () => events.map((e) => e.data.summary),
     lastId: () => lastId,
+    /** Resolves once the server sent the stream's start position: from then on nothing is missed. */
+    opened: () => eventually(() => expect(lastId).toMatch(/^\d+\.[0-9a-f-]{36}$/)),
     close: async () => {
       abort.abort();
       await done;
@@ -72,7 +74,7 @@ describe('live feed stream', () => {
   it('pushes new logs matching the filter, and only those', async () => {
     const rep = await createUser(admin);
     const stream = openStream(admin, { user: rep.id });
-    // A stream starts at "now": it is open once the server answered; give it a log to prove it.
+    await stream.opened(); // a stream starts at "now": write only once it has
     const first = uniq('Live Lead');
     const other = uniq('Someone Else');
     await create(admin, 'leads', { name: other }); // attributed to the admin: filtered out
@@ -88,6 +90,7 @@ describe('live feed stream', () => {
   it('resumes after Last-Event-ID with exactly the logs the client missed', async () => {
     const rep = await createUser(admin);
     const stream = openStream(admin, { user: rep.id });
+    await stream.opened();
     const seen = uniq('Seen Lead');
     await create(rep.client, 'leads', { name: seen });
     await eventually(() => expect(stream.summaries()).toEqual([`New lead created: ${seen}`]));
@@ -99,6 +102,7 @@ describe('live feed stream', () => {
     for (const name of missed) await create(rep.client, 'leads', { name });
 
     const resumed = openStream(admin, { user: rep.id }, lastId);
+    await resumed.opened();
     await eventually(() => expect(resumed.summaries().sort()).toEqual(missed.map((n) => `New lead created: ${n}`).sort()));
     // And it stays live after the catch-up.
     const after = uniq('After Resume');
@@ -111,7 +115,7 @@ describe('live feed stream', () => {
   it('resumes from the position the stream opened at, when cut before any log arrived', async () => {
     const rep = await createUser(admin);
     const stream = openStream(admin, { user: rep.id });
-    await eventually(() => expect(stream.lastId()).toMatch(/^\d+\.[0-9a-f-]{36}$/));
+    await stream.opened();
     const openedAt = stream.lastId()!;
     await stream.close();
     const name = uniq('While Cut');
@@ -126,6 +130,7 @@ describe('live feed stream', () => {
     const adminB = await api(apiB.url);
     const onA = openStream(admin, { user: rep.id });
     const onB = openStream(adminB, { user: rep.id });
+    await Promise.all([onA.opened(), onB.opened()]);
     const names = [uniq('Replica 1'), uniq('Replica 2')];
     await create(rep.client, 'leads', { name: names[0] }); // the rep's client talks to replica A
     const repB = new ApiClient(apiB.url, rep.client.token); // and through replica B
@@ -146,6 +151,10 @@ describe('live feed stream', () => {
     const body = await bad.json();
     expect(body).toMatchObject({ status: 400, error: 'Bad Request' });
     expect(JSON.stringify(body.message)).toContain('Last-Event-ID');
+    const outOfRange = await fetch(new URL('/api/interaction-logs/stream/?last_event_id=99999999999999999999.00000000-0000-0000-0000-000000000000', admin.baseUrl), {
+      headers: { authorization: `Bearer ${admin.token}` },
+    });
+    expect(outOfRange.status).toBe(400);
     const badFilter = expectStatus(await admin.get('/api/interaction-logs/stream/?type=fax'), 400, 'bad type');
     expect(JSON.stringify(badFilter.message)).toContain('type');
   });

@@ -16,5 +16,6 @@ export function encodeStreamPosition(p: StreamPosition): string {
 
 export function decodeStreamPosition(raw: string): StreamPosition | null {
   const m = /^(\d{1,20})\.([0-9a-f-]{36})$/i.exec(raw.trim());
-  return m && UUID.test(m[2]) ? { xid: m[1], id: m[2] } : null;
+  // xid8 is an unsigned 64-bit integer: a larger number is no position we gave out.
+  return m && UUID.test(m[2]) && BigInt(m[1]) < 2n ** 64n ? { xid: m[1], id: m[2] } : null;
 }
