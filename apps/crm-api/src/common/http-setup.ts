@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { parseJsonBody } from './json-body';
 import { correlationIdFrom } from './request-context';
 
 /**
@@ -11,7 +12,13 @@ import { correlationIdFrom } from './request-context';
  */
 export function configureHttpEdge(fastify: FastifyInstance, bodyLimit: number): void {
   fastify.removeAllContentTypeParsers();
-  fastify.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit }, fastify.getDefaultJsonParser('error', 'error'));
+  fastify.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit }, (_request, body, done) => {
+    try {
+      done(null, parseJsonBody(body as string));
+    } catch (e) {
+      done(e as Error, undefined);
+    }
+  });
 
   fastify.addHook('onRequest', (request, reply, done) => {
     request.correlationId = correlationIdFrom(request.headers['x-correlation-id']);
