@@ -8,8 +8,12 @@ import { signJwt, verifyJwt } from './jwt';
 import { LoginLimiter } from './login-limiter';
 import { decoyHash, verifyPassword } from './password';
 
+const CALLER_CACHE_MS = 5_000;
+const CALLER_CACHE_SIZE = 10_000;
+
 @Injectable()
 export class AuthService {
+  private readonly callers = new Map<string, { caller: Caller; until: number }>();
   private readonly limiter = new LoginLimiter(10, 60_000);
 
   constructor(
@@ -36,14 +40,20 @@ export class AuthService {
   }
 
   /**
-   * The user a bearer token stands for. Looked up on each request (by primary key), so
-   * a removed user's tokens stop working at once and the actor's name is current.
+   * The user a bearer token stands for, looked up by primary key. Found users are kept
+   * for CALLER_CACHE_MS: the lookup was a fifth of a write's cost under load (profiled,
+   * see docs/benchmarks.md), and a removed user's tokens stop working within that time.
    */
   async authenticate(token: string): Promise<Caller> {
     const claims = verifyJwt(token, this.config.JWT_SECRET);
     if (!claims) throw DomainError.unauthorized('invalid or expired token');
+    const cached = this.callers.get(claims.sub);
+    if (cached && cached.until > Date.now()) return cached.caller;
     const user = /^[0-9a-f-]{36}$/i.test(claims.sub) ? await this.em.findOne(User, { id: claims.sub }) : null;
     if (!user) throw DomainError.unauthorized('the token\'s user no longer exists');
-    return { id: user.id, name: user.name, email: user.email, role: user.role };
+    const caller: Caller = { id: user.id, name: user.name, email: user.email, role: user.role };
+    if (this.callers.size >= CALLER_CACHE_SIZE) this.callers.clear(); // bounded; a refill costs one query per user
+    this.callers.set(user.id, { caller, until: Date.now() + CALLER_CACHE_MS });
+    return caller;
   }
 }
