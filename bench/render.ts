@@ -31,7 +31,7 @@ export function renderTable(r: Results): string {
   return [
     `Measured ${m.date.slice(0, 10)} (commit ${m.commit}) on ${m.nproc} × ${m.cpuModel}, ${m.ramGiB} GiB RAM, ${m.kernel}; ` +
       `Node ${m.node}, PostgreSQL ${m.postgres}, RabbitMQ ${m.rabbitmq}. ` +
-      `\`npm run bench\` (${r.mode} mode, ${r.config.runs} runs per figure, ${Math.round(r.seconds / 60)} min${load}).`,
+      `\`npm run bench\` (${r.mode} mode, ${r.config.runs} run${r.config.runs === 1 ? '' : 's'} per figure, ${r.seconds < 120 ? `${r.seconds} s` : `${Math.round(r.seconds / 60)} min`}${load}).`,
     '',
     '| figure | median (min–max) | target |',
     '| --- | --- | --- |',

@@ -273,8 +273,14 @@ async function main() {
   for (const v of report.verdicts()) process.stderr.write(`target ${v}\n`);
   const loadDuringRun = load.stop();
   if (loadDuringRun) log(`1-min load average during the run: median ${loadDuringRun.median.toFixed(2)}, max ${loadDuringRun.max.toFixed(2)} (${meta.nproc} cores)`);
-  const file = report.write({ mode: CONFIG.quick ? 'quick' : 'full', config: CONFIG, machine: meta, seconds: Math.round(seconds), quietAtStart: quiet, loadDuringRun });
-  log(`done in ${seconds.toFixed(0)} s; results in ${file}`);
+  // Every run keeps its own file; results.json (what `bench:report` renders) is only
+  // replaced by a complete full run, so a quick or partial run never overwrites it.
+  const complete = !CONFIG.quick && ['raw', 'drain', 'e2e', 'api', 'feed'].every(wants);
+  const data = { mode: CONFIG.quick ? 'quick' : 'full', parts: CONFIG.only, config: CONFIG, machine: meta, seconds: Math.round(seconds), quietAtStart: quiet, loadDuringRun };
+  const file = report.write(data, `results-${data.mode}-${meta.date.replace(/[:.]/g, '-')}.json`);
+  if (complete) report.write(data, 'results.json');
+  else if (CONFIG.quick) report.write(data, 'results-quick.json');
+  log(`done in ${seconds.toFixed(0)} s; results in ${file}${complete ? ' and .bench/results.json' : ''}`);
 }
 
 main().then(
