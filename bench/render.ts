@@ -56,7 +56,8 @@ function main() {
 
   const readme = join(ROOT, 'README.md');
   const section = `## Benchmarks\n\n${table}\n\nMethod, what each figure means, and where the time goes: [docs/benchmarks.md](docs/benchmarks.md). ` +
-    'Re-run with `npm run bench` (about half an hour) or `npm run bench:quick` (CI size, a minute or two), then `npm run bench:report`.\n';
+    'Re-run with `npm run bench` (~10 min, plus up to 15 min waiting for the shared machine to quieten) or `npm run bench:quick` ' +
+    '(CI size, ~2 min), then `npm run bench:report`.\n';
   let r = existsSync(readme) ? readFileSync(readme, 'utf8') : '';
   const h = r.search(/^## Benchmarks\s*$/m);
   if (h < 0) r = `${r.replace(/\s*$/, '')}\n\n${section}`;
