@@ -9,6 +9,7 @@ describe('LoggerConfig', () => {
       LOGGER_BATCH_SIZE: 500,
       LOGGER_PREFETCH: 1000,
       LOGGER_FLUSH_MS: 5,
+      LOGGER_WRITERS: 2,
       LOGGER_MAX_ATTEMPTS: 5,
       LOG_LEVEL: 'info',
       DB_POOL_SIZE: 4,

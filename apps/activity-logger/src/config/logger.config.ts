@@ -12,6 +12,11 @@ export const LoggerEnv = z.object({
   LOGGER_PREFETCH: intVar(1000, 1, 65_535),
   LOGGER_FLUSH_MS: intVar(5, 0, 60_000),
   /**
+   * Batches written at once. 2: while one batch waits for its commit the next is being
+   * encoded, so the logger's CPU and the database's overlap (measured in docs/benchmarks.md).
+   */
+  LOGGER_WRITERS: intVar(2, 1, 16),
+  /**
    * Deliveries of a message that fails on its own before it is dead-lettered. Kept under
    * the queue's x-delivery-limit (topology.ts), which is only the broker's safety net.
    */

@@ -70,7 +70,8 @@ export class AmqpBatchServer extends Server implements CustomTransportStrategy {
   private link: Link | undefined;
   private linkSeq = 0;
   private connecting: Promise<void> | undefined;
-  private pumping: Promise<void> | undefined;
+  /** Batches being written, each by its own writer (at most LOGGER_WRITERS). */
+  private readonly writing = new Map<Delivery[], Promise<void>>();
   private closing = false;
   private closed: Promise<void> | undefined;
   /** Set when the shutdown grace period ran out: held batches stop retrying. */
@@ -95,7 +96,8 @@ export class AmqpBatchServer extends Server implements CustomTransportStrategy {
 
   /** Valid messages received and not settled yet. */
   held(): number {
-    return this.batcher.length + this.queue.reduce((n, b) => n + b.length, 0);
+    const count = (batches: Iterable<Delivery[]>) => [...batches].reduce((n, b) => n + b.length, 0);
+    return this.batcher.length + count(this.queue) + count(this.writing.keys());
   }
 
   listen(callback: (err?: unknown) => void): void {
@@ -194,6 +196,12 @@ export class AmqpBatchServer extends Server implements CustomTransportStrategy {
     const dropped = link.ledger.size;
     this.batcher.discard((d) => d.link === link);
     for (let i = 0; i < this.queue.length; i++) this.queue[i] = this.queue[i].filter((d) => d.link !== link);
+    // Batches being written are trimmed in place: their writers skip (and never ack) the
+    // dead link's deliveries anyway, and held() counts these arrays.
+    for (const batch of this.writing.keys()) {
+      const kept = batch.filter((d) => d.link !== link);
+      batch.splice(0, batch.length, ...kept);
+    }
     this.updateHeld();
     // A batch held in backoff belonged to this link: end its wait, so the batches of the
     // next link do not queue behind it.
@@ -222,25 +230,23 @@ export class AmqpBatchServer extends Server implements CustomTransportStrategy {
     this.updateHeld();
   }
 
+  /** Starts writers for queued batches, up to LOGGER_WRITERS at once; acks follow each commit. */
   private pump(): void {
-    if (this.pumping) return;
-    this.pumping = (async () => {
-      while (this.queue.length > 0) {
-        const batch = this.queue[0];
-        try {
-          await this.writeBatch(batch);
-        } catch (err) {
+    while (this.writing.size < this.config.LOGGER_WRITERS && this.queue.length > 0) {
+      const batch = this.queue.shift()!;
+      const writer = this.writeBatch(batch)
+        .catch((err) => {
           // A bug of ours, not the database's: give the messages back rather than sit on them.
           this.log.error({ msg: 'unexpected error writing a batch: requeueing it', error: (err as Error).message, stack: (err as Error).stack });
           batch.forEach((d) => this.nack(d.link, d.msg));
-        }
-        this.queue.shift();
-        this.updateHeld();
-      }
-    })().finally(() => {
-      this.pumping = undefined;
-      if (this.queue.length > 0) this.pump();
-    });
+        })
+        .finally(() => {
+          this.writing.delete(batch);
+          this.updateHeld();
+          this.pump();
+        });
+      this.writing.set(batch, writer);
+    }
   }
 
   private async writeBatch(batch: Delivery[]): Promise<void> {
@@ -402,7 +408,7 @@ export class AmqpBatchServer extends Server implements CustomTransportStrategy {
       this.giveUp = true;
       this.wake();
       this.log.warn({ msg: 'shutdown: left unwritten messages to the broker, which will redeliver them', held: this.held() });
-      await withTimeout(this.pumping ?? Promise.resolve(), 1000).catch(() => undefined);
+      await withTimeout(Promise.all(this.writing.values()), 1000).catch(() => undefined);
     }
     if (link) {
       link.alive = false;
@@ -417,9 +423,9 @@ export class AmqpBatchServer extends Server implements CustomTransportStrategy {
   }
 
   private async drain(): Promise<void> {
-    while (this.pumping || this.queue.length > 0 || this.pendingDeadLetters.size > 0) {
-      await Promise.all([this.pumping, ...this.pendingDeadLetters]);
-      if (!this.pumping && this.queue.length > 0) this.pump();
+    while (this.writing.size > 0 || this.queue.length > 0 || this.pendingDeadLetters.size > 0) {
+      await Promise.all([...this.writing.values(), ...this.pendingDeadLetters]);
+      this.pump();
     }
   }
 
