@@ -1,5 +1,6 @@
 import { rabbitmqctl } from '../support/resources';
 import {
+  logsEventually,
   api,
   ApiClient,
   AppProcess,
@@ -102,8 +103,9 @@ describe('pipeline resilience', () => {
     expect(proxied.exitStatus()).toBeNull();
 
     proxy.restore();
-    await logWithSummary(admin, { lead: lead.id }, `Lead ${name} qualified as a potential customer`);
-    const { results } = await feed(admin, { lead: lead.id });
+    // Held batches are written by concurrent writers, each after its own backoff: wait
+    // for all three, then the set must be exact (nothing lost, nothing twice).
+    const results = await logsEventually(admin, { lead: lead.id }, 3);
     expect(results.map((l) => l.summary).sort()).toEqual(
       [`New lead created: ${name}`, `Lead ${name} contacted for the first time`, `Lead ${name} qualified as a potential customer`].sort(),
     );

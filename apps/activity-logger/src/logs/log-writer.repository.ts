@@ -20,18 +20,26 @@ export interface InteractionLogRecord extends RenderedLog {
 export const NOTIFY_CHANNEL = 'interaction_log';
 
 /**
- * All rows of a batch in one statement: one array parameter per column, unnested
- * server-side. Thirteen parameters whatever the batch size (a VALUES list would hit the
- * 65535-parameter limit at ~5000 rows), and one plan. A row whose id exists (a
- * redelivered or twice-published event) is skipped; RETURNING tells which were new.
+ * A whole batch in one statement and one round trip: the rows travel as a single JSON
+ * parameter (one native JSON.stringify, where thirteen array parameters cost the driver
+ * a quarter of the logger's CPU, profiled), unpacked server-side by jsonb_to_recordset.
+ * A row whose id exists (a redelivered or twice-published event) is skipped; RETURNING
+ * tells which were new. The statement is its own transaction, and the NOTIFY that wakes
+ * crm-api's live stream is part of it: sent at commit, once however many rows (a
+ * transaction's identical notifications are folded into one), none when nothing was new.
  */
-const INSERT_SQL = `insert into "activity"."interaction_log"
-  ("id", "timestamp", "user_id", "type", "summary", "lead_id", "contact_id", "opportunity_id",
-   "source", "event_type", "event_version", "correlation_id", "data")
-select * from unnest($1::uuid[], $2::timestamptz[], $3::uuid[], $4::text[], $5::text[], $6::uuid[], $7::uuid[],
-  $8::uuid[], $9::text[], $10::text[], $11::int[], $12::uuid[], $13::jsonb[])
-on conflict ("id") do nothing
-returning "id"`;
+const INSERT_SQL = `with rows as (
+  insert into "activity"."interaction_log"
+    ("id", "timestamp", "user_id", "type", "summary", "lead_id", "contact_id", "opportunity_id",
+     "source", "event_type", "event_version", "correlation_id", "data")
+  select r.id, r.ts, r.user_id, r.type, r.summary, r.lead_id, r.contact_id, r.opportunity_id,
+         r.source, r.event_type, r.event_version, r.correlation_id, r.data
+  from jsonb_to_recordset($1::jsonb) as r(id uuid, ts timestamptz, user_id uuid, type text, summary text,
+    lead_id uuid, contact_id uuid, opportunity_id uuid, source text, event_type text, event_version int,
+    correlation_id uuid, data jsonb)
+  on conflict ("id") do nothing
+  returning "id")
+select rows.id from rows cross join lateral (select pg_notify('${NOTIFY_CHANNEL}', '')) as woke`;
 
 /**
  * Writes the feed with raw SQL on node-postgres (the driver under MikroORM): no
@@ -61,23 +69,8 @@ export class LogWriterRepository implements OnApplicationShutdown {
   /** Inserts the batch and wakes crm-api's live stream, in one transaction. Returns the ids that were new. */
   async insert(records: InteractionLogRecord[]): Promise<string[]> {
     if (records.length === 0) return [];
-    const client = await this.pool.connect();
-    let failed: Error | undefined;
-    try {
-      await client.query('begin');
-      const { rows } = await client.query<{ id: string }>(INSERT_SQL, columns(records));
-      // Delivered at commit, once per transaction however many rows; only when something changed.
-      if (rows.length > 0) await client.query('select pg_notify($1, $2)', [NOTIFY_CHANNEL, '']);
-      await client.query('commit');
-      return rows.map((r) => r.id);
-    } catch (err) {
-      failed = err as Error;
-      await client.query('rollback').catch(() => undefined);
-      throw err;
-    } finally {
-      // After a failure the connection may be half-dead: destroy it rather than pool it.
-      client.release(failed);
-    }
+    const { rows } = await this.pool.query<{ id: string }>(INSERT_SQL, [JSON.stringify(records.map(toRow))]);
+    return rows.map((r) => r.id);
   }
 
   /** For readiness: can a connection be had and used right now? */
@@ -97,22 +90,21 @@ export class LogWriterRepository implements OnApplicationShutdown {
   }
 }
 
-function columns(records: InteractionLogRecord[]): unknown[][] {
-  const cols: unknown[][] = Array.from({ length: 13 }, () => new Array(records.length));
-  records.forEach((r, i) => {
-    cols[0][i] = r.id;
-    cols[1][i] = r.timestamp;
-    cols[2][i] = r.userId;
-    cols[3][i] = r.type;
-    cols[4][i] = r.summary;
-    cols[5][i] = r.leadId;
-    cols[6][i] = r.contactId;
-    cols[7][i] = r.opportunityId;
-    cols[8][i] = r.source;
-    cols[9][i] = r.eventType;
-    cols[10][i] = r.eventVersion;
-    cols[11][i] = r.correlationId;
-    cols[12][i] = JSON.stringify(r.data);
-  });
-  return cols;
+/** The JSON shape jsonb_to_recordset reads (keys = its column names). */
+function toRow(r: InteractionLogRecord) {
+  return {
+    id: r.id,
+    ts: r.timestamp,
+    user_id: r.userId,
+    type: r.type,
+    summary: r.summary,
+    lead_id: r.leadId,
+    contact_id: r.contactId,
+    opportunity_id: r.opportunityId,
+    source: r.source,
+    event_type: r.eventType,
+    event_version: r.eventVersion,
+    correlation_id: r.correlationId,
+    data: r.data,
+  };
 }
