@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { ChannelModel, ConfirmChannel, connect, GetMessage } from 'amqplib';
 import { buildEvent, EXCHANGE, HEADERS, LOGGER_DEAD_LETTER_QUEUE, messageProperties } from '@app/contracts';
-import { api, ApiClient, AppProcess, create, eventually, expectStatus, feed, logWithSummary, startApi, startLogger, testEnv, uniq } from '../utils';
+import { api, ApiClient, AppProcess, create, eventually, expectStatus, feed, logWithSummary, startApi, startLogger, takeDeadLetters, testEnv, uniq } from '../utils';
 
 // jest reads testTimeout only from the top level of its config, not from a project's.
 jest.setTimeout(120_000);
@@ -68,32 +68,11 @@ describe('delivery guarantees', () => {
 
     const dead = new Map<string, GetMessage>();
     await eventually(async () => {
-      await takeDeadLetters([notJson, invalid], dead);
+      await takeDeadLetters(broker, [notJson, invalid], dead);
       expect([...dead.keys()].sort()).toEqual([notJson, invalid].sort());
     });
     expect(String(dead.get(notJson)!.properties.headers?.[HEADERS.deadLetterReason])).toMatch(/JSON/);
     expect(String(dead.get(invalid)!.properties.headers?.[HEADERS.deadLetterReason])).toMatch(/lead\.created/);
     expect(dead.get(notJson)!.content.toString()).toBe('{ this is not json');
   });
-
-  /** Moves the dead letters with these message ids off the queue into `found`; puts any other back. */
-  async function takeDeadLetters(ids: string[], found: Map<string, GetMessage>): Promise<void> {
-    const reader = await broker.createChannel();
-    try {
-      const others: GetMessage[] = [];
-      for (;;) {
-        const msg = await reader.get(LOGGER_DEAD_LETTER_QUEUE, { noAck: false });
-        if (!msg) break;
-        if (ids.includes(msg.properties.messageId)) {
-          found.set(msg.properties.messageId, msg);
-          reader.ack(msg);
-        } else {
-          others.push(msg);
-        }
-      }
-      for (const msg of others) reader.nack(msg, false, true);
-    } finally {
-      await reader.close();
-    }
-  }
 });

@@ -3,7 +3,7 @@ import { ChannelModel, ConfirmChannel, connect, GetMessage } from 'amqplib';
 import { Client } from 'pg';
 import { buildEvent, CrmEvent, EXCHANGE, HEADERS, LOGGER_DEAD_LETTER_QUEUE, messageProperties } from '@app/contracts';
 import { rabbitmqctl } from '../support/resources';
-import { AppProcess, eventually, IsolatedStack, isolatedStack, startLogger } from '../utils';
+import { AppProcess, eventually, IsolatedStack, isolatedStack, startLogger, takeDeadLetters } from '../utils';
 
 // jest reads testTimeout only from the top level of its config, not from a project's.
 jest.setTimeout(120_000);
@@ -56,28 +56,10 @@ describe('poison messages', () => {
   const logged = async (ids: string[]) =>
     (await db.query<{ id: string; logged_at: Date }>('select id, logged_at from activity.interaction_log where id = any($1::uuid[])', [ids])).rows;
 
-  /** Moves the dead letters with these message ids off the queue; anything else is put back. */
   const deadLetters = new Map<string, GetMessage>();
-  async function takeDeadLetters(ids: string[]): Promise<void> {
-    const reader = await broker.createChannel();
-    try {
-      const others: GetMessage[] = [];
-      for (;;) {
-        const msg = await reader.get(LOGGER_DEAD_LETTER_QUEUE, { noAck: false });
-        if (!msg) break;
-        if (ids.includes(msg.properties.messageId)) {
-          deadLetters.set(msg.properties.messageId, msg);
-          reader.ack(msg);
-        } else others.push(msg);
-      }
-      for (const msg of others) reader.nack(msg, false, true);
-    } finally {
-      await reader.close();
-    }
-  }
   const waitForDeadLetters = (ids: string[]) =>
     eventually(async () => {
-      await takeDeadLetters(ids);
+      await takeDeadLetters(broker, ids, deadLetters);
       expect(ids.filter((id) => !deadLetters.has(id))).toEqual([]);
     });
   const header = (id: string, name: string) => deadLetters.get(id)!.properties.headers?.[name];

@@ -6,3 +6,4 @@ export * from './tcp-proxy';
 export * from './amqp-capture';
 export * from './crm';
 export * from './stack';
+export * from './dead-letters';
