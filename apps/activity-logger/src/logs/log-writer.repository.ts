@@ -61,6 +61,11 @@ export class LogWriterRepository implements OnApplicationShutdown {
       // A query that hangs (half-open TCP, a stalled proxy) is treated as a lost connection.
       query_timeout: 30_000,
       idleTimeoutMillis: 30_000,
+      // A batch is one autocommit statement: if this process dies while the statement
+      // waits (on a lock, say), PostgreSQL would still run and commit it once unblocked.
+      // Checking the client every second makes the server abort it instead, so a killed
+      // logger leaves nothing half-done behind (its messages are redelivered anyway).
+      options: '-c client_connection_check_interval=1000',
     });
     // An idle client whose server went away emits here; unhandled, it would crash the process.
     this.pool.on('error', (err) => this.logger.warn({ msg: 'idle database connection lost', error: err.message }));
