@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
-import { api, ApiClient, ApiResponse, AppProcess, create, createUser, expectStatus, IsolatedStack, isolatedStack, startApi, uniq } from '../utils';
+import { api, ApiClient, ApiResponse, AppProcess, create, createUser, expectStatus, IsolatedStack, isolatedStack, sendRaw, startApi, uniq } from '../utils';
 
 // jest reads testTimeout only from the top level of its config, not from a project's.
 jest.setTimeout(120_000);
@@ -88,18 +88,10 @@ describe('bad input to the REST API', () => {
   };
 
   /** A request with a raw body and content type of our choosing (malformed JSON, other media types). */
-  const rawRequest = async (method: string, path: string, body: string | undefined, contentType?: string): Promise<ApiResponse> => {
+  const rawRequest = (method: string, path: string, body: string | undefined, contentType?: string): Promise<ApiResponse> => {
     const headers: Record<string, string> = { authorization: `Bearer ${admin.token}`, accept: 'application/json' };
     if (contentType) headers['content-type'] = contentType;
-    const res = await fetch(new URL(path, apiProcess.url), { method, headers, body, signal: AbortSignal.timeout(15_000) });
-    const text = await res.text();
-    let parsed: unknown = text;
-    try {
-      parsed = JSON.parse(text);
-    } catch {
-      /* keep the text: the assertion shows it */
-    }
-    return { status: res.status, headers: res.headers, body: parsed };
+    return sendRaw(new URL(path, apiProcess.url), method, body, headers);
   };
 
   const ROUTES: WriteRoute[] = [

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { recordPid, ROOT } from '../support/resources';
-import { api, ApiClient, ApiResponse, AppProcess, create, createUser, eventually, expectStatus, startApi, startLogger, testEnv, uniq, User } from '../utils';
+import { api, ApiClient, ApiResponse, AppProcess, create, createUser, eventually, expectStatus, sendRaw, startApi, startLogger, testEnv, uniq, User } from '../utils';
 
 // jest reads testTimeout only from the top level of its config, not from a project's.
 jest.setTimeout(120_000);
@@ -34,21 +34,9 @@ function expectError(res: ApiResponse, status: number): void {
   expect(res.body).toEqual({ status, error: expect.any(String), message: expect.anything() });
 }
 
-async function request(url: string, method: string, headers: Record<string, string> = {}, body?: unknown): Promise<ApiResponse> {
-  const res = await fetch(url, {
-    method,
-    headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
-    body: body === undefined ? undefined : JSON.stringify(body),
-    signal: AbortSignal.timeout(15_000),
-  });
-  const text = await res.text();
-  let parsed: unknown = text;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    /* keep the text */
-  }
-  return { status: res.status, headers: res.headers, body: parsed };
+function request(url: string, method: string, headers: Record<string, string> = {}, body?: unknown): Promise<ApiResponse> {
+  const json: Record<string, string> = body === undefined ? {} : { 'content-type': 'application/json' };
+  return sendRaw(url, method, body === undefined ? undefined : JSON.stringify(body), { ...json, ...headers });
 }
 
 /** Runs crm-api's main.js to its exit (it must not start); output and exit code. */

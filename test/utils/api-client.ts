@@ -14,13 +14,12 @@ export interface Credentials {
 
 const REQUEST_TIMEOUT_MS = 15_000;
 
-async function send(baseUrl: string, method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<ApiResponse> {
-  const res = await fetch(new URL(path, baseUrl), {
-    method,
-    headers: { accept: 'application/json', ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
-    body: body === undefined ? undefined : JSON.stringify(body),
-    signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
-  });
+/**
+ * One request with the body as given (any text, any content type: malformed JSON and
+ * other media types included), answered with the body parsed as JSON when it is JSON.
+ */
+export async function sendRaw(url: string | URL, method: string, body: string | undefined, headers: Record<string, string> = {}): Promise<ApiResponse> {
+  const res = await fetch(url, { method, headers, body, signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
   const text = await res.text();
   let parsed: unknown = text || null;
   try {
@@ -29,6 +28,11 @@ async function send(baseUrl: string, method: string, path: string, body?: unknow
     /* not JSON: keep the text */
   }
   return { status: res.status, headers: res.headers, body: parsed };
+}
+
+function send(baseUrl: string, method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<ApiResponse> {
+  const json: Record<string, string> = body === undefined ? {} : { 'content-type': 'application/json' };
+  return sendRaw(new URL(path, baseUrl), method, body === undefined ? undefined : JSON.stringify(body), { accept: 'application/json', ...json, ...headers });
 }
 
 /** A logged-in client of crm-api: JSON in, JSON out, the bearer token on every request. */
