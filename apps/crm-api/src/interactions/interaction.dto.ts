@@ -20,20 +20,6 @@ export const LogInteractionDto = z.strictObject({
 });
 export type LogInteractionDto = z.output<typeof LogInteractionDto>;
 
-export const PendingLogView = z.object({
-  id: z.uuid().describe('the id the log will have'),
-  status: z.literal('pending'),
-  timestamp: z.iso.datetime(),
-  user: z.uuid(),
-  type: LogType,
-  summary: z.string(),
-  lead: z.uuid().nullable(),
-  contact: z.uuid().nullable(),
-  opportunity: z.uuid().nullable(),
-  source: z.literal('manual'),
-});
-export type PendingLogView = z.infer<typeof PendingLogView>;
-
 export const InteractionLogView = z.object({
   id: z.uuid(),
   timestamp: z.iso.datetime(),
@@ -45,3 +31,11 @@ export const InteractionLogView = z.object({
   opportunity: z.uuid().nullable(),
   source: z.enum(['auto', 'manual']),
 });
+
+/** The 202 answer: the log as it will be written, before the logger has it. */
+export const PendingLogView = InteractionLogView.extend({
+  id: z.uuid().describe('the id the log will have'),
+  status: z.literal('pending'),
+  source: z.literal('manual'),
+});
+export type PendingLogView = z.infer<typeof PendingLogView>;
