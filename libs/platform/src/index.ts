@@ -4,3 +4,5 @@ export * from './json-logger';
 export * from './database';
 export * from './confirm-publisher';
 export * from './pg-listener';
+export * from './timeout';
+export * from './consumer-stop';
