@@ -4,7 +4,7 @@ import type { ChannelModel, ConsumeMessage } from 'amqplib';
 import { buildEvent, CrmEvent, DEAD_LETTER_EXCHANGE, EXAMPLES, HEADERS } from '@app/contracts';
 import { LoggerConfig } from '../config/logger.config';
 import { MetricsService } from '../health/metrics.service';
-import { AmqpBatchServer } from './amqp-batch.server';
+import { AmqpBatchServer, SHUTDOWN_GRACE_MS, SHUTDOWN_IN_FLIGHT_MS } from './amqp-batch.server';
 import { LOG_BATCH } from './transport.constants';
 
 /** Just enough of an amqplib channel to watch what the server does with it. */
@@ -15,6 +15,8 @@ class FakeChannel extends EventEmitter {
   consumer?: (msg: ConsumeMessage | null) => void;
   cancelled = false;
   closed = false;
+  /** ack, nack, cancel and close, in the order they were sent. */
+  calls: string[] = [];
   assertExchange = jest.fn(async () => ({}));
   assertQueue = jest.fn(async () => ({}));
   bindQueue = jest.fn(async () => ({}));
@@ -24,11 +26,13 @@ class FakeChannel extends EventEmitter {
     return { consumerTag: 'ctag' };
   }
   async cancel() {
+    this.calls.push('cancel');
     this.cancelled = true;
     return { consumerTag: 'ctag' };
   }
   ack(msg: ConsumeMessage, multiple = false) {
     if (this.closed) throw new Error('Channel closed');
+    this.calls.push(`ack ${msg.fields.deliveryTag}`);
     this.acks.push({ tag: msg.fields.deliveryTag, multiple });
   }
   nack(msg: ConsumeMessage, _allUpTo = false, requeue = true) {
@@ -41,6 +45,7 @@ class FakeChannel extends EventEmitter {
     return true;
   }
   async close() {
+    this.calls.push('close');
     this.die();
   }
   die() {
@@ -96,12 +101,12 @@ function setup(env: Record<string, string> = {}) {
   });
   const server = new AmqpBatchServer(config, metrics, connect);
   const batches: string[][] = [];
-  let behaviour: (events: CrmEvent[]) => void = () => undefined;
+  let behaviour: (events: CrmEvent[]) => void | Promise<void> = () => undefined;
   server.addHandler(
     LOG_BATCH,
     async (events: CrmEvent[]) => {
       batches.push(events.map((e) => e.id));
-      behaviour(events);
+      await behaviour(events);
       return { written: events.map((e) => e.id), duplicates: 0 };
     },
     true,
@@ -264,17 +269,71 @@ describe('AmqpBatchServer', () => {
     expect(old.channel.acks).toEqual([]);
   });
 
-  it('on close stops consuming, writes and acks what it holds, then closes the connection', async () => {
+  it('on close writes and acks what it holds, and only then cancels the consumer and closes (a quorum queue drops acks sent after a cancel)', async () => {
     ctx = setup({ LOGGER_FLUSH_MS: '60000' });
     await ctx.start();
     const conn = ctx.current();
     ctx.deliver(note());
     ctx.deliver(note());
     await ctx.server.close();
-    expect(conn.channel.cancelled).toBe(true);
     expect(ctx.batches).toHaveLength(1);
+    expect(conn.channel.calls).toEqual(['ack 2', 'cancel', 'close']);
     expect(conn.channel.acks).toEqual([{ tag: 2, multiple: true }]);
     expect(conn.closed).toBe(true);
+  });
+
+  it('on close takes no new work: what the broker delivers while it finishes is left unacked, for the channel close to give back', async () => {
+    ctx = setup({ LOGGER_FLUSH_MS: '60000' });
+    await ctx.start();
+    const conn = ctx.current();
+    let commit: () => void = () => undefined;
+    ctx.fail(() => new Promise<void>((resolve) => (commit = resolve)));
+    const held = note();
+    ctx.deliver(held);
+    const closed = ctx.server.close();
+    await eventually(() => expect(ctx.batches).toHaveLength(1)); // writing what it held
+    ctx.deliver(note()); // the consumer is still there until the last ack
+    commit();
+    await closed;
+    expect(ctx.batches).toEqual([[held.id]]);
+    expect(conn.channel.calls).toEqual(['ack 1', 'cancel', 'close']);
+  });
+
+  describe('on close, a batch statement still running when the grace period ends', () => {
+    /** Two messages held by a statement that answers only when `commit` is called. */
+    async function closeDuringSlowStatement() {
+      ctx = setup({ LOGGER_FLUSH_MS: '60000' });
+      await ctx.start();
+      const conn = ctx.current();
+      let commit: () => void = () => undefined;
+      ctx.fail(() => new Promise<void>((resolve) => (commit = resolve)));
+      ctx.deliver(note());
+      ctx.deliver(note());
+      jest.useFakeTimers({ doNotFake: ['nextTick', 'setImmediate', 'queueMicrotask'] });
+      const closed = ctx.server.close();
+      await jest.advanceTimersByTimeAsync(SHUTDOWN_GRACE_MS + 10);
+      return { conn, closed, commit: () => commit() };
+    }
+    afterEach(() => jest.useRealTimers());
+
+    it('is waited for: what it commits is acked before the channel closes (not written and redelivered)', async () => {
+      const { conn, closed, commit } = await closeDuringSlowStatement();
+      await jest.advanceTimersByTimeAsync(SHUTDOWN_IN_FLIGHT_MS - 500); // a commit that takes seconds
+      expect(conn.closed).toBe(false);
+      commit();
+      await jest.advanceTimersByTimeAsync(0);
+      await closed;
+      expect(conn.channel.acks).toEqual([{ tag: 2, multiple: true }]);
+      expect(conn.closed).toBe(true);
+    });
+
+    it('is waited for only so long: the link closes with nothing acked, and the broker redelivers', async () => {
+      const { conn, closed } = await closeDuringSlowStatement();
+      await jest.advanceTimersByTimeAsync(SHUTDOWN_IN_FLIGHT_MS + 10);
+      await closed;
+      expect(conn.channel.acks).toEqual([]);
+      expect(conn.closed).toBe(true);
+    });
   });
 
   it('renders every canonical example through the handler', async () => {

@@ -4,7 +4,7 @@ import type { Channel, ChannelModel, ConfirmChannel, ConsumeMessage } from 'amqp
 import { hostname } from 'node:os';
 import { lastValueFrom } from 'rxjs';
 import { CrmEvent, DEAD_LETTER_EXCHANGE, HEADERS, LOGGER_QUEUE, parseEvent } from '@app/contracts';
-import { backoffDelay } from '@app/platform';
+import { backoffDelay, cancelThenClose, withTimeout } from '@app/platform';
 import { LoggerConfig } from '../config/logger.config';
 import { MetricsService } from '../health/metrics.service';
 import type { WriteOutcome } from '../logs/logs.service';
@@ -19,8 +19,15 @@ import { LOG_BATCH } from './transport.constants';
 export const AMQP_CONNECT = Symbol('AMQP_CONNECT');
 export type AmqpConnect = (url: string, socketOptions?: { clientProperties?: Record<string, unknown> }) => Promise<ChannelModel>;
 
-/** How long close() waits for held messages to be written and acked before leaving them to the broker. */
+/** How long close() keeps writing held batches before leaving those not begun to the broker. */
 export const SHUTDOWN_GRACE_MS = 4000;
+/**
+ * After the grace: how long close() still waits for statements already sent. One may yet
+ * commit (a slow disk, a lock just released), and closing the channel first would leave
+ * its rows written and its messages unacked. With the cancel (1 s) after it, this stays
+ * under the process's hard exit (10 s, main.ts).
+ */
+export const SHUTDOWN_IN_FLIGHT_MS = 3000;
 
 /** One connection to the broker with its two channels; everything delivered on it dies with it. */
 interface Link {
@@ -57,7 +64,9 @@ type BatchHandler = (events: CrmEvent[]) => Promise<unknown>;
  *   delivery count reaches LOGGER_MAX_ATTEMPTS, then dead-letters it;
  * - reconnects by itself, dropping what the dead channel had delivered (the broker
  *   redelivers it; the event id makes that harmless);
- * - on close, stops consuming, writes and acks what it holds, then closes.
+ * - on close, takes no new work, writes and acks what it holds, and only then cancels
+ *   the consumer and closes (that order keeps a quorum queue from dropping the acks:
+ *   cancelThenClose says why).
  */
 @Injectable()
 export class AmqpBatchServer extends Server implements CustomTransportStrategy {
@@ -219,8 +228,11 @@ export class AmqpBatchServer extends Server implements CustomTransportStrategy {
   private onDelivery(link: Link, msg: ConsumeMessage | null): void {
     if (msg === null) return this.lost(link, 'consumer cancelled by the broker (queue deleted?)');
     if (!link.alive) return;
-    this.metrics.consumed.inc();
     link.ledger.add(msg.fields.deliveryTag);
+    // Stopping: the consumer stays until our last ack (see shutdown), so the broker may
+    // still deliver. Left unacked, it goes back to the queue when the channel closes.
+    if (this.closing) return;
+    this.metrics.consumed.inc();
     const parsed = parseEvent(msg.content);
     if (!parsed.ok) {
       void this.deadLetter(link, msg, parsed.reason);
@@ -389,31 +401,35 @@ export class AmqpBatchServer extends Server implements CustomTransportStrategy {
   // ---- shutdown --------------------------------------------------------------------
 
   private async shutdown(): Promise<void> {
-    this.log.log({ msg: 'stopping: cancelling the consumer, writing what is held', held: this.held() });
+    // From here onDelivery takes nothing new (this.closing): what is held is all there is.
+    this.log.log({ msg: 'stopping: taking no new work, writing what is held', held: this.held() });
     this.wake(); // a pending reconnect backoff ends now
     await withTimeout(this.connecting ?? Promise.resolve(), 2000).catch(() => undefined);
     const link = this.link;
-    if (link?.alive && link.consumerTag) {
-      // No new deliveries after cancel-ok; those already here are ours to finish.
-      await withTimeout(link.channel.cancel(link.consumerTag), 2000).catch((err) =>
-        this.log.warn({ msg: 'could not cancel the consumer', error: (err as Error).message }),
-      );
-    }
     this.batcher.flush();
     const drained = await withTimeout(this.drain(), SHUTDOWN_GRACE_MS).then(
       () => true,
       () => false,
     );
     if (!drained) {
+      // Batches not begun stay unwritten (the broker redelivers them); those in a backoff wait end now.
       this.giveUp = true;
       this.wake();
-      this.log.warn({ msg: 'shutdown: left unwritten messages to the broker, which will redeliver them', held: this.held() });
-      await withTimeout(Promise.all(this.writing.values()), 1000).catch(() => undefined);
+      this.log.warn({ msg: 'shutdown: grace period over, leaving batches not begun to the broker', held: this.held(), in_flight: this.writing.size });
+      // A statement in flight commits or fails; either way its answer decides ack or redelivery.
+      const settled = await withTimeout(Promise.all(this.writing.values()), SHUTDOWN_IN_FLIGHT_MS).then(
+        () => true,
+        () => false,
+      );
+      if (!settled) {
+        this.log.warn({ msg: 'shutdown: a batch statement is still running; closing anyway (if it commits, the redelivered copies are skipped as duplicates)' });
+      }
     }
     if (link) {
-      link.alive = false;
+      link.alive = false; // no ack after the cancel: the queue could drop it
       this.link = undefined;
-      await link.channel.close().catch(() => undefined);
+      const { cancelled } = await cancelThenClose(link.channel, link.consumerTag, 1000);
+      if (!cancelled) this.log.warn({ msg: 'could not cancel the consumer before closing: a last ack may be lost (the broker redelivers, the event id dedups)' });
       await link.confirm.close().catch(() => undefined);
       await link.connection.close().catch(() => undefined);
     }
@@ -466,10 +482,4 @@ function ids(msg: ConsumeMessage, event?: CrmEvent): { event_id?: string; correl
     event_id: text(msg.properties.messageId) ?? text(body.id),
     correlation_id: text(msg.properties.correlationId) ?? text(header) ?? text(body.correlationid),
   };
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms)));
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
