@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { ChannelModel, ConfirmChannel, connect } from 'amqplib';
 import { Client } from 'pg';
-import { buildEvent, CrmEvent, EXCHANGE, LOGGER_DEAD_LETTER_QUEUE, messageProperties } from '@app/contracts';
+import { buildEvent, CrmEvent, DEAD_LETTER_EXCHANGE, EXCHANGE, LOGGER_DEAD_LETTER_QUEUE, messageProperties } from '@app/contracts';
 import { ROOT } from '../support/resources';
 import { AppProcess, eventually, IsolatedStack, isolatedStack, startLogger, uniq } from '../utils';
 
@@ -196,6 +196,23 @@ describe('operations', () => {
       expect(refused.stderr).toContain('1 dead letter(s) in activity-logger.dead-letter would be deleted for good: run again with --yes');
       expect(await dlqDepth()).toBe(1);
       expect(await ok(stack, ['dlq', 'purge', '--yes'])).toContain('purged 1 dead letter(s)');
+      expect(await dlqDepth()).toBe(0);
+      expect(await ok(stack, ['dlq', 'list'])).toBe('activity-logger.dead-letter: no dead letters\n');
+    });
+
+    it('replays hundreds at once: each leaves the dead-letter queue for good (none comes back though replayed)', async () => {
+      // Straight into the dead-letter exchange, as the logger leaves them.
+      const lead = randomUUID();
+      const events = Array.from({ length: 400 }, (_, i) =>
+        buildEvent('interaction.logged', { type: 'note', summary: `Bulk replay #${i}`, lead_id: lead, contact_id: null, opportunity_id: null, actor: ACTOR }),
+      );
+      for (const e of events) channel.publish(DEAD_LETTER_EXCHANGE, e.type, Buffer.from(JSON.stringify(e)), { ...messageProperties(e), mandatory: true });
+      await channel.waitForConfirms();
+      await eventually(async () => expect(await dlqDepth()).toBe(events.length));
+
+      expect(await ok(stack, ['dlq', 'replay', '--all'])).toContain(`replayed ${events.length}, skipped 0, failed 0, not found 0`);
+      await waitLogged(events.map((e) => e.id));
+      // An ack the broker dropped would show here: the message back in the queue, replayed but not removed.
       expect(await dlqDepth()).toBe(0);
       expect(await ok(stack, ['dlq', 'list'])).toBe('activity-logger.dead-letter: no dead letters\n');
     });

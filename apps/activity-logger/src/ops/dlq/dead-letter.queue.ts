@@ -1,5 +1,6 @@
 import { connect, ChannelModel, ConsumeMessage } from 'amqplib';
 import { LOGGER_DEAD_LETTER_QUEUE } from '@app/contracts';
+import { cancelThenClose } from '@app/platform';
 import { ReplayMessage } from './replay.message';
 
 /** Without a delivery for this long the browse stops: the queue had fewer messages than it said (someone else took some). */
@@ -45,8 +46,10 @@ export class DeadLetterQueue {
 
   /**
    * Reads without losing anything by consuming with manual acks and a prefetch of the
-   * queue's depth, then cancelling: the messages stay unacked on our channel, and closing
-   * it gives them all back at once, in their order. Chosen over basic.get + nack(requeue):
+   * queue's depth: the messages stay unacked on our channel, and closing it gives them all
+   * back at once, in their order. The consumer is cancelled only in release(), after the
+   * acks (a quorum queue may drop an ack sent after the cancel: cancelThenClose); what
+   * it delivers beyond `limit` meanwhile is left unacked, and given back the same way. Chosen over basic.get + nack(requeue):
    * that costs a round trip per message, and a quorum queue hands a requeued message out
    * again at once, so a get loop would not see the queue's order (or even end) without
    * holding every message anyway. A crash of this process gives them back the same way.
@@ -58,14 +61,18 @@ export class DeadLetterQueue {
     const { messageCount } = await channel.checkQueue(LOGGER_DEAD_LETTER_QUEUE);
     const want = Math.min(messageCount, limit);
     const messages: ConsumeMessage[] = [];
+    let consumerTag: string | undefined;
     if (want > 0) {
       await channel.prefetch(want);
       let done!: () => void;
       const finished = new Promise<void>((resolve) => (done = resolve));
       let idle = setTimeout(done, IDLE_MS * 2);
-      const { consumerTag } = await channel.consume(
+      let taking = true;
+      ({ consumerTag } = await channel.consume(
         LOGGER_DEAD_LETTER_QUEUE,
         (msg) => {
+          // Once the browse is over (an ack made room, a new dead letter came): not ours to show.
+          if (!taking || messages.length >= want) return;
           clearTimeout(idle);
           if (!msg) return done(); // the queue was deleted
           messages.push(msg);
@@ -73,17 +80,18 @@ export class DeadLetterQueue {
           else idle = setTimeout(done, IDLE_MS);
         },
         { noAck: false },
-      );
+      ));
       await finished;
+      taking = false;
       clearTimeout(idle);
-      // After cancel-ok nothing more is delivered; what we hold stays unacked until release().
-      await channel.cancel(consumerTag);
     }
     return {
       messages,
       depth: messageCount,
       ack: (msg) => channel.ack(msg),
-      release: () => channel.close().catch(() => undefined),
+      release: async () => {
+        await cancelThenClose(channel, consumerTag);
+      },
     };
   }
 
