@@ -493,8 +493,9 @@ describe('faults: nothing lost, nothing twice', () => {
     await held.release(); // the batch in flight can finish now
     const exit = await victim.exited;
     const took = Date.now() - t0;
+    // 0, not the hard exit's 1 (main.ts, after 10 s): it finished by itself.
     expect(exit).toEqual({ code: 0, signal: null });
-    expect(took).toBeLessThan(8_000);
+    expect(took).toBeLessThan(10_000);
 
     const written = await loggedCount(ids);
     expect(written).toBeGreaterThan(atSigterm); // it finished what it held
@@ -505,7 +506,12 @@ describe('faults: nothing lost, nothing twice', () => {
       const left = (await readyCount()) - leadEventsWaiting;
       expect(left).toBeGreaterThan(0); // it took no new work
       expect(written + left).toBe(N);
-    }, { timeout: 15_000 });
+    }, { timeout: 15_000 }).catch((err: Error) => {
+      // The logger's own account of its shutdown (grace over? statements in flight?) is the clue.
+      const story = victim.output().split('\n').filter((l) => /stopping|shutdown|transport closed|lost|failed/.test(l));
+      err.message += `\n--- the logger on its way out ---\n${story.join('\n')}`;
+      throw err;
+    });
 
     await logger();
     await eventually(async () => expect(await loggedCount(ids)).toBe(N), { timeout: 60_000 });
