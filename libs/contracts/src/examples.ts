@@ -13,6 +13,8 @@ const OPP = '1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c03';
 const QUOTE = '1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c04';
 const TASK = '1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c05';
 const CORRELATION = '9f8e7d6c-5b4a-4392-8170-6f5e4d3c2b01';
+const BOB_REP = { id: BOB, name: 'Bob Rep' };
+const CAROL_REP = { id: '6c1d1c3a-9e2b-4f7e-8d2a-5b9e0f1a2b03', name: 'Carol Rep' };
 
 type Versions<K extends EventType> = keyof (typeof EVENT_SCHEMAS)[K] & number;
 
@@ -63,6 +65,30 @@ export const EXAMPLES: { [K in EventType]: { [V in Versions<K>]: VersionedEvent<
   },
   'interaction.logged': {
     1: envelope('interaction.logged', 1, { type: 'call', summary: 'Had a great conversation about their requirements', lead_id: LEAD, contact_id: null, opportunity_id: null, actor: ALICE }, LEAD),
+  },
+  'lead.reassigned': {
+    1: envelope('lead.reassigned', 1, { lead_id: LEAD, name: 'John Doe', field: 'assigned_to', old_value: BOB_REP, new_value: CAROL_REP, actor: ALICE }, LEAD),
+  },
+  'opportunity.reassigned': {
+    1: envelope('opportunity.reassigned', 1, { opportunity_id: OPP, name: 'ACME Expansion', field: 'owner', old_value: BOB_REP, new_value: CAROL_REP, contact_id: CONTACT, lead_id: LEAD, actor: ALICE }, OPP),
+  },
+  'task.reassigned': {
+    1: envelope('task.reassigned', 1, { task_id: TASK, action: 'Call', target: 'John Doe at ACME Corp', field: 'assigned_to', old_value: null, new_value: BOB_REP, lead_id: LEAD, contact_id: CONTACT, opportunity_id: OPP, actor: ALICE }, TASK),
+  },
+  'lead.deleted': {
+    1: envelope('lead.deleted', 1, { lead_id: LEAD, name: 'John Doe', actor: ALICE }, LEAD),
+  },
+  'contact.deleted': {
+    1: envelope('contact.deleted', 1, { contact_id: CONTACT, name: 'John Doe', lead_id: LEAD, actor: ALICE }, CONTACT),
+  },
+  'opportunity.deleted': {
+    1: envelope('opportunity.deleted', 1, { opportunity_id: OPP, name: 'ACME Expansion', contact_id: CONTACT, lead_id: LEAD, actor: ALICE }, OPP),
+  },
+  'quote.deleted': {
+    1: envelope('quote.deleted', 1, { quote_id: QUOTE, title: 'ACME Q-1', opportunity_id: OPP, actor: ALICE }, QUOTE),
+  },
+  'task.deleted': {
+    1: envelope('task.deleted', 1, { task_id: TASK, action: 'Call', target: 'John Doe at ACME Corp', lead_id: LEAD, contact_id: CONTACT, opportunity_id: OPP, actor: ALICE }, TASK),
   },
 };
 

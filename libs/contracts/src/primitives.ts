@@ -34,3 +34,7 @@ export type LogSource = (typeof LOG_SOURCES)[number];
 /** Who did it: the id the log is attributed to, and a name for readers of the raw stream. */
 export const Actor = z.object({ id: Uuid, name: z.string().min(1).max(255) });
 export type Actor = z.infer<typeof Actor>;
+
+/** A user a record is assigned to (same shape as Actor), or null for nobody. */
+export const Assignee = Actor.nullable();
+export type Assignee = z.infer<typeof Assignee>;

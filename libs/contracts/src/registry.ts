@@ -1,10 +1,10 @@
 import { z } from 'zod';
-import { ContactCreatedV1 } from './events/contact.events';
+import { ContactCreatedV1, ContactDeletedV1 } from './events/contact.events';
 import { InteractionLoggedV1 } from './events/interaction.events';
-import { LeadConvertedV1, LeadCreatedV1, LeadStatusChangedV1 } from './events/lead.events';
-import { OpportunityCreatedV1, OpportunityStageChangedV1 } from './events/opportunity.events';
-import { QuoteCreatedV1 } from './events/quote.events';
-import { TaskCompletedV1 } from './events/task.events';
+import { LeadConvertedV1, LeadCreatedV1, LeadDeletedV1, LeadReassignedV1, LeadStatusChangedV1 } from './events/lead.events';
+import { OpportunityCreatedV1, OpportunityDeletedV1, OpportunityReassignedV1, OpportunityStageChangedV1 } from './events/opportunity.events';
+import { QuoteCreatedV1, QuoteDeletedV1 } from './events/quote.events';
+import { TaskCompletedV1, TaskDeletedV1, TaskReassignedV1 } from './events/task.events';
 
 /**
  * Every event type, each with every version it was ever published in. A version is
@@ -22,6 +22,15 @@ export const EVENT_SCHEMAS = {
   'quote.created': { 1: QuoteCreatedV1 },
   'task.completed': { 1: TaskCompletedV1 },
   'interaction.logged': { 1: InteractionLoggedV1 },
+  // Beyond the original signals: what else a CRM user expects in the feed.
+  'lead.reassigned': { 1: LeadReassignedV1 },
+  'opportunity.reassigned': { 1: OpportunityReassignedV1 },
+  'task.reassigned': { 1: TaskReassignedV1 },
+  'lead.deleted': { 1: LeadDeletedV1 },
+  'contact.deleted': { 1: ContactDeletedV1 },
+  'opportunity.deleted': { 1: OpportunityDeletedV1 },
+  'quote.deleted': { 1: QuoteDeletedV1 },
+  'task.deleted': { 1: TaskDeletedV1 },
 } as const;
 
 export type EventType = keyof typeof EVENT_SCHEMAS;

@@ -9,3 +9,11 @@ export const ContactCreatedV1 = z.object({
   lead_id: NullableUuid,
   actor: Actor,
 });
+
+/** Not in the original signals: the contact's row is gone; its logs stay in the feed. */
+export const ContactDeletedV1 = z.object({
+  contact_id: Uuid,
+  name: z.string().min(1).max(255),
+  lead_id: NullableUuid,
+  actor: Actor,
+});

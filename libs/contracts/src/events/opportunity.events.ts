@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Actor, Money, NullableUuid, OpportunityStage, Uuid } from '../primitives';
+import { Actor, Assignee, Money, NullableUuid, OpportunityStage, Uuid } from '../primitives';
 
 export const OpportunityCreatedV1 = z.object({
   opportunity_id: Uuid,
@@ -19,6 +19,27 @@ export const OpportunityStageChangedV1 = z.object({
   field: z.literal('stage'),
   old_value: OpportunityStage,
   new_value: OpportunityStage,
+  contact_id: NullableUuid,
+  lead_id: NullableUuid,
+  actor: Actor,
+});
+
+/** Not in the original signals: the opportunity's owner changed (PATCH owner). */
+export const OpportunityReassignedV1 = z.object({
+  opportunity_id: Uuid,
+  name: z.string().min(1).max(255),
+  field: z.literal('owner'),
+  old_value: Assignee,
+  new_value: Assignee,
+  contact_id: NullableUuid,
+  lead_id: NullableUuid,
+  actor: Actor,
+});
+
+/** Not in the original signals: the opportunity's row is gone; its logs stay in the feed. */
+export const OpportunityDeletedV1 = z.object({
+  opportunity_id: Uuid,
+  name: z.string().min(1).max(255),
   contact_id: NullableUuid,
   lead_id: NullableUuid,
   actor: Actor,
