@@ -171,6 +171,22 @@ describe('summary renderer', () => {
     });
   });
 
+  describe('reassignments (lead, opportunity, task)', () => {
+    const bob = { id: BOB, name: 'Bob Rep' };
+    const carol = { id: ALICE.id, name: 'Carol Rep' };
+    const lead = (old_value: object | null, new_value: object | null) => ({ lead_id: LEAD, name: 'John Doe', field: 'assigned_to', old_value, new_value, actor: ALICE });
+    it.each([
+      [bob, carol, 'Lead John Doe reassigned from Bob Rep to Carol Rep'],
+      [null, carol, 'Lead John Doe assigned to Carol Rep'],
+      [bob, null, 'Lead John Doe unassigned from Bob Rep'],
+      [null, null, 'Lead John Doe left unassigned'],
+    ])('from %p to %p: %s, attributed to who made the change', (from, to, summary) => {
+      expect(renderLog('lead.reassigned', 1, lead(from, to))).toEqual(
+        auto({ userId: ALICE.id, type: 'note', summary, leadId: LEAD, contactId: null, opportunityId: null }),
+      );
+    });
+  });
+
   it('refuses a version it has no renderer for', () => {
     expect(() => renderLog('lead.created', 99, leadCreated())).toThrow('no renderer for lead.created v99');
   });
@@ -186,6 +202,14 @@ describe('summary renderer', () => {
       'quote.created': { userId: ALICE.id, type: 'note', source: 'auto', summary: 'Quote created: ACME Q-1 for $1234.50', links: [null, null, OPP] },
       'task.completed': { userId: ALICE.id, type: 'call', source: 'auto', summary: 'Task completed: Call John Doe at ACME Corp - Notes: Interested in the pro plan', links: [LEAD, CONTACT, OPP] },
       'interaction.logged': { userId: ALICE.id, type: 'call', source: 'manual', summary: 'Had a great conversation about their requirements', links: [LEAD, null, null] },
+      'lead.reassigned': { userId: ALICE.id, type: 'note', source: 'auto', summary: 'Lead John Doe reassigned from Bob Rep to Carol Rep', links: [LEAD, null, null] },
+      'opportunity.reassigned': { userId: ALICE.id, type: 'note', source: 'auto', summary: 'Opportunity ACME Expansion reassigned from Bob Rep to Carol Rep', links: [LEAD, CONTACT, OPP] },
+      'task.reassigned': { userId: ALICE.id, type: 'note', source: 'auto', summary: 'Task Call John Doe at ACME Corp assigned to Bob Rep', links: [LEAD, CONTACT, OPP] },
+      'lead.deleted': { userId: ALICE.id, type: 'note', source: 'auto', summary: 'Lead deleted: John Doe', links: [LEAD, null, null] },
+      'contact.deleted': { userId: ALICE.id, type: 'note', source: 'auto', summary: 'Contact deleted: John Doe', links: [LEAD, CONTACT, null] },
+      'opportunity.deleted': { userId: ALICE.id, type: 'note', source: 'auto', summary: 'Opportunity deleted: ACME Expansion', links: [LEAD, CONTACT, OPP] },
+      'quote.deleted': { userId: ALICE.id, type: 'note', source: 'auto', summary: 'Quote deleted: ACME Q-1', links: [null, null, OPP] },
+      'task.deleted': { userId: ALICE.id, type: 'note', source: 'auto', summary: 'Task deleted: Call John Doe at ACME Corp', links: [LEAD, CONTACT, OPP] },
     };
     const examples = EVENT_TYPES.flatMap((type) => Object.values(EXAMPLES[type]) as CrmEvent[]);
 

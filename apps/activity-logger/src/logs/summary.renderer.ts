@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import {
+  Assignee,
   CrmEvent,
   EVENT_SCHEMAS,
   EventType,
@@ -63,6 +64,16 @@ const TASK_LOG_TYPES: Record<TaskType, LogType> = {
 /** Null, empty or blank text counts as absent ("from {company}", "- Notes: {notes}"). */
 const present = (text: string | null | undefined): text is string => !!text && text.trim() !== '';
 const fromCompany = (company: string | null) => (present(company) ? ` from ${company}` : '');
+
+/**
+ * "… assigned to Carol", "… reassigned from Bob to Carol", "… unassigned from Bob" (not
+ * in the original signals; the same words for every record that has an assignee).
+ */
+const reassignment = (what: string, from: Assignee, to: Assignee): string => {
+  if (from && to) return `${what} reassigned from ${from.name} to ${to.name}`;
+  if (to) return `${what} assigned to ${to.name}`;
+  return from ? `${what} unassigned from ${from.name}` : `${what} left unassigned`;
+};
 
 const auto = (log: Omit<RenderedLog, 'source' | 'type'> & { type?: LogType }): RenderedLog => ({
   type: 'note',
@@ -147,6 +158,60 @@ export const RENDERERS: RendererTable = {
         userId: d.actor.id,
         type: TASK_LOG_TYPES[d.task_type],
         summary: `Task completed: ${d.action} ${d.target}${present(d.notes) ? ` - Notes: ${d.notes}` : ''}`,
+        leadId: d.lead_id,
+        contactId: d.contact_id,
+        opportunityId: d.opportunity_id,
+      }),
+  },
+  'lead.reassigned': {
+    1: (d) =>
+      auto({
+        userId: d.actor.id,
+        summary: reassignment(`Lead ${d.name}`, d.old_value, d.new_value),
+        leadId: d.lead_id,
+        contactId: null,
+        opportunityId: null,
+      }),
+  },
+  'opportunity.reassigned': {
+    1: (d) =>
+      auto({
+        userId: d.actor.id,
+        summary: reassignment(`Opportunity ${d.name}`, d.old_value, d.new_value),
+        leadId: d.lead_id,
+        contactId: d.contact_id,
+        opportunityId: d.opportunity_id,
+      }),
+  },
+  'task.reassigned': {
+    1: (d) =>
+      auto({
+        userId: d.actor.id,
+        summary: reassignment(`Task ${d.action} ${d.target}`, d.old_value, d.new_value),
+        leadId: d.lead_id,
+        contactId: d.contact_id,
+        opportunityId: d.opportunity_id,
+      }),
+  },
+  // A deleted record keeps its logs: the ids stay, so its feed still answers.
+  'lead.deleted': {
+    1: (d) => auto({ userId: d.actor.id, summary: `Lead deleted: ${d.name}`, leadId: d.lead_id, contactId: null, opportunityId: null }),
+  },
+  'contact.deleted': {
+    1: (d) => auto({ userId: d.actor.id, summary: `Contact deleted: ${d.name}`, leadId: d.lead_id, contactId: d.contact_id, opportunityId: null }),
+  },
+  'opportunity.deleted': {
+    1: (d) =>
+      auto({ userId: d.actor.id, summary: `Opportunity deleted: ${d.name}`, leadId: d.lead_id, contactId: d.contact_id, opportunityId: d.opportunity_id }),
+  },
+  'quote.deleted': {
+    1: (d) => auto({ userId: d.actor.id, summary: `Quote deleted: ${d.title}`, leadId: null, contactId: null, opportunityId: d.opportunity_id }),
+  },
+  'task.deleted': {
+    1: (d) =>
+      auto({
+        userId: d.actor.id,
+        summary: `Task deleted: ${d.action} ${d.target}`,
         leadId: d.lead_id,
         contactId: d.contact_id,
         opportunityId: d.opportunity_id,
