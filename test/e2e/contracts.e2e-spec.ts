@@ -26,6 +26,14 @@ async function everyKindOfChange(admin: ApiClient) {
   expectStatus(await admin.post(`/api/leads/${other.id}/convert/`, { opportunity: { name: uniq('Converted Opp'), amount: 10 } }), 201, 'convert');
   for (const [resource, id] of [['leads', lead.id], ['contacts', contact.id], ['opportunities', opp.id]])
     expectStatus(await admin.post(`/api/${resource}/${id}/log_interaction/`, { type: 'meeting', summary: 'Contract check' }), 202, 'log_interaction');
+  // Reassignments, then deletions (children first).
+  await update(admin, 'leads', lead.id, { assigned_to: null });
+  await update(admin, 'opportunities', opp.id, { owner: rep.id });
+  const open = await create(admin, 'tasks', { action: 'Call', target: 'the buyer', lead: lead.id });
+  await update(admin, 'tasks', open.id, { assigned_to: rep.id });
+  const quote = await create(admin, 'quotes', { title: uniq('Doomed Quote'), total_price: '1.00', opportunity: opp.id });
+  for (const [resource, id] of [['tasks', open.id], ['quotes', quote.id], ['opportunities', opp.id], ['contacts', contact.id], ['leads', lead.id]])
+    expectStatus(await admin.delete(`/api/${resource}/${id}/`), 204, `DELETE /api/${resource}/${id}/`);
 }
 
 /** The outside team's consumer (test/external-consumer/consumer.js), as a child process. */
@@ -107,6 +115,14 @@ describe('message contracts on the wire', () => {
       'quote.created': { summary: 'Quote created: ACME Q-1 for $1234.50', type: 'note', source: 'auto' },
       'task.completed': { summary: 'Task completed: Call John Doe at ACME Corp - Notes: Interested in the pro plan', type: 'call', source: 'auto' },
       'interaction.logged': { summary: 'Had a great conversation about their requirements', type: 'call', source: 'manual' },
+      'lead.reassigned': { summary: 'Lead John Doe reassigned from Bob Rep to Carol Rep', type: 'note', source: 'auto' },
+      'opportunity.reassigned': { summary: 'Opportunity ACME Expansion reassigned from Bob Rep to Carol Rep', type: 'note', source: 'auto' },
+      'task.reassigned': { summary: 'Task Call John Doe at ACME Corp assigned to Bob Rep', type: 'note', source: 'auto' },
+      'lead.deleted': { summary: 'Lead deleted: John Doe', type: 'note', source: 'auto' },
+      'contact.deleted': { summary: 'Contact deleted: John Doe', type: 'note', source: 'auto' },
+      'opportunity.deleted': { summary: 'Opportunity deleted: ACME Expansion', type: 'note', source: 'auto' },
+      'quote.deleted': { summary: 'Quote deleted: ACME Q-1', type: 'note', source: 'auto' },
+      'task.deleted': { summary: 'Task deleted: Call John Doe at ACME Corp', type: 'note', source: 'auto' },
     };
     expect(Object.keys(expected).sort()).toEqual([...EVENT_TYPES].sort());
     const connection = await connect(testEnv().amqpUrl);

@@ -284,6 +284,73 @@ describe('activity pipeline: REST -> outbox -> RabbitMQ -> activity-logger -> fe
     });
   });
 
+  describe('reassignments and deletions (beyond the original signals)', () => {
+    it('a new assignee or owner reads "… reassigned from {old} to {new}" (or "assigned to", "unassigned from"), attributed to who changed it', async () => {
+      const name = uniq('Passed Lead');
+      const lead = await create(alice.client, 'leads', { name, assigned_to: bob.id });
+      await update(carol.client, 'leads', lead.id, { assigned_to: alice.id });
+      await update(carol.client, 'leads', lead.id, { assigned_to: null });
+      await update(carol.client, 'leads', lead.id, { assigned_to: null, company: 'no change of assignee' });
+      await update(carol.client, 'leads', lead.id, { assigned_to: bob.id });
+      const logs = await logsEventually(admin, { lead: lead.id }, 4);
+      expect(logs.map((l) => [l.summary, l.user])).toEqual([
+        [`Lead ${name} assigned to ${bob.name}`, carol.id],
+        [`Lead ${name} unassigned from ${alice.name}`, carol.id],
+        [`Lead ${name} reassigned from ${bob.name} to ${alice.name}`, carol.id],
+        [`New lead created: ${name}`, bob.id],
+      ]);
+
+      const deal = uniq('Passed Deal');
+      const opportunity = await create(alice.client, 'opportunities', { name: deal, owner: bob.id, lead: lead.id });
+      await update(carol.client, 'opportunities', opportunity.id, { owner: alice.id });
+      const owner = await logWithSummary(admin, { opportunity: opportunity.id }, `Opportunity ${deal} reassigned from ${bob.name} to ${alice.name}`);
+      expect(owner).toMatchObject({ ...AUTO, user: carol.id, opportunity: opportunity.id, lead: lead.id });
+
+      const action = uniq('Call');
+      const task = await create(alice.client, 'tasks', { action, target: 'the buyer', opportunity: opportunity.id });
+      await update(carol.client, 'tasks', task.id, { assigned_to: bob.id });
+      const taskLog = await logWithSummary(admin, { opportunity: opportunity.id }, `Task ${action} the buyer assigned to ${bob.name}`);
+      expect(taskLog).toMatchObject({ ...AUTO, user: carol.id, opportunity: opportunity.id });
+    });
+
+    it('a deleted record reads "{Record} deleted: {name}", by who deleted it, and its earlier logs stay in its feed', async () => {
+      const name = uniq('Gone Lead');
+      const lead = await create(alice.client, 'leads', { name, company: 'Vandelay' });
+      const contact = await create(alice.client, 'contacts', { name: uniq('Gone Contact'), lead: lead.id });
+      const opportunity = await create(alice.client, 'opportunities', { name: uniq('Gone Deal'), contact: contact.id, lead: lead.id });
+      const quote = await create(alice.client, 'quotes', { title: uniq('Gone Quote'), total_price: '10', opportunity: opportunity.id });
+      const task = await create(alice.client, 'tasks', { action: uniq('Visit'), target: 'the plant', lead: lead.id, contact: contact.id, opportunity: opportunity.id });
+      await logWithSummary(admin, { lead: lead.id }, `New lead created: ${name} from Vandelay`);
+
+      // Children first, as a user tidying up would; each DELETE is its own event.
+      for (const [resource, id] of [['tasks', task.id], ['quotes', quote.id], ['opportunities', opportunity.id], ['contacts', contact.id], ['leads', lead.id]]) {
+        expect((await carol.client.delete(`/api/${resource}/${id}/`)).status).toBe(204);
+        expect((await carol.client.delete(`/api/${resource}/${id}/`)).status).toBe(404); // once only: one event
+      }
+      const expected = [
+        [{ lead: lead.id }, `Task deleted: ${task.action} the plant`],
+        [{ opportunity: opportunity.id }, `Quote deleted: ${quote.title}`],
+        [{ lead: lead.id }, `Opportunity deleted: ${opportunity.name}`],
+        [{ lead: lead.id }, `Contact deleted: ${contact.name}`],
+        [{ lead: lead.id }, `Lead deleted: ${name}`],
+      ] as const;
+      for (const [query, summary] of expected) expect(await logWithSummary(admin, query, summary)).toMatchObject({ ...AUTO, user: carol.id });
+      // The lead's feed still holds its whole history, newest (its deletion) first.
+      const history = await logsEventually(admin, { lead: lead.id }, 7);
+      expect(history.map((l) => l.summary)).toEqual([
+        `Lead deleted: ${name}`,
+        `Contact deleted: ${contact.name}`,
+        `Opportunity deleted: ${opportunity.name}`,
+        `Task deleted: ${task.action} the plant`,
+        `New opportunity created: ${opportunity.name} worth $0.00`,
+        `New contact created: ${contact.name}`,
+        `New lead created: ${name} from Vandelay`,
+      ]);
+      const deletions = capture.messages.filter((m) => m.routingKey.endsWith('.deleted') && m.body?.subject && [task.id, quote.id, opportunity.id, contact.id, lead.id].includes(m.body.subject));
+      expect(deletions.map((m) => m.routingKey).sort()).toEqual(['contact.deleted', 'lead.deleted', 'opportunity.deleted', 'quote.deleted', 'task.deleted']);
+    });
+  });
+
   describe('manual logs', () => {
     it.each([
       ['leads', 'call', 'lead'],

@@ -18,8 +18,22 @@ export async function findOr404<T extends object>(
   return found;
 }
 
-/** Deletes by id, or a 404. References to it are cleared by the database (on delete set null). */
-export async function deleteOr404<T extends object>(em: EntityManager, entity: EntityName<T>, id: string, what: string): Promise<void> {
-  const count = await em.nativeDelete(entity, { id } as FilterQuery<T>);
-  if (count === 0) throw DomainError.notFound(what, id);
+/**
+ * Deletes by id, or a 404, in one transaction with the event `describe` adds for it. The
+ * row is locked and read first, so the event names what was really deleted (and two
+ * concurrent deletes emit one event). References to it are cleared by the database (on
+ * delete set null); the logs that name it stay.
+ */
+export function deleteOr404<T extends object>(
+  em: EntityManager,
+  entity: EntityName<T>,
+  id: string,
+  what: string,
+  describe: (em: EntityManager, record: T) => void,
+): Promise<void> {
+  return em.transactional(async (tx) => {
+    const record = await findOr404(tx, entity, id, what, true);
+    describe(tx, record);
+    await tx.nativeDelete(entity, { id } as FilterQuery<T>);
+  });
 }

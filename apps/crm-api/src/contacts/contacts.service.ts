@@ -69,7 +69,14 @@ export class ContactsService {
     });
   }
 
-  remove(id: string): Promise<void> {
-    return deleteOr404(this.em, Contact, id, 'contact');
+  remove(id: string, ctx: RequestCtx): Promise<void> {
+    return deleteOr404(this.em, Contact, id, 'contact', (em, contact) =>
+      this.outbox.add(
+        em,
+        'contact.deleted',
+        { contact_id: contact.id, name: contact.name, lead_id: contact.leadId, actor: actorOf(ctx) },
+        { correlationId: ctx.correlationId, subject: contact.id },
+      ),
+    );
   }
 }

@@ -45,7 +45,7 @@ export class LeadsController {
 
   @Patch(':id')
   @ApiZodBody(UpdateLeadDto)
-  @ApiZodResponse(200, LeadView, 'updated; a real status change emits lead.status_changed')
+  @ApiZodResponse(200, LeadView, 'updated; a real status change emits lead.status_changed, a new assignee lead.reassigned')
   @ApiErrors(400, 404, 413, 415)
   async update(@IdParam() id: string, @Body(new ZodPipe(UpdateLeadDto)) body: UpdateLeadDto, @Ctx() ctx: RequestCtx) {
     return toLeadView(await this.leads.update(id, body, ctx));
@@ -54,8 +54,8 @@ export class LeadsController {
   @Delete(':id')
   @HttpCode(204)
   @ApiErrors(400, 404)
-  async remove(@IdParam() id: string): Promise<void> {
-    await this.leads.remove(id);
+  async remove(@IdParam() id: string, @Ctx() ctx: RequestCtx): Promise<void> {
+    await this.leads.remove(id, ctx);
   }
 
   @Post(':id/convert')

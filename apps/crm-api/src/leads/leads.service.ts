@@ -12,6 +12,7 @@ import { actorOf, RequestCtx } from '../common/request-context';
 import { Opportunity } from '../opportunities/opportunity.entity';
 import { OpportunitiesService } from '../opportunities/opportunities.service';
 import { OutboxService } from '../outbox/outbox.service';
+import { assigneeOf } from '../users/assignee';
 import { ConvertLeadDto, CreateLeadDto, LeadListQuery, UpdateLeadDto } from './lead.dto';
 import { Lead } from './lead.entity';
 
@@ -64,11 +65,15 @@ export class LeadsService {
     });
   }
 
-  /** A status that really changes emits `lead.status_changed`; other edits emit nothing. */
+  /**
+   * A status that really changes emits `lead.status_changed`, a new assignee
+   * `lead.reassigned`; other edits emit nothing.
+   */
   update(id: string, input: UpdateLeadDto, ctx: RequestCtx): Promise<Lead> {
     return this.em.transactional(async (em) => {
       const lead = await findOr404(em, Lead, id, 'lead', true);
       const oldStatus = lead.status;
+      const oldAssignee = lead.assignedToId;
       const changed = applyChanges(lead, {
         name: input.name,
         email: input.email,
@@ -81,12 +86,29 @@ export class LeadsService {
       const now = new Date();
       lead.updatedAt = now;
       if (changed.includes('status')) this.statusChanged(em, lead, oldStatus, ctx, now);
+      if (changed.includes('assignedToId')) {
+        this.outbox.add(
+          em,
+          'lead.reassigned',
+          {
+            lead_id: lead.id,
+            name: lead.name,
+            field: 'assigned_to',
+            old_value: await assigneeOf(em, oldAssignee),
+            new_value: await assigneeOf(em, lead.assignedToId),
+            actor: actorOf(ctx),
+          },
+          { correlationId: ctx.correlationId, subject: lead.id, time: now },
+        );
+      }
       return lead;
     });
   }
 
-  remove(id: string): Promise<void> {
-    return deleteOr404(this.em, Lead, id, 'lead');
+  remove(id: string, ctx: RequestCtx): Promise<void> {
+    return deleteOr404(this.em, Lead, id, 'lead', (em, lead) =>
+      this.outbox.add(em, 'lead.deleted', { lead_id: lead.id, name: lead.name, actor: actorOf(ctx) }, { correlationId: ctx.correlationId, subject: lead.id }),
+    );
   }
 
   /**

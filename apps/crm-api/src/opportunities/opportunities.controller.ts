@@ -40,7 +40,7 @@ export class OpportunitiesController {
 
   @Patch(':id')
   @ApiZodBody(UpdateOpportunityDto)
-  @ApiZodResponse(200, OpportunityView, 'updated; a real stage change emits opportunity.stage_changed')
+  @ApiZodResponse(200, OpportunityView, 'updated; a real stage change emits opportunity.stage_changed, a new owner opportunity.reassigned')
   @ApiErrors(400, 404, 413, 415)
   async update(@IdParam() id: string, @Body(new ZodPipe(UpdateOpportunityDto)) body: UpdateOpportunityDto, @Ctx() ctx: RequestCtx) {
     return toOpportunityView(await this.opportunities.update(id, body, ctx));
@@ -49,7 +49,7 @@ export class OpportunitiesController {
   @Delete(':id')
   @HttpCode(204)
   @ApiErrors(400, 404)
-  async remove(@IdParam() id: string): Promise<void> {
-    await this.opportunities.remove(id);
+  async remove(@IdParam() id: string, @Ctx() ctx: RequestCtx): Promise<void> {
+    await this.opportunities.remove(id, ctx);
   }
 }

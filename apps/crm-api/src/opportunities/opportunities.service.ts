@@ -6,6 +6,7 @@ import { applyChanges } from '../common/patch';
 import { deleteOr404, findOr404 } from '../common/records';
 import { actorOf, RequestCtx } from '../common/request-context';
 import { OutboxService } from '../outbox/outbox.service';
+import { assigneeOf } from '../users/assignee';
 import { CreateOpportunityDto, OpportunityListQuery, UpdateOpportunityDto } from './opportunity.dto';
 import { Opportunity } from './opportunity.entity';
 
@@ -61,11 +62,15 @@ export class OpportunitiesService {
     return opportunity;
   }
 
-  /** A stage that really changes emits `opportunity.stage_changed`; other edits emit nothing. */
+  /**
+   * A stage that really changes emits `opportunity.stage_changed`, a new owner
+   * `opportunity.reassigned`; other edits emit nothing.
+   */
   update(id: string, input: UpdateOpportunityDto, ctx: RequestCtx): Promise<Opportunity> {
     return this.em.transactional(async (em) => {
       const opportunity = await findOr404(em, Opportunity, id, 'opportunity', true);
       const oldStage = opportunity.stage;
+      const oldOwner = opportunity.ownerId;
       const changed = applyChanges(opportunity, {
         name: input.name,
         amount: input.amount,
@@ -94,11 +99,35 @@ export class OpportunitiesService {
           { correlationId: ctx.correlationId, subject: opportunity.id, time: now },
         );
       }
+      if (changed.includes('ownerId')) {
+        this.outbox.add(
+          em,
+          'opportunity.reassigned',
+          {
+            opportunity_id: opportunity.id,
+            name: opportunity.name,
+            field: 'owner',
+            old_value: await assigneeOf(em, oldOwner),
+            new_value: await assigneeOf(em, opportunity.ownerId),
+            contact_id: opportunity.contactId,
+            lead_id: opportunity.leadId,
+            actor: actorOf(ctx),
+          },
+          { correlationId: ctx.correlationId, subject: opportunity.id, time: now },
+        );
+      }
       return opportunity;
     });
   }
 
-  remove(id: string): Promise<void> {
-    return deleteOr404(this.em, Opportunity, id, 'opportunity');
+  remove(id: string, ctx: RequestCtx): Promise<void> {
+    return deleteOr404(this.em, Opportunity, id, 'opportunity', (em, o) =>
+      this.outbox.add(
+        em,
+        'opportunity.deleted',
+        { opportunity_id: o.id, name: o.name, contact_id: o.contactId, lead_id: o.leadId, actor: actorOf(ctx) },
+        { correlationId: ctx.correlationId, subject: o.id },
+      ),
+    );
   }
 }

@@ -49,7 +49,7 @@ export class QuotesController {
   @Delete(':id')
   @HttpCode(204)
   @ApiErrors(400, 404)
-  async remove(@IdParam() id: string): Promise<void> {
-    await this.quotes.remove(id);
+  async remove(@IdParam() id: string, @Ctx() ctx: RequestCtx): Promise<void> {
+    await this.quotes.remove(id, ctx);
   }
 }

@@ -62,7 +62,14 @@ export class QuotesService {
     });
   }
 
-  remove(id: string): Promise<void> {
-    return deleteOr404(this.em, Quote, id, 'quote');
+  remove(id: string, ctx: RequestCtx): Promise<void> {
+    return deleteOr404(this.em, Quote, id, 'quote', (em, quote) =>
+      this.outbox.add(
+        em,
+        'quote.deleted',
+        { quote_id: quote.id, title: quote.title, opportunity_id: quote.opportunityId, actor: actorOf(ctx) },
+        { correlationId: ctx.correlationId, subject: quote.id },
+      ),
+    );
   }
 }

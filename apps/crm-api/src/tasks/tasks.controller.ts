@@ -40,7 +40,7 @@ export class TasksController {
 
   @Patch(':id')
   @ApiZodBody(UpdateTaskDto)
-  @ApiZodResponse(200, TaskView, 'updated; a move to completed emits task.completed')
+  @ApiZodResponse(200, TaskView, 'updated; a move to completed emits task.completed, a new assignee task.reassigned')
   @ApiErrors(400, 404, 413, 415)
   async update(@IdParam() id: string, @Body(new ZodPipe(UpdateTaskDto)) body: UpdateTaskDto, @Ctx() ctx: RequestCtx) {
     return toTaskView(await this.tasks.update(id, body, ctx));
@@ -49,8 +49,8 @@ export class TasksController {
   @Delete(':id')
   @HttpCode(204)
   @ApiErrors(400, 404)
-  async remove(@IdParam() id: string): Promise<void> {
-    await this.tasks.remove(id);
+  async remove(@IdParam() id: string, @Ctx() ctx: RequestCtx): Promise<void> {
+    await this.tasks.remove(id, ctx);
   }
 
   @Post(':id/mark_completed')

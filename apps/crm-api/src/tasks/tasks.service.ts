@@ -7,6 +7,7 @@ import { applyChanges } from '../common/patch';
 import { deleteOr404, findOr404 } from '../common/records';
 import { actorOf, RequestCtx } from '../common/request-context';
 import { OutboxService } from '../outbox/outbox.service';
+import { assigneeOf } from '../users/assignee';
 import { CreateTaskDto, MarkCompletedDto, TaskListQuery, UpdateTaskDto } from './task.dto';
 import { Task } from './task.entity';
 
@@ -52,10 +53,14 @@ export class TasksService {
     });
   }
 
-  /** A PATCH that moves the task to completed emits `task.completed`, as mark_completed does. */
+  /**
+   * A PATCH that moves the task to completed emits `task.completed`, as mark_completed
+   * does; a new assignee `task.reassigned`.
+   */
   update(id: string, input: UpdateTaskDto, ctx: RequestCtx): Promise<Task> {
     return this.em.transactional(async (em) => {
       const task = await findOr404(em, Task, id, 'task', true);
+      const oldAssignee = task.assignedToId;
       const changed = applyChanges(task, {
         action: input.action,
         target: input.target,
@@ -72,6 +77,20 @@ export class TasksService {
       const now = new Date();
       task.updatedAt = now;
       if (changed.includes('status') && task.status === 'completed') this.completed(em, task, ctx, now);
+      if (changed.includes('assignedToId')) {
+        this.outbox.add(
+          em,
+          'task.reassigned',
+          {
+            ...this.taskRef(task),
+            field: 'assigned_to',
+            old_value: await assigneeOf(em, oldAssignee),
+            new_value: await assigneeOf(em, task.assignedToId),
+            actor: actorOf(ctx),
+          },
+          { correlationId: ctx.correlationId, subject: task.id, time: now },
+        );
+      }
       return task;
     });
   }
@@ -90,25 +109,22 @@ export class TasksService {
     });
   }
 
-  remove(id: string): Promise<void> {
-    return deleteOr404(this.em, Task, id, 'task');
+  remove(id: string, ctx: RequestCtx): Promise<void> {
+    return deleteOr404(this.em, Task, id, 'task', (em, task) =>
+      this.outbox.add(em, 'task.deleted', { ...this.taskRef(task), actor: actorOf(ctx) }, { correlationId: ctx.correlationId, subject: task.id }),
+    );
+  }
+
+  /** What every task event names: the task and the records it belongs to. */
+  private taskRef(task: Task) {
+    return { task_id: task.id, action: task.action, target: task.target, lead_id: task.leadId, contact_id: task.contactId, opportunity_id: task.opportunityId };
   }
 
   private completed(em: EntityManager, task: Task, ctx: RequestCtx, now: Date) {
     this.outbox.add(
       em,
       'task.completed',
-      {
-        task_id: task.id,
-        action: task.action,
-        target: task.target,
-        notes: task.notes,
-        task_type: task.type,
-        lead_id: task.leadId,
-        contact_id: task.contactId,
-        opportunity_id: task.opportunityId,
-        actor: actorOf(ctx),
-      },
+      { ...this.taskRef(task), notes: task.notes, task_type: task.type, actor: actorOf(ctx) },
       { correlationId: ctx.correlationId, subject: task.id, time: now },
     );
   }
