@@ -12,7 +12,7 @@ import { actorOf, RequestCtx } from '../common/request-context';
 import { Opportunity } from '../opportunities/opportunity.entity';
 import { OpportunitiesService } from '../opportunities/opportunities.service';
 import { OutboxService } from '../outbox/outbox.service';
-import { assigneeOf } from '../users/assignee';
+import { reassignment } from '../users/assignee';
 import { ConvertLeadDto, CreateLeadDto, LeadListQuery, UpdateLeadDto } from './lead.dto';
 import { Lead } from './lead.entity';
 
@@ -93,9 +93,7 @@ export class LeadsService {
           {
             lead_id: lead.id,
             name: lead.name,
-            field: 'assigned_to',
-            old_value: await assigneeOf(em, oldAssignee),
-            new_value: await assigneeOf(em, lead.assignedToId),
+            ...(await reassignment(em, 'assigned_to', oldAssignee, lead.assignedToId)),
             actor: actorOf(ctx),
           },
           { correlationId: ctx.correlationId, subject: lead.id, time: now },

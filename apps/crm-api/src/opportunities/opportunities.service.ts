@@ -6,7 +6,7 @@ import { applyChanges } from '../common/patch';
 import { deleteOr404, findOr404 } from '../common/records';
 import { actorOf, RequestCtx } from '../common/request-context';
 import { OutboxService } from '../outbox/outbox.service';
-import { assigneeOf } from '../users/assignee';
+import { reassignment } from '../users/assignee';
 import { CreateOpportunityDto, OpportunityListQuery, UpdateOpportunityDto } from './opportunity.dto';
 import { Opportunity } from './opportunity.entity';
 
@@ -106,9 +106,7 @@ export class OpportunitiesService {
           {
             opportunity_id: opportunity.id,
             name: opportunity.name,
-            field: 'owner',
-            old_value: await assigneeOf(em, oldOwner),
-            new_value: await assigneeOf(em, opportunity.ownerId),
+            ...(await reassignment(em, 'owner', oldOwner, opportunity.ownerId)),
             contact_id: opportunity.contactId,
             lead_id: opportunity.leadId,
             actor: actorOf(ctx),

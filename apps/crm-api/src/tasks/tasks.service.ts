@@ -7,7 +7,7 @@ import { applyChanges } from '../common/patch';
 import { deleteOr404, findOr404 } from '../common/records';
 import { actorOf, RequestCtx } from '../common/request-context';
 import { OutboxService } from '../outbox/outbox.service';
-import { assigneeOf } from '../users/assignee';
+import { reassignment } from '../users/assignee';
 import { CreateTaskDto, MarkCompletedDto, TaskListQuery, UpdateTaskDto } from './task.dto';
 import { Task } from './task.entity';
 
@@ -83,9 +83,7 @@ export class TasksService {
           'task.reassigned',
           {
             ...this.taskRef(task),
-            field: 'assigned_to',
-            old_value: await assigneeOf(em, oldAssignee),
-            new_value: await assigneeOf(em, task.assignedToId),
+            ...(await reassignment(em, 'assigned_to', oldAssignee, task.assignedToId)),
             actor: actorOf(ctx),
           },
           { correlationId: ctx.correlationId, subject: task.id, time: now },

@@ -12,3 +12,8 @@ export async function assigneeOf(em: EntityManager, id: string | null): Promise<
   const user = await em.findOne(User, { id }, { fields: ['name'] });
   return { id, name: user?.name ?? 'unknown user' };
 }
+
+/** The `field`, `old_value` and `new_value` of a `*.reassigned` event. */
+export async function reassignment<F extends string>(em: EntityManager, field: F, from: string | null, to: string | null) {
+  return { field, old_value: await assigneeOf(em, from), new_value: await assigneeOf(em, to) };
+}
