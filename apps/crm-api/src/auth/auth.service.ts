@@ -14,28 +14,30 @@ const CALLER_CACHE_SIZE = 10_000;
 @Injectable()
 export class AuthService {
   private readonly callers = new Map<string, { caller: Caller; until: number }>();
-  private readonly limiter = new LoginLimiter(10, 60_000);
+  private readonly limiter: LoginLimiter;
 
   constructor(
     private readonly em: EntityManager,
     private readonly config: ApiConfig,
-  ) {}
+  ) {
+    this.limiter = new LoginLimiter(em);
+  }
 
   /** A token for the right email and password; one answer for every wrong pair. */
   async login(email: string, password: string, ip: string): Promise<{ token: string }> {
     const normalized = email.trim().toLowerCase();
     const key = `${ip}|${normalized}`;
-    const wait = this.limiter.retryAfter(key);
+    const wait = await this.limiter.retryAfter(key);
     if (wait > 0) throw new DomainError('rate_limited', `too many failed logins; try again in ${wait} s`, wait);
 
     const user = await this.em.findOne(User, { email: normalized });
     // Hash something even for an unknown email, so timing does not tell which exist.
     const ok = await verifyPassword(password, user?.passwordHash ?? (await decoyHash()));
     if (!user || !ok) {
-      this.limiter.fail(key);
+      await this.limiter.fail(key);
       throw DomainError.unauthorized('wrong email or password');
     }
-    this.limiter.succeed(key);
+    await this.limiter.succeed(key);
     return { token: signJwt(user.id, this.config.JWT_SECRET, this.config.JWT_TTL_SECONDS) };
   }
 

@@ -1,40 +1,59 @@
+import { EntityManager } from '@mikro-orm/postgresql';
+
+/** At most this many failed logins per (address, email) in a window... */
+export const LOGIN_MAX_FAILURES = 10;
+/** ...after which even the right password gets 429 until the window ends. */
+export const LOGIN_WINDOW_SECONDS = 60;
+/** Expired windows are swept by whichever replica notices, at most this often. */
+const SWEEP_EVERY_MS = 60_000;
+
 /**
- * Slows password guessing: at most `max` failed logins per (IP, email) in a window;
- * then 429 until the window ends. Only failures count, so a script that logs in
- * correctly many times is never blocked. In memory, per replica: with N replicas
- * behind a balancer an attacker gets at most N times the budget, which still stops
- * brute force; a shared store would be the next step.
+ * Slows password guessing: at most `max` failed logins per key (address and email) in a
+ * window, then 429 until the window ends. Only failures count, so a script that logs in
+ * correctly many times is never blocked. Kept in PostgreSQL (crm.login_failures), so the
+ * budget is one for all crm-api replicas, not one per replica; a failure is one upsert,
+ * and a success one delete.
  */
 export class LoginLimiter {
-  private readonly windows = new Map<string, { failures: number; resetAt: number }>();
+  private lastSweep = 0;
 
   constructor(
-    private readonly max = 10,
-    private readonly windowMs = 60_000,
+    private readonly em: EntityManager,
+    private readonly max = LOGIN_MAX_FAILURES,
+    private readonly windowSeconds = LOGIN_WINDOW_SECONDS,
   ) {}
 
   /** Seconds until the key may try again, or 0 when it may try now. */
-  retryAfter(key: string, now = Date.now()): number {
-    const w = this.windows.get(key);
-    if (!w || w.resetAt <= now) return 0;
-    return w.failures >= this.max ? Math.ceil((w.resetAt - now) / 1000) : 0;
+  async retryAfter(key: string): Promise<number> {
+    const rows = await this.em.getConnection().execute<{ wait: string }[]>(
+      `select ceil(extract(epoch from reset_at - now())) as wait from crm.login_failures
+       where key = ? and reset_at > now() and failures >= ?`,
+      [key, this.max],
+    );
+    return rows.length ? Math.max(1, Number(rows[0].wait)) : 0;
   }
 
-  fail(key: string, now = Date.now()): void {
-    const w = this.windows.get(key);
-    if (!w || w.resetAt <= now) {
-      if (this.windows.size >= 10_000) this.sweep(now);
-      this.windows.set(key, { failures: 1, resetAt: now + this.windowMs });
-    } else {
-      w.failures += 1;
-    }
+  /** One more failure: a new window when there is none (or it ended), else one more in it. */
+  async fail(key: string): Promise<void> {
+    await this.em.getConnection().execute(
+      `insert into crm.login_failures as f (key, failures, reset_at)
+       values (?, 1, now() + make_interval(secs => ?))
+       on conflict (key) do update set
+         failures = case when f.reset_at <= now() then 1 else f.failures + 1 end,
+         reset_at = case when f.reset_at <= now() then excluded.reset_at else f.reset_at end`,
+      [key, this.windowSeconds],
+    );
+    await this.sweep();
   }
 
-  succeed(key: string): void {
-    this.windows.delete(key);
+  async succeed(key: string): Promise<void> {
+    await this.em.getConnection().execute('delete from crm.login_failures where key = ?', [key]);
   }
 
-  private sweep(now: number) {
-    for (const [key, w] of this.windows) if (w.resetAt <= now) this.windows.delete(key);
+  /** Ended windows are gone from the table within a minute or so of the next failure. */
+  private async sweep(): Promise<void> {
+    if (Date.now() - this.lastSweep < SWEEP_EVERY_MS) return;
+    this.lastSweep = Date.now();
+    await this.em.getConnection().execute('delete from crm.login_failures where reset_at <= now()');
   }
 }
