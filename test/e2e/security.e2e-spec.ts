@@ -199,7 +199,9 @@ describe('security', () => {
         const victim = { email: `${uniq('victim').replace(' ', '.')}@crm.test`, password: `pw-${randomBytes(6).toString('hex')}` };
         expectStatus(await admin.post('/api/users/', { ...victim, name: 'Victim' }), 201);
         secrets.push(victim.password);
-        const login = (i: number, password: string) => request(`${replicas[i % 2]}/api/auth/token/`, 'POST', {}, { email: victim.email, password }).then(seen);
+        // A forged X-Forwarded-For per guess: not believed (TRUST_PROXY is off), so no fresh budget.
+        const login = (i: number, password: string) =>
+          request(`${replicas[i % 2]}/api/auth/token/`, 'POST', { 'x-forwarded-for': `203.0.113.${i}` }, { email: victim.email, password }).then(seen);
         let failures = 0;
         let limited: ApiResponse | undefined;
         for (let i = 0; i < 30 && !limited; i += 1) {
@@ -220,6 +222,32 @@ describe('security', () => {
         expect((await api(second.url)).token).toEqual(expect.any(String));
       } finally {
         await second.stop();
+      }
+    });
+  });
+
+  describe('behind a reverse proxy (TRUST_PROXY)', () => {
+    it('believes X-Forwarded-* only when told to: the client address for the login limit, the scheme and host of next links', async () => {
+      const proxied = await startApi({ JWT_SECRET, JWT_TTL_SECONDS: String(TTL_SECONDS), TRUST_PROXY: '127.0.0.1' });
+      try {
+        const forwarded = { 'x-forwarded-proto': 'https', 'x-forwarded-host': 'crm.example.com' };
+        const page = (url: string) => request(`${url}/api/leads/?limit=1`, 'GET', { authorization: `Bearer ${admin.token}`, ...forwarded });
+        await create(admin, 'leads', { name: uniq('Proxy Lead') });
+        await create(admin, 'leads', { name: uniq('Proxy Lead') });
+        expect((await page(proxied.url)).body.next).toMatch(/^https:\/\/crm\.example\.com\/api\/leads\/\?/);
+        expect((await page(apiProcess.url)).body.next).toMatch(new RegExp(`^${apiProcess.url.replace(/[.]/g, '\\.')}/api/leads/\\?`));
+
+        // Each forwarded client has its own budget: one locked out, another still signs in.
+        const victim = { email: `${uniq('proxied').replace(' ', '.')}@crm.test`, password: `pw-${randomBytes(6).toString('hex')}` };
+        expectStatus(await admin.post('/api/users/', { ...victim, name: 'Proxied' }), 201);
+        secrets.push(victim.password);
+        const login = (client: string, password: string) =>
+          request(`${proxied.url}/api/auth/token/`, 'POST', { 'x-forwarded-for': client }, { email: victim.email, password }).then(seen);
+        for (let i = 0; i < 10; i += 1) expectError(await login('198.51.100.7', `guess-${i}`), 401);
+        expectError(await login('198.51.100.7', victim.password), 429);
+        expect((await login('198.51.100.8', victim.password)).status).toBe(200);
+      } finally {
+        await proxied.stop();
       }
     });
   });

@@ -17,6 +17,7 @@ export async function createApp(config: ApiConfig, logger = new JsonLogger('crm-
   const adapter = new FastifyAdapter({
     routerOptions: { ignoreTrailingSlash: true },
     bodyLimit: config.BODY_LIMIT_BYTES,
+    trustProxy: config.TRUST_PROXY,
     // Errors the router raises before any route runs (a malformed URL, an over-long
     // path parameter) get the API's error shape too.
     frameworkErrors: (error: FastifyError, _request: FastifyRequest, reply: FastifyReply) => {

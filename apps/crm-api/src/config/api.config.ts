@@ -23,6 +23,20 @@ export const ApiEnv = z
     DB_POOL_SIZE: intVar(10, 1, 100),
     RELAY_BATCH_SIZE: intVar(500, 1, 10000),
     RELAY_POLL_MS: intVar(1000, 10),
+    /**
+     * Behind a reverse proxy: which hops to believe about X-Forwarded-For/-Proto/-Host
+     * (the client's address for the login limit, the scheme and host of `next` links).
+     * Off by default, as a client could otherwise forge them. `true` (every hop), a
+     * number of hops, or the proxies' addresses and CIDRs, comma-separated.
+     */
+    TRUST_PROXY: z
+      .string()
+      .default('')
+      .transform((v) => v.trim())
+      .refine((v) => v === '' || v === 'true' || v === 'false' || /^\d+$/.test(v) || /^[0-9a-fA-F.:/]+(\s*,\s*[0-9a-fA-F.:/]+)*$/.test(v), {
+        message: 'true, false, a number of hops, or comma-separated addresses/CIDRs',
+      })
+      .transform((v): boolean | number | string => (v === '' || v === 'false' ? false : v === 'true' ? true : /^\d+$/.test(v) ? Number(v) : v)),
   })
   .superRefine((env, ctx) => {
     if (env.NODE_ENV !== 'production') return;
