@@ -218,6 +218,67 @@ describe('operations', () => {
     });
   });
 
+  describe("the broker's own safety net: x-delivery-limit", () => {
+    it('a message returned 50 times without the logger settling it (say it crashes on it) is dead-lettered by the broker, and the tool reads and replays it', async () => {
+      // A vhost of its own: no logger may take the message while it is bounced.
+      const own = await isolatedStack();
+      const connection = await connect(own.amqpUrl);
+      try {
+        const declare = await startLogger(own.env); // declares the queues with their arguments
+        await declare.stop();
+        const event = buildEvent('interaction.logged', { type: 'note', summary: 'Bounced fifty times', lead_id: null, contact_id: null, opportunity_id: null, actor: ACTOR });
+        const publisher = await connection.createConfirmChannel();
+        publisher.publish(EXCHANGE, event.type, Buffer.from(JSON.stringify(event)), { ...messageProperties(event), mandatory: true });
+        await publisher.waitForConfirms();
+
+        // A consumer that gives every delivery back, as a logger dying on it would.
+        const bouncer = await connection.createChannel();
+        let deliveries = 0;
+        await bouncer.prefetch(1);
+        await bouncer.consume('activity-logger', (msg) => {
+          if (!msg) return;
+          deliveries += 1;
+          bouncer.nack(msg, false, true);
+        });
+        const dlqDepthOf = async () => {
+          const probe = await connection.createChannel();
+          try {
+            return (await probe.checkQueue(LOGGER_DEAD_LETTER_QUEUE)).messageCount;
+          } finally {
+            await probe.close();
+          }
+        };
+        await eventually(async () => expect(await dlqDepthOf()).toBe(1), { timeout: 30_000 });
+        expect(deliveries).toBeGreaterThanOrEqual(50);
+        await bouncer.close();
+
+        const list = await ok(own, ['dlq', 'list']);
+        expect(list).toMatch(new RegExp(`^${event.id}\\s+interaction\\.logged\\s.*broker: delivery_limit in activity-logger$`, 'm'));
+        expect(list).toContain('broker_delivery_limit');
+
+        const logger2 = await startLogger(own.env);
+        try {
+          expect(await ok(own, ['dlq', 'replay', event.id])).toContain('replayed 1, skipped 0, failed 0, not found 0');
+          const ownDb = new Client({ connectionString: own.databaseUrl });
+          await ownDb.connect();
+          try {
+            await eventually(async () =>
+              expect((await ownDb.query('select summary from activity.interaction_log where id = $1', [event.id])).rows).toEqual([{ summary: 'Bounced fifty times' }]),
+            );
+          } finally {
+            await ownDb.end();
+          }
+          expect(await dlqDepthOf()).toBe(0);
+        } finally {
+          await logger2.stop();
+        }
+      } finally {
+        await connection.close().catch(() => undefined);
+        await own.destroy();
+      }
+    });
+  });
+
   describe('re-render: npm run feed:rerender', () => {
     const changed = (out: string) => Number(/rerender: scanned \d+, changed (\d+),/.exec(out)?.[1]);
 
