@@ -5,13 +5,17 @@ import { EVENT_SCHEMAS, EventData, EventType } from './registry';
  * One canonical message per event type and version: documentation, the AsyncAPI
  * examples, and the consumer's contract tests (each must render to a known log).
  */
-const ALICE = { id: '0b8f3f4e-3f0c-4c56-9a55-2a3c7e1d0a01', name: 'Alice Admin' };
-const BOB = '6c1d1c3a-9e2b-4f7e-8d2a-5b9e0f1a2b02';
-const LEAD = '1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c01';
-const CONTACT = '1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c02';
-const OPP = '1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c03';
-const QUOTE = '1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c04';
-const TASK = '1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c05';
+/** The people and records the examples name: tests that check what an example becomes use these. */
+export const EXAMPLE_IDS = {
+  ALICE: { id: '0b8f3f4e-3f0c-4c56-9a55-2a3c7e1d0a01', name: 'Alice Admin' },
+  BOB: '6c1d1c3a-9e2b-4f7e-8d2a-5b9e0f1a2b02',
+  LEAD: '1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c01',
+  CONTACT: '1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c02',
+  OPP: '1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c03',
+  QUOTE: '1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c04',
+  TASK: '1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c05',
+} as const;
+const { ALICE, BOB, LEAD, CONTACT, OPP, QUOTE, TASK } = EXAMPLE_IDS;
 const CORRELATION = '9f8e7d6c-5b4a-4392-8170-6f5e4d3c2b01';
 const BOB_REP = { id: BOB, name: 'Bob Rep' };
 const CAROL_REP = { id: '6c1d1c3a-9e2b-4f7e-8d2a-5b9e0f1a2b03', name: 'Carol Rep' };

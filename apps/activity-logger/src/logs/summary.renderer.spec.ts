@@ -1,13 +1,7 @@
-import { CrmEvent, EVENT_TYPES, EXAMPLES, LEAD_STATUSES, OPPORTUNITY_STAGES, parseEvent } from '@app/contracts';
+import { CrmEvent, EVENT_TYPES, EXAMPLE_IDS, EXAMPLES, LEAD_STATUSES, OPPORTUNITY_STAGES, parseEvent } from '@app/contracts';
 import { LEAD_STATUS_MESSAGES, OPPORTUNITY_STAGE_MESSAGES, renderEvent, renderLog, RenderedLog } from './summary.renderer';
 
-const ALICE = { id: '0b8f3f4e-3f0c-4c56-9a55-2a3c7e1d0a01', name: 'Alice Admin' };
-const BOB = '6c1d1c3a-9e2b-4f7e-8d2a-5b9e0f1a2b02';
-const LEAD = '1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c01';
-const CONTACT = '1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c02';
-const OPP = '1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c03';
-const QUOTE = '1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c04';
-const TASK = '1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c05';
+const { ALICE, BOB, LEAD, CONTACT, OPP, QUOTE, TASK } = EXAMPLE_IDS;
 
 const leadCreated = (over: object = {}) => ({
   lead_id: LEAD, name: 'John Doe', company: 'ACME Corp', status: 'new', assigned_to: BOB, actor: ALICE, ...over,
