@@ -1,5 +1,6 @@
 import { EntityManager, EntityName, FilterQuery, LockMode } from '@mikro-orm/postgresql';
 import { DomainError } from './domain-error';
+import { applyChanges } from './patch';
 
 /**
  * A record by id, or a 404. With `lock`, the row is held (SELECT ... FOR UPDATE) until
@@ -35,5 +36,38 @@ export function deleteOr404<T extends object>(
     const record = await findOr404(tx, entity, id, what, true);
     describe(tx, record);
     await tx.nativeDelete(entity, { id } as FilterQuery<T>);
+  });
+}
+
+/** What an update's `emit` is told: the record as it was, what changed, and when. */
+export interface Changes<T> {
+  before: Readonly<T>;
+  changed: (keyof T)[];
+  now: Date;
+}
+
+/**
+ * Applies a PATCH (undefined = leave alone) to a record, or a 404, in one transaction.
+ * The row is locked first, so concurrent changes apply one after the other and an
+ * event's old value is the one it really replaced. Only when something changed does
+ * updated_at move and `emit` run (in the transaction: its events commit with the change).
+ */
+export function updateOr404<T extends { updatedAt: Date }>(
+  em: EntityManager,
+  entity: EntityName<T>,
+  id: string,
+  what: string,
+  patch: { [K in keyof T]?: T[K] },
+  emit: (em: EntityManager, record: T, changes: Changes<T>) => unknown = () => undefined,
+): Promise<T> {
+  return em.transactional(async (tx) => {
+    const record = await findOr404(tx, entity, id, what, true);
+    const before = { ...record };
+    const changed = applyChanges(record, patch);
+    if (!changed.length) return record;
+    const now = new Date();
+    record.updatedAt = now;
+    await emit(tx, record, { before, changed, now });
+    return record;
   });
 }

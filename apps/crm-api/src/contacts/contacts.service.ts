@@ -2,8 +2,7 @@ import { EntityManager } from '@mikro-orm/postgresql';
 import { Injectable } from '@nestjs/common';
 import { defined } from '../common/objects';
 import { findPage, Page } from '../common/pagination';
-import { applyChanges } from '../common/patch';
-import { deleteOr404, findOr404 } from '../common/records';
+import { deleteOr404, findOr404, updateOr404 } from '../common/records';
 import { actorOf, RequestCtx } from '../common/request-context';
 import { OutboxService } from '../outbox/outbox.service';
 import { Contact } from './contact.entity';
@@ -55,18 +54,8 @@ export class ContactsService {
   }
 
   update(id: string, input: UpdateContactDto, _ctx: RequestCtx): Promise<Contact> {
-    return this.em.transactional(async (em) => {
-      const contact = await findOr404(em, Contact, id, 'contact', true);
-      const changed = applyChanges(contact, {
-        name: input.name,
-        email: input.email,
-        phone: input.phone,
-        company: input.company,
-        leadId: input.lead,
-      });
-      if (changed.length) contact.updatedAt = new Date();
-      return contact;
-    });
+    const { name, email, phone, company, lead } = input;
+    return updateOr404(this.em, Contact, id, 'contact', { name, email, phone, company, leadId: lead });
   }
 
   remove(id: string, ctx: RequestCtx): Promise<void> {

@@ -6,8 +6,7 @@ import { ContactsService } from '../contacts/contacts.service';
 import { DomainError } from '../common/domain-error';
 import { defined } from '../common/objects';
 import { findPage, Page } from '../common/pagination';
-import { applyChanges } from '../common/patch';
-import { deleteOr404, findOr404 } from '../common/records';
+import { deleteOr404, findOr404, updateOr404 } from '../common/records';
 import { actorOf, RequestCtx } from '../common/request-context';
 import { Opportunity } from '../opportunities/opportunity.entity';
 import { OpportunitiesService } from '../opportunities/opportunities.service';
@@ -70,22 +69,10 @@ export class LeadsService {
    * `lead.reassigned`; other edits emit nothing.
    */
   update(id: string, input: UpdateLeadDto, ctx: RequestCtx): Promise<Lead> {
-    return this.em.transactional(async (em) => {
-      const lead = await findOr404(em, Lead, id, 'lead', true);
-      const oldStatus = lead.status;
-      const oldAssignee = lead.assignedToId;
-      const changed = applyChanges(lead, {
-        name: input.name,
-        email: input.email,
-        company: input.company,
-        phone: input.phone,
-        status: input.status,
-        assignedToId: input.assigned_to,
-      });
-      if (!changed.length) return lead;
-      const now = new Date();
-      lead.updatedAt = now;
-      if (changed.includes('status')) this.statusChanged(em, lead, oldStatus, ctx, now);
+    const { name, email, company, phone, status, assigned_to } = input;
+    const patch = { name, email, company, phone, status, assignedToId: assigned_to };
+    return updateOr404(this.em, Lead, id, 'lead', patch, async (em, lead, { before, changed, now }) => {
+      if (changed.includes('status')) this.statusChanged(em, lead, before.status, ctx, now);
       if (changed.includes('assignedToId')) {
         this.outbox.add(
           em,
@@ -93,13 +80,12 @@ export class LeadsService {
           {
             lead_id: lead.id,
             name: lead.name,
-            ...(await reassignment(em, 'assigned_to', oldAssignee, lead.assignedToId)),
+            ...(await reassignment(em, 'assigned_to', before.assignedToId, lead.assignedToId)),
             actor: actorOf(ctx),
           },
           { correlationId: ctx.correlationId, subject: lead.id, time: now },
         );
       }
-      return lead;
     });
   }
 

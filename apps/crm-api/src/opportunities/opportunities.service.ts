@@ -2,8 +2,7 @@ import { EntityManager } from '@mikro-orm/postgresql';
 import { Injectable } from '@nestjs/common';
 import { defined } from '../common/objects';
 import { findPage, Page } from '../common/pagination';
-import { applyChanges } from '../common/patch';
-import { deleteOr404, findOr404 } from '../common/records';
+import { deleteOr404, findOr404, updateOr404 } from '../common/records';
 import { actorOf, RequestCtx } from '../common/request-context';
 import { OutboxService } from '../outbox/outbox.service';
 import { reassignment } from '../users/assignee';
@@ -67,54 +66,18 @@ export class OpportunitiesService {
    * `opportunity.reassigned`; other edits emit nothing.
    */
   update(id: string, input: UpdateOpportunityDto, ctx: RequestCtx): Promise<Opportunity> {
-    return this.em.transactional(async (em) => {
-      const opportunity = await findOr404(em, Opportunity, id, 'opportunity', true);
-      const oldStage = opportunity.stage;
-      const oldOwner = opportunity.ownerId;
-      const changed = applyChanges(opportunity, {
-        name: input.name,
-        amount: input.amount,
-        stage: input.stage,
-        ownerId: input.owner,
-        contactId: input.contact,
-        leadId: input.lead,
-      });
-      if (!changed.length) return opportunity;
-      const now = new Date();
-      opportunity.updatedAt = now;
+    const { name, amount, stage, owner, contact, lead } = input;
+    const patch = { name, amount, stage, ownerId: owner, contactId: contact, leadId: lead };
+    return updateOr404(this.em, Opportunity, id, 'opportunity', patch, async (em, opportunity, { before, changed, now }) => {
+      const about = { opportunity_id: opportunity.id, name: opportunity.name };
+      const links = { contact_id: opportunity.contactId, lead_id: opportunity.leadId, actor: actorOf(ctx) };
+      const opts = { correlationId: ctx.correlationId, subject: opportunity.id, time: now };
       if (changed.includes('stage')) {
-        this.outbox.add(
-          em,
-          'opportunity.stage_changed',
-          {
-            opportunity_id: opportunity.id,
-            name: opportunity.name,
-            field: 'stage',
-            old_value: oldStage,
-            new_value: opportunity.stage,
-            contact_id: opportunity.contactId,
-            lead_id: opportunity.leadId,
-            actor: actorOf(ctx),
-          },
-          { correlationId: ctx.correlationId, subject: opportunity.id, time: now },
-        );
+        this.outbox.add(em, 'opportunity.stage_changed', { ...about, field: 'stage', old_value: before.stage, new_value: opportunity.stage, ...links }, opts);
       }
       if (changed.includes('ownerId')) {
-        this.outbox.add(
-          em,
-          'opportunity.reassigned',
-          {
-            opportunity_id: opportunity.id,
-            name: opportunity.name,
-            ...(await reassignment(em, 'owner', oldOwner, opportunity.ownerId)),
-            contact_id: opportunity.contactId,
-            lead_id: opportunity.leadId,
-            actor: actorOf(ctx),
-          },
-          { correlationId: ctx.correlationId, subject: opportunity.id, time: now },
-        );
+        this.outbox.add(em, 'opportunity.reassigned', { ...about, ...(await reassignment(em, 'owner', before.ownerId, opportunity.ownerId)), ...links }, opts);
       }
-      return opportunity;
     });
   }
 

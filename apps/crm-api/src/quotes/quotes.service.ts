@@ -2,8 +2,7 @@ import { EntityManager } from '@mikro-orm/postgresql';
 import { Injectable } from '@nestjs/common';
 import { defined } from '../common/objects';
 import { findPage, Page } from '../common/pagination';
-import { applyChanges } from '../common/patch';
-import { deleteOr404, findOr404 } from '../common/records';
+import { deleteOr404, findOr404, updateOr404 } from '../common/records';
 import { actorOf, RequestCtx } from '../common/request-context';
 import { OutboxService } from '../outbox/outbox.service';
 import { CreateQuoteDto, QuoteListQuery, UpdateQuoteDto } from './quote.dto';
@@ -49,17 +48,8 @@ export class QuotesService {
   }
 
   update(id: string, input: UpdateQuoteDto, _ctx: RequestCtx): Promise<Quote> {
-    return this.em.transactional(async (em) => {
-      const quote = await findOr404(em, Quote, id, 'quote', true);
-      const changed = applyChanges(quote, {
-        title: input.title,
-        totalPrice: input.total_price,
-        opportunityId: input.opportunity,
-        validUntil: input.valid_until,
-      });
-      if (changed.length) quote.updatedAt = new Date();
-      return quote;
-    });
+    const { title, total_price, opportunity, valid_until } = input;
+    return updateOr404(this.em, Quote, id, 'quote', { title, totalPrice: total_price, opportunityId: opportunity, validUntil: valid_until });
   }
 
   remove(id: string, ctx: RequestCtx): Promise<void> {

@@ -3,8 +3,7 @@ import { Injectable } from '@nestjs/common';
 import { DomainError } from '../common/domain-error';
 import { defined } from '../common/objects';
 import { findPage, Page } from '../common/pagination';
-import { applyChanges } from '../common/patch';
-import { deleteOr404, findOr404 } from '../common/records';
+import { deleteOr404, findOr404, updateOr404 } from '../common/records';
 import { actorOf, RequestCtx } from '../common/request-context';
 import { OutboxService } from '../outbox/outbox.service';
 import { reassignment } from '../users/assignee';
@@ -58,24 +57,19 @@ export class TasksService {
    * does; a new assignee `task.reassigned`.
    */
   update(id: string, input: UpdateTaskDto, ctx: RequestCtx): Promise<Task> {
-    return this.em.transactional(async (em) => {
-      const task = await findOr404(em, Task, id, 'task', true);
-      const oldAssignee = task.assignedToId;
-      const changed = applyChanges(task, {
-        action: input.action,
-        target: input.target,
-        type: input.type,
-        notes: input.notes,
-        dueDate: input.due_date,
-        status: input.status,
-        assignedToId: input.assigned_to,
-        leadId: input.lead,
-        contactId: input.contact,
-        opportunityId: input.opportunity,
-      });
-      if (!changed.length) return task;
-      const now = new Date();
-      task.updatedAt = now;
+    const patch = {
+      action: input.action,
+      target: input.target,
+      type: input.type,
+      notes: input.notes,
+      dueDate: input.due_date,
+      status: input.status,
+      assignedToId: input.assigned_to,
+      leadId: input.lead,
+      contactId: input.contact,
+      opportunityId: input.opportunity,
+    };
+    return updateOr404(this.em, Task, id, 'task', patch, async (em, task, { before, changed, now }) => {
       if (changed.includes('status') && task.status === 'completed') this.completed(em, task, ctx, now);
       if (changed.includes('assignedToId')) {
         this.outbox.add(
@@ -83,13 +77,12 @@ export class TasksService {
           'task.reassigned',
           {
             ...this.taskRef(task),
-            ...(await reassignment(em, 'assigned_to', oldAssignee, task.assignedToId)),
+            ...(await reassignment(em, 'assigned_to', before.assignedToId, task.assignedToId)),
             actor: actorOf(ctx),
           },
           { correlationId: ctx.correlationId, subject: task.id, time: now },
         );
       }
-      return task;
     });
   }
 
