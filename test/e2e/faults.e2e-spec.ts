@@ -570,6 +570,28 @@ describe('faults: nothing lost, nothing twice', () => {
     await expectFeedExactly(client2, { lead: committed[committed.length - 1] }, await eventsOf([committed[committed.length - 1]]));
   });
 
+  it('feed reads on a database URL of their own (FEED_DATABASE_URL, a read replica): losing it fails feed reads only, with a 503, and they recover by themselves', async () => {
+    const line = await proxyTo(stack.databaseUrl);
+    const apiProcess = await apiServer({ FEED_DATABASE_URL: viaProxy(stack.databaseUrl, line) });
+    await logger();
+    const client = await api(apiProcess.url);
+    const feedOf = (id: string) => client.get(`/api/interaction-logs/?lead=${id}`);
+    const lead = await create(client, 'leads', { name: uniq('Replica Lead') });
+    await eventually(async () => expect(expectStatus(await feedOf(lead.id), 200).results).toHaveLength(1));
+    expect(line.connections).toBeGreaterThan(0); // the reads took the feed's own line
+
+    line.cut();
+    const refused = await feedOf(lead.id);
+    expect(refused.status).toBe(503);
+    expect(refused.body).toEqual({ status: 503, error: expect.any(String), message: expect.anything() });
+    // Writes, and reads of CRM records, do not go that way.
+    const written = await create(client, 'leads', { name: uniq('Written Meanwhile') });
+    expectStatus(await client.get(`/api/leads/${written.id}/`), 200);
+
+    line.restore();
+    await eventually(async () => expect(expectStatus(await feedOf(written.id), 200).results).toHaveLength(1));
+  });
+
   it('PostgreSQL unreachable for the logger: the batch is held and retried with backoff, nothing acked, redelivered or dead-lettered, then written once', async () => {
     const apiProcess = await apiServer();
     const client = await api(apiProcess.url);

@@ -23,6 +23,10 @@ describe('fromDatabaseError', () => {
     expect((fromDatabaseError({ code: '22001' }) as DomainError).code).toBe('invalid');
     expect(fromDatabaseError({ code: 'ECONNREFUSED' })).toHaveProperty('unavailable');
     expect(fromDatabaseError({ code: '08006' })).toHaveProperty('unavailable');
+    // The driver's codeless errors for a line that dropped.
+    for (const message of ['Connection terminated unexpectedly', 'Connection terminated due to connection timeout', 'timeout exceeded when trying to connect'])
+      expect(fromDatabaseError(new Error(message))).toHaveProperty('unavailable');
+    expect(fromDatabaseError(new Error('something else entirely'))).toBeNull();
   });
 
   it('leaves anything else alone', () => {

@@ -3,6 +3,7 @@ import { DomainError } from './domain-error';
 /** The parts of a PostgreSQL error (pg's DatabaseError, or MikroORM's copy of it) we read. */
 interface PgErrorLike {
   code?: unknown;
+  message?: unknown;
   detail?: unknown;
   column?: unknown;
   table?: unknown;
@@ -19,6 +20,11 @@ function keyColumn(detail: string): string | null {
 }
 
 const UNAVAILABLE = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'EPIPE', '57P01', '57P02', '57P03', '53300']);
+/**
+ * The pg driver's own words for a connection that died or never came up; these errors
+ * carry no code (seen when a server, or the line to it, drops mid-handshake or mid-query).
+ */
+const UNAVAILABLE_MESSAGE = /^(Connection terminated|Client has encountered a connection error|timeout exceeded when trying to connect)/;
 
 /**
  * Turns a database refusal into what the client did wrong, so no input can cause a 5xx:
@@ -32,7 +38,10 @@ export function fromDatabaseError(error: unknown): DomainError | { unavailable: 
   const detail = typeof e.detail === 'string' ? e.detail : '';
   const column = keyColumn(detail) ?? (typeof e.column === 'string' ? e.column : null);
 
-  if (UNAVAILABLE.has(code) || code.startsWith('08')) return { unavailable: 'the database is unavailable, try again' };
+  const message = typeof e.message === 'string' ? e.message : '';
+  if (UNAVAILABLE.has(code) || code.startsWith('08') || (!code && UNAVAILABLE_MESSAGE.test(message))) {
+    return { unavailable: 'the database is unavailable, try again' };
+  }
   switch (code) {
     case '23505':
       return DomainError.conflict(column ? `${columnToField(column)}: already exists` : 'already exists');
