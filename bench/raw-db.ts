@@ -1,5 +1,6 @@
 import { Client } from 'pg';
 import { CrmEvent } from '@app/contracts';
+import { insertBatchSql } from '../apps/activity-logger/src/logs/insert-batch.sql';
 import { cpuWindow } from './lib/cpu';
 import { EventMix } from './lib/events';
 
@@ -34,10 +35,10 @@ function insertSql(table: string, rows: number) {
   return `insert into ${table} (${COLUMNS.map((c) => `"${c}"`).join(',')}) values ${values.join(',')} on conflict (id) do nothing`;
 }
 
-function unnestSql(table: string) {
-  const types = ['uuid', 'timestamptz', 'uuid', 'text', 'text', 'uuid', 'uuid', 'uuid', 'text', 'text', 'int', 'uuid', 'jsonb'];
-  return `insert into ${table} (${COLUMNS.map((c) => `"${c}"`).join(',')})
-    select * from unnest(${types.map((t, i) => `$${i + 1}::${t}[]`).join(', ')}) on conflict ("id") do nothing returning "id"`;
+/** A row array (COLUMNS order) as the logger's statement reads it: one JSON object per row. */
+function batchRowOf(row: unknown[]) {
+  const [id, ts, user_id, type, summary, lead_id, contact_id, opportunity_id, source, event_type, event_version, correlation_id, data] = row;
+  return { id, ts, user_id, type, summary, lead_id, contact_id, opportunity_id, source, event_type, event_version, correlation_id, data: JSON.parse(data as string) };
 }
 
 /**
@@ -80,12 +81,9 @@ export async function rawDb(databaseUrl: string, n: number, batch: number, conne
               // A named statement, as a pool-backed repository would reuse it: parsed and planned once per session.
               await c.query({ name: `raw_insert_${b.length}`, text: insertSql(table, b.length), values: b.flat() });
             } else {
-              // The logger's exact sequence (analysis only): a transaction, one unnest insert of
-              // 13 array parameters with RETURNING, a NOTIFY, commit; unnamed statements.
-              await c.query('begin');
-              await c.query(unnestSql(table), COLUMNS.map((_, i) => b.map((row) => row[i])));
-              await c.query('select pg_notify($1, $2)', ['bench_raw', '']);
-              await c.query('commit');
+              // The logger's own statement (analysis only), imported from it: the batch as one
+              // JSON parameter through jsonb_to_recordset, RETURNING, the NOTIFY; autocommit.
+              await c.query(insertBatchSql(table), [JSON.stringify(b.map(batchRowOf))]);
             }
           }
         }),

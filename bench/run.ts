@@ -39,8 +39,8 @@ function declareFigures(r: Report) {
   r.declare('raw.insert.2', `raw PostgreSQL: multi-row insert, ${b} rows/statement, 2 connections`, 'rows/s');
   if (CONFIG.analyse) {
     r.declare('analyse.insert.values.200', 'analysis: raw multi-row insert, 200 rows/statement, 1 connection', 'rows/s');
-    r.declare('analyse.insert.logger.500', "analysis: the logger's statements (begin, unnest insert, notify, commit), 500 rows, 1 connection", 'rows/s');
-    r.declare('analyse.insert.logger.200', "analysis: the logger's statements (begin, unnest insert, notify, commit), 200 rows, 1 connection", 'rows/s');
+    r.declare('analyse.insert.logger.500', "analysis: the logger's own statement (JSON batch, jsonb_to_recordset, notify), 500 rows, 1 connection", 'rows/s');
+    r.declare('analyse.insert.logger.200', "analysis: the logger's own statement (JSON batch, jsonb_to_recordset, notify), 200 rows, 1 connection", 'rows/s');
   }
   r.declare('raw.insert.1.cpu', 'raw PostgreSQL insert, 1 connection: PostgreSQL CPU per row', 'µs', 1);
   r.declare('drain.1', `logger drain: ${n}-event backlog, 1 logger`, 'logs/s');

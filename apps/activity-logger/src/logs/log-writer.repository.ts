@@ -2,6 +2,7 @@ import { Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { Logger } from '@nestjs/common';
 import { Pool } from 'pg';
 import { LoggerConfig } from '../config/logger.config';
+import { batchRow, insertBatchSql } from './insert-batch.sql';
 import { RenderedLog } from './summary.renderer';
 
 /** One row of activity.interaction_log, as the logger writes it. */
@@ -17,29 +18,7 @@ export interface InteractionLogRecord extends RenderedLog {
   data: unknown;
 }
 
-export const NOTIFY_CHANNEL = 'interaction_log';
-
-/**
- * A whole batch in one statement and one round trip: the rows travel as a single JSON
- * parameter (one native JSON.stringify, where thirteen array parameters cost the driver
- * a quarter of the logger's CPU, profiled), unpacked server-side by jsonb_to_recordset.
- * A row whose id exists (a redelivered or twice-published event) is skipped; RETURNING
- * tells which were new. The statement is its own transaction, and the NOTIFY that wakes
- * crm-api's live stream is part of it: sent at commit, once however many rows (a
- * transaction's identical notifications are folded into one), none when nothing was new.
- */
-const INSERT_SQL = `with rows as (
-  insert into "activity"."interaction_log"
-    ("id", "timestamp", "user_id", "type", "summary", "lead_id", "contact_id", "opportunity_id",
-     "source", "event_type", "event_version", "correlation_id", "data")
-  select r.id, r.ts, r.user_id, r.type, r.summary, r.lead_id, r.contact_id, r.opportunity_id,
-         r.source, r.event_type, r.event_version, r.correlation_id, r.data
-  from jsonb_to_recordset($1::jsonb) as r(id uuid, ts timestamptz, user_id uuid, type text, summary text,
-    lead_id uuid, contact_id uuid, opportunity_id uuid, source text, event_type text, event_version int,
-    correlation_id uuid, data jsonb)
-  on conflict ("id") do nothing
-  returning "id")
-select rows.id from rows cross join lateral (select pg_notify('${NOTIFY_CHANNEL}', '')) as woke`;
+const INSERT_SQL = insertBatchSql('"activity"."interaction_log"');
 
 /**
  * Writes the feed with raw SQL on node-postgres (the driver under MikroORM): no
@@ -74,7 +53,7 @@ export class LogWriterRepository implements OnApplicationShutdown {
   /** Inserts the batch and wakes crm-api's live stream, in one transaction. Returns the ids that were new. */
   async insert(records: InteractionLogRecord[]): Promise<string[]> {
     if (records.length === 0) return [];
-    const { rows } = await this.pool.query<{ id: string }>(INSERT_SQL, [JSON.stringify(records.map(toRow))]);
+    const { rows } = await this.pool.query<{ id: string }>(INSERT_SQL, [JSON.stringify(records.map(batchRow))]);
     return rows.map((r) => r.id);
   }
 
@@ -96,20 +75,3 @@ export class LogWriterRepository implements OnApplicationShutdown {
 }
 
 /** The JSON shape jsonb_to_recordset reads (keys = its column names). */
-function toRow(r: InteractionLogRecord) {
-  return {
-    id: r.id,
-    ts: r.timestamp,
-    user_id: r.userId,
-    type: r.type,
-    summary: r.summary,
-    lead_id: r.leadId,
-    contact_id: r.contactId,
-    opportunity_id: r.opportunityId,
-    source: r.source,
-    event_type: r.eventType,
-    event_version: r.eventVersion,
-    correlation_id: r.correlationId,
-    data: r.data,
-  };
-}
