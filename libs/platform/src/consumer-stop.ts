@@ -1,5 +1,5 @@
 import type { Channel } from 'amqplib';
-import { withTimeout } from './timeout';
+import { settlesWithin } from './timeout';
 
 /**
  * Ends a consumer without losing the acks it has just sent. On a quorum queue (RabbitMQ
@@ -10,13 +10,7 @@ import { withTimeout } from './timeout';
  * delivered meanwhile must simply be left unacked: closing the channel gives it back.
  */
 export async function cancelThenClose(channel: Channel, consumerTag: string | undefined, cancelTimeoutMs = 1000): Promise<{ cancelled: boolean }> {
-  let cancelled = !consumerTag;
-  if (consumerTag) {
-    cancelled = await withTimeout(channel.cancel(consumerTag), cancelTimeoutMs).then(
-      () => true,
-      () => false,
-    );
-  }
+  const cancelled = consumerTag ? await settlesWithin(channel.cancel(consumerTag), cancelTimeoutMs) : true;
   await channel.close().catch(() => undefined);
   return { cancelled };
 }

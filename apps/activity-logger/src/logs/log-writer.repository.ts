@@ -1,6 +1,7 @@
 import { Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { Logger } from '@nestjs/common';
 import { Pool } from 'pg';
+import { settlesWithin } from '@app/platform';
 import { LoggerConfig } from '../config/logger.config';
 import { batchRow, insertBatchSql } from './insert-batch.sql';
 import { RenderedLog } from './summary.renderer';
@@ -58,14 +59,8 @@ export class LogWriterRepository implements OnApplicationShutdown {
   }
 
   /** For readiness: can a connection be had and used right now? */
-  async ping(timeoutMs = 1000): Promise<boolean> {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), timeoutMs)));
-    try {
-      return await Promise.race([this.pool.query('select 1').then(() => true, () => false), timeout]);
-    } finally {
-      clearTimeout(timer);
-    }
+  ping(timeoutMs = 1000): Promise<boolean> {
+    return settlesWithin(this.pool.query('select 1'), timeoutMs);
   }
 
   /** After the transport has flushed and closed (Nest calls shutdown hooks after dispose). */
@@ -73,5 +68,3 @@ export class LogWriterRepository implements OnApplicationShutdown {
     await this.pool.end();
   }
 }
-
-/** The JSON shape jsonb_to_recordset reads (keys = its column names). */

@@ -4,7 +4,7 @@ import type { Channel, ChannelModel, ConfirmChannel, ConsumeMessage } from 'amqp
 import { hostname } from 'node:os';
 import { lastValueFrom } from 'rxjs';
 import { CrmEvent, DEAD_LETTER_EXCHANGE, HEADERS, LOGGER_QUEUE, parseEvent } from '@app/contracts';
-import { backoffDelay, cancelThenClose, withTimeout } from '@app/platform';
+import { backoffDelay, cancelThenClose, settlesWithin, withTimeout } from '@app/platform';
 import { LoggerConfig } from '../config/logger.config';
 import { MetricsService } from '../health/metrics.service';
 import type { WriteOutcome } from '../logs/logs.service';
@@ -407,20 +407,14 @@ export class AmqpBatchServer extends Server implements CustomTransportStrategy {
     await withTimeout(this.connecting ?? Promise.resolve(), 2000).catch(() => undefined);
     const link = this.link;
     this.batcher.flush();
-    const drained = await withTimeout(this.drain(), SHUTDOWN_GRACE_MS).then(
-      () => true,
-      () => false,
-    );
+    const drained = await settlesWithin(this.drain(), SHUTDOWN_GRACE_MS);
     if (!drained) {
       // Batches not begun stay unwritten (the broker redelivers them); those in a backoff wait end now.
       this.giveUp = true;
       this.wake();
       this.log.warn({ msg: 'shutdown: grace period over, leaving batches not begun to the broker', held: this.held(), in_flight: this.writing.size });
       // A statement in flight commits or fails; either way its answer decides ack or redelivery.
-      const settled = await withTimeout(Promise.all(this.writing.values()), SHUTDOWN_IN_FLIGHT_MS).then(
-        () => true,
-        () => false,
-      );
+      const settled = await settlesWithin(Promise.all(this.writing.values()), SHUTDOWN_IN_FLIGHT_MS);
       if (!settled) {
         this.log.warn({ msg: 'shutdown: a batch statement is still running; closing anyway (if it commits, the redelivered copies are skipped as duplicates)' });
       }

@@ -1,18 +1,9 @@
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Injectable, Optional } from '@nestjs/common';
+import { settlesWithin, withTimeout } from '@app/platform';
 import { OutboxRelay } from '../outbox/outbox.relay';
 
 const CHECK_TIMEOUT_MS = 2000;
-
-function within<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout;
-  return Promise.race([
-    promise,
-    new Promise<T>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
-    }),
-  ]).finally(() => clearTimeout(timer));
-}
 
 export interface Health {
   healthy: boolean;
@@ -32,17 +23,14 @@ export class HealthService {
   ) {}
 
   async check(): Promise<Health> {
-    const database = await within(this.em.getConnection().execute('select 1'), CHECK_TIMEOUT_MS).then(
-      () => 'up',
-      () => 'down',
-    );
+    const database = (await settlesWithin(this.em.getConnection().execute('select 1'), CHECK_TIMEOUT_MS)) ? 'up' : 'down';
     const body: Record<string, unknown> = { status: database === 'up' ? 'ok' : 'unavailable', database };
     if (this.relay) {
       const status = this.relay.status();
       body.broker = status.brokerConnected ? 'up' : 'down';
       if (status.lastError) body.relay_error = status.lastError;
       if (database === 'up') {
-        const backlog = await within(this.relay.backlog(), CHECK_TIMEOUT_MS).catch(() => null);
+        const backlog = await withTimeout(this.relay.backlog(), CHECK_TIMEOUT_MS).catch(() => null);
         if (backlog) body.outbox = { pending: backlog.pending, oldest_age_seconds: backlog.oldestAgeSeconds };
       }
     }
