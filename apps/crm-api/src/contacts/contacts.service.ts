@@ -3,7 +3,7 @@ import { Injectable } from '@nestjs/common';
 import { defined } from '../common/objects';
 import { findPage, Page } from '../common/pagination';
 import { deleteOr404, findOr404, updateOr404 } from '../common/records';
-import { actorOf, RequestCtx } from '../common/request-context';
+import { RequestCtx } from '../common/request-context';
 import { OutboxService } from '../outbox/outbox.service';
 import { Contact } from './contact.entity';
 import { ContactListQuery, CreateContactDto, UpdateContactDto } from './contact.dto';
@@ -44,11 +44,12 @@ export class ContactsService {
       updatedAt: now,
     });
     em.persist(contact);
-    this.outbox.add(
+    this.outbox.emit(
       em,
+      ctx,
       'contact.created',
-      { contact_id: contact.id, name: contact.name, company: contact.company, lead_id: contact.leadId, actor: actorOf(ctx) },
-      { correlationId: ctx.correlationId, subject: contact.id, time: now },
+      { contact_id: contact.id, name: contact.name, company: contact.company, lead_id: contact.leadId },
+      { subject: contact.id, time: now },
     );
     return contact;
   }
@@ -60,11 +61,12 @@ export class ContactsService {
 
   remove(id: string, ctx: RequestCtx): Promise<void> {
     return deleteOr404(this.em, Contact, id, 'contact', (em, contact) =>
-      this.outbox.add(
+      this.outbox.emit(
         em,
+        ctx,
         'contact.deleted',
-        { contact_id: contact.id, name: contact.name, lead_id: contact.leadId, actor: actorOf(ctx) },
-        { correlationId: ctx.correlationId, subject: contact.id },
+        { contact_id: contact.id, name: contact.name, lead_id: contact.leadId },
+        { subject: contact.id },
       ),
     );
   }

@@ -3,7 +3,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { Contact } from '../contacts/contact.entity';
 import { findOr404 } from '../common/records';
-import { actorOf, RequestCtx } from '../common/request-context';
+import { RequestCtx } from '../common/request-context';
 import { FeedService, InteractionLogView } from '../feed/feed.service';
 import { Lead } from '../leads/lead.entity';
 import { Opportunity } from '../opportunities/opportunity.entity';
@@ -35,11 +35,12 @@ export class InteractionsService {
     const ids = { lead_id: null, contact_id: null, opportunity_id: null, [`${kind}_id`]: id } as Record<'lead_id' | 'contact_id' | 'opportunity_id', string | null>;
     await this.em.transactional(async (em) => {
       await findOr404(em, ENTITIES[kind] as typeof Lead, id, kind);
-      this.outbox.add(
+      this.outbox.emit(
         em,
+        ctx,
         'interaction.logged',
-        { type: input.type, summary: input.summary, ...ids, actor: actorOf(ctx) },
-        { id: logId, correlationId: ctx.correlationId, subject: id, time },
+        { type: input.type, summary: input.summary, ...ids },
+        { id: logId, subject: id, time },
       );
     });
     return {

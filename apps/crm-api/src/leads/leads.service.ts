@@ -7,7 +7,7 @@ import { DomainError } from '../common/domain-error';
 import { defined } from '../common/objects';
 import { findPage, Page } from '../common/pagination';
 import { deleteOr404, findOr404, updateOr404 } from '../common/records';
-import { actorOf, RequestCtx } from '../common/request-context';
+import { RequestCtx } from '../common/request-context';
 import { Opportunity } from '../opportunities/opportunity.entity';
 import { OpportunitiesService } from '../opportunities/opportunities.service';
 import { OutboxService } from '../outbox/outbox.service';
@@ -54,11 +54,12 @@ export class LeadsService {
         updatedAt: now,
       });
       em.persist(lead);
-      this.outbox.add(
+      this.outbox.emit(
         em,
+        ctx,
         'lead.created',
-        { lead_id: lead.id, name: lead.name, company: lead.company, status: lead.status, assigned_to: lead.assignedToId, actor: actorOf(ctx) },
-        { correlationId: ctx.correlationId, subject: lead.id, time: now },
+        { lead_id: lead.id, name: lead.name, company: lead.company, status: lead.status, assigned_to: lead.assignedToId },
+        { subject: lead.id, time: now },
       );
       return lead;
     });
@@ -74,16 +75,12 @@ export class LeadsService {
     return updateOr404(this.em, Lead, id, 'lead', patch, async (em, lead, { before, changed, now }) => {
       if (changed.includes('status')) this.statusChanged(em, lead, before.status, ctx, now);
       if (changed.includes('assignedToId')) {
-        this.outbox.add(
+        this.outbox.emit(
           em,
+          ctx,
           'lead.reassigned',
-          {
-            lead_id: lead.id,
-            name: lead.name,
-            ...(await reassignment(em, 'assigned_to', before.assignedToId, lead.assignedToId)),
-            actor: actorOf(ctx),
-          },
-          { correlationId: ctx.correlationId, subject: lead.id, time: now },
+          { lead_id: lead.id, name: lead.name, ...(await reassignment(em, 'assigned_to', before.assignedToId, lead.assignedToId)) },
+          { subject: lead.id, time: now },
         );
       }
     });
@@ -91,7 +88,7 @@ export class LeadsService {
 
   remove(id: string, ctx: RequestCtx): Promise<void> {
     return deleteOr404(this.em, Lead, id, 'lead', (em, lead) =>
-      this.outbox.add(em, 'lead.deleted', { lead_id: lead.id, name: lead.name, actor: actorOf(ctx) }, { correlationId: ctx.correlationId, subject: lead.id }),
+      this.outbox.emit(em, ctx, 'lead.deleted', { lead_id: lead.id, name: lead.name }, { subject: lead.id }),
     );
   }
 
@@ -133,22 +130,24 @@ export class LeadsService {
       lead.status = 'converted';
       lead.updatedAt = step(2);
       this.statusChanged(em, lead, oldStatus, ctx, step(2));
-      this.outbox.add(
+      this.outbox.emit(
         em,
+        ctx,
         'lead.converted',
-        { lead_id: lead.id, name: lead.name, contact_id: contact.id, opportunity_id: opportunity.id, opportunity_name: opportunity.name, actor: actorOf(ctx) },
-        { correlationId: ctx.correlationId, subject: lead.id, time: step(3) },
+        { lead_id: lead.id, name: lead.name, contact_id: contact.id, opportunity_id: opportunity.id, opportunity_name: opportunity.name },
+        { subject: lead.id, time: step(3) },
       );
       return { lead, contact, opportunity };
     });
   }
 
   private statusChanged(em: EntityManager, lead: Lead, oldStatus: LeadStatus, ctx: RequestCtx, now: Date) {
-    this.outbox.add(
+    this.outbox.emit(
       em,
+      ctx,
       'lead.status_changed',
-      { lead_id: lead.id, name: lead.name, field: 'status', old_value: oldStatus, new_value: lead.status, actor: actorOf(ctx) },
-      { correlationId: ctx.correlationId, subject: lead.id, time: now },
+      { lead_id: lead.id, name: lead.name, field: 'status', old_value: oldStatus, new_value: lead.status },
+      { subject: lead.id, time: now },
     );
   }
 }

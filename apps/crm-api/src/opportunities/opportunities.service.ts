@@ -3,7 +3,7 @@ import { Injectable } from '@nestjs/common';
 import { defined } from '../common/objects';
 import { findPage, Page } from '../common/pagination';
 import { deleteOr404, findOr404, updateOr404 } from '../common/records';
-import { actorOf, RequestCtx } from '../common/request-context';
+import { RequestCtx } from '../common/request-context';
 import { OutboxService } from '../outbox/outbox.service';
 import { reassignment } from '../users/assignee';
 import { CreateOpportunityDto, OpportunityListQuery, UpdateOpportunityDto } from './opportunity.dto';
@@ -43,8 +43,9 @@ export class OpportunitiesService {
       updatedAt: now,
     });
     em.persist(opportunity);
-    this.outbox.add(
+    this.outbox.emit(
       em,
+      ctx,
       'opportunity.created',
       {
         opportunity_id: opportunity.id,
@@ -54,9 +55,8 @@ export class OpportunitiesService {
         owner_id: opportunity.ownerId,
         contact_id: opportunity.contactId,
         lead_id: opportunity.leadId,
-        actor: actorOf(ctx),
       },
-      { correlationId: ctx.correlationId, subject: opportunity.id, time: now },
+      { subject: opportunity.id, time: now },
     );
     return opportunity;
   }
@@ -70,24 +70,37 @@ export class OpportunitiesService {
     const patch = { name, amount, stage, ownerId: owner, contactId: contact, leadId: lead };
     return updateOr404(this.em, Opportunity, id, 'opportunity', patch, async (em, opportunity, { before, changed, now }) => {
       const about = { opportunity_id: opportunity.id, name: opportunity.name };
-      const links = { contact_id: opportunity.contactId, lead_id: opportunity.leadId, actor: actorOf(ctx) };
-      const opts = { correlationId: ctx.correlationId, subject: opportunity.id, time: now };
+      const links = { contact_id: opportunity.contactId, lead_id: opportunity.leadId };
+      const opts = { subject: opportunity.id, time: now };
       if (changed.includes('stage')) {
-        this.outbox.add(em, 'opportunity.stage_changed', { ...about, field: 'stage', old_value: before.stage, new_value: opportunity.stage, ...links }, opts);
+        this.outbox.emit(
+          em,
+          ctx,
+          'opportunity.stage_changed',
+          { ...about, field: 'stage', old_value: before.stage, new_value: opportunity.stage, ...links },
+          opts,
+        );
       }
       if (changed.includes('ownerId')) {
-        this.outbox.add(em, 'opportunity.reassigned', { ...about, ...(await reassignment(em, 'owner', before.ownerId, opportunity.ownerId)), ...links }, opts);
+        this.outbox.emit(
+          em,
+          ctx,
+          'opportunity.reassigned',
+          { ...about, ...(await reassignment(em, 'owner', before.ownerId, opportunity.ownerId)), ...links },
+          opts,
+        );
       }
     });
   }
 
   remove(id: string, ctx: RequestCtx): Promise<void> {
     return deleteOr404(this.em, Opportunity, id, 'opportunity', (em, o) =>
-      this.outbox.add(
+      this.outbox.emit(
         em,
+        ctx,
         'opportunity.deleted',
-        { opportunity_id: o.id, name: o.name, contact_id: o.contactId, lead_id: o.leadId, actor: actorOf(ctx) },
-        { correlationId: ctx.correlationId, subject: o.id },
+        { opportunity_id: o.id, name: o.name, contact_id: o.contactId, lead_id: o.leadId },
+        { subject: o.id },
       ),
     );
   }

@@ -1,6 +1,7 @@
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Injectable } from '@nestjs/common';
 import { BuildOptions, buildEvent, CrmEvent, EventDataMap, EventType } from '@app/contracts';
+import { actorOf, RequestCtx } from '../common/request-context';
 import { OutboxEvent } from './outbox-event.entity';
 
 /**
@@ -10,8 +11,18 @@ import { OutboxEvent } from './outbox-event.entity';
  */
 @Injectable()
 export class OutboxService {
-  add<K extends EventType>(em: EntityManager, type: K, data: EventDataMap[K], opts: BuildOptions = {}): CrmEvent<K> {
-    const event = buildEvent(type, data, opts);
+  /**
+   * The event of a change the request `ctx` made: its caller is the event's actor, and
+   * its correlation id is the event's, so every event of one user action shares it.
+   */
+  emit<K extends EventType>(
+    em: EntityManager,
+    ctx: RequestCtx,
+    type: K,
+    data: Omit<EventDataMap[K], 'actor'>,
+    opts: Omit<BuildOptions, 'correlationId'> & { subject: string },
+  ): CrmEvent<K> {
+    const event = buildEvent(type, { ...data, actor: actorOf(ctx) } as EventDataMap[K], { ...opts, correlationId: ctx.correlationId });
     em.persist(em.create(OutboxEvent, { id: event.id, type, payload: event as unknown as Record<string, unknown> }));
     return event;
   }

@@ -3,7 +3,7 @@ import { Injectable } from '@nestjs/common';
 import { defined } from '../common/objects';
 import { findPage, Page } from '../common/pagination';
 import { deleteOr404, findOr404, updateOr404 } from '../common/records';
-import { actorOf, RequestCtx } from '../common/request-context';
+import { RequestCtx } from '../common/request-context';
 import { OutboxService } from '../outbox/outbox.service';
 import { CreateQuoteDto, QuoteListQuery, UpdateQuoteDto } from './quote.dto';
 import { Quote } from './quote.entity';
@@ -37,11 +37,12 @@ export class QuotesService {
         updatedAt: now,
       });
       em.persist(quote);
-      this.outbox.add(
+      this.outbox.emit(
         em,
+        ctx,
         'quote.created',
-        { quote_id: quote.id, title: quote.title, total_price: quote.totalPrice, opportunity_id: quote.opportunityId, actor: actorOf(ctx) },
-        { correlationId: ctx.correlationId, subject: quote.id, time: now },
+        { quote_id: quote.id, title: quote.title, total_price: quote.totalPrice, opportunity_id: quote.opportunityId },
+        { subject: quote.id, time: now },
       );
       return quote;
     });
@@ -54,11 +55,12 @@ export class QuotesService {
 
   remove(id: string, ctx: RequestCtx): Promise<void> {
     return deleteOr404(this.em, Quote, id, 'quote', (em, quote) =>
-      this.outbox.add(
+      this.outbox.emit(
         em,
+        ctx,
         'quote.deleted',
-        { quote_id: quote.id, title: quote.title, opportunity_id: quote.opportunityId, actor: actorOf(ctx) },
-        { correlationId: ctx.correlationId, subject: quote.id },
+        { quote_id: quote.id, title: quote.title, opportunity_id: quote.opportunityId },
+        { subject: quote.id },
       ),
     );
   }

@@ -4,7 +4,7 @@ import { DomainError } from '../common/domain-error';
 import { defined } from '../common/objects';
 import { findPage, Page } from '../common/pagination';
 import { deleteOr404, findOr404, updateOr404 } from '../common/records';
-import { actorOf, RequestCtx } from '../common/request-context';
+import { RequestCtx } from '../common/request-context';
 import { OutboxService } from '../outbox/outbox.service';
 import { reassignment } from '../users/assignee';
 import { CreateTaskDto, MarkCompletedDto, TaskListQuery, UpdateTaskDto } from './task.dto';
@@ -72,15 +72,12 @@ export class TasksService {
     return updateOr404(this.em, Task, id, 'task', patch, async (em, task, { before, changed, now }) => {
       if (changed.includes('status') && task.status === 'completed') this.completed(em, task, ctx, now);
       if (changed.includes('assignedToId')) {
-        this.outbox.add(
+        this.outbox.emit(
           em,
+          ctx,
           'task.reassigned',
-          {
-            ...this.taskRef(task),
-            ...(await reassignment(em, 'assigned_to', before.assignedToId, task.assignedToId)),
-            actor: actorOf(ctx),
-          },
-          { correlationId: ctx.correlationId, subject: task.id, time: now },
+          { ...this.taskRef(task), ...(await reassignment(em, 'assigned_to', before.assignedToId, task.assignedToId)) },
+          { subject: task.id, time: now },
         );
       }
     });
@@ -102,7 +99,7 @@ export class TasksService {
 
   remove(id: string, ctx: RequestCtx): Promise<void> {
     return deleteOr404(this.em, Task, id, 'task', (em, task) =>
-      this.outbox.add(em, 'task.deleted', { ...this.taskRef(task), actor: actorOf(ctx) }, { correlationId: ctx.correlationId, subject: task.id }),
+      this.outbox.emit(em, ctx, 'task.deleted', this.taskRef(task), { subject: task.id }),
     );
   }
 
@@ -112,11 +109,12 @@ export class TasksService {
   }
 
   private completed(em: EntityManager, task: Task, ctx: RequestCtx, now: Date) {
-    this.outbox.add(
+    this.outbox.emit(
       em,
+      ctx,
       'task.completed',
-      { ...this.taskRef(task), notes: task.notes, task_type: task.type, actor: actorOf(ctx) },
-      { correlationId: ctx.correlationId, subject: task.id, time: now },
+      { ...this.taskRef(task), notes: task.notes, task_type: task.type },
+      { subject: task.id, time: now },
     );
   }
 }
