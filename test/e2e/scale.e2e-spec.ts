@@ -103,9 +103,16 @@ describe('scale: two crm-api and two activity-logger processes on one database a
 
     // The loggers inserted each row once between them, and both took part; the relays
     // between them had every event confirmed by the broker.
-    const written = await Promise.all(loggers.map((l) => counter(l, 'activity_logger_logs_written_total')));
-    const consumed = await Promise.all(loggers.map((l) => counter(l, 'activity_logger_messages_consumed_total')));
-    const published = await Promise.all(apis.map((a) => counter(a, 'crm_api_events_published_total')));
+    // Polled: a logger counts its rows when its commit returns, a moment after they are readable.
+    const [written, consumed, published] = await eventually(async () => {
+      const counts = await Promise.all([
+        Promise.all(loggers.map((l) => counter(l, 'activity_logger_logs_written_total'))),
+        Promise.all(loggers.map((l) => counter(l, 'activity_logger_messages_consumed_total'))),
+        Promise.all(apis.map((a) => counter(a, 'crm_api_events_published_total'))),
+      ]);
+      expect(counts[0][0] + counts[0][1]).toBeGreaterThanOrEqual(2 * LEADS);
+      return counts;
+    });
     process.stderr.write(`[scale] logs written per logger ${written.join(' + ')}, consumed ${consumed.join(' + ')}; events published per API ${published.join(' + ')}\n`);
     expect(written[0] + written[1]).toBe(2 * LEADS);
     expect(consumed.every((n) => n > 0)).toBe(true);
