@@ -3,6 +3,7 @@ import { Injectable } from '@nestjs/common';
 import { defined } from '../common/objects';
 import { findPage, Page } from '../common/pagination';
 import { deleteOr404, findOr404, updateOr404 } from '../common/records';
+import { insertNew } from '../common/insert-new';
 import { RequestCtx } from '../common/request-context';
 import { OutboxService } from '../outbox/outbox.service';
 import { Contact } from './contact.entity';
@@ -25,7 +26,7 @@ export class ContactsService {
   }
 
   create(input: CreateContactDto, ctx: RequestCtx): Promise<Contact> {
-    return this.em.transactional(async (em) => this.createIn(em, input, ctx, new Date()));
+    return insertNew(this.em, (em) => this.createIn(em, input, ctx, new Date()));
   }
 
   /**

@@ -7,6 +7,7 @@ import { DomainError } from '../common/domain-error';
 import { defined } from '../common/objects';
 import { findPage, Page } from '../common/pagination';
 import { deleteOr404, findOr404, updateOr404 } from '../common/records';
+import { insertNew } from '../common/insert-new';
 import { RequestCtx } from '../common/request-context';
 import { Opportunity } from '../opportunities/opportunity.entity';
 import { OpportunitiesService } from '../opportunities/opportunities.service';
@@ -40,7 +41,7 @@ export class LeadsService {
   }
 
   create(input: CreateLeadDto, ctx: RequestCtx): Promise<Lead> {
-    return this.em.transactional(async (em) => {
+    return insertNew(this.em, (em) => {
       const now = new Date();
       const lead = em.create(Lead, {
         name: input.name,

@@ -3,6 +3,7 @@ import { Injectable } from '@nestjs/common';
 import { defined } from '../common/objects';
 import { findPage, Page } from '../common/pagination';
 import { deleteOr404, findOr404, updateOr404 } from '../common/records';
+import { insertNew } from '../common/insert-new';
 import { RequestCtx } from '../common/request-context';
 import { OutboxService } from '../outbox/outbox.service';
 import { reassignment } from '../users/assignee';
@@ -26,7 +27,7 @@ export class OpportunitiesService {
   }
 
   create(input: CreateOpportunityDto, ctx: RequestCtx): Promise<Opportunity> {
-    return this.em.transactional(async (em) => this.createIn(em, input, ctx, new Date()));
+    return insertNew(this.em, (em) => this.createIn(em, input, ctx, new Date()));
   }
 
   /** Adds an opportunity and its `opportunity.created` to the caller's unit of work (also used by lead conversion). */

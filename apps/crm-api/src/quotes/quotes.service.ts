@@ -3,6 +3,7 @@ import { Injectable } from '@nestjs/common';
 import { defined } from '../common/objects';
 import { findPage, Page } from '../common/pagination';
 import { deleteOr404, findOr404, updateOr404 } from '../common/records';
+import { insertNew } from '../common/insert-new';
 import { RequestCtx } from '../common/request-context';
 import { OutboxService } from '../outbox/outbox.service';
 import { CreateQuoteDto, QuoteListQuery, UpdateQuoteDto } from './quote.dto';
@@ -25,7 +26,7 @@ export class QuotesService {
   }
 
   create(input: CreateQuoteDto, ctx: RequestCtx): Promise<Quote> {
-    return this.em.transactional(async (em) => {
+    return insertNew(this.em, (em) => {
       const now = new Date();
       const quote = em.create(Quote, {
         title: input.title,

@@ -4,6 +4,7 @@ import { DomainError } from '../common/domain-error';
 import { defined } from '../common/objects';
 import { findPage, Page } from '../common/pagination';
 import { deleteOr404, findOr404, updateOr404 } from '../common/records';
+import { insertNew } from '../common/insert-new';
 import { RequestCtx } from '../common/request-context';
 import { OutboxService } from '../outbox/outbox.service';
 import { reassignment } from '../users/assignee';
@@ -29,7 +30,7 @@ export class TasksService {
 
   /** A task created already completed is a completion too, and is logged as one. */
   create(input: CreateTaskDto, ctx: RequestCtx): Promise<Task> {
-    return this.em.transactional(async (em) => {
+    return insertNew(this.em, (em) => {
       const now = new Date();
       const task = em.create(Task, {
         action: input.action,
