@@ -1,4 +1,12 @@
-import { EntityManager, EntityMetadata, Knex, ReferenceKind } from '@mikro-orm/postgresql';
+import { EntityClass, EntityManager, EntityMetadata, Knex, ReferenceKind } from '@mikro-orm/postgresql';
+import { DomainError } from './domain-error';
+
+/** A record that must exist for the insert to happen (a 404 names it otherwise). */
+export interface Requires {
+  entity: EntityClass<object>;
+  id: string;
+  what: string;
+}
 
 /**
  * Runs `build`, which creates new entities only (a record and its outbox events) and
@@ -8,18 +16,23 @@ import { EntityManager, EntityMetadata, Knex, ReferenceKind } from '@mikro-orm/p
  * the unit of work's four, and no change-set computation. Creates are the API's hottest
  * writes; see docs/benchmarks.md for what this measured. Changes of existing rows (which
  * lock and read first) keep `em.transactional`.
+ *
+ * With `requires`, each insert happens only if that record exists, checked in the same
+ * statement, and a 404 names it when it does not.
  */
-export async function insertNew<T>(em: EntityManager, build: (em: EntityManager) => T): Promise<T> {
+export async function insertNew<T>(em: EntityManager, build: (em: EntityManager) => T, requires?: Requires): Promise<T> {
   const fork = em.fork({ clear: true });
   const result = build(fork);
   const entities = [...fork.getUnitOfWork().getPersistStack()];
   const params: Knex.RawBinding[] = [];
-  const inserts = entities.map((entity, i) => `w${i} as (${insertOf(fork, fork.getMetadata().get(entity.constructor.name), entity, params)})`);
-  await fork.getKnex().raw(`with ${inserts.join(', ')} select 1`, params);
+  const inserts = entities.map((entity, i) => `w${i} as (${insertOf(fork, fork.getMetadata().get(entity.constructor.name), entity, params, requires)})`);
+  const res = await fork.getKnex().raw<{ rows: { inserted: number }[] }>(`with ${inserts.join(', ')} select (select count(*) from w0)::int as inserted`, params);
+  if (requires && res.rows[0].inserted === 0) throw DomainError.notFound(requires.what, requires.id);
   return result;
 }
 
-function insertOf(em: EntityManager, meta: EntityMetadata, entity: object, params: Knex.RawBinding[]): string {
+/** One insert of `entity`'s columns; its values (and a guard's id) are appended to `params`. */
+function insertOf(em: EntityManager, meta: EntityMetadata, entity: object, params: Knex.RawBinding[], requires?: Requires): string {
   const platform = em.getPlatform();
   const columns: string[] = [];
   for (const prop of meta.props) {
@@ -29,7 +42,15 @@ function insertOf(em: EntityManager, meta: EntityMetadata, entity: object, param
     columns.push(platform.quoteIdentifier(prop.fieldNames[0]));
     params.push(prop.customType && value !== null ? prop.customType.convertToDatabaseValue(value, platform, { mode: 'query' }) : value);
   }
-  const table = platform.quoteIdentifier(meta.schema ? `${meta.schema}.${meta.tableName}` : meta.tableName);
   // knex numbers the `?`s into $1, $2, … in order; the values travel as parameters.
-  return `insert into ${table} (${columns.join(', ')}) values (${columns.map(() => '?').join(', ')})`;
+  const marks = columns.map(() => '?').join(', ');
+  const head = `insert into ${tableOf(em, meta)} (${columns.join(', ')})`;
+  if (!requires) return `${head} values (${marks}) returning 1`;
+  const target = em.getMetadata().get(requires.entity.name);
+  params.push(requires.id);
+  return `${head} select ${marks} where exists (select 1 from ${tableOf(em, target)} where ${platform.quoteIdentifier(target.getPrimaryProps()[0].fieldNames[0])} = ?) returning 1`;
+}
+
+function tableOf(em: EntityManager, meta: EntityMetadata): string {
+  return em.getPlatform().quoteIdentifier(meta.schema ? `${meta.schema}.${meta.tableName}` : meta.tableName);
 }

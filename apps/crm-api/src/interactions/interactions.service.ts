@@ -3,7 +3,6 @@ import { Injectable, Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { Contact } from '../contacts/contact.entity';
 import { insertNew } from '../common/insert-new';
-import { findOr404 } from '../common/records';
 import { RequestCtx } from '../common/request-context';
 import { FeedService, InteractionLogView } from '../feed/feed.service';
 import { Lead } from '../leads/lead.entity';
@@ -34,11 +33,11 @@ export class InteractionsService {
     const time = input.timestamp ? new Date(input.timestamp) : new Date();
     const logId = randomUUID();
     const ids = { lead_id: null, contact_id: null, opportunity_id: null, [`${kind}_id`]: id } as Record<'lead_id' | 'contact_id' | 'opportunity_id', string | null>;
-    // A check, then one insert: the transaction around them locked nothing (a plain read
-    // does not hold the row), so it bought nothing and cost two round trips.
-    await findOr404(this.em, ENTITIES[kind] as typeof Lead, id, kind);
-    await insertNew(this.em, (em) =>
-      this.outbox.emit(em, ctx, 'interaction.logged', { type: input.type, summary: input.summary, ...ids }, { id: logId, subject: id, time }),
+    // The record's existence is checked in the insert's own statement: one round trip.
+    await insertNew(
+      this.em,
+      (em) => this.outbox.emit(em, ctx, 'interaction.logged', { type: input.type, summary: input.summary, ...ids }, { id: logId, subject: id, time }),
+      { entity: ENTITIES[kind], id, what: kind },
     );
     return {
       id: logId,
