@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { ChannelModel, ConfirmChannel, connect, GetMessage } from 'amqplib';
+import { ChannelModel, ConfirmChannel, connect, ConsumeMessage } from 'amqplib';
 import { buildEvent, EXCHANGE, HEADERS, LOGGER_DEAD_LETTER_QUEUE, messageProperties } from '@app/contracts';
 import { api, ApiClient, AppProcess, create, eventually, expectStatus, feed, logWithSummary, startApi, startLogger, takeDeadLetters, testEnv, uniq } from '../utils';
 
@@ -66,9 +66,9 @@ describe('delivery guarantees', () => {
     const lead = await create(admin, 'leads', { name });
     await logWithSummary(admin, { lead: lead.id }, `New lead created: ${name}`);
 
-    const dead = new Map<string, GetMessage>();
+    const dead = new Map<string, ConsumeMessage>();
     await eventually(async () => {
-      await takeDeadLetters(broker, [notJson, invalid], dead);
+      await takeDeadLetters(testEnv().amqpUrl, [notJson, invalid], dead);
       expect([...dead.keys()].sort()).toEqual([notJson, invalid].sort());
     });
     expect(String(dead.get(notJson)!.properties.headers?.[HEADERS.deadLetterReason])).toMatch(/JSON/);

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { ChannelModel, ConfirmChannel, connect, GetMessage } from 'amqplib';
+import { ChannelModel, ConfirmChannel, connect, ConsumeMessage } from 'amqplib';
 import { Client } from 'pg';
 import { buildEvent, CrmEvent, EXCHANGE, HEADERS, LOGGER_DEAD_LETTER_QUEUE, messageProperties } from '@app/contracts';
 import { rabbitmqctl } from '../support/resources';
@@ -56,10 +56,10 @@ describe('poison messages', () => {
   const logged = async (ids: string[]) =>
     (await db.query<{ id: string; logged_at: Date }>('select id, logged_at from activity.interaction_log where id = any($1::uuid[])', [ids])).rows;
 
-  const deadLetters = new Map<string, GetMessage>();
+  const deadLetters = new Map<string, ConsumeMessage>();
   const waitForDeadLetters = (ids: string[]) =>
     eventually(async () => {
-      await takeDeadLetters(broker, ids, deadLetters);
+      await takeDeadLetters(stack.amqpUrl, ids, deadLetters);
       expect(ids.filter((id) => !deadLetters.has(id))).toEqual([]);
     });
   const header = (id: string, name: string) => deadLetters.get(id)!.properties.headers?.[name];

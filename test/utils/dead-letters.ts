@@ -1,26 +1,23 @@
-import { ChannelModel, GetMessage } from 'amqplib';
-import { LOGGER_DEAD_LETTER_QUEUE } from '@app/contracts';
+import type { ConsumeMessage } from 'amqplib';
+import { DeadLetterQueue } from '../../apps/activity-logger/src/ops/dlq/dead-letter.queue';
 
 /**
  * Moves the dead letters with these message ids off the logger's dead-letter queue into
- * `found`; any other message is put back, so tests sharing a vhost keep theirs.
+ * `found`; any other message is given back, so tests sharing a vhost keep theirs. Through
+ * the `dlq` command's own reader: a basic.get, ack and close can lose the acks on a quorum
+ * queue (the message comes back), which its browse and release are built to avoid.
  */
-export async function takeDeadLetters(broker: ChannelModel, ids: string[], found: Map<string, GetMessage>): Promise<void> {
-  const reader = await broker.createChannel();
+export async function takeDeadLetters(amqpUrl: string, ids: string[], found: Map<string, ConsumeMessage>): Promise<void> {
+  const dlq = await DeadLetterQueue.open(amqpUrl);
   try {
-    const others: GetMessage[] = [];
-    for (;;) {
-      const msg = await reader.get(LOGGER_DEAD_LETTER_QUEUE, { noAck: false });
-      if (!msg) break;
-      if (ids.includes(msg.properties.messageId)) {
-        found.set(msg.properties.messageId, msg);
-        reader.ack(msg);
-      } else {
-        others.push(msg);
-      }
+    const browse = await dlq.browse(Number.MAX_SAFE_INTEGER);
+    for (const msg of browse.messages) {
+      if (!ids.includes(msg.properties.messageId)) continue;
+      found.set(msg.properties.messageId, msg);
+      browse.ack(msg);
     }
-    for (const msg of others) reader.nack(msg, false, true);
+    await browse.release();
   } finally {
-    await reader.close();
+    await dlq.close();
   }
 }
