@@ -50,9 +50,9 @@ export class DeadLetterQueue {
    * back at once, in their order. The consumer is cancelled only in release(), after the
    * acks (a quorum queue may drop an ack sent after the cancel: cancelThenClose); what
    * it delivers beyond `limit` meanwhile is left unacked, and given back the same way.
-   * Chosen over basic.get + nack(requeue): that costs a round trip per message, and a quorum queue hands a requeued message out
-   * again at once, so a get loop would not see the queue's order (or even end) without
-   * holding every message anyway. A crash of this process gives them back the same way.
+   * Chosen over basic.get + nack(requeue): that costs a round trip per message, and a
+   * quorum queue hands a requeued message out again at once, so a get loop would not see
+   * the queue's order (or even end) without holding every message anyway. A crash of this process gives them back the same way.
    * Side effect: the quorum queue counts each browse as a redelivery (x-delivery-count of
    * the dead letters goes up; the DLQ has no delivery limit, and replay drops that header).
    */
