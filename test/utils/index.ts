@@ -7,3 +7,6 @@ export * from './amqp-capture';
 export * from './crm';
 export * from './stack';
 export * from './dead-letters';
+export * from './write-load';
+export * from './process-sockets';
+export * from './private-postgres';

@@ -1,0 +1,292 @@
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { Client } from 'pg';
+import { ROOT } from '../support/resources';
+import {
+  api,
+  AppProcess,
+  countByOutcome,
+  createProxy,
+  eventually,
+  IsolatedStack,
+  isolatedStack,
+  openFds,
+  PrivatePostgres,
+  socketsTo,
+  startApi,
+  startLogger,
+  startPrivatePostgres,
+  TcpProxy,
+  uniq,
+  viaProxy,
+  WriteLoad,
+} from '../utils';
+
+// jest reads testTimeout only from the top level of its config, not from a project's.
+jest.setTimeout(360_000);
+
+const OUTAGE_MS = 10_000;
+const CONCURRENCY = 4;
+/** A request without an answer by then has hung. */
+const DEADLINE_MS = 10_000;
+/** GET /health is 200 again at most this long after the database is back. */
+const RECOVERY_MS = 10_000;
+/** An answer to a request that needs the database, while it is away, comes within this. */
+const QUICK_503_MS = 6_000;
+const POOL = 4;
+/**
+ * crm-api's database connections, at most: the records' pool (MikroORM) and the feed's
+ * pool, DB_POOL_SIZE each; the relay's pool of 2; the relay's and the stream's LISTEN.
+ */
+const DB_CONNECTIONS_BOUND = 2 * POOL + 2 + 2;
+
+interface Outage {
+  label: string;
+  from: number;
+  to: number;
+  recoveredMs: number;
+  loggerRecoveredMs: number;
+  /** GET /health while the database was away: statuses, and the slowest answer. */
+  health: { statuses: number[]; slowestMs: number };
+  /** crm-api's file descriptors and connections to the database during the outage. */
+  maxFds: number;
+  maxDbSockets: number;
+}
+
+/**
+ * A database blip as an operator's bad day has it (issue 17): PostgreSQL goes away for
+ * 10 s under a steady write load, for both apps, and comes back. Neither app may die,
+ * requests that need the database answer 503 quickly and none hangs, crm-api's
+ * connections and descriptors stay within its pools, both apps recover by themselves
+ * within seconds, and every lead answered 201 is kept and logged exactly once.
+ */
+describe('database blip under write load: no crash, quick 503s, bounded connections, recovery, nothing lost or twice', () => {
+  let stack: IsolatedStack;
+  let running: AppProcess[] = [];
+  let closers: (() => Promise<unknown>)[] = [];
+
+  beforeAll(async () => {
+    stack = await isolatedStack();
+  });
+  afterEach(async () => {
+    await Promise.all(running.map((p) => p.stop(5_000)));
+    for (const close of closers.reverse()) await close().catch(() => undefined);
+    running = [];
+    closers = [];
+  });
+  afterAll(async () => {
+    await stack?.destroy();
+  });
+
+  const started = async (p: Promise<AppProcess>) => {
+    const app = await p;
+    running.push(app);
+    return app;
+  };
+  const status = (url: string, path: string) =>
+    fetch(new URL(path, url), { signal: AbortSignal.timeout(DEADLINE_MS) }).then(
+      (r) => r.status,
+      () => 0,
+    );
+
+  /**
+   * Runs the load, takes the database away with `down` and gives it back with `up` once
+   * per label, and measures everything the assertions need.
+   */
+  async function blips(apiProcess: AppProcess, loggerProcess: AppProcess, dbPort: number, labels: string[], down: (label: string) => Promise<void>, up: () => Promise<void>) {
+    const prefix = uniq('Blip');
+    const load = new WriteLoad(await api(apiProcess.url), 'leads', prefix, DEADLINE_MS).start(CONCURRENCY);
+    const outages: Outage[] = [];
+    const idleFds = openFds(apiProcess.pid);
+    let maxDbSocketsEver = 0;
+    const sampler = setInterval(() => {
+      if (!apiProcess.exitStatus()) maxDbSocketsEver = Math.max(maxDbSocketsEver, socketsTo(apiProcess.pid, dbPort));
+    }, 100);
+    try {
+      for (const label of labels) {
+        await flowing(load);
+        await down(label);
+        const from = Date.now();
+        const outage: Outage = { label, from, to: 0, recoveredMs: -1, loggerRecoveredMs: -1, health: { statuses: [], slowestMs: 0 }, maxFds: 0, maxDbSockets: 0 };
+        // The outage lasts OUTAGE_MS whatever happens; meanwhile, watch crm-api.
+        while (Date.now() - from < OUTAGE_MS) {
+          if (apiProcess.exitStatus()) break;
+          outage.maxFds = Math.max(outage.maxFds, openFds(apiProcess.pid));
+          outage.maxDbSockets = Math.max(outage.maxDbSockets, socketsTo(apiProcess.pid, dbPort));
+          const t = Date.now();
+          outage.health.statuses.push(await status(apiProcess.url, '/health'));
+          outage.health.slowestMs = Math.max(outage.health.slowestMs, Date.now() - t);
+          await new Promise((r) => setTimeout(r, 250));
+        }
+        await up();
+        outage.to = Date.now();
+        outage.recoveredMs = await timeTo(() => status(apiProcess.url, '/health'));
+        outage.loggerRecoveredMs = await timeTo(() => status(loggerProcess.url, '/health/ready'));
+        outages.push(outage);
+      }
+      await flowing(load);
+    } finally {
+      await load.stop();
+      clearInterval(sampler);
+    }
+    return { prefix, answers: load.answers, outages, idleFds, maxDbSocketsEver };
+  }
+
+  /** At least 20 leads created since now: writes go through. */
+  const flowing = (load: WriteLoad) => {
+    const since = Date.now();
+    return eventually(
+      () => {
+        const created = load.between(since).filter((a) => a.outcome === 201).length;
+        if (created < 20) throw new Error(`only ${created} lead(s) created in ${Date.now() - since} ms: ${JSON.stringify(countByOutcome(load.between(since)))}`);
+      },
+      { timeout: 30_000, interval: 100 },
+    );
+  };
+
+  /** How long until `probe` answers 200 (polled; -1 if not within RECOVERY_MS). */
+  const timeTo = async (probe: () => Promise<number>) => {
+    const since = Date.now();
+    try {
+      await eventually(async () => expect(await probe()).toBe(200), { timeout: RECOVERY_MS, interval: 100 });
+      return Date.now() - since;
+    } catch {
+      return -1;
+    }
+  };
+
+  async function expectSurvivedAndRecovered(apiProcess: AppProcess, loggerProcess: AppProcess, result: Awaited<ReturnType<typeof blips>>, db: Client) {
+    const { answers, outages } = result;
+    const during = (o: Outage) => answers.filter((a) => a.at >= o.from && a.at < o.to);
+    const report = {
+      answers: countByOutcome(answers),
+      outages: outages.map((o) => ({
+        label: o.label,
+        answers: countByOutcome(during(o)),
+        slowest_ms: Math.max(0, ...during(o).map((a) => a.ms)),
+        health: `${[...new Set(o.health.statuses)].join('/')} (slowest ${o.health.slowestMs} ms)`,
+        recovered_ms: o.recoveredMs,
+        logger_recovered_ms: o.loggerRecoveredMs,
+        max_fds: o.maxFds,
+        max_db_sockets: o.maxDbSockets,
+      })),
+      idle_fds: result.idleFds,
+      max_db_sockets: result.maxDbSocketsEver,
+      first_odd: answers.filter((a) => a.outcome !== 201 && a.outcome !== 503).slice(0, 5),
+    };
+    const context = JSON.stringify(report, null, 1);
+
+    // Neither process died; each answer was a 201 or a 503, and none hung.
+    expect({ api: apiProcess.exitStatus(), logger: loggerProcess.exitStatus() }).toEqual({ api: null, logger: null });
+    expect({ other: answers.filter((a) => a.outcome !== 201 && a.outcome !== 503).length, context }).toEqual({ other: 0, context });
+    for (const o of outages) {
+      const answered = during(o);
+      // Requests that needed the database were told so, quickly; health said it too.
+      expect({ label: o.label, got503: answered.some((a) => a.outcome === 503), context }).toEqual({ label: o.label, got503: true, context });
+      expect({ label: o.label, slow503: answered.filter((a) => a.outcome === 503 && a.ms > QUICK_503_MS).length, context }).toEqual({ label: o.label, slow503: 0, context });
+      expect({ label: o.label, health: [...new Set(o.health.statuses)], context }).toEqual({ label: o.label, health: [503], context });
+      // Within its pools, whatever the request rate (before the fix: EMFILE, then `too many clients`).
+      expect({ label: o.label, within: o.maxDbSockets <= DB_CONNECTIONS_BOUND && o.maxFds <= result.idleFds + DB_CONNECTIONS_BOUND + 2 * CONCURRENCY, context }).toEqual({ label: o.label, within: true, context });
+      // Back by themselves within seconds.
+      expect({ label: o.label, recovered: o.recoveredMs >= 0 && o.loggerRecoveredMs >= 0, context }).toEqual({ label: o.label, recovered: true, context });
+    }
+    expect({ maxDbSockets: result.maxDbSocketsEver <= DB_CONNECTIONS_BOUND, context }).toEqual({ maxDbSockets: true, context });
+    for (const p of [apiProcess, loggerProcess])
+      expect(p.output().split('\n').filter((l) => /EMFILE|too many clients|Unhandled 'error'|uncaught/i.test(l))).toEqual([]);
+
+    // Every lead answered 201 is kept; every lead committed (a 503 may have been too, if
+    // the line died after the commit) is published and logged exactly once.
+    const createdIds = answers.filter((a) => a.outcome === 201).map((a) => a.id!);
+    const kept = await db.query<{ n: number }>('select count(*)::int as n from crm.leads where id = any($1::uuid[])', [createdIds]);
+    expect(kept.rows[0].n).toBe(createdIds.length);
+    await eventually(
+      async () => {
+        const { rows } = await db.query<{ unsent: number; leads: number; logged_once: number; logs: number }>(
+          `select (select count(*)::int from crm.outbox where sent_at is null) as unsent,
+                  count(*)::int as leads,
+                  count(*) filter (where n = 1)::int as logged_once,
+                  coalesce(sum(n), 0)::int as logs
+           from (select l.id, (select count(*) from activity.interaction_log g where g.lead_id = l.id) as n
+                 from crm.leads l where l.name like $1) per_lead`,
+          [`${result.prefix} %`],
+        );
+        expect(rows[0]).toEqual({ unsent: 0, leads: rows[0].leads, logged_once: rows[0].leads, logs: rows[0].leads });
+        expect(rows[0].leads).toBeGreaterThanOrEqual(createdIds.length);
+      },
+      { timeout: 60_000, interval: 500 },
+    );
+  }
+
+  it('three 10 s proxy cuts of both apps\' database (every connection dropped, new ones refused)', async () => {
+    const pg = new URL(stack.databaseUrl);
+    const line = async () => {
+      const p: TcpProxy = await createProxy(pg.hostname, Number(pg.port || 5432));
+      closers.push(() => p.close());
+      return p;
+    };
+    const apiLine = await line();
+    const loggerLine = await line();
+    const loggerProcess = await started(startLogger({ ...stack.env, DATABASE_URL: viaProxy(stack.databaseUrl, loggerLine) }));
+    const apiProcess = await started(startApi({ ...stack.env, DATABASE_URL: viaProxy(stack.databaseUrl, apiLine), DB_POOL_SIZE: String(POOL) }));
+
+    const result = await blips(
+      apiProcess,
+      loggerProcess,
+      apiLine.port,
+      ['cut 1', 'cut 2', 'cut 3'],
+      async () => {
+        apiLine.cut();
+        loggerLine.cut();
+      },
+      async () => {
+        apiLine.restore();
+        loggerLine.restore();
+      },
+    );
+    const db = new Client({ connectionString: stack.databaseUrl });
+    await db.connect();
+    try {
+      await expectSurvivedAndRecovered(apiProcess, loggerProcess, result, db);
+    } finally {
+      await db.end();
+    }
+  });
+
+  it('a PostgreSQL restart under the same load (a private server: stopped fast, then as by a crash, 10 s each)', async () => {
+    const server: PrivatePostgres = await startPrivatePostgres();
+    closers.push(() => server.destroy());
+    const databaseUrl = server.url('crm_blip');
+    await migrate(databaseUrl);
+    const env = { ...stack.env, DATABASE_URL: databaseUrl };
+    const loggerProcess = await started(startLogger(env));
+    const apiProcess = await started(startApi({ ...env, DB_POOL_SIZE: String(POOL) }));
+
+    const result = await blips(
+      apiProcess,
+      loggerProcess,
+      server.port,
+      ['stop -m fast', 'stop -m immediate'],
+      (label) => server.stop(label.endsWith('fast') ? 'fast' : 'immediate'),
+      () => server.start(),
+    );
+    const db = new Client({ connectionString: databaseUrl });
+    await db.connect();
+    try {
+      await expectSurvivedAndRecovered(apiProcess, loggerProcess, result, db);
+    } catch (err) {
+      (err as Error).message += `\n--- private server log ---\n${server.log()}`;
+      throw err;
+    } finally {
+      await db.end();
+    }
+  });
+});
+
+/** Both apps' migrations (`npm run migrate`, built) against `databaseUrl`. */
+function migrate(databaseUrl: string) {
+  return new Promise<void>((resolve, reject) =>
+    execFile(process.execPath, [join(ROOT, 'scripts', 'migrate.js')], { cwd: ROOT, env: { ...process.env, DATABASE_URL: databaseUrl }, timeout: 120_000 }, (err, _out, stderr) =>
+      err ? reject(new Error(`migrate failed: ${stderr || err.message}`)) : resolve(),
+    ),
+  );
+}
