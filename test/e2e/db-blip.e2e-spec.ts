@@ -19,7 +19,9 @@ import {
   TcpProxy,
   uniq,
   viaProxy,
-  WriteLoad,
+  readLoad,
+  RequestLoad,
+  writeLoad,
 } from '../utils';
 
 // jest reads testTimeout only from the top level of its config, not from a project's.
@@ -31,8 +33,14 @@ const CONCURRENCY = 4;
 const DEADLINE_MS = 10_000;
 /** GET /health is 200 again at most this long after the database is back. */
 const RECOVERY_MS = 10_000;
-/** An answer to a request that needs the database, while it is away, comes within this. */
+/**
+ * An answer to a request that needs the database, while it is away, comes within this:
+ * the pool's acquire timeout (DB_ACQUIRE_TIMEOUT_MS, 5 s) and a second of slack. On a
+ * silent drop, a statement already sent waits for its timeout instead (DB_QUERY_TIMEOUT_MS
+ * 5 s, then 2 s more on the client's side).
+ */
 const QUICK_503_MS = 6_000;
+const SILENT_DROP_503_MS = 8_000;
 const POOL = 4;
 /**
  * crm-api's database connections, at most: the records' pool (MikroORM) and the feed's
@@ -95,7 +103,10 @@ describe('database blip under write load: no crash, quick 503s, bounded connecti
    */
   async function blips(apiProcess: AppProcess, loggerProcess: AppProcess, dbPort: number, labels: string[], down: (label: string) => Promise<void>, up: () => Promise<void>) {
     const prefix = uniq('Blip');
-    const load = new WriteLoad(await api(apiProcess.url), 'leads', prefix, DEADLINE_MS).start(CONCURRENCY);
+    const client = await api(apiProcess.url);
+    const load = writeLoad(client, 'leads', prefix, DEADLINE_MS).start(CONCURRENCY);
+    // Feed reads too: they go through the feed's own pool.
+    const reads = readLoad(client, '/api/interaction-logs/?limit=5', DEADLINE_MS).start(1);
     const outages: Outage[] = [];
     const idleFds = openFds(apiProcess.pid);
     let maxDbSocketsEver = 0;
@@ -126,14 +137,14 @@ describe('database blip under write load: no crash, quick 503s, bounded connecti
       }
       await flowing(load);
     } finally {
-      await load.stop();
+      await Promise.all([load.stop(), reads.stop()]);
       clearInterval(sampler);
     }
-    return { prefix, answers: load.answers, outages, idleFds, maxDbSocketsEver };
+    return { prefix, answers: load.answers, reads: reads.answers, outages, idleFds, maxDbSocketsEver };
   }
 
   /** At least 20 leads created since now: writes go through. */
-  const flowing = (load: WriteLoad) => {
+  const flowing = (load: RequestLoad) => {
     const since = Date.now();
     return eventually(
       () => {
@@ -155,14 +166,16 @@ describe('database blip under write load: no crash, quick 503s, bounded connecti
     }
   };
 
-  async function expectSurvivedAndRecovered(apiProcess: AppProcess, loggerProcess: AppProcess, result: Awaited<ReturnType<typeof blips>>, db: Client) {
+  async function expectSurvivedAndRecovered(apiProcess: AppProcess, loggerProcess: AppProcess, result: Awaited<ReturnType<typeof blips>>, db: Client, quickMs = QUICK_503_MS) {
     const { answers, outages } = result;
-    const during = (o: Outage) => answers.filter((a) => a.at >= o.from && a.at < o.to);
+    const during = (o: Outage, of = answers) => of.filter((a) => a.at >= o.from && a.at < o.to);
     const report = {
       answers: countByOutcome(answers),
+      reads: countByOutcome(result.reads),
       outages: outages.map((o) => ({
         label: o.label,
         answers: countByOutcome(during(o)),
+        reads: countByOutcome(during(o, result.reads)),
         slowest_ms: Math.max(0, ...during(o).map((a) => a.ms)),
         health: `${[...new Set(o.health.statuses)].join('/')} (slowest ${o.health.slowestMs} ms)`,
         recovered_ms: o.recoveredMs,
@@ -172,18 +185,22 @@ describe('database blip under write load: no crash, quick 503s, bounded connecti
       })),
       idle_fds: result.idleFds,
       max_db_sockets: result.maxDbSocketsEver,
-      first_odd: answers.filter((a) => a.outcome !== 201 && a.outcome !== 503).slice(0, 5),
+      first_odd: [...answers, ...result.reads].filter((a) => a.outcome !== 201 && a.outcome !== 200 && a.outcome !== 503).slice(0, 5),
     };
     const context = JSON.stringify(report, null, 1);
+    // What the run saw, for the record (and to compare runs): also when it passes.
+    process.stderr.write(`[db-blip] ${JSON.stringify({ ...report, first_odd: undefined })}\n`);
 
     // Neither process died; each answer was a 201 or a 503, and none hung.
     expect({ api: apiProcess.exitStatus(), logger: loggerProcess.exitStatus() }).toEqual({ api: null, logger: null });
     expect({ other: answers.filter((a) => a.outcome !== 201 && a.outcome !== 503).length, context }).toEqual({ other: 0, context });
+    expect({ otherReads: result.reads.filter((a) => a.outcome !== 200 && a.outcome !== 503).length, context }).toEqual({ otherReads: 0, context });
     for (const o of outages) {
       const answered = during(o);
       // Requests that needed the database were told so, quickly; health said it too.
       expect({ label: o.label, got503: answered.some((a) => a.outcome === 503), context }).toEqual({ label: o.label, got503: true, context });
-      expect({ label: o.label, slow503: answered.filter((a) => a.outcome === 503 && a.ms > QUICK_503_MS).length, context }).toEqual({ label: o.label, slow503: 0, context });
+      const slow503 = [...answered, ...during(o, result.reads)].filter((a) => a.outcome === 503 && a.ms > quickMs).length;
+      expect({ label: o.label, slow503, context }).toEqual({ label: o.label, slow503: 0, context });
       expect({ label: o.label, health: [...new Set(o.health.statuses)], context }).toEqual({ label: o.label, health: [503], context });
       // Within its pools, whatever the request rate (before the fix: EMFILE, then `too many clients`).
       expect({ label: o.label, within: o.maxDbSockets <= DB_CONNECTIONS_BOUND && o.maxFds <= result.idleFds + DB_CONNECTIONS_BOUND + 2 * CONCURRENCY, context }).toEqual({ label: o.label, within: true, context });
@@ -247,6 +264,35 @@ describe('database blip under write load: no crash, quick 503s, bounded connecti
     await db.connect();
     try {
       await expectSurvivedAndRecovered(apiProcess, loggerProcess, result, db);
+    } finally {
+      await db.end();
+    }
+  });
+
+  it('a silent network drop of 10 s (nothing closed or refused, no byte through): the timeouts answer 503, nothing hangs', async () => {
+    const pg = new URL(stack.databaseUrl);
+    const lines: TcpProxy[] = [];
+    for (let i = 0; i < 2; i++) {
+      const p = await createProxy(pg.hostname, Number(pg.port || 5432));
+      closers.push(() => p.close());
+      lines.push(p);
+    }
+    const [apiLine, loggerLine] = lines;
+    const loggerProcess = await started(startLogger({ ...stack.env, DATABASE_URL: viaProxy(stack.databaseUrl, loggerLine) }));
+    const apiProcess = await started(startApi({ ...stack.env, DATABASE_URL: viaProxy(stack.databaseUrl, apiLine), DB_POOL_SIZE: String(POOL) }));
+
+    const result = await blips(
+      apiProcess,
+      loggerProcess,
+      apiLine.port,
+      ['stall'],
+      async () => lines.forEach((l) => l.stall()),
+      async () => lines.forEach((l) => l.restore()),
+    );
+    const db = new Client({ connectionString: stack.databaseUrl });
+    await db.connect();
+    try {
+      await expectSurvivedAndRecovered(apiProcess, loggerProcess, result, db, SILENT_DROP_503_MS);
     } finally {
       await db.end();
     }

@@ -13,12 +13,20 @@ export interface LoadAnswer {
   error?: string;
 }
 
+/** One request of a load: what to send; `name` identifies a created record. */
+interface LoadRequest {
+  method: 'GET' | 'POST';
+  path: string;
+  name: string;
+  body?: unknown;
+}
+
 /**
- * `concurrency` clients, each sending `POST /api/<resource>/` again as soon as it has its
- * answer, until stop(). Every request has a deadline: one without an answer by then is
- * counted as hung, not waited for.
+ * `concurrency` clients, each sending its next request as soon as it has its answer,
+ * until stop(). Every request has a deadline: one without an answer by then is counted
+ * as hung, not waited for.
  */
-export class WriteLoad {
+export class RequestLoad {
   readonly answers: LoadAnswer[] = [];
   private stopped = false;
   private readonly workers: Promise<void>[] = [];
@@ -26,9 +34,8 @@ export class WriteLoad {
 
   constructor(
     private readonly client: ApiClient,
-    private readonly resource: string,
-    private readonly namePrefix: string,
     private readonly deadlineMs: number,
+    private readonly next: (n: number) => LoadRequest,
   ) {}
 
   start(concurrency: number): this {
@@ -49,25 +56,25 @@ export class WriteLoad {
 
   private async work(): Promise<void> {
     while (!this.stopped) {
-      const answer = await this.send(`${this.namePrefix} ${++this.sent}`);
+      const answer = await this.send(this.next(++this.sent));
       this.answers.push(answer);
       // A dead server refuses at once: do not spin on it.
       if (answer.outcome === 'failed') await new Promise((r) => setTimeout(r, 100));
     }
   }
 
-  private async send(name: string): Promise<LoadAnswer> {
+  private async send({ method, path, name, body }: LoadRequest): Promise<LoadAnswer> {
     const at = Date.now();
     try {
-      const res = await fetch(new URL(`/api/${this.resource}/`, this.client.baseUrl), {
-        method: 'POST',
-        headers: { authorization: `Bearer ${this.client.token}`, 'content-type': 'application/json', accept: 'application/json' },
-        body: JSON.stringify({ name }),
+      const res = await fetch(new URL(path, this.client.baseUrl), {
+        method,
+        headers: { authorization: `Bearer ${this.client.token}`, accept: 'application/json', ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+        body: body === undefined ? undefined : JSON.stringify(body),
         signal: AbortSignal.timeout(this.deadlineMs),
       });
       const text = await res.text();
-      const body = text ? (JSON.parse(text) as { id?: string; message?: string }) : {};
-      return { outcome: res.status, at, ms: Date.now() - at, name, id: res.status === 201 ? body.id : undefined, error: body.message };
+      const parsed = text ? (JSON.parse(text) as { id?: string; message?: string }) : {};
+      return { outcome: res.status, at, ms: Date.now() - at, name, id: res.status === 201 ? parsed.id : undefined, error: parsed.message };
     } catch (err) {
       const e = err as Error;
       const outcome = e.name === 'TimeoutError' || e.name === 'AbortError' ? 'hung' : 'failed';
@@ -75,6 +82,14 @@ export class WriteLoad {
     }
   }
 }
+
+/** `POST /api/<resource>/ {"name": "<namePrefix> <n>"}` over and over. */
+export const writeLoad = (client: ApiClient, resource: string, namePrefix: string, deadlineMs: number) =>
+  new RequestLoad(client, deadlineMs, (n) => ({ method: 'POST', path: `/api/${resource}/`, name: `${namePrefix} ${n}`, body: { name: `${namePrefix} ${n}` } }));
+
+/** `GET <path>` over and over. */
+export const readLoad = (client: ApiClient, path: string, deadlineMs: number) =>
+  new RequestLoad(client, deadlineMs, (n) => ({ method: 'GET', path, name: `read ${n}` }));
 
 /** Answers counted by outcome: {"201": n, "503": n, "hung": n, ...}. */
 export function countByOutcome(answers: LoadAnswer[]): Record<string, number> {

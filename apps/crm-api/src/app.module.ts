@@ -1,12 +1,13 @@
 import { MikroOrmModule } from '@mikro-orm/nestjs';
 import { PostgreSqlDriver } from '@mikro-orm/postgresql';
-import { Module } from '@nestjs/common';
+import { Logger, Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { AuthModule } from './auth/auth.module';
 import { ApiExceptionFilter } from './common/api-exception.filter';
 import { ApiConfig } from './config/api.config';
 import { ConfigModule } from './config/config.module';
 import { ContactsModule } from './contacts/contacts.module';
+import { dbTimeouts } from './database/db-timeouts';
 import { crmOrmConfig } from './database/orm.config';
 import { DashboardModule } from './dashboard/dashboard.module';
 import { FeedModule } from './feed/feed.module';
@@ -28,7 +29,15 @@ import { UsersModule } from './users/users.module';
     MikroOrmModule.forRootAsync({
       inject: [ApiConfig],
       driver: PostgreSqlDriver,
-      useFactory: (config: ApiConfig) => crmOrmConfig(config.DATABASE_URL, config.DB_POOL_SIZE),
+      useFactory: (config: ApiConfig) => {
+        const log = new Logger('database');
+        return crmOrmConfig(config.DATABASE_URL, config.DB_POOL_SIZE, {
+          timeouts: dbTimeouts(config),
+          acquireTimeoutMs: config.DB_ACQUIRE_TIMEOUT_MS,
+          applicationName: 'crm-api',
+          warn: (message) => log.warn({ msg: 'database pool', pool: 'records', warning: message }),
+        });
+      },
     }),
     MetricsModule,
     OutboxModule,

@@ -3,6 +3,7 @@ export * from './backoff';
 export * from './json-logger';
 export * from './database';
 export * from './confirm-publisher';
+export * from './pg-connections';
 export * from './pg-listener';
 export * from './timeout';
 export * from './consumer-stop';

@@ -10,7 +10,9 @@ import { ACTIVITY_SCHEMA, activityOrmConfig } from './orm.config';
  */
 export async function migrateActivity(databaseUrl: string, log?: (message: string) => void): Promise<string[]> {
   await ensureDatabase(databaseUrl);
-  const lock = new Client({ connectionString: databaseUrl, application_name: 'activity-logger migrate' });
+  const lock = new Client({ connectionString: databaseUrl, application_name: 'activity-logger migrate', connectionTimeoutMillis: 10_000 });
+  // Lost while the migrations run: the lock is gone with it; the migrator's own connection fails too, and so does the command.
+  lock.on('error', () => undefined);
   await lock.connect();
   try {
     await lock.query(`select pg_advisory_lock(hashtext('activity-logger:migrate'))`);

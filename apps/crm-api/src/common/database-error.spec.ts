@@ -29,6 +29,23 @@ describe('fromDatabaseError', () => {
     expect(fromDatabaseError(new Error('something else entirely'))).toBeNull();
   });
 
+  it('maps a lost line, a timeout and a busy server to unavailable, however knex and MikroORM wrap them', () => {
+    // knex puts the statement before the driver's words; MikroORM renames knex's acquire timeout.
+    for (const message of [
+      'with w0 as (insert into "crm"."leads" ("id") values ($1) returning 1) select 1 - Connection terminated unexpectedly',
+      'select 1 - Query read timeout',
+      'timeout expired',
+      'Client has encountered a connection error and is not queryable',
+      'Knex: Timeout acquiring a connection. The pool is probably full. Are you missing a .transacting(trx) call?',
+    ])
+      expect(fromDatabaseError(Object.assign(new Error(message), { name: 'DriverException' }))).toHaveProperty('unavailable');
+    expect(fromDatabaseError({ code: '57014', message: 'canceling statement due to statement timeout' })).toHaveProperty('unavailable');
+    expect(fromDatabaseError({ code: '53300', message: 'sorry, too many clients already' })).toHaveProperty('unavailable');
+    expect(fromDatabaseError({ code: '57P01', message: 'terminating connection due to administrator command' })).toHaveProperty('unavailable');
+    // A statement's own text mentioning the words is not an outage.
+    expect(fromDatabaseError({ code: '23505', message: "insert into notes values ('Connection terminated') - duplicate key" })).not.toHaveProperty('unavailable');
+  });
+
   it('leaves anything else alone', () => {
     expect(fromDatabaseError(new Error('boom'))).toBeNull();
     expect(fromDatabaseError({ code: '42P01' })).toBeNull();

@@ -1,3 +1,4 @@
+import { isConnectionLost } from '@app/platform';
 import { DomainError } from './domain-error';
 
 /** The parts of a PostgreSQL error (pg's DatabaseError, or MikroORM's copy of it) we read. */
@@ -19,12 +20,13 @@ function keyColumn(detail: string): string | null {
   return m ? m[1] : null;
 }
 
-const UNAVAILABLE = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'EPIPE', '57P01', '57P02', '57P03', '53300']);
 /**
- * The pg driver's own words for a connection that died or never came up; these errors
- * carry no code (seen when a server, or the line to it, drops mid-handshake or mid-query).
+ * Not a connection lost, but no answer either: too many connections (53300), a statement
+ * cancelled by statement_timeout (57014), no pooled connection free in time (knex's
+ * acquire timeout, whose name MikroORM's wrapper replaces: hence the message).
  */
-const UNAVAILABLE_MESSAGE = /^(Connection terminated|Client has encountered a connection error|timeout exceeded when trying to connect)/;
+const BUSY = new Set(['53300', '57014']);
+const NO_CONNECTION_IN_TIME = /Knex: Timeout acquiring a connection/;
 
 /**
  * Turns a database refusal into what the client did wrong, so no input can cause a 5xx:
@@ -39,7 +41,7 @@ export function fromDatabaseError(error: unknown): DomainError | { unavailable: 
   const column = keyColumn(detail) ?? (typeof e.column === 'string' ? e.column : null);
 
   const message = typeof e.message === 'string' ? e.message : '';
-  if (UNAVAILABLE.has(code) || code.startsWith('08') || (!code && UNAVAILABLE_MESSAGE.test(message))) {
+  if (isConnectionLost(error) || BUSY.has(code) || NO_CONNECTION_IN_TIME.test(message)) {
     return { unavailable: 'the database is unavailable, try again' };
   }
   switch (code) {

@@ -37,6 +37,12 @@ export const ApiEnv = z
         message: 'true, false, a number of hops, or comma-separated addresses/CIDRs',
       })
       .transform((v): boolean | number | string => (v === '' || v === 'false' ? false : v === 'true' ? true : /^\d+$/.test(v) ? Number(v) : v)),
+    /** Opening a database connection gives up after this: while PostgreSQL is away, a request answers 503 instead of waiting. */
+    DB_CONNECT_TIMEOUT_MS: intVar(3000, 100, 120_000),
+    /** One statement: the server cancels it past this (the request answers 503); the client gives up 2 s later on a dead line. */
+    DB_QUERY_TIMEOUT_MS: intVar(5000, 100, 3_600_000),
+    /** A request waits at most this for a free connection of the pool before it answers 503. */
+    DB_ACQUIRE_TIMEOUT_MS: intVar(5000, 100, 120_000),
   })
   .superRefine((env, ctx) => {
     if (env.NODE_ENV !== 'production') return;

@@ -1,6 +1,7 @@
-import { Module } from '@nestjs/common';
-import { Pool } from 'pg';
+import { Logger, Module } from '@nestjs/common';
+import { createPgPool } from '@app/platform';
 import { ApiConfig } from '../config/api.config';
+import { dbTimeouts } from '../database/db-timeouts';
 import { FeedController } from './feed.controller';
 import { FEED_POOL, FeedService } from './feed.service';
 import { PipelineStatusService } from './pipeline-status.service';
@@ -14,9 +15,13 @@ import { PipelineStatusService } from './pipeline-status.service';
       provide: FEED_POOL,
       inject: [ApiConfig],
       useFactory: (cfg: ApiConfig) => {
-        const pool = new Pool({ connectionString: cfg.FEED_DATABASE_URL ?? cfg.DATABASE_URL, max: cfg.DB_POOL_SIZE, application_name: 'crm-api feed' });
-        pool.on('error', () => undefined); // an idle client lost: the next query reconnects
-        return pool;
+        const log = new Logger('database');
+        return createPgPool(cfg.FEED_DATABASE_URL ?? cfg.DATABASE_URL, {
+          max: cfg.DB_POOL_SIZE,
+          applicationName: 'crm-api feed',
+          timeouts: dbTimeouts(cfg),
+          onLost: (e) => log.warn({ msg: 'database connection lost', pool: 'feed', error: e.message }),
+        });
       },
     },
     FeedService,

@@ -1,8 +1,9 @@
-import { BeforeApplicationShutdown, Inject, Injectable, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { EventEmitter } from 'node:events';
 import { Pool } from 'pg';
 import { PgListener } from '@app/platform';
 import { ApiConfig } from '../config/api.config';
+import { dbTimeouts } from '../database/db-timeouts';
 import { DomainError } from '../common/domain-error';
 import { CursorKey, encodeCursor } from '../common/cursor';
 import { FeedRepository, LogRow, ResolvedFilters } from './feed.repository';
@@ -20,6 +21,7 @@ const GROUP_SPILL = 20;
 
 @Injectable()
 export class FeedService implements OnModuleInit, BeforeApplicationShutdown, OnApplicationShutdown {
+  private readonly log = new Logger(FeedService.name);
   private readonly repo: FeedRepository;
   /** 'written' fires whenever a logger committed a batch (LISTEN interaction_log). */
   private readonly written = new EventEmitter().setMaxListeners(0);
@@ -33,7 +35,11 @@ export class FeedService implements OnModuleInit, BeforeApplicationShutdown, OnA
   ) {
     this.repo = new FeedRepository(pool);
     const wake = () => this.written.emit('written');
-    this.listener = new PgListener(config.DATABASE_URL, 'interaction_log', wake, wake);
+    this.listener = new PgListener(config.DATABASE_URL, 'interaction_log', wake, wake, {
+      applicationName: 'crm-api listen interaction_log',
+      timeouts: dbTimeouts(config),
+      onLost: (e) => this.log.warn({ msg: 'LISTEN connection lost: reconnecting with backoff (the poll goes on)', channel: 'interaction_log', error: e.message }),
+    });
   }
 
   onModuleInit() {

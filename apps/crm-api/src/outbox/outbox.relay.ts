@@ -2,6 +2,7 @@ import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } fro
 import { CrmEvent, EXCHANGE, messageProperties } from '@app/contracts';
 import { backoffDelay, ConfirmPublisher, PgListener } from '@app/platform';
 import { ApiConfig } from '../config/api.config';
+import { dbTimeouts } from '../database/db-timeouts';
 import { ApiMetrics } from '../metrics/metrics.registry';
 import { OutboxRepository, OutboxRow } from './outbox.repository';
 
@@ -30,12 +31,17 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
     private readonly config: ApiConfig,
     private readonly metrics: ApiMetrics,
   ) {
-    this.repo = new OutboxRepository(config.DATABASE_URL);
+    const lost = (e: Error) => this.log.warn({ msg: 'database connection lost', pool: 'outbox relay', error: e.message });
+    this.repo = new OutboxRepository(config.DATABASE_URL, dbTimeouts(config), lost);
     this.publisher = new ConfirmPublisher(config.AMQP_URL, 'crm-api outbox relay', async (ch) => {
       // Declared by the producer too, so publishing works before any consumer started.
       await ch.assertExchange(EXCHANGE, 'topic', { durable: true });
     });
-    this.listener = new PgListener(config.DATABASE_URL, NOTIFY_CHANNEL, () => this.wake(), () => this.wake());
+    this.listener = new PgListener(config.DATABASE_URL, NOTIFY_CHANNEL, () => this.wake(), () => this.wake(), {
+      applicationName: `crm-api listen ${NOTIFY_CHANNEL}`,
+      timeouts: dbTimeouts(config),
+      onLost: (e) => this.log.warn({ msg: 'LISTEN connection lost: reconnecting with backoff (the poll goes on)', channel: NOTIFY_CHANNEL, error: e.message }),
+    });
   }
 
   onApplicationBootstrap() {

@@ -1,4 +1,5 @@
 import { Pool, PoolClient } from 'pg';
+import { createPgPool, DbTimeouts } from '@app/platform';
 
 export interface OutboxRow {
   id: string;
@@ -20,9 +21,9 @@ export interface OutboxBacklog {
 export class OutboxRepository {
   private readonly pool: Pool;
 
-  constructor(private readonly databaseUrl: string) {
-    this.pool = new Pool({ connectionString: databaseUrl, max: 2, application_name: 'crm-api outbox relay' });
-    this.pool.on('error', () => undefined); // an idle client lost: the next query reconnects
+  /** At most 2 connections: the claim in flight, and the health check's count. */
+  constructor(databaseUrl: string, timeouts: DbTimeouts, onLost: (error: Error) => void) {
+    this.pool = createPgPool(databaseUrl, { max: 2, applicationName: 'crm-api outbox relay', timeouts, onLost });
   }
 
   /**
@@ -32,6 +33,7 @@ export class OutboxRepository {
    */
   async withClaimedBatch(limit: number, publish: (rows: OutboxRow[]) => Promise<{ sent: string[]; failed: string[] }>): Promise<number> {
     const client: PoolClient = await this.pool.connect();
+    let broken: Error | undefined;
     try {
       await client.query('begin');
       const { rows } = await client.query<OutboxRow>(
@@ -49,10 +51,14 @@ export class OutboxRepository {
       await client.query('commit');
       return sent.length;
     } catch (e) {
-      await client.query('rollback').catch(() => undefined);
+      // The connection lost (between the claim and the mark-sent, say): the server rolls
+      // back; whatever the broker confirmed is published again next round, and the
+      // logger's dedup by event id keeps it logged once. A client whose rollback fails
+      // is discarded, never handed out again.
+      await client.query('rollback').catch(() => (broken = e as Error));
       throw e;
     } finally {
-      client.release();
+      client.release(broken);
     }
   }
 

@@ -22,7 +22,9 @@ export class RerenderRepository {
   constructor(private readonly client: Client) {}
 
   static async connect(databaseUrl: string): Promise<RerenderRepository> {
-    const client = new Client({ connectionString: databaseUrl, application_name: 'activity-logger rerender' });
+    const client = new Client({ connectionString: databaseUrl, application_name: 'activity-logger rerender', connectionTimeoutMillis: 10_000 });
+    // A dropped session fails the running query, which ends the run (it resumes after its last committed batch).
+    client.on('error', () => undefined);
     await client.connect();
     // Short row locks only; never wait long behind a migration's table lock.
     await client.query(`set lock_timeout = '5s'`);
