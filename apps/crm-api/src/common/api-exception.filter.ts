@@ -3,6 +3,7 @@ import { HttpAdapterHost } from '@nestjs/core';
 import { fromDatabaseError } from './database-error';
 import { DomainError, DomainErrorCode } from './domain-error';
 import { errorBody, ErrorBody } from './error-body';
+import { ThrottledWarning } from './throttled-warning';
 
 const STATUS: Record<DomainErrorCode, number> = {
   invalid: 400,
@@ -20,6 +21,8 @@ const STATUS: Record<DomainErrorCode, number> = {
 @Catch()
 export class ApiExceptionFilter implements ExceptionFilter {
   private readonly log = new Logger('http');
+  /** Every request fails alike during an outage: a line per 10 s, with the count. */
+  private readonly unavailable = new ThrottledWarning(this.log);
 
   constructor(private readonly adapterHost: HttpAdapterHost) {}
 
@@ -56,7 +59,7 @@ export class ApiExceptionFilter implements ExceptionFilter {
     const mapped = fromDatabaseError(exception);
     if (mapped instanceof DomainError) return this.toBody(mapped, headers, request);
     if (mapped) {
-      this.log.warn({ msg: 'database unavailable', error: (exception as Error).message, correlation_id: request.correlationId });
+      this.unavailable.warn({ msg: 'database unavailable', error: (exception as Error).message, correlation_id: request.correlationId });
       headers['Retry-After'] = '5';
       return errorBody(503, mapped.unavailable);
     }

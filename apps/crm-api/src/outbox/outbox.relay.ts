@@ -37,7 +37,7 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
       // Declared by the producer too, so publishing works before any consumer started.
       await ch.assertExchange(EXCHANGE, 'topic', { durable: true });
     });
-    this.listener = new PgListener(config.DATABASE_URL, NOTIFY_CHANNEL, () => this.wake(), () => this.wake(), {
+    this.listener = new PgListener(config.DATABASE_URL, NOTIFY_CHANNEL, () => this.wake(), () => this.retryNow(), {
       applicationName: `crm-api listen ${NOTIFY_CHANNEL}`,
       timeouts: dbTimeouts(config),
       onLost: (e) => this.log.warn({ msg: 'LISTEN connection lost: reconnecting with backoff (the poll goes on)', channel: NOTIFY_CHANNEL, error: e.message }),
@@ -84,6 +84,20 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
       return;
     }
     if (this.failures > 0) return;
+    this.run();
+  }
+
+  /**
+   * The LISTEN connection is (re)established, so the database answers again: a round now,
+   * even in a backoff (which may have grown to 15 s while the database was away). Rare by
+   * construction: the listener reconnects with its own backoff.
+   */
+  private retryNow() {
+    if (this.stopped) return;
+    if (this.running) {
+      this.again = true;
+      return;
+    }
     this.run();
   }
 
