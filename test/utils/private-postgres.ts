@@ -20,9 +20,13 @@ export interface PrivatePostgres {
   destroy(): Promise<void>;
 }
 
+/** PostgreSQL refuses to run as root: then as the `postgres` user, else as whoever we are. */
+const isRoot = () => process.getuid?.() === 0;
+const command = (cmd: string, args: string[]): [string, string[]] => (isRoot() ? ['runuser', ['-u', 'postgres', '--', join(BIN, cmd), ...args]] : [join(BIN, cmd), args]);
+
 const asPostgres = (cmd: string, args: string[]) =>
   new Promise<string>((resolve, reject) =>
-    execFile('runuser', ['-u', 'postgres', '--', join(BIN, cmd), ...args], { timeout: 120_000 }, (err, stdout, stderr) =>
+    execFile(...command(cmd, args), { timeout: 120_000 }, (err, stdout, stderr) =>
       err ? reject(new Error(`${cmd} ${args.join(' ')} failed: ${(stderr || err.message).trim()}`)) : resolve(stdout),
     ),
   );
@@ -36,15 +40,13 @@ async function freePort(): Promise<number> {
 }
 
 /**
- * initdb in a fresh temporary directory (as the `postgres` user), then started on a free
+ * initdb in a fresh temporary directory (as the `postgres` user when we are root), then started on a free
  * port, on 127.0.0.1 only, trust authentication. Stopped and removed by destroy(), and
  * stopped at the latest when the test process exits.
  */
 export async function startPrivatePostgres(maxConnections = 50): Promise<PrivatePostgres> {
   const dir = mkdtempSync(join(tmpdir(), 'crm-private-pg-'));
-  const uid = Number(execFileSync('id', ['-u', 'postgres']).toString());
-  const gid = Number(execFileSync('id', ['-g', 'postgres']).toString());
-  chownSync(dir, uid, gid);
+  if (isRoot()) chownSync(dir, Number(execFileSync('id', ['-u', 'postgres']).toString()), Number(execFileSync('id', ['-g', 'postgres']).toString()));
   const data = join(dir, 'data');
   const logFile = join(dir, 'server.log');
   const port = await freePort();
@@ -60,7 +62,7 @@ export async function startPrivatePostgres(maxConnections = 50): Promise<Private
     running = false;
   };
   const stopAtExit = () => {
-    if (running) execFileSync('runuser', ['-u', 'postgres', '--', join(BIN, 'pg_ctl'), '-D', data, '-m', 'immediate', 'stop'], { stdio: 'ignore' });
+    if (running) execFileSync(...command('pg_ctl', ['-D', data, '-m', 'immediate', 'stop']), { stdio: 'ignore' });
   };
   process.once('exit', stopAtExit);
   try {

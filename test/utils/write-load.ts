@@ -49,6 +49,12 @@ export class RequestLoad {
     await Promise.all(this.workers);
   }
 
+  /** `n` more requests at once, beside the steady ones; resolves when all have their answer. */
+  async burst(n: number): Promise<void> {
+    const answers = await Promise.all(Array.from({ length: n }, () => this.send(this.next(++this.sent))));
+    this.answers.push(...answers);
+  }
+
   /** Answers of requests sent in [from, to). */
   between(from: number, to = Infinity): LoadAnswer[] {
     return this.answers.filter((a) => a.at >= from && a.at < to);
