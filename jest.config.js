@@ -18,6 +18,7 @@ const transformIgnorePatterns = [`/node_modules/(?!(${ESM_ONLY.join('|')})/)`];
 const moduleNameMapper = {
   '^@app/contracts(|/.*)$': '<rootDir>/libs/contracts/src$1',
   '^@app/platform(|/.*)$': '<rootDir>/libs/platform/src$1',
+  '^@app/client(|/.*)$': '<rootDir>/libs/client/src$1',
 };
 module.exports = {
   maxWorkers: 2,
