@@ -570,15 +570,16 @@ describe('faults: nothing lost, nothing twice', () => {
     const tag = uniq('Api SIGTERM');
     const answers: number[] = [];
     const created: string[] = [];
-    /** Requests that got no answer although the server had accepted their connection. */
-    const dropped: string[] = [];
+    /** Requests that got no answer although their connection was accepted: the name sent, and why. */
+    const unanswered: { name: string; error: string }[] = [];
     let refused = 0;
     let stopped = false;
     const loops = Array.from({ length: 4 }, async () => {
       while (!stopped) {
         // A connection per request (no keep-alive): "refused" then means exactly that the
         // server no longer listens, so no request can be lost unnoticed in a reused socket.
-        const outcome = await postOnce(victim.url, '/api/leads/', client.token, { name: `${tag} ${randomUUID()}` });
+        const name = `${tag} ${randomUUID()}`;
+        const outcome = await postOnce(victim.url, '/api/leads/', client.token, { name });
         if (typeof outcome === 'string') {
           if (outcome === 'ECONNREFUSED' && victim.exitStatus() !== null) return; // it is gone: nothing was sent
           if (outcome === 'ECONNREFUSED') {
@@ -586,7 +587,7 @@ describe('faults: nothing lost, nothing twice', () => {
             await new Promise((resolve) => setTimeout(resolve, 20));
             continue;
           }
-          dropped.push(outcome);
+          unanswered.push({ name, error: outcome });
           continue;
         }
         answers.push(outcome.status);
@@ -604,14 +605,20 @@ describe('faults: nothing lost, nothing twice', () => {
     await reading;
     expect(exit).toEqual({ code: 0, signal: null });
     expect(took).toBeLessThan(8_000);
-    // Every request counted: each accepted one was answered (none dropped), and properly:
-    // created, or turned away while closing.
-    process.stderr.write(`[faults] crm-api SIGTERM: ${answers.length} answered, ${refused} refused after the listener closed\n`);
+    // Every request counted. Answered ones properly: created, or turned away while closing.
+    // One without an answer is allowed only as a connection reset the server never read
+    // (still in the kernel's accept queue, or not yet parsed, when the listener closed):
+    // the same as refused, nothing done. One it had begun (its record committed) and then
+    // dropped is a failure, and so is any other error (a timeout: a request left hanging).
+    const rows = (await db.query<{ id: string; name: string }>(`select id, name from crm.leads where name like $1`, [`${tag} %`])).rows;
+    const committedNames = new Set(rows.map((r) => r.name));
+    const dropped = unanswered.filter((u) => committedNames.has(u.name) || !/^(ECONNRESET|EPIPE)\b/.test(u.error));
+    process.stderr.write(`[faults] crm-api SIGTERM: ${answers.length} answered, ${refused} refused, ${unanswered.length - dropped.length} reset unread, ${dropped.length} dropped\n`);
     expect(dropped).toEqual([]);
     expect(answers.filter((s) => s !== 201 && s !== 503)).toEqual([]);
 
     // What it committed (answered or not) is in the outbox; a restarted replica relays the rest.
-    const committed = (await db.query<{ id: string }>(`select id from crm.leads where name like $1`, [`${tag} %`])).rows.map((r) => r.id);
+    const committed = rows.map((r) => r.id);
     expect(committed).toEqual(expect.arrayContaining(created));
     const events = await eventsOf(committed);
     expect(events.length).toBe(committed.length);
