@@ -480,6 +480,71 @@ describe('faults: nothing lost, nothing twice', () => {
     for (const lead of leads) await expectFeedExactly(client, { lead }, await eventsOf([lead]));
   });
 
+  it('crm-api SIGKILLed in the middle of a relay round (published, confirms not back), restarted: every event delivered again, logged exactly once, all marked sent', async () => {
+    await logger();
+    const wire = await capture();
+    const line = await proxyTo(stack.amqpUrl);
+    const victim = await apiServer({ AMQP_URL: viaProxy(stack.amqpUrl, line) });
+    const client = await api(victim.url);
+    await eventually(async () => expect((await health(victim, '/health')).body).toMatchObject({ broker: 'up' }));
+
+    // The broker gets the relay's messages, its confirms never get back: the round is in flight.
+    line.stallReplies();
+    const leads: string[] = [];
+    for (let i = 0; i < 20; i += 1) leads.push((await create(client, 'leads', { name: uniq('Killed Mid Round') })).id);
+    const events = await eventsOf(leads);
+    expect(events).toHaveLength(20);
+    await eventually(async () => {
+      expect(await loggedCount(events)).toBe(20); // published and delivered...
+      expect(await unsentCount(events)).toBe(20); // ...and not marked sent: no confirm came back
+    });
+    const deliveredBefore = (id: string) => wire.messages.filter((m) => m.properties.messageId === id).length;
+    expect(events.map(deliveredBefore)).toEqual(events.map(() => 1));
+
+    victim.kill('SIGKILL');
+    expect(await victim.exited).toEqual({ code: null, signal: 'SIGKILL' });
+    line.restore();
+
+    const again = await apiServer();
+    await eventually(async () => expect(await unsentCount(events)).toBe(0), { timeout: 60_000 });
+    // Published again (at least once more: the round never got its confirms), logged once each.
+    await eventually(() => expect(events.filter((id) => deliveredBefore(id) < 2)).toEqual([]));
+    expect(await loggedCount(events)).toBe(20);
+    const client2 = await api(again.url);
+    for (const lead of leads) await expectFeedExactly(client2, { lead }, await eventsOf([lead]));
+  });
+
+  it('a change whose event cannot be written is not made: the outbox insert fails, the CRM write rolls back with it', async () => {
+    const apiProcess = await apiServer();
+    const client = await api(apiProcess.url);
+    const lead = await create(client, 'leads', { name: uniq('Atomic Lead') });
+    const refusedName = uniq('Atomic Refused');
+    // A trigger that refuses exactly these events (the lead's status change, the new lead's
+    // creation): the event write fails inside the request's statement.
+    await db.query(`create function crm.faults_refuse_event() returns trigger language plpgsql as $$
+      begin raise exception 'outbox write refused for the test'; end $$`);
+    await db.query(`create trigger faults_refuse_event before insert on crm.outbox for each row
+      when ((new.type = 'lead.status_changed' and new.payload->>'subject' = '${lead.id}')
+         or (new.type = 'lead.created' and new.payload->'data'->>'name' = '${refusedName}'))
+      execute function crm.faults_refuse_event()`);
+    try {
+      const created = await client.post('/api/leads/', { name: refusedName });
+      expect(created.status).toBeGreaterThanOrEqual(500);
+      expect(created.body).toEqual({ status: created.status, error: expect.any(String), message: expect.anything() });
+      expect((await db.query('select id from crm.leads where name = $1', [refusedName])).rows).toEqual([]);
+
+      const changed = await client.patch(`/api/leads/${lead.id}/`, { status: 'qualified' });
+      expect(changed.status).toBeGreaterThanOrEqual(500);
+      expect(expectStatus(await client.get(`/api/leads/${lead.id}/`), 200).status).toBe('new');
+      expect((await db.query(`select type from crm.outbox where payload->>'subject' = $1 order by created_at`, [lead.id])).rows).toEqual([{ type: 'lead.created' }]);
+    } finally {
+      await db.query('drop trigger faults_refuse_event on crm.outbox; drop function crm.faults_refuse_event()');
+    }
+    // The same requests go through once the event can be written.
+    await create(client, 'leads', { name: refusedName });
+    expect(expectStatus(await client.patch(`/api/leads/${lead.id}/`, { status: 'qualified' }), 200).status).toBe('qualified');
+  });
+
   it('two crm-api replicas relaying one outbox: every event published once, none skipped, each logged once', async () => {
     const wire = await capture();
     const [a, b] = [await apiServer({ RELAY_BATCH_SIZE: '25' }), await apiServer({ RELAY_BATCH_SIZE: '25' })];
