@@ -20,7 +20,7 @@ export class AuthService {
     private readonly em: EntityManager,
     private readonly config: ApiConfig,
   ) {
-    this.limiter = new LoginLimiter(em);
+    this.limiter = new LoginLimiter(em, undefined, config.LOGIN_WINDOW_SECONDS);
   }
 
   /** A token for the right email and password; one answer for every wrong pair. */
