@@ -43,8 +43,25 @@ export const ApiEnv = z
     DB_QUERY_TIMEOUT_MS: intVar(5000, 100, 3_600_000),
     /** A request waits at most this for a free connection of the pool before it answers 503. */
     DB_ACQUIRE_TIMEOUT_MS: intVar(5000, 100, 120_000),
+    /** A client has this long to send a request's headers; slower connections are closed (slow-loris). */
+    HTTP_HEADERS_TIMEOUT_MS: intVar(10_000, 1000, 600_000),
+    /** ...and this long for the whole request, body included (a body trickled in is cut off: 408). */
+    HTTP_REQUEST_TIMEOUT_MS: intVar(30_000, 1000, 3_600_000),
+    /** A connection with no traffic either way for this long is closed; above the 15 s heartbeat of feed streams. */
+    HTTP_IDLE_TIMEOUT_MS: intVar(60_000, 20_000, 3_600_000),
+    /** An idle keep-alive connection between requests is closed after this. */
+    HTTP_KEEP_ALIVE_TIMEOUT_MS: intVar(5_000, 100, 600_000),
+    /** Open connections at most (those beyond are closed at once, before anything is read). */
+    HTTP_MAX_CONNECTIONS: intVar(2048, 1, 1_000_000),
+    /** Open connections per client address at most. Behind a proxy every connection comes from the proxy: raise it to HTTP_MAX_CONNECTIONS there. */
+    HTTP_MAX_CONNECTIONS_PER_ADDRESS: intVar(128, 1, 1_000_000),
+    /** Connections the kernel queues before crm-api accepts them (capped by net.core.somaxconn). */
+    HTTP_LISTEN_BACKLOG: intVar(4096, 1, 1_000_000),
   })
   .superRefine((env, ctx) => {
+    // Node refuses to start an HTTP server otherwise; say which variable.
+    if (env.HTTP_REQUEST_TIMEOUT_MS < env.HTTP_HEADERS_TIMEOUT_MS)
+      ctx.addIssue({ code: 'custom', path: ['HTTP_REQUEST_TIMEOUT_MS'], message: 'must be at least HTTP_HEADERS_TIMEOUT_MS' });
     if (env.NODE_ENV !== 'production') return;
     // The development defaults are public: a production instance must not run on them.
     if (env.ADMIN_PASSWORD === DEV_ADMIN_PASSWORD)
