@@ -57,10 +57,10 @@ export const ApiEnv = z
     HTTP_MAX_CONNECTIONS_PER_ADDRESS: intVar(128, 1, 1_000_000),
     /** Connections the kernel queues before crm-api accepts them (capped by net.core.somaxconn). */
     HTTP_LISTEN_BACKLOG: intVar(4096, 1, 1_000_000),
-    /** Password checks (scrypt) running at once at most; libuv has 4 threads, shared with DNS and files. */
-    LOGIN_HASH_CONCURRENCY: intVar(2, 1, 64),
-    /** A sign-in waits at most this for a free hashing slot, then answers 429 with Retry-After. */
-    LOGIN_HASH_WAIT_MS: intVar(500, 0, 60_000),
+    /** Sign-ins (their password hashing and their few queries) in progress at once at most: a flood must not take the libuv threads or the pool. */
+    SIGN_IN_CONCURRENCY: intVar(2, 1, 64),
+    /** A sign-in waits at most this for a free slot, then answers 429 with Retry-After. */
+    SIGN_IN_WAIT_MS: intVar(500, 0, 60_000),
   })
   .superRefine((env, ctx) => {
     // Node refuses to start an HTTP server otherwise; say which variable.

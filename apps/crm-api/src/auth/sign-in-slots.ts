@@ -1,13 +1,13 @@
 import { DomainError } from '../common/domain-error';
 
 /**
- * A bound on concurrent password hashing. scrypt takes ~16 MB and tens of milliseconds of
- * a libuv thread each, and libuv has only four threads (DNS lookups and file I/O share
- * them): a flood of sign-ins used to queue there and slow every other request. Here a
- * sign-in waits at most `waitMs` for one of `slots`, else it is refused with 429 and
- * Retry-After, so the flood is what gets turned away.
+ * A bound on sign-ins in progress. Each hashes a password with scrypt (~16 MB and tens of
+ * milliseconds of one of libuv's four threads, which DNS lookups and file I/O share) and
+ * runs a few queries: a flood of sign-ins used to queue on both and slow every other
+ * request. Here a sign-in waits at most `waitMs` for one of `slots`, else it is refused
+ * with 429 and Retry-After, so the flood is what gets turned away.
  */
-export class HashSlots {
+export class SignInSlots {
   private busy = 0;
   private readonly waiting: Array<() => void> = [];
 

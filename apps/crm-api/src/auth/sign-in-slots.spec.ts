@@ -1,7 +1,7 @@
 import { DomainError } from '../common/domain-error';
-import { HashSlots } from './hash-slots';
+import { SignInSlots } from './sign-in-slots';
 
-describe('HashSlots', () => {
+describe('SignInSlots', () => {
   const deferred = () => {
     let resolve!: () => void;
     const promise = new Promise<void>((r) => (resolve = r));
@@ -9,7 +9,7 @@ describe('HashSlots', () => {
   };
 
   it('runs at most `slots` at once; a waiter gets the slot a finished one frees', async () => {
-    const slots = new HashSlots(2, 1000);
+    const slots = new SignInSlots(2, 1000);
     let running = 0;
     let peak = 0;
     const gates = [deferred(), deferred(), deferred()];
@@ -36,7 +36,7 @@ describe('HashSlots', () => {
   it('refuses with rate_limited and Retry-After when no slot frees within the wait, and forgets that waiter', async () => {
     jest.useFakeTimers();
     try {
-      const slots = new HashSlots(1, 500);
+      const slots = new SignInSlots(1, 500);
       const hold = deferred();
       const first = slots.run(() => hold.promise);
       const second = slots.run(async () => 'ran');
