@@ -42,7 +42,7 @@ export async function createApp(config: ApiConfig, logger = new JsonLogger('crm-
   // bodyParser off: the JSON-only parser of configureHttpEdge replaces Nest's and Fastify's.
   const app = await NestFactory.create<NestFastifyApplication>(AppModule, adapter, { logger, bodyParser: false });
   const fastify = app.getHttpAdapter().getInstance();
-  configureHttpEdge(fastify, config.BODY_LIMIT_BYTES);
+  configureHttpEdge(fastify, config.BODY_LIMIT_BYTES, config.PUBLIC_URL);
   refuseAnonymousBodies(fastify, config.JWT_SECRET);
   limitConnections(fastify.server, config.HTTP_MAX_CONNECTIONS, config.HTTP_MAX_CONNECTIONS_PER_ADDRESS);
   await app.register(helmet, {

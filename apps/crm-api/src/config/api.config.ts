@@ -25,7 +25,7 @@ export const ApiEnv = z
     RELAY_POLL_MS: intVar(1000, 10),
     /**
      * Behind a reverse proxy: which hops to believe about X-Forwarded-For/-Proto/-Host
-     * (the client's address for the login limit, the scheme and host of `next` links).
+     * (the client's address for the login limit). Links never use X-Forwarded-Host: see PUBLIC_URL.
      * Off by default, as a client could otherwise forge them. `true` (every hop), a
      * number of hops, or the proxies' addresses and CIDRs, comma-separated.
      */
@@ -37,6 +37,8 @@ export const ApiEnv = z
         message: 'true, false, a number of hops, or comma-separated addresses/CIDRs',
       })
       .transform((v): boolean | number | string => (v === '' || v === 'false' ? false : v === 'true' ? true : /^\d+$/.test(v) ? Number(v) : v)),
+    /** Where clients reach crm-api (e.g. https://crm.example.com): `next` links are built from it; relative when unset. */
+    PUBLIC_URL: z.preprocess((v) => (v === '' ? undefined : v), urlVar('', ['http:', 'https:']).optional()),
     /** Opening a database connection gives up after this: while PostgreSQL is away, a request answers 503 instead of waiting. */
     DB_CONNECT_TIMEOUT_MS: intVar(3000, 100, 120_000),
     /** One statement: the server cancels it past this (the request answers 503); the client gives up 2 s later on a dead line. */
