@@ -19,6 +19,8 @@ export const ApiEnv = z
     JWT_SECRET: z.string().min(1).default(DEV_JWT_SECRET),
     JWT_TTL_SECONDS: intVar(8 * 3600, 60),
     BODY_LIMIT_BYTES: intVar(1024 * 1024, 1024),
+    /** Unset: /metrics answers the loopback interface only. Set: /metrics wants `Authorization: Bearer <METRICS_TOKEN>` from everyone. */
+    METRICS_TOKEN: z.preprocess((v) => (v === '' ? undefined : v), z.string().min(16, 'at least 16 characters').optional()),
     LOG_LEVEL: z.enum(['error', 'warn', 'info', 'debug']).default('info'),
     DB_POOL_SIZE: intVar(10, 1, 100),
     RELAY_BATCH_SIZE: intVar(500, 1, 10000),
