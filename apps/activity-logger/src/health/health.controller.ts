@@ -1,4 +1,4 @@
-import { Controller, ForbiddenException, Get, Header, Headers, Req, ServiceUnavailableException, UnauthorizedException } from '@nestjs/common';
+import { Controller, ForbiddenException, Get, Headers, Req, Res, ServiceUnavailableException, UnauthorizedException } from '@nestjs/common';
 import { METRICS_LOOPBACK_ONLY, METRICS_TOKEN_REQUIRED, metricsAccess } from '@app/platform';
 import { LoggerConfig } from '../config/logger.config';
 import { LogWriterRepository } from '../logs/log-writer.repository';
@@ -32,11 +32,16 @@ export class HealthController {
 
   /** Only loopback, or whoever has METRICS_TOKEN (metricsAccess). */
   @Get('metrics')
-  @Header('Content-Type', 'text/plain; version=0.0.4; charset=utf-8')
-  metricsText(@Req() request: { socket?: { remoteAddress?: string } }, @Headers('authorization') authorization?: string): Promise<string> {
+  metricsText(
+    @Req() request: { socket?: { remoteAddress?: string } },
+    @Res({ passthrough: true }) reply: { header(name: string, value: string): unknown },
+    @Headers('authorization') authorization?: string,
+  ): Promise<string> {
     const access = metricsAccess(request.socket?.remoteAddress, authorization, this.config.METRICS_TOKEN);
     if (access === 'loopback only') throw new ForbiddenException(METRICS_LOOPBACK_ONLY);
     if (access === 'token required') throw new UnauthorizedException(METRICS_TOKEN_REQUIRED);
+    // Set here, not by @Header: a refusal above is JSON.
+    reply.header('Content-Type', 'text/plain; version=0.0.4; charset=utf-8');
     return this.metrics.registry.metrics();
   }
 }

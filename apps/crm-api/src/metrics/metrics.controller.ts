@@ -1,5 +1,5 @@
-import { Controller, Get, Header, Req } from '@nestjs/common';
-import type { FastifyRequest } from 'fastify';
+import { Controller, Get, Req, Res } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { METRICS_LOOPBACK_ONLY, METRICS_TOKEN_REQUIRED, metricsAccess } from '@app/platform';
 import { DomainError } from '../common/domain-error';
 import { ApiConfig } from '../config/api.config';
@@ -21,11 +21,12 @@ export class MetricsController {
    */
   @Public()
   @Get()
-  @Header('content-type', 'text/plain; version=0.0.4; charset=utf-8')
-  async scrape(@Req() request: FastifyRequest): Promise<string> {
+  async scrape(@Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<string> {
     const access = metricsAccess(request.socket.remoteAddress, request.headers.authorization, this.config.METRICS_TOKEN);
     if (access === 'loopback only') throw DomainError.forbidden(METRICS_LOOPBACK_ONLY);
     if (access === 'token required') throw DomainError.unauthorized(METRICS_TOKEN_REQUIRED);
+    // Set here, not by @Header: a refusal above is JSON.
+    void reply.header('content-type', 'text/plain; version=0.0.4; charset=utf-8');
     const backlog = await this.relay.backlog().catch(() => null);
     if (backlog) {
       this.metrics.outboxPending.set(backlog.pending);
