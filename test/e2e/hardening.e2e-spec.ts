@@ -106,11 +106,12 @@ describe('hardening', () => {
 
     const grouped = expectStatus(await admin.get(`/api/interaction-logs/?correlation_id=${shared}&group=correlation`), 200);
     expect(grouped.results).toHaveLength(2);
-    for (const group of grouped.results as { correlation_id: string; logs: { user: string; lead: string }[] }[]) {
+    type Group = { correlation_id: string; logs: { data: { actor: { id: string } }; lead: string }[] };
+    for (const group of grouped.results as Group[]) {
       expect(group.correlation_id).toBe(shared);
-      expect(new Set(group.logs.map((l) => l.user)).size).toBe(1);
+      expect(new Set(group.logs.map((l) => l.data.actor.id)).size).toBe(1);
     }
-    const byUser = Object.fromEntries((grouped.results as { logs: { user: string; lead: string }[] }[]).map((g) => [g.logs[0].user, g.logs.map((l) => l.lead)]));
+    const byUser = Object.fromEntries((grouped.results as Group[]).map((g) => [g.logs[0].data.actor.id, g.logs.map((l) => l.lead)]));
     expect(byUser[rep.id]).toEqual([theirs.id]);
     expect(Object.values(byUser).flat().sort()).toEqual([theirs.id, alsoMine.id].sort());
   });

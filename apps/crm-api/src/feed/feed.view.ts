@@ -4,6 +4,8 @@ import { LogRow } from './feed.repository';
 export interface InteractionLogView {
   id: string;
   timestamp: string;
+  /** When it was recorded: well after `timestamp` for a backdated manual log. */
+  recorded_at: string;
   user: string;
   type: string;
   summary: string;
@@ -22,6 +24,7 @@ export function toView(row: LogRow): InteractionLogView {
   return {
     id: row.id,
     timestamp: row.timestamp.toISOString(),
+    recorded_at: (row.recorded_at ?? row.timestamp).toISOString(),
     user: row.user_id,
     type: row.type,
     summary: row.summary,
