@@ -116,6 +116,21 @@ describe('hardening', () => {
     expect(Object.values(byUser).flat().sort()).toEqual([theirs.id, alsoMine.id].sort());
   });
 
+  it('a backdated manual log keeps when it was recorded beside its timestamp, in the answer, the feed and the stream of logs', async () => {
+    const lead = await create(admin, 'leads', { name: uniq('Backdated Lead') });
+    const before = Date.now();
+    const posted = await admin.post(`/api/leads/${lead.id}/log_interaction/`, { type: 'call', summary: uniq('Called in 1970'), timestamp: '1970-01-01T00:00:00Z' });
+    expect(posted.status).toBeLessThan(300);
+    expect(posted.body.timestamp).toBe('1970-01-01T00:00:00.000Z');
+    expect(Date.parse(posted.body.recorded_at)).toBeGreaterThanOrEqual(before - 1000);
+    const [log] = await logsEventually(admin, { lead: lead.id, source: 'manual' }, 1);
+    expect(log).toMatchObject({ id: posted.body.id, timestamp: '1970-01-01T00:00:00.000Z', recorded_at: posted.body.recorded_at });
+    expect(expectStatus(await admin.get(`/api/interaction-logs/${log.id}/`), 200).recorded_at).toBe(posted.body.recorded_at);
+    // An automatic log is recorded when it happened.
+    const [created] = await logsEventually(admin, { lead: lead.id, source: 'auto' }, 1);
+    expect((created as unknown as { recorded_at: string }).recorded_at).toBe(created.timestamp);
+  });
+
   describe('/metrics', () => {
     it('answers on loopback, and nowhere else, without METRICS_TOKEN (both apps)', async () => {
       for (const p of [app, logger]) {
