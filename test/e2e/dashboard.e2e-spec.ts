@@ -322,6 +322,19 @@ describe('the dashboard in Chromium', () => {
     await stillSameDocument();
   });
 
+  it('marks a backdated log as such, and only that one', async () => {
+    const lead = await create(client, 'leads', { name: 'Hedy Lamarr', company: 'Frequency Hopping' });
+    const wait = { prefer: 'wait=10' };
+    const lastWeek = new Date(Date.now() - 7 * 86_400_000).toISOString();
+    expectStatus(await client.post(`/api/leads/${lead.id}/log_interaction/`, { type: 'call', summary: 'Called Hedy last week, noted today', timestamp: lastWeek }, wait), 201);
+    expectStatus(await client.post(`/api/leads/${lead.id}/log_interaction/`, { type: 'note', summary: 'Noted Hedy right away' }, wait), 201);
+    await page.goto(`${pageUrl}?lead=${lead.id}`);
+    await shows('Called Hedy last week, noted today');
+    await shows('Noted Hedy right away');
+    expect(await entryWith('Called Hedy last week').getByTestId('entry-backdated').textContent()).toBe('backdated');
+    expect(await entryWith('Noted Hedy right away').getByTestId('entry-backdated').count()).toBe(0);
+  });
+
   it('met no error in the page on the way: no uncaught exception, no failed request', () => {
     expect(pageErrors).toEqual([]);
   });

@@ -204,15 +204,15 @@ describe('security', () => {
   });
 
   describe('behind a reverse proxy (TRUST_PROXY)', () => {
-    it('believes X-Forwarded-* only when told to: the client address for the login limit, the scheme and host of next links', async () => {
-      const proxied = await startApi({ JWT_SECRET, JWT_TTL_SECONDS: String(TTL_SECONDS), TRUST_PROXY: '127.0.0.1' });
+    it('believes X-Forwarded-For only when told to (the client address for the login limit); next links come from PUBLIC_URL, never from X-Forwarded-Host', async () => {
+      const proxied = await startApi({ JWT_SECRET, JWT_TTL_SECONDS: String(TTL_SECONDS), TRUST_PROXY: '127.0.0.1', PUBLIC_URL: 'https://crm.example.com' });
       try {
-        const forwarded = { 'x-forwarded-proto': 'https', 'x-forwarded-host': 'crm.example.com' };
+        const forwarded = { 'x-forwarded-proto': 'http', 'x-forwarded-host': 'forged.example.net' };
         const page = (url: string) => request(`${url}/api/leads/?limit=1`, 'GET', { authorization: `Bearer ${admin.token}`, ...forwarded });
         await create(admin, 'leads', { name: uniq('Proxy Lead') });
         await create(admin, 'leads', { name: uniq('Proxy Lead') });
         expect((await page(proxied.url)).body.next).toMatch(/^https:\/\/crm\.example\.com\/api\/leads\/\?/);
-        expect((await page(apiProcess.url)).body.next).toMatch(new RegExp(`^${apiProcess.url.replace(/[.]/g, '\\.')}/api/leads/\\?`));
+        expect((await page(apiProcess.url)).body.next).toMatch(/^\/api\/leads\/\?/);
 
         // Each forwarded client has its own budget: one locked out, another still signs in.
         const victim = { email: `${uniq('proxied').replace(' ', '.')}@crm.test`, password: `pw-${randomBytes(6).toString('hex')}` };

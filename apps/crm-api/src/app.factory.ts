@@ -5,6 +5,8 @@ import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify
 import { JsonLogger } from '@app/platform';
 import { AppModule } from './app.module';
 import { errorBody } from './common/error-body';
+import { limitConnections } from './common/connection-limits';
+import { refuseAnonymousBodies } from './common/early-auth';
 import { configureHttpEdge } from './common/http-setup';
 import { setupOpenApi } from './common/openapi-setup';
 import { ApiConfig } from './config/api.config';
@@ -18,6 +20,18 @@ export async function createApp(config: ApiConfig, logger = new JsonLogger('crm-
     routerOptions: { ignoreTrailingSlash: true },
     bodyLimit: config.BODY_LIMIT_BYTES,
     trustProxy: config.TRUST_PROXY,
+    // Timeouts against clients that open connections and send slowly or not at all:
+    // headers within HTTP_HEADERS_TIMEOUT_MS, the whole request within
+    // HTTP_REQUEST_TIMEOUT_MS (else 408 and closed), checked every second (Node's
+    // default is every 30 s); silence either way for HTTP_IDLE_TIMEOUT_MS closes it.
+    http: {
+      headersTimeout: config.HTTP_HEADERS_TIMEOUT_MS,
+      requestTimeout: config.HTTP_REQUEST_TIMEOUT_MS,
+      connectionsCheckingInterval: Math.min(1000, config.HTTP_HEADERS_TIMEOUT_MS),
+    },
+    requestTimeout: config.HTTP_REQUEST_TIMEOUT_MS,
+    connectionTimeout: config.HTTP_IDLE_TIMEOUT_MS,
+    keepAliveTimeout: config.HTTP_KEEP_ALIVE_TIMEOUT_MS,
     // Errors the router raises before any route runs (a malformed URL, an over-long
     // path parameter) get the API's error shape too.
     frameworkErrors: (error: FastifyError, _request: FastifyRequest, reply: FastifyReply) => {
@@ -27,7 +41,10 @@ export async function createApp(config: ApiConfig, logger = new JsonLogger('crm-
   });
   // bodyParser off: the JSON-only parser of configureHttpEdge replaces Nest's and Fastify's.
   const app = await NestFactory.create<NestFastifyApplication>(AppModule, adapter, { logger, bodyParser: false });
-  configureHttpEdge(app.getHttpAdapter().getInstance(), config.BODY_LIMIT_BYTES);
+  const fastify = app.getHttpAdapter().getInstance();
+  configureHttpEdge(fastify, config.BODY_LIMIT_BYTES, config.PUBLIC_URL);
+  refuseAnonymousBodies(fastify, config.JWT_SECRET);
+  limitConnections(fastify.server, config.HTTP_MAX_CONNECTIONS, config.HTTP_MAX_CONNECTIONS_PER_ADDRESS);
   await app.register(helmet, {
     // The Swagger UI at /api/docs loads its scripts from here but styles elements inline.
     // No upgrade-insecure-requests: crm-api itself speaks plain HTTP (TLS, if any, ends

@@ -17,7 +17,7 @@ async function main(): Promise<void> {
   }
 
   const app = await createApp(config, logger);
-  await app.listen({ port: config.PORT, host: config.HOST });
+  await app.listen({ port: config.PORT, host: config.HOST, backlog: config.HTTP_LISTEN_BACKLOG });
   const address = app.getHttpServer().address();
   const port = typeof address === 'object' && address ? address.port : config.PORT;
   logger.log({ msg: 'listening', host: config.HOST, port });

@@ -1006,6 +1006,11 @@ export interface operations {
                         lead: string | null;
                         /** Format: uuid */
                         opportunity: string | null;
+                        /**
+                         * Format: date-time
+                         * @description when the log was recorded; well after `timestamp` for a backdated log
+                         */
+                        recorded_at: string;
                         /** @enum {string} */
                         source: "manual";
                         /** @enum {string} */
@@ -1137,6 +1142,8 @@ export interface operations {
                             lead: string | null;
                             /** Format: uuid */
                             opportunity: string | null;
+                            /** @description when it was recorded: well after `timestamp` for a backdated manual log */
+                            recorded_at: string;
                             /** @description auto or manual */
                             source: string;
                             summary: string;
@@ -1168,6 +1175,8 @@ export interface operations {
                                 lead: string | null;
                                 /** Format: uuid */
                                 opportunity: string | null;
+                                /** @description when it was recorded: well after `timestamp` for a backdated manual log */
+                                recorded_at: string;
                                 /** @description auto or manual */
                                 source: string;
                                 summary: string;
@@ -1375,6 +1384,8 @@ export interface operations {
                         lead: string | null;
                         /** Format: uuid */
                         opportunity: string | null;
+                        /** @description when it was recorded: well after `timestamp` for a backdated manual log */
+                        recorded_at: string;
                         /** @description auto or manual */
                         source: string;
                         summary: string;
@@ -2082,6 +2093,11 @@ export interface operations {
                         lead: string | null;
                         /** Format: uuid */
                         opportunity: string | null;
+                        /**
+                         * Format: date-time
+                         * @description when the log was recorded; well after `timestamp` for a backdated log
+                         */
+                        recorded_at: string;
                         /** @enum {string} */
                         source: "manual";
                         /** @enum {string} */
@@ -2664,6 +2680,11 @@ export interface operations {
                         lead: string | null;
                         /** Format: uuid */
                         opportunity: string | null;
+                        /**
+                         * Format: date-time
+                         * @description when the log was recorded; well after `timestamp` for a backdated log
+                         */
+                        recorded_at: string;
                         /** @enum {string} */
                         source: "manual";
                         /** @enum {string} */

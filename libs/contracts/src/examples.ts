@@ -69,6 +69,7 @@ export const EXAMPLES: { [K in EventType]: { [V in Versions<K>]: VersionedEvent<
   },
   'interaction.logged': {
     1: envelope('interaction.logged', 1, { type: 'call', summary: 'Had a great conversation about their requirements', lead_id: LEAD, contact_id: null, opportunity_id: null, actor: ALICE }, LEAD),
+    2: envelope('interaction.logged', 2, { type: 'call', summary: 'Had a great conversation about their requirements', lead_id: LEAD, contact_id: null, opportunity_id: null, actor: ALICE, recorded_at: '2026-11-27T12:30:00.000Z' }, LEAD),
   },
   'lead.reassigned': {
     1: envelope('lead.reassigned', 1, { lead_id: LEAD, name: 'John Doe', field: 'assigned_to', old_value: BOB_REP, new_value: CAROL_REP, actor: ALICE }, LEAD),

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ContactCreatedV1, ContactDeletedV1 } from './events/contact.events';
-import { InteractionLoggedV1 } from './events/interaction.events';
+import { InteractionLoggedV1, InteractionLoggedV2 } from './events/interaction.events';
 import { LeadConvertedV1, LeadCreatedV1, LeadDeletedV1, LeadReassignedV1, LeadStatusChangedV1 } from './events/lead.events';
 import { OpportunityCreatedV1, OpportunityDeletedV1, OpportunityReassignedV1, OpportunityStageChangedV1 } from './events/opportunity.events';
 import { QuoteCreatedV1, QuoteDeletedV1 } from './events/quote.events';
@@ -21,7 +21,7 @@ export const EVENT_SCHEMAS = {
   'opportunity.stage_changed': { 1: OpportunityStageChangedV1 },
   'quote.created': { 1: QuoteCreatedV1 },
   'task.completed': { 1: TaskCompletedV1 },
-  'interaction.logged': { 1: InteractionLoggedV1 },
+  'interaction.logged': { 1: InteractionLoggedV1, 2: InteractionLoggedV2 },
   // Beyond the original signals: what else a CRM user expects in the feed.
   'lead.reassigned': { 1: LeadReassignedV1 },
   'opportunity.reassigned': { 1: OpportunityReassignedV1 },

@@ -21,6 +21,8 @@ export const LoggerEnv = z.object({
    * the queue's x-delivery-limit (topology.ts), which is only the broker's safety net.
    */
   LOGGER_MAX_ATTEMPTS: intVar(5, 1, 20),
+  /** Unset: /metrics answers the loopback interface only. Set: /metrics wants `Authorization: Bearer <METRICS_TOKEN>` from everyone. */
+  METRICS_TOKEN: z.preprocess((v) => (v === '' ? undefined : v), z.string().min(16, 'at least 16 characters').optional()),
   LOG_LEVEL: z.enum(['error', 'warn', 'info', 'debug']).default('info'),
   DB_POOL_SIZE: intVar(4, 1, 100),
   /**

@@ -1,4 +1,6 @@
-import { Controller, Get, Header, ServiceUnavailableException } from '@nestjs/common';
+import { Controller, ForbiddenException, Get, Headers, Req, Res, ServiceUnavailableException, UnauthorizedException } from '@nestjs/common';
+import { METRICS_LOOPBACK_ONLY, METRICS_TOKEN_REQUIRED, metricsAccess } from '@app/platform';
+import { LoggerConfig } from '../config/logger.config';
 import { LogWriterRepository } from '../logs/log-writer.repository';
 import { AmqpBatchServer } from '../transport/amqp-batch.server';
 import { MetricsService } from './metrics.service';
@@ -9,6 +11,7 @@ export class HealthController {
     private readonly transport: AmqpBatchServer,
     private readonly writer: LogWriterRepository,
     private readonly metrics: MetricsService,
+    private readonly config: LoggerConfig,
   ) {}
 
   /** The process answers: restart it if not. Deliberately checks nothing outside. */
@@ -27,9 +30,18 @@ export class HealthController {
     return body;
   }
 
+  /** Only loopback, or whoever has METRICS_TOKEN (metricsAccess). */
   @Get('metrics')
-  @Header('Content-Type', 'text/plain; version=0.0.4; charset=utf-8')
-  metricsText(): Promise<string> {
+  metricsText(
+    @Req() request: { socket?: { remoteAddress?: string } },
+    @Res({ passthrough: true }) reply: { header(name: string, value: string): unknown },
+    @Headers('authorization') authorization?: string,
+  ): Promise<string> {
+    const access = metricsAccess(request.socket?.remoteAddress, authorization, this.config.METRICS_TOKEN);
+    if (access === 'loopback only') throw new ForbiddenException(METRICS_LOOPBACK_ONLY);
+    if (access === 'token required') throw new UnauthorizedException(METRICS_TOKEN_REQUIRED);
+    // Set here, not by @Header: a refusal above is JSON.
+    reply.header('Content-Type', 'text/plain; version=0.0.4; charset=utf-8');
     return this.metrics.registry.metrics();
   }
 }

@@ -7,6 +7,7 @@
 export interface BatchRow {
   id: string;
   ts: string;
+  recorded_at: string;
   user_id: string;
   type: string;
   summary: string;
@@ -24,6 +25,7 @@ export interface BatchRow {
 export function batchRow(r: {
   id: string;
   timestamp: string;
+  recordedAt: string;
   userId: string;
   type: string;
   summary: string;
@@ -39,6 +41,7 @@ export function batchRow(r: {
   return {
     id: r.id,
     ts: r.timestamp,
+    recorded_at: r.recordedAt,
     user_id: r.userId,
     type: r.type,
     summary: r.summary,
@@ -67,11 +70,11 @@ export const NOTIFY_CHANNEL = 'interaction_log';
 export function insertBatchSql(table: string): string {
   return `with rows as (
   insert into ${table}
-    ("id", "timestamp", "user_id", "type", "summary", "lead_id", "contact_id", "opportunity_id",
+    ("id", "timestamp", "recorded_at", "user_id", "type", "summary", "lead_id", "contact_id", "opportunity_id",
      "source", "event_type", "event_version", "correlation_id", "data")
-  select r.id, r.ts, r.user_id, r.type, r.summary, r.lead_id, r.contact_id, r.opportunity_id,
+  select r.id, r.ts, r.recorded_at, r.user_id, r.type, r.summary, r.lead_id, r.contact_id, r.opportunity_id,
          r.source, r.event_type, r.event_version, r.correlation_id, r.data
-  from jsonb_to_recordset($1::jsonb) as r(id uuid, ts timestamptz, user_id uuid, type text, summary text,
+  from jsonb_to_recordset($1::jsonb) as r(id uuid, ts timestamptz, recorded_at timestamptz, user_id uuid, type text, summary text,
     lead_id uuid, contact_id uuid, opportunity_id uuid, source text, event_type text, event_version int,
     correlation_id uuid, data jsonb)
   on conflict ("id") do nothing

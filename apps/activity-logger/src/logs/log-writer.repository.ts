@@ -12,6 +12,8 @@ export interface InteractionLogRecord extends RenderedLog {
   id: string;
   /** The event's `time`: when the change happened. */
   timestamp: string;
+  /** When it was recorded (a backdated manual log's timestamp is earlier). */
+  recordedAt: string;
   eventType: string;
   eventVersion: number;
   correlationId: string;

@@ -11,6 +11,7 @@ describe('LogsService', () => {
     expect(toRecord(won)).toEqual({
       id: won.id,
       timestamp: won.time,
+      recordedAt: won.time,
       userId: won.data.actor.id,
       type: 'note',
       summary: 'Opportunity ACME Expansion WON! 🎉 Deal closed successfully',
@@ -23,6 +24,13 @@ describe('LogsService', () => {
       correlationId: won.correlationid,
       data: won.data,
     });
+  });
+
+  it("keeps a manual log's recorded_at (v2) beside its timestamp; a v1 one is recorded at its time", () => {
+    const backdated = { ...EXAMPLES['interaction.logged'][2], time: '2026-11-20T09:00:00.000Z' };
+    expect(toRecord(backdated)).toMatchObject({ timestamp: '2026-11-20T09:00:00.000Z', recordedAt: backdated.data.recorded_at, source: 'manual', eventVersion: 2 });
+    const v1 = EXAMPLES['interaction.logged'][1];
+    expect(toRecord(v1)).toMatchObject({ timestamp: v1.time, recordedAt: v1.time });
   });
 
   it('writes one row per event id, and counts what was new and what was already there', async () => {

@@ -11,12 +11,24 @@ export interface WriteOutcome {
   duplicates: number;
 }
 
+/**
+ * When the log was recorded. Only a manual log's time can be set by its author (in the
+ * past): interaction.logged v2 says when crm-api accepted it. Every other event's time is
+ * crm-api's own clock at the change, so it is its recording time too (as is a v1 manual
+ * log's, the best there is).
+ */
+function recordedAt(event: CrmEvent): string {
+  const data = event.data as { recorded_at?: unknown };
+  return event.type === 'interaction.logged' && typeof data.recorded_at === 'string' ? data.recorded_at : event.time;
+}
+
 /** An event's log: the rendered summary and links, plus the envelope's facts. */
 export function toRecord(event: CrmEvent): InteractionLogRecord {
   return {
     ...renderEvent(event),
     id: event.id,
     timestamp: event.time,
+    recordedAt: recordedAt(event),
     eventType: event.type,
     eventVersion: event.dataversion,
     correlationId: event.correlationid,

@@ -81,6 +81,17 @@ const auto = (log: Omit<RenderedLog, 'source' | 'type'> & { type?: LogType }): R
   source: 'auto',
 });
 
+/** A rep's manual log, as written (every version of interaction.logged). */
+const manual = (d: { actor: { id: string }; type: LogType; summary: string; lead_id: string | null; contact_id: string | null; opportunity_id: string | null }): RenderedLog => ({
+  userId: d.actor.id,
+  type: d.type,
+  summary: d.summary,
+  leadId: d.lead_id,
+  contactId: d.contact_id,
+  opportunityId: d.opportunity_id,
+  source: 'manual',
+});
+
 export const RENDERERS: RendererTable = {
   'lead.created': {
     1: (d) =>
@@ -218,15 +229,9 @@ export const RENDERERS: RendererTable = {
       }),
   },
   'interaction.logged': {
-    1: (d) => ({
-      userId: d.actor.id,
-      type: d.type,
-      summary: d.summary,
-      leadId: d.lead_id,
-      contactId: d.contact_id,
-      opportunityId: d.opportunity_id,
-      source: 'manual',
-    }),
+    1: (d) => manual(d),
+    // v2 adds recorded_at, which is not rendered: toRecord keeps it beside the timestamp.
+    2: (d) => manual(d),
   },
 };
 

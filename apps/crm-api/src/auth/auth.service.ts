@@ -5,6 +5,7 @@ import type { Caller } from '../common/request-context';
 import { ApiConfig } from '../config/api.config';
 import { User } from '../users/user.entity';
 import { signJwt, verifyJwt } from './jwt';
+import { SignInSlots } from './sign-in-slots';
 import { LoginLimiter } from './login-limiter';
 import { decoyHash, verifyPassword } from './password';
 
@@ -15,29 +16,38 @@ const CALLER_CACHE_SIZE = 10_000;
 export class AuthService {
   private readonly callers = new Map<string, { caller: Caller; until: number }>();
   private readonly limiter: LoginLimiter;
+  private readonly signInSlots: SignInSlots;
 
   constructor(
     private readonly em: EntityManager,
     private readonly config: ApiConfig,
   ) {
-    this.limiter = new LoginLimiter(em, undefined, config.LOGIN_WINDOW_SECONDS);
+    this.limiter = new LoginLimiter(em, config.LOGIN_WINDOW_SECONDS);
+    this.signInSlots = new SignInSlots(config.SIGN_IN_CONCURRENCY, config.SIGN_IN_WAIT_MS);
   }
 
-  /** A token for the right email and password; one answer for every wrong pair. */
-  async login(email: string, password: string, ip: string): Promise<{ token: string }> {
+  /**
+   * A token for the right email and password; one answer for every wrong pair. The whole
+   * check holds one of the sign-in slots: a flood waits for them (or gets 429), and never
+   * holds more than that many pool connections and hashing threads.
+   */
+  login(email: string, password: string, ip: string): Promise<{ token: string }> {
+    return this.signInSlots.run(() => this.checkPassword(email, password, ip));
+  }
+
+  private async checkPassword(email: string, password: string, ip: string): Promise<{ token: string }> {
     const normalized = email.trim().toLowerCase();
-    const key = `${ip}|${normalized}`;
-    const wait = await this.limiter.retryAfter(key);
+    const wait = await this.limiter.retryAfter(ip, normalized);
     if (wait > 0) throw new DomainError('rate_limited', `too many failed logins; try again in ${wait} s`, wait);
 
     const user = await this.em.findOne(User, { email: normalized });
     // Hash something even for an unknown email, so timing does not tell which exist.
     const ok = await verifyPassword(password, user?.passwordHash ?? (await decoyHash()));
     if (!user || !ok) {
-      await this.limiter.fail(key);
+      await this.limiter.fail(ip, normalized);
       throw DomainError.unauthorized('wrong email or password');
     }
-    await this.limiter.succeed(key);
+    await this.limiter.succeed(ip, normalized);
     return { token: signJwt(user.id, this.config.JWT_SECRET, this.config.JWT_TTL_SECONDS) };
   }
 

@@ -2,58 +2,98 @@ import { EntityManager } from '@mikro-orm/postgresql';
 
 /** At most this many failed logins per (address, email) in a window... */
 export const LOGIN_MAX_FAILURES = 10;
-/** ...after which even the right password gets 429 until the window ends (LOGIN_WINDOW_SECONDS). */
+/** ...after which even the right password gets 429 from that address until the window ends (LOGIN_WINDOW_SECONDS). */
 export const LOGIN_WINDOW_SECONDS = 60;
+/** Failures from one address, whatever the emails, before that address gets 429 for the rest of the window. */
+export const ADDRESS_MAX_FAILURES = 30;
+/** Failures of one account from all addresses in ACCOUNT_WINDOW_SECONDS before it is slowed down... */
+export const ACCOUNT_MAX_FAILURES = 30;
+export const ACCOUNT_WINDOW_SECONDS = 15 * 60;
+/** ...to one attempt per this many seconds, from addresses it has not signed in from lately. */
+export const ACCOUNT_SLOWDOWN_SECONDS = 2;
+/** An address the account signed in from is "known" this long: the slowdown does not apply to it. */
+const KNOWN_ADDRESS_SECONDS = 30 * 24 * 3600;
 /** Expired windows are swept by whichever replica notices, at most this often. */
 const SWEEP_EVERY_MS = 60_000;
 
 /**
- * Slows password guessing: at most `max` failed logins per key (address and email) in a
- * window, then 429 until the window ends. Only failures count, so a script that logs in
- * correctly many times is never blocked. Kept in PostgreSQL (crm.login_failures), so the
- * budget is one for all crm-api replicas, not one per replica; a failure is one upsert,
- * and a success one delete.
+ * Slows password guessing (docs/decisions.md, "Untrusted clients"). Counted in
+ * PostgreSQL (crm.login_failures), so the budget is one for all replicas; only failures
+ * count, so a script that signs in correctly is never blocked.
+ *  - per (address, email): LOGIN_MAX_FAILURES a minute, then 429 for that pair only;
+ *  - per address: ADDRESS_MAX_FAILURES a minute whatever the emails (trying many accounts);
+ *  - per account, from every address: past ACCOUNT_MAX_FAILURES in 15 minutes, one attempt
+ *    per ACCOUNT_SLOWDOWN_SECONDS for the whole account (a crowd of addresses), except from
+ *    an address that signed in to it before. It never locks: the owner waits seconds at
+ *    worst, and not at all from where they usually sign in.
+ * Rows are keyed by kind: `p|ip|email`, `a|ip`, `u|email`, `s|email` (the slowdown's next
+ * slot) and `k|ip|email` (a known address).
  */
 export class LoginLimiter {
   private lastSweep = 0;
 
   constructor(
     private readonly em: EntityManager,
-    private readonly max = LOGIN_MAX_FAILURES,
+    /** The pair's and the address's window (LOGIN_WINDOW_SECONDS). */
     private readonly windowSeconds = LOGIN_WINDOW_SECONDS,
   ) {}
 
-  /** Seconds until the key may try again, or 0 when it may try now. */
-  async retryAfter(key: string): Promise<number> {
-    const rows = await this.em.getConnection().execute<{ wait: string }[]>(
-      `select ceil(extract(epoch from reset_at - now())) as wait from crm.login_failures
-       where key = ? and reset_at > now() and failures >= ?`,
-      [key, this.max],
+  /** Seconds until this attempt may be made, or 0 when it may be made now (it then takes the account's slot, if slowed). */
+  async retryAfter(ip: string, email: string): Promise<number> {
+    const keys = { pair: `p|${ip}|${email}`, address: `a|${ip}`, account: `u|${email}`, known: `k|${ip}|${email}` };
+    const rows = await this.execute<{ key: string; failures: number; wait: string }>(
+      `select key, failures, ceil(extract(epoch from reset_at - now())) as wait from crm.login_failures
+       where key in (?, ?, ?, ?) and reset_at > now()`,
+      Object.values(keys),
     );
-    return rows.length ? Math.max(1, Number(rows[0].wait)) : 0;
+    const row = (key: string) => rows.find((r) => r.key === key);
+    const over = (key: string, max: number) => {
+      const r = row(key);
+      return r && r.failures >= max ? Math.max(1, Number(r.wait)) : 0;
+    };
+    const wait = Math.max(over(keys.pair, LOGIN_MAX_FAILURES), over(keys.address, ADDRESS_MAX_FAILURES));
+    if (wait > 0 || !over(keys.account, ACCOUNT_MAX_FAILURES) || row(keys.known)) return wait;
+    // Slowed down: take the account's next slot if it is free, atomically across replicas.
+    const taken = await this.execute(
+      `insert into crm.login_failures as f (key, failures, reset_at) values (?, 0, now() + make_interval(secs => ?))
+       on conflict (key) do update set reset_at = excluded.reset_at where f.reset_at <= now()
+       returning key`,
+      [`s|${email}`, ACCOUNT_SLOWDOWN_SECONDS],
+    );
+    return taken.length ? 0 : ACCOUNT_SLOWDOWN_SECONDS;
   }
 
-  /** One more failure: a new window when there is none (or it ended), else one more in it. */
-  async fail(key: string): Promise<void> {
-    await this.em.getConnection().execute(
+  /** One more failure of each count: a new window when there is none (or it ended), else one more in it. */
+  async fail(ip: string, email: string): Promise<void> {
+    await this.execute(
       `insert into crm.login_failures as f (key, failures, reset_at)
-       values (?, 1, now() + make_interval(secs => ?))
+       values (?, 1, now() + make_interval(secs => ?)), (?, 1, now() + make_interval(secs => ?)), (?, 1, now() + make_interval(secs => ?))
        on conflict (key) do update set
          failures = case when f.reset_at <= now() then 1 else f.failures + 1 end,
          reset_at = case when f.reset_at <= now() then excluded.reset_at else f.reset_at end`,
-      [key, this.windowSeconds],
+      [`p|${ip}|${email}`, this.windowSeconds, `a|${ip}`, this.windowSeconds, `u|${email}`, ACCOUNT_WINDOW_SECONDS],
     );
     await this.sweep();
   }
 
-  async succeed(key: string): Promise<void> {
-    await this.em.getConnection().execute('delete from crm.login_failures where key = ?', [key]);
+  /** The pair starts afresh, and the address becomes a known one for the account. */
+  async succeed(ip: string, email: string): Promise<void> {
+    await this.execute(
+      `with gone as (delete from crm.login_failures where key = ?)
+       insert into crm.login_failures (key, failures, reset_at) values (?, 0, now() + make_interval(secs => ?))
+       on conflict (key) do update set reset_at = excluded.reset_at`,
+      [`p|${ip}|${email}`, `k|${ip}|${email}`, KNOWN_ADDRESS_SECONDS],
+    );
+  }
+
+  private execute<T = unknown>(sql: string, params: unknown[]): Promise<T[]> {
+    return this.em.getConnection().execute<T[]>(sql, params);
   }
 
   /** Ended windows are gone from the table within a minute or so of the next failure. */
   private async sweep(): Promise<void> {
     if (Date.now() - this.lastSweep < SWEEP_EVERY_MS) return;
     this.lastSweep = Date.now();
-    await this.em.getConnection().execute('delete from crm.login_failures where reset_at <= now()');
+    await this.execute('delete from crm.login_failures where reset_at <= now()', []);
   }
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DateOnly, Instant, MoneyInput, OptionalEmail, OptionalText } from './fields';
+import { DateOnly, Instant, MoneyInput, OptionalEmail, OptionalText, RequiredText } from './fields';
 
 describe('MoneyInput (money at the boundary)', () => {
   const ok = (v: unknown) => MoneyInput.parse(v);
@@ -63,5 +63,36 @@ describe('DateOnly and Instant', () => {
     expect(Instant.safeParse('0001-01-01T00:30:00+01:00').success).toBe(false); // 0000-12-31 in UTC
     expect(DateOnly.parse('0001-01-01')).toBe('0001-01-01');
     expect(Instant.parse('0001-01-01T00:00:00Z')).toBe('0001-01-01T00:00:00Z');
+  });
+});
+
+describe('text that would change how it is shown', () => {
+  const s = z.strictObject({ name: RequiredText(), notes: OptionalText(10000) });
+  const problems = (v: Record<string, unknown>) => {
+    const r = s.safeParse({ name: 'x', ...v });
+    return r.success ? [] : r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+  };
+
+  it.each([
+    ['a newline', 'Bob\nLead converted: fake'],
+    ['a carriage return', 'Bob\rX'],
+    ['an ANSI escape', 'Bob\u001b[31mred'],
+    ['a C1 control (CSI)', 'Bob\u009b31m'],
+    ['DEL', 'Bob\u007f'],
+    ['a right-to-left override', 'Bob\u202Egnp.exe'],
+    ['an isolate', 'Bob\u2067x\u2069'],
+    ['a line separator', 'Bob\u2028X'],
+  ])('a name with %s is refused, naming the field', (_what, name) => {
+    expect(problems({ name })).toEqual([expect.stringMatching(/^name: must not contain control characters/)]);
+  });
+
+  it('a long text keeps tabs and line breaks but not escapes or overrides', () => {
+    expect(problems({ notes: 'line one\nline two\r\n\tindented' })).toEqual([]);
+    expect(problems({ notes: 'x\u001b[2J' })).toEqual([expect.stringMatching(/^notes: must not contain control characters/)]);
+    expect(problems({ notes: 'x\u202Ey' })).toEqual([expect.stringMatching(/^notes: /)]);
+  });
+
+  it('ordinary names pass: accents, scripts, emoji, right-to-left text without overrides', () => {
+    for (const name of ['José Müller', '李小龙', 'Zoë 👩‍💻', 'שלום עליכם', "O'Brien & Sons, Ltd."]) expect(problems({ name })).toEqual([]);
   });
 });

@@ -11,7 +11,30 @@ const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[
 export const isStorableText = (s: string) => !s.includes('\u0000') && !LONE_SURROGATE.test(s);
 const STORABLE = 'must not contain NUL characters or unpaired surrogates';
 
-export const RequiredText = (max = 255) => z.string().trim().min(1, 'must not be blank').max(max).refine(isStorableText, STORABLE);
+/**
+ * Text shown to other people (feed summaries, the dashboard, terminals reading logs) must
+ * not carry what changes how it is shown: C0/C1 control characters (ANSI escapes start
+ * with ESC), DEL, and the bidi embeddings, overrides and isolates that reorder what
+ * follows. A name or title is one line (no line or paragraph separators either: "Bob\n
+ * Lead converted: fake" forged a second line of the feed); a long text (over 255
+ * characters allowed: notes, a log's summary) may keep tabs and line breaks.
+ */
+const UNSHOWABLE_IN_LINE = /[\u0000-\u001F\u007F-\u009F\u2028\u2029\u202A-\u202E\u2066-\u2069]/;
+const UNSHOWABLE_IN_TEXT = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\u202A-\u202E\u2066-\u2069]/;
+export const isOneLine = (s: string) => !UNSHOWABLE_IN_LINE.test(s);
+export const isShowableText = (s: string) => !UNSHOWABLE_IN_TEXT.test(s);
+const ONE_LINE = 'must not contain control characters, ANSI escapes, bidi overrides or line breaks';
+const SHOWABLE = 'must not contain control characters (other than tabs and line breaks), ANSI escapes or bidi overrides';
+const showable = (max: number): [(s: string) => boolean, string] => (max > 255 ? [isShowableText, SHOWABLE] : [isOneLine, ONE_LINE]);
+
+export const RequiredText = (max = 255) =>
+  z
+    .string()
+    .trim()
+    .min(1, 'must not be blank')
+    .max(max)
+    .refine(isStorableText, STORABLE)
+    .refine(...showable(max));
 
 /** Optional free text; blank is stored as null so the feed never reads "from ". */
 export const OptionalText = (max = 255) =>
@@ -20,6 +43,7 @@ export const OptionalText = (max = 255) =>
     .trim()
     .max(max)
     .refine(isStorableText, STORABLE)
+    .refine(...showable(max))
     .transform((v) => (v === '' ? null : v))
     .nullable()
     .optional();

@@ -5,6 +5,6 @@ import { Page, pageLink } from './pagination';
 export function listPage<T, V>(request: FastifyRequest, page: Page<T>, view: (item: T) => V) {
   return {
     results: page.items.map(view),
-    next: pageLink(`${request.protocol}://${request.host}`, request.url, page.nextCursor),
+    next: pageLink(request.publicUrl, request.url, page.nextCursor),
   };
 }

@@ -21,7 +21,13 @@ describe('listQuery', () => {
 describe('pageLink', () => {
   it('keeps the filters and replaces the cursor', () => {
     expect(pageLink('http://h:1', '/api/leads/?status=new&cursor=old&limit=5', 'NEW')).toBe('http://h:1/api/leads/?status=new&cursor=NEW&limit=5');
-    expect(pageLink('http://h:1', '/api/leads', 'c')).toBe('http://h:1/api/leads?cursor=c');
+    expect(pageLink('https://crm.example.com/', '/api/leads', 'c')).toBe('https://crm.example.com/api/leads?cursor=c');
     expect(pageLink('http://h:1', '/api/leads', null)).toBeNull();
+  });
+
+  it('is relative without a public URL, and never names another host', () => {
+    expect(pageLink(undefined, '/api/leads/?limit=5', 'c')).toBe('/api/leads/?limit=5&cursor=c');
+    expect(pageLink(undefined, '//evil.example/api/leads', 'c')).toBe('/api/leads?cursor=c');
+    expect(pageLink(undefined, '/\\evil.example/x', 'c')).not.toMatch(/^\/\//);
   });
 });

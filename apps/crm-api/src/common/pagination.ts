@@ -71,10 +71,16 @@ export async function findPage<T extends Keyed>(
   return { items, nextCursor: more && last ? encodeCursor({ createdAt: last.createdAt, id: last.id }) : null };
 }
 
-/** The `next` link: the same URL (filters, limit) with the new cursor, absolute like the original app's. */
-export function pageLink(origin: string, requestUrl: string, cursor: string | null): string | null {
+/**
+ * The `next` link: the same path and query (filters, limit) with the new cursor. Absolute
+ * under PUBLIC_URL when it is set, else relative: never built from the request's Host
+ * (or X-Forwarded-Host), which the client chooses.
+ */
+export function pageLink(publicUrl: string | undefined, requestUrl: string, cursor: string | null): string | null {
   if (!cursor) return null;
-  const url = new URL(requestUrl, origin);
+  const url = new URL(requestUrl, 'http://relative.invalid');
   url.searchParams.set('cursor', cursor);
-  return url.toString();
+  // One leading slash: "//host/..." would be a link to another host.
+  const path = `${url.pathname}${url.search}`.replace(/^\/+/, '/');
+  return publicUrl ? `${publicUrl.replace(/\/+$/, '')}${path}` : path;
 }

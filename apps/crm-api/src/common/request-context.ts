@@ -23,6 +23,8 @@ declare module 'fastify' {
   interface FastifyRequest {
     correlationId: string;
     caller?: Caller;
+    /** PUBLIC_URL, for links in answers (never the Host header). */
+    publicUrl?: string;
   }
 }
 

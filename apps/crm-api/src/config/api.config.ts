@@ -19,6 +19,8 @@ export const ApiEnv = z
     JWT_SECRET: z.string().min(1).default(DEV_JWT_SECRET),
     JWT_TTL_SECONDS: intVar(8 * 3600, 60),
     BODY_LIMIT_BYTES: intVar(1024 * 1024, 1024),
+    /** Unset: /metrics answers the loopback interface only. Set: /metrics wants `Authorization: Bearer <METRICS_TOKEN>` from everyone. */
+    METRICS_TOKEN: z.preprocess((v) => (v === '' ? undefined : v), z.string().min(16, 'at least 16 characters').optional()),
     LOG_LEVEL: z.enum(['error', 'warn', 'info', 'debug']).default('info'),
     DB_POOL_SIZE: intVar(10, 1, 100),
     RELAY_BATCH_SIZE: intVar(500, 1, 10000),
@@ -27,7 +29,7 @@ export const ApiEnv = z
     LOGIN_WINDOW_SECONDS: intVar(60, 1, 86_400),
     /**
      * Behind a reverse proxy: which hops to believe about X-Forwarded-For/-Proto/-Host
-     * (the client's address for the login limit, the scheme and host of `next` links).
+     * (the client's address for the login limit). Links never use X-Forwarded-Host: see PUBLIC_URL.
      * Off by default, as a client could otherwise forge them. `true` (every hop), a
      * number of hops, or the proxies' addresses and CIDRs, comma-separated.
      */
@@ -39,14 +41,37 @@ export const ApiEnv = z
         message: 'true, false, a number of hops, or comma-separated addresses/CIDRs',
       })
       .transform((v): boolean | number | string => (v === '' || v === 'false' ? false : v === 'true' ? true : /^\d+$/.test(v) ? Number(v) : v)),
+    /** Where clients reach crm-api (e.g. https://crm.example.com): `next` links are built from it; relative when unset. */
+    PUBLIC_URL: z.preprocess((v) => (v === '' ? undefined : v), urlVar('', ['http:', 'https:']).optional()),
     /** Opening a database connection gives up after this: while PostgreSQL is away, a request answers 503 instead of waiting. */
     DB_CONNECT_TIMEOUT_MS: intVar(3000, 100, 120_000),
     /** One statement: the server cancels it past this (the request answers 503); the client gives up 2 s later on a dead line. */
     DB_QUERY_TIMEOUT_MS: intVar(5000, 100, 3_600_000),
     /** A request waits at most this for a free connection of the pool before it answers 503. */
     DB_ACQUIRE_TIMEOUT_MS: intVar(5000, 100, 120_000),
+    /** A client has this long to send a request's headers; slower connections are closed (slow-loris). */
+    HTTP_HEADERS_TIMEOUT_MS: intVar(10_000, 1000, 600_000),
+    /** ...and this long for the whole request, body included (a body trickled in is cut off: 408). */
+    HTTP_REQUEST_TIMEOUT_MS: intVar(30_000, 1000, 3_600_000),
+    /** A connection with no traffic either way for this long is closed; above the 15 s heartbeat of feed streams. */
+    HTTP_IDLE_TIMEOUT_MS: intVar(60_000, 20_000, 3_600_000),
+    /** An idle keep-alive connection between requests is closed after this. */
+    HTTP_KEEP_ALIVE_TIMEOUT_MS: intVar(5_000, 100, 600_000),
+    /** Open connections at most (those beyond are closed at once, before anything is read). */
+    HTTP_MAX_CONNECTIONS: intVar(2048, 1, 1_000_000),
+    /** Open connections per client address at most. Behind a proxy every connection comes from the proxy: raise it to HTTP_MAX_CONNECTIONS there. */
+    HTTP_MAX_CONNECTIONS_PER_ADDRESS: intVar(128, 1, 1_000_000),
+    /** Connections the kernel queues before crm-api accepts them (capped by net.core.somaxconn). */
+    HTTP_LISTEN_BACKLOG: intVar(4096, 1, 1_000_000),
+    /** Sign-ins (their password hashing and their few queries) in progress at once at most: a flood must not take the libuv threads or the pool. */
+    SIGN_IN_CONCURRENCY: intVar(2, 1, 64),
+    /** A sign-in waits at most this for a free slot, then answers 429 with Retry-After. */
+    SIGN_IN_WAIT_MS: intVar(500, 0, 60_000),
   })
   .superRefine((env, ctx) => {
+    // Node refuses to start an HTTP server otherwise; say which variable.
+    if (env.HTTP_REQUEST_TIMEOUT_MS < env.HTTP_HEADERS_TIMEOUT_MS)
+      ctx.addIssue({ code: 'custom', path: ['HTTP_REQUEST_TIMEOUT_MS'], message: 'must be at least HTTP_HEADERS_TIMEOUT_MS' });
     if (env.NODE_ENV !== 'production') return;
     // The development defaults are public: a production instance must not run on them.
     if (env.ADMIN_PASSWORD === DEV_ADMIN_PASSWORD)

@@ -113,6 +113,7 @@ h2 { font-size: 17px; margin: 18px 0 10px; }
 .entry .meta { margin: 0; font-size: 13px; color: var(--muted); }
 .entry .meta a { color: var(--accent); text-decoration: none; }
 .entry .meta a:hover { text-decoration: underline; }
+.entry .meta .backdated { color: var(--accent); font-weight: 600; }
 .empty { color: var(--muted); }
 #load-more { display: block; margin: 12px auto; background: #fff; color: var(--accent); }
 `;
@@ -273,6 +274,14 @@ function recordLink(kind, id) {
     RECORD_LABELS[kind]);
 }
 
+/** A log whose time was set this long before it was recorded says so: a manual log may be backdated. */
+const BACKDATED_AFTER_MS = 15 * 60 * 1000;
+function backdated(log) {
+  const recorded = log.recorded_at ? new Date(log.recorded_at) : null;
+  if (!recorded || recorded - new Date(log.timestamp) < BACKDATED_AFTER_MS) return [];
+  return [h('span', { class: 'backdated', 'data-testid': 'entry-backdated', title: 'recorded ' + recorded.toLocaleString() }, 'backdated'), ' · '];
+}
+
 function entry(log) {
   const type = TYPES[log.type] || { icon: '•', label: log.type };
   const links = [];
@@ -287,6 +296,7 @@ function entry(log) {
     h('p', { class: 'summary', 'data-testid': 'entry-summary' }, log.summary),
     h('p', { class: 'meta' },
       h('time', { datetime: log.timestamp, title: when.toLocaleString() }, formatTime(when)), ' · ',
+      ...backdated(log),
       userTag(log.user, log.data && log.data.actor), ' · ',
       h('span', { class: 'type', 'data-testid': 'entry-type' }, type.label),
       ...links)));

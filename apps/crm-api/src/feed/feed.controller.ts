@@ -36,7 +36,7 @@ export class FeedController {
   async list(@Query(new ZodPipe(FeedListQuery, 'query')) query: FeedListQuery, @Req() req: FastifyRequest) {
     const { limit, cursor, group, ...filters } = query;
     const page = group ? await this.feed.listGrouped(filters, limit, cursor) : await this.feed.list(filters, limit, cursor);
-    return { results: page.results, next: pageLink(`${req.protocol}://${req.host}`, req.url, page.nextCursor) };
+    return { results: page.results, next: pageLink(req.publicUrl, req.url, page.nextCursor) };
   }
 
   /** Whether the feed is current, or how much is on its way and for how long. */

@@ -6,6 +6,8 @@ import { StreamPosition } from './feed.cursor';
 export interface LogRow {
   id: string;
   timestamp: Date;
+  /** Null for logs written before the column existed: read as their timestamp. */
+  recorded_at: Date | null;
   user_id: string;
   type: string;
   summary: string;
@@ -19,7 +21,7 @@ export interface LogRow {
   xid: string;
 }
 
-const COLUMNS = `id, "timestamp", user_id, type, summary, lead_id, contact_id, opportunity_id, source,
+const COLUMNS = `id, "timestamp", recorded_at, user_id, type, summary, lead_id, contact_id, opportunity_id, source,
   correlation_id, event_type, data, xid::text as xid`;
 
 /** Filters with the opportunity's contact already resolved (for include_contact). */

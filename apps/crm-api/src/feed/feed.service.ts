@@ -19,6 +19,9 @@ const FALLBACK_POLL_MS = 1000;
 /** How far a grouped page may run past its limit to keep its last group whole. */
 const GROUP_SPILL = 20;
 
+/** Who did what a log records: its event's actor (every event has one), else the log's user. */
+const actorOf = (data: Record<string, unknown>, user: string): string => (data.actor as { id?: string } | undefined)?.id ?? user;
+
 @Injectable()
 export class FeedService implements OnModuleInit, BeforeApplicationShutdown, OnApplicationShutdown {
   private readonly log = new Logger(FeedService.name);
@@ -68,19 +71,24 @@ export class FeedService implements OnModuleInit, BeforeApplicationShutdown, OnA
    * timestamp, logs}` newest first. A page never ends inside a group: the rows that
    * directly follow it and share its last group's correlation id come along (up to
    * GROUP_SPILL more), so a conversion's four logs are one entry even at a page's edge.
+   * A group is one actor's: a client chooses its X-Correlation-Id, so another user sending
+   * the same id must not join (or forge a part of) someone else's action. (The actor, not
+   * the log's user: a lead created for a rep is the rep's log but the creator's action.)
    */
   async listGrouped(filters: FeedFilters, limit: number, cursor?: CursorKey) {
     const rows = await this.repo.page(await this.resolve(filters), limit + 1 + GROUP_SPILL, cursor);
     let end = Math.min(limit, rows.length);
-    while (end < rows.length && end < limit + GROUP_SPILL && rows[end].correlation_id === rows[end - 1].correlation_id) end += 1;
+    const sameGroup = (a: LogRow, b: LogRow) => a.correlation_id === b.correlation_id && actorOf(a.data, a.user_id) === actorOf(b.data, b.user_id);
+    while (end < rows.length && end < limit + GROUP_SPILL && sameGroup(rows[end], rows[end - 1])) end += 1;
     const { results, nextCursor } = this.paged(rows.slice(0, end + 1), end);
     const groups: { correlation_id: string; timestamp: string; logs: InteractionLogView[] }[] = [];
     const byId = new Map<string, (typeof groups)[number]>();
     for (const log of results) {
-      let group = byId.get(log.correlation_id);
+      const key = `${log.correlation_id}|${actorOf(log.data, log.user)}`;
+      let group = byId.get(key);
       if (!group) {
         group = { correlation_id: log.correlation_id, timestamp: log.timestamp, logs: [] };
-        byId.set(log.correlation_id, group);
+        byId.set(key, group);
         groups.push(group);
       }
       group.logs.push(log);

@@ -5,6 +5,7 @@ import type { LogRow } from './feed.repository';
 export const InteractionLogView = z.object({
   id: z.uuid(),
   timestamp: z.string().describe('when it happened (ISO 8601)'),
+  recorded_at: z.string().describe('when it was recorded: well after `timestamp` for a backdated manual log'),
   user: z.uuid(),
   type: z.string().describe('call, email, meeting or note'),
   summary: z.string(),
@@ -34,6 +35,7 @@ export function toView(row: LogRow): InteractionLogView {
   return {
     id: row.id,
     timestamp: row.timestamp.toISOString(),
+    recorded_at: (row.recorded_at ?? row.timestamp).toISOString(),
     user: row.user_id,
     type: row.type,
     summary: row.summary,

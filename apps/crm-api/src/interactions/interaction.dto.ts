@@ -23,6 +23,7 @@ export type LogInteractionDto = z.output<typeof LogInteractionDto>;
 export const InteractionLogView = z.object({
   id: z.uuid(),
   timestamp: z.iso.datetime(),
+  recorded_at: z.iso.datetime().describe('when the log was recorded; well after `timestamp` for a backdated log'),
   user: z.uuid(),
   type: LogType,
   summary: z.string(),

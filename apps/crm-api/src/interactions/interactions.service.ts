@@ -1,6 +1,7 @@
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Injectable, Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
+import type { EventData } from '@app/contracts';
 import { Contact } from '../contacts/contact.entity';
 import { insertNew } from '../common/insert-new';
 import { RequestCtx } from '../common/request-context';
@@ -30,19 +31,23 @@ export class InteractionsService {
   ) {}
 
   async log(kind: LoggedRecord, id: string, input: LogInteractionDto, ctx: RequestCtx): Promise<PendingLogView> {
-    const time = input.timestamp ? new Date(input.timestamp) : new Date();
+    const recordedAt = new Date();
+    const time = input.timestamp ? new Date(input.timestamp) : recordedAt;
     const logId = randomUUID();
     const ids = { lead_id: null, contact_id: null, opportunity_id: null, [`${kind}_id`]: id } as Record<'lead_id' | 'contact_id' | 'opportunity_id', string | null>;
+    // v2: with when it was recorded, which a backdated timestamp is well before.
+    const data: Omit<EventData<'interaction.logged', 2>, 'actor'> = { type: input.type, summary: input.summary, ...ids, recorded_at: recordedAt.toISOString() };
     // The record's existence is checked in the insert's own statement: one round trip.
     await insertNew(
       this.em,
-      (em) => this.outbox.emit(em, ctx, 'interaction.logged', { type: input.type, summary: input.summary, ...ids }, { id: logId, subject: id, time }),
+      (em) => this.outbox.emit(em, ctx, 'interaction.logged', data, { id: logId, subject: id, time }),
       { entity: ENTITIES[kind], id, what: kind },
     );
     return {
       id: logId,
       status: 'pending',
       timestamp: time.toISOString(),
+      recorded_at: recordedAt.toISOString(),
       user: ctx.caller.id,
       type: input.type,
       summary: input.summary,

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Actor, LogType, NullableUuid } from '../primitives';
+import { Actor, LogType, NullableUuid, Timestamp } from '../primitives';
 
 /** A rep's manual log. The event id becomes the log's id, so the API can answer it at once. */
 export const InteractionLoggedV1 = z.object({
@@ -9,4 +9,14 @@ export const InteractionLoggedV1 = z.object({
   contact_id: NullableUuid,
   opportunity_id: NullableUuid,
   actor: Actor,
+});
+
+/**
+ * v2 adds `recorded_at`: when crm-api accepted the log. The envelope's `time` is when it
+ * happened, which the rep may set in the past; the two apart show a backdated log.
+ * crm-api always sends it; optional so that a producer that has nothing better (a replay
+ * tool, a test) may leave it out, and then `time` stands for it.
+ */
+export const InteractionLoggedV2 = InteractionLoggedV1.extend({
+  recorded_at: Timestamp.optional(),
 });

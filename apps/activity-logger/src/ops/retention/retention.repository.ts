@@ -13,7 +13,7 @@ const DOOMED = `select id from "activity"."interaction_log"
   where "timestamp" < $1 order by "timestamp", id limit $2 for update skip locked`;
 
 const COLUMNS = `"id", "timestamp", "user_id", "type", "summary", "lead_id", "contact_id", "opportunity_id",
-  "source", "event_type", "event_version", "correlation_id", "data", "logged_at", "xid"`;
+  "source", "event_type", "event_version", "correlation_id", "data", "logged_at", "xid", "recorded_at"`;
 
 /** By primary key: a join (`using doomed`) may hash the whole table to find 5,000 rows. */
 const BY_ID = `where l.id = any(array(select id from doomed))`;
