@@ -13,7 +13,7 @@ import { Opportunity } from '../opportunities/opportunity.entity';
 import { OpportunitiesService } from '../opportunities/opportunities.service';
 import { OutboxService } from '../outbox/outbox.service';
 import { reassignment } from '../users/assignee';
-import { ConvertLeadDto, CreateLeadDto, LeadListQuery, UpdateLeadDto } from './lead.dto';
+import { CONVERTED_RULE, ConvertLeadDto, CreateLeadDto, LeadListQuery, UpdateLeadDto } from './lead.dto';
 import { Lead } from './lead.entity';
 
 export interface Conversion {
@@ -73,7 +73,12 @@ export class LeadsService {
   update(id: string, input: UpdateLeadDto, ctx: RequestCtx): Promise<Lead> {
     const { name, email, company, phone, status, assigned_to } = input;
     const patch = { name, email, company, phone, status, assignedToId: assigned_to };
+    // updateOr404 holds the row (FOR UPDATE) as convert() does, so this check and a
+    // concurrent conversion are serialized: whichever comes second sees the other's result.
     return updateOr404(this.em, Lead, id, 'lead', patch, async (em, lead, { before, changed, now }) => {
+      if (changed.includes('status') && (before.status === 'converted' || lead.status === 'converted')) {
+        throw DomainError.conflict(`lead ${id}: ${CONVERTED_RULE}`);
+      }
       if (changed.includes('status')) this.statusChanged(em, lead, before.status, ctx, now);
       if (changed.includes('assignedToId')) {
         this.outbox.emit(
