@@ -3,7 +3,8 @@ import type { FastifyRequest } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import { Uuid } from '@app/contracts';
 
-export type Role = 'admin' | 'sales_rep';
+export const ROLES = ['admin', 'manager', 'sales_rep'] as const;
+export type Role = (typeof ROLES)[number];
 
 /** The authenticated user a request acts for, as the auth guard found it. */
 export interface Caller {

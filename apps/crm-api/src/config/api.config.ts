@@ -37,6 +37,8 @@ export const ApiEnv = z
         message: 'true, false, a number of hops, or comma-separated addresses/CIDRs',
       })
       .transform((v): boolean | number | string => (v === '' || v === 'false' ? false : v === 'true' ? true : /^\d+$/.test(v) ? Number(v) : v)),
+    /** What a sales rep reads: `team` (every record) or `own` (their records and those linked to them); see auth/policy.ts. */
+    RECORD_VISIBILITY: z.enum(['team', 'own']).default('team'),
     /** Opening a database connection gives up after this: while PostgreSQL is away, a request answers 503 instead of waiting. */
     DB_CONNECT_TIMEOUT_MS: intVar(3000, 100, 120_000),
     /** One statement: the server cancels it past this (the request answers 503); the client gives up 2 s later on a dead line. */

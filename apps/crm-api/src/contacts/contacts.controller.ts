@@ -3,7 +3,7 @@ import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import { listPage } from '../common/list-page';
 import { ApiErrors, ApiListResponse, ApiZodBody, ApiZodQuery, ApiZodResponse } from '../common/openapi';
-import { Ctx, RequestCtx } from '../common/request-context';
+import { Caller, Ctx, CurrentUser, RequestCtx } from '../common/request-context';
 import { IdParam, ZodPipe } from '../common/zod.pipe';
 import { ContactListQuery, ContactView, CreateContactDto, toContactView, UpdateContactDto } from './contact.dto';
 import { ContactsService } from './contacts.service';
@@ -19,8 +19,8 @@ export class ContactsController {
   @ApiZodQuery(ContactListQuery)
   @ApiListResponse(ContactView)
   @ApiErrors(400)
-  async list(@Query(new ZodPipe(ContactListQuery, 'query')) query: ContactListQuery, @Req() request: FastifyRequest) {
-    return listPage(request, await this.contacts.list(query), toContactView);
+  async list(@Query(new ZodPipe(ContactListQuery, 'query')) query: ContactListQuery, @Req() request: FastifyRequest, @CurrentUser() caller: Caller) {
+    return listPage(request, await this.contacts.list(query, caller), toContactView);
   }
 
   @Post()
@@ -34,8 +34,8 @@ export class ContactsController {
   @Get(':id')
   @ApiZodResponse(200, ContactView)
   @ApiErrors(400, 404)
-  async get(@IdParam() id: string) {
-    return toContactView(await this.contacts.get(id));
+  async get(@IdParam() id: string, @CurrentUser() caller: Caller) {
+    return toContactView(await this.contacts.get(id, caller));
   }
 
   @Patch(':id')

@@ -2,6 +2,8 @@ import { Controller, Get, Headers, Query, Req, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ZodPipe, IdParam } from '../common/zod.pipe';
+import { Policy } from '../auth/policy';
+import { Caller, CurrentUser } from '../common/request-context';
 import { DomainError } from '../common/domain-error';
 import { pageLink } from '../common/pagination';
 import { ApiErrors, ApiZodQuery } from '../common/openapi';
@@ -18,6 +20,7 @@ export class FeedController {
   constructor(
     private readonly feed: FeedService,
     private readonly pipeline: PipelineStatusService,
+    private readonly policy: Policy,
   ) {}
 
   @Get()
@@ -30,9 +33,9 @@ export class FeedController {
   })
   @ApiZodQuery(FeedListQuery)
   @ApiErrors(400, 401, 404)
-  async list(@Query(new ZodPipe(FeedListQuery, 'query')) query: FeedListQuery, @Req() req: FastifyRequest) {
+  async list(@Query(new ZodPipe(FeedListQuery, 'query')) query: FeedListQuery, @Req() req: FastifyRequest, @CurrentUser() caller: Caller) {
     const { limit, cursor, group, ...filters } = query;
-    const page = group ? await this.feed.listGrouped(filters, limit, cursor) : await this.feed.list(filters, limit, cursor);
+    const page = group ? await this.feed.listGrouped(filters, caller, limit, cursor) : await this.feed.list(filters, caller, limit, cursor);
     return { results: page.results, next: pageLink(`${req.protocol}://${req.host}`, req.url, page.nextCursor) };
   }
 
@@ -40,8 +43,8 @@ export class FeedController {
   @Get('status')
   @ApiOperation({ summary: 'Whether the feed is current: outbox backlog, queue depth and consumers, and the reasons when it is not' })
   @ApiErrors(401)
-  status() {
-    return this.pipeline.status();
+  status(@CurrentUser() caller: Caller) {
+    return this.pipeline.status(!this.policy.readsAll(caller));
   }
 
   /** Server-Sent Events: one `interaction-log` event per new log; resumable with Last-Event-ID. */
@@ -58,6 +61,7 @@ export class FeedController {
     @Headers('last-event-id') lastEventId: string | undefined,
     @Req() req: FastifyRequest,
     @Res() reply: FastifyReply,
+    @CurrentUser() caller: Caller,
   ) {
     const { last_event_id, ...filters } = query;
     let from = last_event_id;
@@ -65,7 +69,7 @@ export class FeedController {
       from = decodeStreamPosition(lastEventId) ?? undefined;
       if (!from) throw DomainError.invalid('Last-Event-ID: not an event id from this stream');
     }
-    const { startId, follow } = await this.feed.openStream(filters, from);
+    const { startId, follow } = await this.feed.openStream(filters, caller, from);
     const abort = new AbortController();
     const sse = new SseWriter(reply, startId, () => abort.abort());
     req.raw.on('close', () => abort.abort());
@@ -83,7 +87,7 @@ export class FeedController {
   @Get(':id')
   @ApiOperation({ summary: 'One log' })
   @ApiErrors(400, 401, 404)
-  get(@IdParam() id: string) {
-    return this.feed.get(id);
+  get(@IdParam() id: string, @CurrentUser() caller: Caller) {
+    return this.feed.get(id, caller);
   }
 }

@@ -1,6 +1,8 @@
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Injectable, Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
+import { Policy } from '../auth/policy';
+import { assertWritableRef } from '../auth/record-access';
 import { Contact } from '../contacts/contact.entity';
 import { insertNew } from '../common/insert-new';
 import { RequestCtx } from '../common/request-context';
@@ -27,9 +29,11 @@ export class InteractionsService {
     private readonly em: EntityManager,
     private readonly outbox: OutboxService,
     private readonly feed: FeedService,
+    private readonly policy: Policy,
   ) {}
 
   async log(kind: LoggedRecord, id: string, input: LogInteractionDto, ctx: RequestCtx): Promise<PendingLogView> {
+    await assertWritableRef(this.em, this.policy, ctx.caller, kind, id, 'log interactions on');
     const time = input.timestamp ? new Date(input.timestamp) : new Date();
     const logId = randomUUID();
     const ids = { lead_id: null, contact_id: null, opportunity_id: null, [`${kind}_id`]: id } as Record<'lead_id' | 'contact_id' | 'opportunity_id', string | null>;

@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { ContactView, toContactView } from '../contacts/contact.dto';
 import { listPage } from '../common/list-page';
 import { ApiErrors, ApiListResponse, ApiZodBody, ApiZodQuery, ApiZodResponse } from '../common/openapi';
-import { Ctx, RequestCtx } from '../common/request-context';
+import { Caller, Ctx, CurrentUser, RequestCtx } from '../common/request-context';
 import { IdParam, ZodPipe } from '../common/zod.pipe';
 import { OpportunityView, toOpportunityView } from '../opportunities/opportunity.dto';
 import { ConvertLeadDto, CreateLeadDto, LeadListQuery, LeadView, toLeadView, UpdateLeadDto } from './lead.dto';
@@ -24,8 +24,8 @@ export class LeadsController {
   @ApiZodQuery(LeadListQuery)
   @ApiListResponse(LeadView)
   @ApiErrors(400)
-  async list(@Query(new ZodPipe(LeadListQuery, 'query')) query: LeadListQuery, @Req() request: FastifyRequest) {
-    return listPage(request, await this.leads.list(query), toLeadView);
+  async list(@Query(new ZodPipe(LeadListQuery, 'query')) query: LeadListQuery, @Req() request: FastifyRequest, @CurrentUser() caller: Caller) {
+    return listPage(request, await this.leads.list(query, caller), toLeadView);
   }
 
   @Post()
@@ -39,8 +39,8 @@ export class LeadsController {
   @Get(':id')
   @ApiZodResponse(200, LeadView)
   @ApiErrors(400, 404)
-  async get(@IdParam() id: string) {
-    return toLeadView(await this.leads.get(id));
+  async get(@IdParam() id: string, @CurrentUser() caller: Caller) {
+    return toLeadView(await this.leads.get(id, caller));
   }
 
   @Patch(':id')

@@ -3,7 +3,7 @@ import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import { listPage } from '../common/list-page';
 import { ApiErrors, ApiListResponse, ApiZodBody, ApiZodQuery, ApiZodResponse } from '../common/openapi';
-import { Ctx, RequestCtx } from '../common/request-context';
+import { Caller, Ctx, CurrentUser, RequestCtx } from '../common/request-context';
 import { IdParam, ZodPipe } from '../common/zod.pipe';
 import { OpportunityListQuery, OpportunityView, CreateOpportunityDto, toOpportunityView, UpdateOpportunityDto } from './opportunity.dto';
 import { OpportunitiesService } from './opportunities.service';
@@ -19,8 +19,8 @@ export class OpportunitiesController {
   @ApiZodQuery(OpportunityListQuery)
   @ApiListResponse(OpportunityView)
   @ApiErrors(400)
-  async list(@Query(new ZodPipe(OpportunityListQuery, 'query')) query: OpportunityListQuery, @Req() request: FastifyRequest) {
-    return listPage(request, await this.opportunities.list(query), toOpportunityView);
+  async list(@Query(new ZodPipe(OpportunityListQuery, 'query')) query: OpportunityListQuery, @Req() request: FastifyRequest, @CurrentUser() caller: Caller) {
+    return listPage(request, await this.opportunities.list(query, caller), toOpportunityView);
   }
 
   @Post()
@@ -34,8 +34,8 @@ export class OpportunitiesController {
   @Get(':id')
   @ApiZodResponse(200, OpportunityView)
   @ApiErrors(400, 404)
-  async get(@IdParam() id: string) {
-    return toOpportunityView(await this.opportunities.get(id));
+  async get(@IdParam() id: string, @CurrentUser() caller: Caller) {
+    return toOpportunityView(await this.opportunities.get(id, caller));
   }
 
   @Patch(':id')

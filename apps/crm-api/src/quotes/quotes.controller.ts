@@ -3,7 +3,7 @@ import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import { listPage } from '../common/list-page';
 import { ApiErrors, ApiListResponse, ApiZodBody, ApiZodQuery, ApiZodResponse } from '../common/openapi';
-import { Ctx, RequestCtx } from '../common/request-context';
+import { Caller, Ctx, CurrentUser, RequestCtx } from '../common/request-context';
 import { IdParam, ZodPipe } from '../common/zod.pipe';
 import { QuoteListQuery, QuoteView, CreateQuoteDto, toQuoteView, UpdateQuoteDto } from './quote.dto';
 import { QuotesService } from './quotes.service';
@@ -19,8 +19,8 @@ export class QuotesController {
   @ApiZodQuery(QuoteListQuery)
   @ApiListResponse(QuoteView)
   @ApiErrors(400)
-  async list(@Query(new ZodPipe(QuoteListQuery, 'query')) query: QuoteListQuery, @Req() request: FastifyRequest) {
-    return listPage(request, await this.quotes.list(query), toQuoteView);
+  async list(@Query(new ZodPipe(QuoteListQuery, 'query')) query: QuoteListQuery, @Req() request: FastifyRequest, @CurrentUser() caller: Caller) {
+    return listPage(request, await this.quotes.list(query, caller), toQuoteView);
   }
 
   @Post()
@@ -34,8 +34,8 @@ export class QuotesController {
   @Get(':id')
   @ApiZodResponse(200, QuoteView)
   @ApiErrors(400, 404)
-  async get(@IdParam() id: string) {
-    return toQuoteView(await this.quotes.get(id));
+  async get(@IdParam() id: string, @CurrentUser() caller: Caller) {
+    return toQuoteView(await this.quotes.get(id, caller));
   }
 
   @Patch(':id')

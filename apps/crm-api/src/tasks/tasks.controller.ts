@@ -3,7 +3,7 @@ import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import { listPage } from '../common/list-page';
 import { ApiErrors, ApiListResponse, ApiZodBody, ApiZodQuery, ApiZodResponse } from '../common/openapi';
-import { Ctx, RequestCtx } from '../common/request-context';
+import { Caller, Ctx, CurrentUser, RequestCtx } from '../common/request-context';
 import { IdParam, ZodPipe } from '../common/zod.pipe';
 import { CreateTaskDto, MarkCompletedDto, TaskListQuery, TaskView, toTaskView, UpdateTaskDto } from './task.dto';
 import { TasksService } from './tasks.service';
@@ -19,8 +19,8 @@ export class TasksController {
   @ApiZodQuery(TaskListQuery)
   @ApiListResponse(TaskView)
   @ApiErrors(400)
-  async list(@Query(new ZodPipe(TaskListQuery, 'query')) query: TaskListQuery, @Req() request: FastifyRequest) {
-    return listPage(request, await this.tasks.list(query), toTaskView);
+  async list(@Query(new ZodPipe(TaskListQuery, 'query')) query: TaskListQuery, @Req() request: FastifyRequest, @CurrentUser() caller: Caller) {
+    return listPage(request, await this.tasks.list(query, caller), toTaskView);
   }
 
   @Post()
@@ -34,8 +34,8 @@ export class TasksController {
   @Get(':id')
   @ApiZodResponse(200, TaskView)
   @ApiErrors(400, 404)
-  async get(@IdParam() id: string) {
-    return toTaskView(await this.tasks.get(id));
+  async get(@IdParam() id: string, @CurrentUser() caller: Caller) {
+    return toTaskView(await this.tasks.get(id, caller));
   }
 
   @Patch(':id')

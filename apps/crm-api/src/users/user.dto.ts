@@ -1,11 +1,11 @@
 import { z } from 'zod';
 import { RequiredText } from '../common/fields';
 import { listQuery } from '../common/pagination';
+import { ROLES } from '../common/request-context';
 import { RecordViewShape } from '../common/views';
 import { recordView } from '../common/record.entity';
 import type { User } from './user.entity';
 
-export const ROLES = ['admin', 'sales_rep'] as const;
 
 export const CreateUserDto = z.strictObject({
   email: z.email({ message: 'must be an email address' }).max(254).transform((v) => v.toLowerCase()),
@@ -24,6 +24,13 @@ export const UserView = z.object({
   name: z.string(),
   role: z.enum(ROLES),
 });
+
+/** What a user who is not an admin sees of the others: who they are, not how to reach or rank them. */
+export const UserNameView = z.object({ id: z.uuid(), name: z.string() });
+
+export function toUserNameView(u: User): z.infer<typeof UserNameView> {
+  return { id: u.id, name: u.name };
+}
 
 /** Never the password hash. */
 export function toUserView(u: User): z.infer<typeof UserView> {

@@ -6,7 +6,9 @@ import { ApiErrors, ApiListResponse, ApiZodBody, ApiZodQuery, ApiZodResponse } f
 import { listPage } from '../common/list-page';
 import { Caller, Ctx, CurrentUser, RequestCtx } from '../common/request-context';
 import { IdParam, ZodPipe } from '../common/zod.pipe';
-import { CreateUserDto, toUserView, UserListQuery, UserView } from './user.dto';
+import { CreateUserDto, toUserNameView, toUserView, UserListQuery, UserView } from './user.dto';
+import { Policy } from '../auth/policy';
+import { DomainError } from '../common/domain-error';
 import { UsersService } from './users.service';
 
 @ApiTags('users')
@@ -14,14 +16,20 @@ import { UsersService } from './users.service';
 @ApiErrors(401)
 @Controller('api/users')
 export class UsersController {
-  constructor(private readonly users: UsersService) {}
+  constructor(
+    private readonly users: UsersService,
+    private readonly policy: Policy,
+  ) {}
 
   @Get()
   @ApiZodQuery(UserListQuery)
   @ApiListResponse(UserView)
   @ApiErrors(400)
-  async list(@Query(new ZodPipe(UserListQuery, 'query')) query: UserListQuery, @Req() request: FastifyRequest) {
-    return listPage(request, await this.users.list(query), toUserView);
+  @ApiOperation({ summary: 'Users: an admin sees every field; anyone else only ids and names (no email, no role)' })
+  async list(@Query(new ZodPipe(UserListQuery, 'query')) query: UserListQuery, @Req() request: FastifyRequest, @CurrentUser() caller: Caller) {
+    const admin = this.policy.managesUsers(caller);
+    if (!admin && query.role) throw DomainError.forbidden('only an admin may filter users by role');
+    return listPage(request, await this.users.list(query), admin ? toUserView : toUserNameView);
   }
 
   @Post()
@@ -43,8 +51,10 @@ export class UsersController {
 
   @Get(':id')
   @ApiZodResponse(200, UserView)
+  @ApiOperation({ summary: 'One user: every field for an admin (or the user themself), the id and name for anyone else' })
   @ApiErrors(400, 404)
-  async get(@IdParam() id: string) {
-    return toUserView(await this.users.get(id));
+  async get(@IdParam() id: string, @CurrentUser() caller: Caller) {
+    const user = await this.users.get(id);
+    return this.policy.managesUsers(caller) || caller.id === id ? toUserView(user) : toUserNameView(user);
   }
 }
