@@ -268,7 +268,8 @@ describe('security', () => {
     });
 
     it('a manual log is always the caller\'s: a user field (or any alias) is refused, without it the log is the caller\'s', async () => {
-      const lead = await create(admin, 'leads', { name: uniq('Attribution Lead') });
+      // The rep's own lead: a rep logs only on records they own (auth/policy.ts).
+      const lead = await create(admin, 'leads', { name: uniq('Attribution Lead'), assigned_to: rep.id });
       const outboxRows = async () => (await db.query(`select payload from crm.outbox where type = 'interaction.logged' and payload->>'subject' = $1`, [lead.id])).rows;
       for (const field of ['user', 'user_id', 'actor', 'created_by', 'source']) {
         const res = seen(await rep.client.post(`/api/leads/${lead.id}/log_interaction/`, { type: 'call', summary: 'claimed as the admin', [field]: adminId }));
