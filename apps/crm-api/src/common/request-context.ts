@@ -12,6 +12,9 @@ export interface Caller {
   name: string;
   email: string;
   role: Role;
+  /** The session the request's token belongs to, and when it ends. */
+  sessionId?: string;
+  expiresAt?: Date;
 }
 
 /** What every write needs besides its input: who acts, and the id shared by its events. */

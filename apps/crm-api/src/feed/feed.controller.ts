@@ -3,6 +3,8 @@ import { ApiBearerAuth, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagg
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ZodPipe, IdParam } from '../common/zod.pipe';
 import { Policy } from '../auth/policy';
+import { SessionsService } from '../auth/sessions.service';
+import { ApiConfig } from '../config/api.config';
 import { Caller, CurrentUser } from '../common/request-context';
 import { DomainError } from '../common/domain-error';
 import { pageLink } from '../common/pagination';
@@ -21,6 +23,8 @@ export class FeedController {
     private readonly feed: FeedService,
     private readonly pipeline: PipelineStatusService,
     private readonly policy: Policy,
+    private readonly sessions: SessionsService,
+    private readonly config: ApiConfig,
   ) {}
 
   @Get()
@@ -55,7 +59,7 @@ export class FeedController {
   })
   @ApiProduces('text/event-stream')
   @ApiZodQuery(FeedStreamQuery)
-  @ApiErrors(400, 401, 404)
+  @ApiErrors(400, 401, 404, 429)
   async stream(
     @Query(new ZodPipe(FeedStreamQuery, 'query')) query: FeedStreamQuery,
     @Headers('last-event-id') lastEventId: string | undefined,
@@ -69,18 +73,24 @@ export class FeedController {
       from = decodeStreamPosition(lastEventId) ?? undefined;
       if (!from) throw DomainError.invalid('Last-Event-ID: not an event id from this stream');
     }
-    const { startId, follow } = await this.feed.openStream(filters, caller, from);
     const abort = new AbortController();
-    const sse = new SseWriter(reply, startId, () => abort.abort());
-    req.raw.on('close', () => abort.abort());
+    // Held from before the answer (429 past STREAMS_PER_USER), and ended with the
+    // session: at its expiry, or when it is ended on any replica.
+    const untrack = this.sessions.track(caller, () => abort.abort(), this.config.STREAMS_PER_USER);
+    let sse: SseWriter | undefined;
     try {
+      const { startId, follow } = await this.feed.openStream(filters, caller, from);
+      sse = new SseWriter(reply, startId, () => abort.abort());
+      req.raw.on('close', () => abort.abort());
       for await (const { id, log } of follow(abort.signal)) {
         sse.send('interaction-log', id, log);
       }
     } catch (e) {
+      if (!sse) throw e; // before the stream began: a plain 4xx/5xx
       sse.fail(e as Error);
     } finally {
-      sse.end();
+      untrack();
+      sse?.end();
     }
   }
 

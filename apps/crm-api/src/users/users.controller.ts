@@ -1,4 +1,4 @@
-import { Body, Controller, Get, Post, Query, Req } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Patch, Post, Query, Req } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import { AdminOnly } from '../auth/admin-only.decorator';
@@ -6,7 +6,7 @@ import { ApiErrors, ApiListResponse, ApiZodBody, ApiZodQuery, ApiZodResponse } f
 import { listPage } from '../common/list-page';
 import { Caller, Ctx, CurrentUser, RequestCtx } from '../common/request-context';
 import { IdParam, ZodPipe } from '../common/zod.pipe';
-import { CreateUserDto, toUserNameView, toUserView, UserListQuery, UserView } from './user.dto';
+import { ChangePasswordDto, CreateUserDto, ResetPasswordDto, UpdateUserDto, toUserNameView, toUserView, UserListQuery, UserView } from './user.dto';
 import { Policy } from '../auth/policy';
 import { DomainError } from '../common/domain-error';
 import { UsersService } from './users.service';
@@ -47,6 +47,35 @@ export class UsersController {
   @ApiZodResponse(200, UserView)
   async me(@CurrentUser() caller: Caller) {
     return toUserView(await this.users.get(caller.id));
+  }
+
+  @Post('me/password')
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Change one\'s own password (the current one is required); every other session of the caller ends' })
+  @ApiZodBody(ChangePasswordDto)
+  @ApiErrors(400)
+  async changeOwnPassword(@Body(new ZodPipe(ChangePasswordDto)) body: ChangePasswordDto, @CurrentUser() caller: Caller): Promise<void> {
+    await this.users.changeOwnPassword(caller, body);
+  }
+
+  @Patch(':id')
+  @AdminOnly()
+  @ApiOperation({ summary: 'Change a user\'s role or disable them (admin only): at once, on every replica; disabling ends their sessions' })
+  @ApiZodBody(UpdateUserDto)
+  @ApiZodResponse(200, UserView)
+  @ApiErrors(400, 403, 404, 409)
+  async update(@IdParam() id: string, @Body(new ZodPipe(UpdateUserDto)) body: UpdateUserDto, @Ctx() ctx: RequestCtx) {
+    return toUserView(await this.users.update(id, body, ctx));
+  }
+
+  @Post(':id/password')
+  @AdminOnly()
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Reset a user\'s password (admin only): every session of that user ends' })
+  @ApiZodBody(ResetPasswordDto)
+  @ApiErrors(400, 403, 404)
+  async resetPassword(@IdParam() id: string, @Body(new ZodPipe(ResetPasswordDto)) body: ResetPasswordDto): Promise<void> {
+    await this.users.resetPassword(id, body);
   }
 
   @Get(':id')
