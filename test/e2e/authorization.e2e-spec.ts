@@ -33,6 +33,8 @@ interface Route {
   /** Makes the record acted on (by the admin, on the team replica), owned by `owner` or not. */
   setup: (owner: User, other: User) => Promise<Rec>;
   act: (client: ApiClient, rec: Rec) => Promise<ApiResponse>;
+  /** A route about no existing record (a create, the caller themself): asked once, not for own/other. */
+  noRecord?: true;
 }
 
 describe('authorization matrix', () => {
@@ -134,8 +136,23 @@ describe('authorization matrix', () => {
       setup: opportunity,
       act: (c, r) => c.get(`/api/interaction-logs/?opportunity=${r.id}&include_contact=true`),
     },
-    { name: 'POST /api/users/', need: 'admin', ok: 201, setup: async () => ({ id: '' }), act: (c) => c.post('/api/users/', { email: `${uniq('u').replace(' ', '.')}@crm.test`, password: 'a long enough pass', name: uniq('U') }) },
+    { name: 'POST /api/users/', need: 'admin', ok: 201, noRecord: true, setup: async () => ({ id: '' }), act: (c) => c.post('/api/users/', { email: `${uniq('u').replace(' ', '.')}@crm.test`, password: 'a long enough pass', name: uniq('U') }) },
+    { name: 'PATCH /api/users/{id}/ (role)', need: 'admin', ok: 200, noRecord: true, setup: async () => ({ id: (await createUser(admin)).id }), act: (c, r) => c.patch(`/api/users/${r.id}/`, { role: 'manager' }) },
+    { name: 'PATCH /api/users/{id}/ (disable)', need: 'admin', ok: 200, noRecord: true, setup: async () => ({ id: (await createUser(admin)).id }), act: (c, r) => c.patch(`/api/users/${r.id}/`, { disabled: true }) },
+    { name: 'POST /api/users/{id}/password/', need: 'admin', ok: 204, noRecord: true, setup: async () => ({ id: (await createUser(admin)).id }), act: (c, r) => c.post(`/api/users/${r.id}/password/`, { password: 'another long secret' }) },
+    { name: 'GET /api/users/me/', need: 'read', ok: 200, noRecord: true, setup: async () => ({ id: '' }), act: (c) => c.get('/api/users/me/') },
+    { name: 'GET /api/users/', need: 'read', ok: 200, noRecord: true, setup: async () => ({ id: '' }), act: (c) => c.get('/api/users/') },
+    { name: 'GET /api/interaction-logs/', need: 'read', ok: 200, noRecord: true, setup: async () => ({ id: '' }), act: (c) => c.get('/api/interaction-logs/') },
+    { name: 'GET /api/interaction-logs/status/', need: 'read', ok: 200, noRecord: true, setup: async () => ({ id: '' }), act: (c) => c.get('/api/interaction-logs/status/') },
+    { name: 'POST /api/leads/', need: 'read', ok: 201, noRecord: true, setup: async () => ({ id: '' }), act: (c) => c.post('/api/leads/', { name: uniq('New'), assigned_to: stranger.id }) },
+    { name: 'POST /api/contacts/', need: 'read', ok: 201, noRecord: true, setup: async () => ({ id: '' }), act: (c) => c.post('/api/contacts/', { name: uniq('New') }) },
+    { name: 'POST /api/opportunities/', need: 'read', ok: 201, noRecord: true, setup: async () => ({ id: '' }), act: (c) => c.post('/api/opportunities/', { name: uniq('New'), owner: stranger.id }) },
+    { name: 'POST /api/quotes/', need: 'read', ok: 201, noRecord: true, setup: async () => ({ id: '' }), act: (c) => c.post('/api/quotes/', { title: uniq('New'), total_price: '3' }) },
+    { name: 'POST /api/tasks/', need: 'read', ok: 201, noRecord: true, setup: async () => ({ id: '' }), act: (c) => c.post('/api/tasks/', { action: 'Call', target: 'x', assigned_to: stranger.id }) },
   );
+  for (const resource of Object.keys(makers)) {
+    routes.push({ name: `GET /api/${resource}/`, need: 'read', ok: 200, noRecord: true, setup: async () => ({ id: '' }), act: (c) => c.get(`/api/${resource}/`) });
+  }
 
   /** What the rules say the answer is. */
   function expected(role: Role, setting: Visibility, whose: Whose, route: Route): number {
@@ -153,7 +170,7 @@ describe('authorization matrix', () => {
         const wrong: string[] = [];
         for (const route of routes) {
           for (const whose of ['own', 'other'] as const) {
-            if (route.need === 'admin' && whose === 'other') continue;
+            if (route.noRecord && whose === 'other') continue;
             const rec = await route.setup(whose === 'own' ? actor : stranger, actor);
             const res = await route.act(client, rec);
             const want = expected(role, setting, whose, route);
