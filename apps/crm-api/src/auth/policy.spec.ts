@@ -19,7 +19,7 @@ describe('Policy', () => {
     const mine = { id: 'y', assignedToId: OTHER, createdById: ME };
     expect(policy('team').mayWrite(caller('sales_rep'), 'lead', mine)).toBe(true);
     expect(policy('team').mayWrite(caller('sales_rep'), 'lead', theirs)).toBe(false);
-    expect(() => policy('team').assertWrite(caller('sales_rep'), 'lead', theirs, 'delete')).toThrow(/may only delete the leads they own/);
+    expect(() => policy('team').assertWrite(caller('sales_rep'), 'lead', theirs, 'delete')).toThrow(/may only delete records they own/);
     for (const role of ['manager', 'admin'] as const) expect(policy('own').mayWrite(caller(role), 'lead', theirs)).toBe(true);
   });
 

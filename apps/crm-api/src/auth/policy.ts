@@ -123,7 +123,7 @@ export class Policy {
   /** 403 naming the rule, for a record the caller reads but may not write. */
   assertWrite(caller: Caller, kind: RecordKind, record: object & { id: string }, verb = 'change'): void {
     if (!this.mayWrite(caller, kind, record))
-      throw DomainError.forbidden(`a sales rep may only ${verb} the ${kind}s they own (assignee, owner or creator); ${kind} ${record.id} is not theirs`);
+      throw DomainError.forbidden(`a sales rep may only ${verb} records they own (assignee, owner or creator); ${kind} ${record.id} is not theirs`);
   }
 
   /** Only an admin manages users; others see names only (see UsersController). */
