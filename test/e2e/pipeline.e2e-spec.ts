@@ -251,7 +251,8 @@ describe('activity pipeline: REST -> outbox -> RabbitMQ -> activity-logger -> fe
     it('logs the conversion linked to the lead, the new contact and the new opportunity, with its companion logs under one correlation id', async () => {
       const name = uniq('Convertible');
       const opportunityName = uniq('Converted Deal');
-      const lead = await create(admin, 'leads', { name, company: 'Globex', assigned_to: alice.id });
+      // bob converts the lead assigned to him (a rep converts only leads they own).
+      const lead = await create(admin, 'leads', { name, company: 'Globex', assigned_to: bob.id });
       const converted = expectStatus(await bob.client.post(`/api/leads/${lead.id}/convert/`, { opportunity: { name: opportunityName, amount: '2500' } }), 201, 'convert');
       expect(converted.lead).toMatchObject({ id: lead.id, status: 'converted' });
       const contactId: string = converted.contact.id;
