@@ -1,7 +1,6 @@
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
-import { createPgPool, PgListener } from '@app/platform';
-import { Pool } from 'pg';
+import { PgListener } from '@app/platform';
 import { randomUUID } from 'node:crypto';
 import type { Caller, Role } from '../common/request-context';
 import { ApiConfig } from '../config/api.config';
@@ -36,19 +35,11 @@ export class SessionsService implements OnModuleInit, OnApplicationShutdown {
   private readonly log = new Logger(SessionsService.name);
   private readonly streams = new Set<Tracked>();
   private readonly listener: PgListener;
-  private readonly pool: Pool;
 
   constructor(
     private readonly em: EntityManager,
     private readonly config: ApiConfig,
   ) {
-    // A pool of its own (one connection) for the re-check after a lost LISTEN: it must not queue behind requests.
-    this.pool = createPgPool(config.DATABASE_URL, {
-      max: 1,
-      applicationName: 'crm-api sessions',
-      timeouts: dbTimeouts(config),
-      onLost: (e) => this.log.warn({ msg: 'database connection lost', pool: 'sessions', error: e.message }),
-    });
     this.listener = new PgListener(config.DATABASE_URL, CHANNEL, (payload) => this.onEnded(payload), () => void this.recheck(), {
       applicationName: 'crm-api listen crm_sessions',
       timeouts: dbTimeouts(config),
@@ -62,7 +53,6 @@ export class SessionsService implements OnModuleInit, OnApplicationShutdown {
 
   async onApplicationShutdown() {
     await this.listener.stop();
-    await this.pool.end().catch(() => undefined);
   }
 
   /** A new session for the user, ending when the token does. */
@@ -152,10 +142,11 @@ export class SessionsService implements OnModuleInit, OnApplicationShutdown {
     if (!this.streams.size) return;
     const held = [...this.streams];
     try {
-      const { rows } = await this.pool.query<{ id: string; role: Role }>(
+      // Outside any request: the records' pool, through the connection (no entity is loaded).
+      const rows = await this.em.getConnection().execute<{ id: string; role: Role }[]>(
         `select s.id, u.role from crm.sessions s join crm.users u on u.id = s.user_id
-         where s.id = any($1::uuid[]) and s.expires_at > now() and u.disabled_at is null`,
-        [held.map((s) => s.caller.sessionId)],
+         where s.id in (${held.map(() => '?').join(', ')}) and s.expires_at > now() and u.disabled_at is null`,
+        held.map((s) => s.caller.sessionId ?? null),
       );
       const live = new Map(rows.map((r) => [r.id, r.role]));
       for (const s of held) if (live.get(s.caller.sessionId ?? '') !== s.caller.role) s.end();
