@@ -41,14 +41,14 @@ export class ContactsController {
   @Patch(':id')
   @ApiZodBody(UpdateContactDto)
   @ApiZodResponse(200, ContactView)
-  @ApiErrors(400, 404, 413, 415)
+  @ApiErrors(400, 403, 404, 413, 415)
   async update(@IdParam() id: string, @Body(new ZodPipe(UpdateContactDto)) body: UpdateContactDto, @Ctx() ctx: RequestCtx) {
     return toContactView(await this.contacts.update(id, body, ctx));
   }
 
   @Delete(':id')
   @HttpCode(204)
-  @ApiErrors(400, 404)
+  @ApiErrors(400, 403, 404)
   async remove(@IdParam() id: string, @Ctx() ctx: RequestCtx): Promise<void> {
     await this.contacts.remove(id, ctx);
   }

@@ -46,14 +46,14 @@ export class LeadsController {
   @Patch(':id')
   @ApiZodBody(UpdateLeadDto)
   @ApiZodResponse(200, LeadView, 'updated; a real status change emits lead.status_changed, a new assignee lead.reassigned')
-  @ApiErrors(400, 404, 413, 415)
+  @ApiErrors(400, 403, 404, 413, 415)
   async update(@IdParam() id: string, @Body(new ZodPipe(UpdateLeadDto)) body: UpdateLeadDto, @Ctx() ctx: RequestCtx) {
     return toLeadView(await this.leads.update(id, body, ctx));
   }
 
   @Delete(':id')
   @HttpCode(204)
-  @ApiErrors(400, 404)
+  @ApiErrors(400, 403, 404)
   async remove(@IdParam() id: string, @Ctx() ctx: RequestCtx): Promise<void> {
     await this.leads.remove(id, ctx);
   }
@@ -65,7 +65,7 @@ export class LeadsController {
   })
   @ApiZodBody(ConvertLeadDto)
   @ApiZodResponse(201, ConversionView)
-  @ApiErrors(400, 404, 409, 413, 415)
+  @ApiErrors(400, 403, 404, 409, 413, 415)
   async convert(@IdParam() id: string, @Body(new ZodPipe(ConvertLeadDto)) body: ConvertLeadDto, @Ctx() ctx: RequestCtx) {
     const { lead, contact, opportunity } = await this.leads.convert(id, body, ctx);
     return { lead: toLeadView(lead), contact: toContactView(contact), opportunity: toOpportunityView(opportunity) };

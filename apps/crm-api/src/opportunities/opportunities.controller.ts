@@ -41,14 +41,14 @@ export class OpportunitiesController {
   @Patch(':id')
   @ApiZodBody(UpdateOpportunityDto)
   @ApiZodResponse(200, OpportunityView, 'updated; a real stage change emits opportunity.stage_changed, a new owner opportunity.reassigned')
-  @ApiErrors(400, 404, 413, 415)
+  @ApiErrors(400, 403, 404, 413, 415)
   async update(@IdParam() id: string, @Body(new ZodPipe(UpdateOpportunityDto)) body: UpdateOpportunityDto, @Ctx() ctx: RequestCtx) {
     return toOpportunityView(await this.opportunities.update(id, body, ctx));
   }
 
   @Delete(':id')
   @HttpCode(204)
-  @ApiErrors(400, 404)
+  @ApiErrors(400, 403, 404)
   async remove(@IdParam() id: string, @Ctx() ctx: RequestCtx): Promise<void> {
     await this.opportunities.remove(id, ctx);
   }

@@ -26,7 +26,7 @@ export class QuotesController {
   @Post()
   @ApiZodBody(CreateQuoteDto)
   @ApiZodResponse(201, QuoteView, 'created; emits quote.created')
-  @ApiErrors(400, 413, 415)
+  @ApiErrors(400, 403, 404, 413, 415)
   async create(@Body(new ZodPipe(CreateQuoteDto)) body: CreateQuoteDto, @Ctx() ctx: RequestCtx) {
     return toQuoteView(await this.quotes.create(body, ctx));
   }
@@ -41,14 +41,14 @@ export class QuotesController {
   @Patch(':id')
   @ApiZodBody(UpdateQuoteDto)
   @ApiZodResponse(200, QuoteView)
-  @ApiErrors(400, 404, 413, 415)
+  @ApiErrors(400, 403, 404, 413, 415)
   async update(@IdParam() id: string, @Body(new ZodPipe(UpdateQuoteDto)) body: UpdateQuoteDto, @Ctx() ctx: RequestCtx) {
     return toQuoteView(await this.quotes.update(id, body, ctx));
   }
 
   @Delete(':id')
   @HttpCode(204)
-  @ApiErrors(400, 404)
+  @ApiErrors(400, 403, 404)
   async remove(@IdParam() id: string, @Ctx() ctx: RequestCtx): Promise<void> {
     await this.quotes.remove(id, ctx);
   }

@@ -41,14 +41,14 @@ export class TasksController {
   @Patch(':id')
   @ApiZodBody(UpdateTaskDto)
   @ApiZodResponse(200, TaskView, 'updated; a move to completed emits task.completed, a new assignee task.reassigned')
-  @ApiErrors(400, 404, 413, 415)
+  @ApiErrors(400, 403, 404, 413, 415)
   async update(@IdParam() id: string, @Body(new ZodPipe(UpdateTaskDto)) body: UpdateTaskDto, @Ctx() ctx: RequestCtx) {
     return toTaskView(await this.tasks.update(id, body, ctx));
   }
 
   @Delete(':id')
   @HttpCode(204)
-  @ApiErrors(400, 404)
+  @ApiErrors(400, 403, 404)
   async remove(@IdParam() id: string, @Ctx() ctx: RequestCtx): Promise<void> {
     await this.tasks.remove(id, ctx);
   }
@@ -58,7 +58,7 @@ export class TasksController {
   @ApiOperation({ summary: 'Complete a pending task; emits task.completed', description: 'Notes, when given, replace the task\'s notes.' })
   @ApiZodBody(MarkCompletedDto, false)
   @ApiZodResponse(200, TaskView)
-  @ApiErrors(400, 404, 409, 413, 415)
+  @ApiErrors(400, 403, 404, 409, 413, 415)
   async markCompleted(@IdParam() id: string, @Body(new ZodPipe(MarkCompletedDto)) body: MarkCompletedDto, @Ctx() ctx: RequestCtx) {
     return toTaskView(await this.tasks.markCompleted(id, body, ctx));
   }
