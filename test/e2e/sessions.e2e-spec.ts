@@ -1,4 +1,5 @@
-import { api, ApiClient, AppProcess, createUser, eventually, expectStatus, sendRaw, startApi, startLogger, uniq, User } from '../utils';
+import { Client } from 'pg';
+import { api, ApiClient, AppProcess, eventually, expectStatus, sendRaw, startApi, startLogger, testEnv, uniq, User } from '../utils';
 import { openStream } from '../utils/sse';
 
 jest.setTimeout(300_000);
@@ -124,6 +125,22 @@ describe('sessions that can be ended', () => {
     await eventually(() => expect(stream.ended()).toBe(true), { timeout: 10_000 });
     await stream.close();
     expect((await login(a.url, user.email, 'a fine new secret')).status).toBe(200);
+  });
+
+  it('a user deleted in the database by hand (no NOTIFY): their stream ends within seconds and their token is refused', async () => {
+    const user = await rep();
+    const stream = openStream(onB(user.client), {});
+    await stream.opened();
+    const db = new Client({ connectionString: testEnv().databaseUrl });
+    await db.connect();
+    try {
+      await db.query('delete from crm.users where id = $1', [user.id]); // its sessions go with it (on delete cascade)
+    } finally {
+      await db.end();
+    }
+    expect((await onB(user.client).get('/api/users/me/')).status).toBe(401);
+    await eventually(() => expect(stream.ended()).toBe(true), { timeout: 20_000 });
+    await stream.close();
   });
 
   it('new users get the password rules too: blank, the email, the name and common passwords are refused with 400 naming the field', async () => {

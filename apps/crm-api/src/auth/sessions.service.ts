@@ -5,10 +5,17 @@ import { randomUUID } from 'node:crypto';
 import type { Caller, Role } from '../common/request-context';
 import { ApiConfig } from '../config/api.config';
 import { DomainError } from '../common/domain-error';
+import { ThrottledWarning } from '../common/throttled-warning';
 import { dbTimeouts } from '../database/db-timeouts';
 
 /** The channel every replica LISTENs on for ended sessions and changed users. */
 const CHANNEL = 'crm_sessions';
+/**
+ * Open streams' sessions are also re-checked this often (one query for all of a replica's
+ * streams, only while there are any): what no NOTIFY announces (a user or session deleted
+ * in the database by hand, a notification lost) still ends a stream within this time.
+ */
+const RECHECK_MS = 5_000;
 
 /** What a NOTIFY on CHANNEL says: end the streams of this session, or of every session of this user (but one). */
 interface Ended {
@@ -35,6 +42,7 @@ export class SessionsService implements OnModuleInit, OnApplicationShutdown {
   private readonly log = new Logger(SessionsService.name);
   private readonly streams = new Set<Tracked>();
   private readonly listener: PgListener;
+  private readonly recheckFailed = new ThrottledWarning(this.log);
 
   constructor(
     private readonly em: EntityManager,
@@ -47,11 +55,16 @@ export class SessionsService implements OnModuleInit, OnApplicationShutdown {
     });
   }
 
+  private recheckTimer?: NodeJS.Timeout;
+
   onModuleInit() {
     this.listener.start();
+    this.recheckTimer = setInterval(() => void this.recheck(), RECHECK_MS);
+    this.recheckTimer.unref();
   }
 
   async onApplicationShutdown() {
+    clearInterval(this.recheckTimer);
     await this.listener.stop();
   }
 
@@ -135,23 +148,26 @@ export class SessionsService implements OnModuleInit, OnApplicationShutdown {
   }
 
   /**
-   * After the LISTEN connection was (re)opened, notifications sent meanwhile are lost:
-   * every held stream's session and role are checked once, and the stale ones end.
+   * Every held stream's session and role, checked in one query; the stale ones end. Run
+   * every RECHECK_MS and after the LISTEN connection was (re)opened (notifications sent
+   * while it was down are lost). While the database is away the streams stay open (their
+   * polls fail alike) and one warning per 10 s says so.
    */
   private async recheck(): Promise<void> {
     if (!this.streams.size) return;
     const held = [...this.streams];
+    const ids = [...new Set(held.map((s) => s.caller.sessionId ?? null))];
     try {
       // Outside any request: the records' pool, through the connection (no entity is loaded).
       const rows = await this.em.getConnection().execute<{ id: string; role: Role }[]>(
         `select s.id, u.role from crm.sessions s join crm.users u on u.id = s.user_id
-         where s.id in (${held.map(() => '?').join(', ')}) and s.expires_at > now() and u.disabled_at is null`,
-        held.map((s) => s.caller.sessionId ?? null),
+         where s.id in (${ids.map(() => '?').join(', ')}) and s.expires_at > now() and u.disabled_at is null`,
+        ids,
       );
       const live = new Map(rows.map((r) => [r.id, r.role]));
       for (const s of held) if (live.get(s.caller.sessionId ?? '') !== s.caller.role) s.end();
     } catch (e) {
-      this.log.warn({ msg: 'could not re-check the sessions of open streams', error: (e as Error).message });
+      this.recheckFailed.warn({ msg: 'could not re-check the sessions of open streams', error: (e as Error).message });
     }
   }
 }
