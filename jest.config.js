@@ -10,9 +10,15 @@ const swc = ['@swc/jest', {
   },
   module: { type: 'commonjs' },
 }];
+// Pact's proxy agents (and their own dependencies) ship as ES modules only, which jest's CommonJS runtime cannot
+// require on Node 20: swc compiles those two packages like our own code.
+const ESM_ONLY = ['https-proxy-agent', 'agent-base', 'proxy-agent-negotiate'];
+const transform = { '^.+\\.ts$': swc, [`/node_modules/(${ESM_ONLY.join('|')})/.+\\.js$`]: swc };
+const transformIgnorePatterns = [`/node_modules/(?!(${ESM_ONLY.join('|')})/)`];
 const moduleNameMapper = {
   '^@app/contracts(|/.*)$': '<rootDir>/libs/contracts/src$1',
   '^@app/platform(|/.*)$': '<rootDir>/libs/platform/src$1',
+  '^@app/client(|/.*)$': '<rootDir>/libs/client/src$1',
 };
 module.exports = {
   maxWorkers: 2,
@@ -23,7 +29,8 @@ module.exports = {
       displayName: 'unit',
       rootDir: __dirname,
       testMatch: ['<rootDir>/apps/**/*.spec.ts', '<rootDir>/libs/**/*.spec.ts', '<rootDir>/test/unit/**/*.spec.ts'],
-      transform: { '^.+\\.ts$': swc },
+      transform,
+      transformIgnorePatterns,
       moduleNameMapper,
       testEnvironment: 'node',
     },
@@ -31,7 +38,8 @@ module.exports = {
       displayName: 'e2e',
       rootDir: __dirname,
       testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'],
-      transform: { '^.+\\.ts$': swc },
+      transform,
+      transformIgnorePatterns,
       moduleNameMapper,
       testEnvironment: 'node',
       globalSetup: '<rootDir>/test/support/global-setup.ts',

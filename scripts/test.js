@@ -3,13 +3,15 @@
 // `npm test [-- jest args]`: everything a fresh clone needs after `npm ci`.
 //  1. PostgreSQL and RabbitMQ answer (started when they are not running);
 //  2. `npm run build`: the end-to-end tests spawn the real built apps;
-//  3. jest, both projects. The e2e project's global setup creates this run's database
+//  3. Chromium for the dashboard's browser test (lib/chromium.js: apt-get when missing);
+//  4. jest, both projects. The e2e project's global setup creates this run's database
 //     and vhost and its teardown removes them; should jest die before its teardown,
 //     the resources it recorded are removed here. Exit code = jest's.
 const { spawn } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
 const { ensureServices } = require('./lib/services');
+const { ensureChromium } = require('./lib/chromium');
 
 const ROOT = path.resolve(__dirname, '..');
 const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
@@ -43,6 +45,8 @@ async function main() {
     console.error(`[test] the build failed (exit code ${built})`);
     return built;
   }
+
+  ensureChromium((m) => console.error(`[test] ${m}`));
 
   const runDir = fs.mkdtempSync(path.join(ROOT, 'test', '.artifacts', 'run-'));
   const env = { ...process.env, TEST_RUN_DIR: runDir };

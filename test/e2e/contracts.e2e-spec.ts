@@ -7,7 +7,7 @@ import Ajv from 'ajv';
 import addFormats from 'ajv-formats';
 import { connect } from 'amqplib';
 import { EVENT_TYPES, EXAMPLES, EXCHANGE, messageProperties } from '@app/contracts';
-import { amqpCapture, AmqpCapture, api, ApiClient, AppProcess, create, createUser, eventually, expectStatus, startApi, startLogger, testEnv, uniq, update } from '../utils';
+import { amqpCapture, AmqpCapture, api, ApiClient, AppProcess, create, createUser, eventually, expectStatus, isolatedStack, IsolatedStack, startApi, startLogger, uniq, update } from '../utils';
 
 const ROOT = join(__dirname, '..', '..');
 
@@ -57,25 +57,33 @@ function startExternalConsumer(amqpUrl: string) {
   };
 }
 
+/**
+ * The file has a database and vhost of its own: the outside consumer and the capture judge
+ * EVERY message on their vhost, and other files publish deliberately invalid or unrelated
+ * messages on the run's shared one (delivery, infra, poison, fuzz).
+ */
 describe('message contracts on the wire', () => {
+  let stack: IsolatedStack;
   let apiProcess: AppProcess;
   let logger: AppProcess;
   let admin: ApiClient;
   let capture: AmqpCapture;
 
   beforeAll(async () => {
-    [apiProcess, logger] = await Promise.all([startApi(), startLogger()]);
+    stack = await isolatedStack();
+    [apiProcess, logger] = await Promise.all([startApi(stack.env), startLogger(stack.env)]);
     admin = await api(apiProcess.url);
-    capture = await amqpCapture(testEnv().amqpUrl);
+    capture = await amqpCapture(stack.amqpUrl);
   });
 
   afterAll(async () => {
     await capture?.close();
     await Promise.all([apiProcess?.stop(), logger?.stop()]);
+    await stack?.destroy();
   });
 
   it('every message crm-api publishes matches the AsyncAPI document, checked by a consumer that knows only the document', async () => {
-    const external = startExternalConsumer(testEnv().amqpUrl);
+    const external = startExternalConsumer(stack.amqpUrl);
     await external.ready();
     const before = capture.messages.length;
     await everyKindOfChange(admin);
@@ -125,7 +133,7 @@ describe('message contracts on the wire', () => {
       'task.deleted': { summary: 'Task deleted: Call John Doe at ACME Corp', type: 'note', source: 'auto' },
     };
     expect(Object.keys(expected).sort()).toEqual([...EVENT_TYPES].sort());
-    const connection = await connect(testEnv().amqpUrl);
+    const connection = await connect(stack.amqpUrl);
     const channel = await connection.createConfirmChannel();
     const published: { id: string; type: string }[] = [];
     for (const type of EVENT_TYPES) {

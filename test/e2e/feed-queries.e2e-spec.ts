@@ -4,6 +4,7 @@ import {
   AppProcess,
   create,
   createUser,
+  eventually,
   expectNewestFirst,
   expectStatus,
   feed,
@@ -136,5 +137,69 @@ describe('activity feed queries', () => {
     expect(res.body).toMatchObject({ summary, type: 'call', source: 'manual', user: rep.id, lead: lead.id, contact: null, opportunity: null });
     const one = expectStatus(await admin.get(`/api/interaction-logs/${res.body.id}/`), 200, 'GET one log');
     expect(one).toEqual(res.body);
+  });
+
+  it('?type=, ?source=, ?correlation_id=, ?since=, ?until= each return exactly the matching logs, newest first', async () => {
+    const rep = await createUser(admin);
+    const lead = await create(rep.client, 'leads', { name: uniq('Filtered Lead') }); // auto, a note, now
+    // Manual logs backdated to known instants, one of each type.
+    const manual = [
+      { type: 'call', timestamp: '2021-03-01T10:00:00.000Z' },
+      { type: 'email', timestamp: '2021-06-01T10:00:00.000Z' },
+      { type: 'meeting', timestamp: '2021-09-01T10:00:00.000Z' },
+    ];
+    const ids: Record<string, string> = {};
+    for (const m of manual)
+      ids[m.type] = expectStatus(await rep.client.post(`/api/leads/${lead.id}/log_interaction/`, { ...m, summary: `${m.type} on ${m.timestamp}` }), 202, 'log_interaction').id;
+    // A conversion: one user action, several logs under one correlation id.
+    const converted = await create(rep.client, 'leads', { name: uniq('Converted Lead') });
+    expectStatus(await rep.client.post(`/api/leads/${converted.id}/convert/`, { opportunity: { name: uniq('Filtered Deal'), amount: '10' } }), 201, 'convert');
+    const all = await eventually(async () => {
+      const { results } = await feed(admin, { user: rep.id });
+      // 1 lead + 3 manual + the second lead's creation + its conversion's four logs
+      expect(results.map((l) => l.summary)).toHaveLength(9);
+      return results;
+    });
+    const ofRep = (query: Record<string, string>) => feed(admin, { user: rep.id, ...query }).then((page) => page.results);
+    const idsOf = (logs: InteractionLog[]) => logs.map((l) => l.id);
+    const expectExactly = async (query: Record<string, string>, keep: (l: InteractionLog & { correlation_id?: string }) => boolean) => {
+      const got = await ofRep(query);
+      expect({ query, ids: idsOf(got) }).toEqual({ query, ids: idsOf(all.filter(keep)) }); // the same order too: newest first
+      expectNewestFirst(got);
+      return got;
+    };
+
+    expect(idsOf(await expectExactly({ type: 'call' }, (l) => l.type === 'call'))).toEqual([ids.call]);
+    expect(idsOf(await expectExactly({ type: 'meeting' }, (l) => l.type === 'meeting'))).toEqual([ids.meeting]);
+    await expectExactly({ type: 'note' }, (l) => l.type === 'note');
+    expect(idsOf(await expectExactly({ source: 'manual' }, (l) => l.source === 'manual'))).toEqual([ids.meeting, ids.email, ids.call]);
+    expect((await expectExactly({ source: 'auto' }, (l) => l.source === 'auto')).length).toBe(all.length - 3);
+    // A window between the backdated logs, bounds away from any of them.
+    expect(idsOf(await expectExactly({ since: '2021-05-01T00:00:00Z', until: '2021-10-01T00:00:00Z' }, (l) => l.timestamp > '2021-05' && l.timestamp < '2021-10'))).toEqual([ids.meeting, ids.email]);
+    expect(idsOf(await expectExactly({ until: '2021-05-01' }, (l) => l.timestamp < '2021-05'))).toEqual([ids.call]);
+    expect((await expectExactly({ since: '2022-01-01' }, (l) => l.timestamp >= '2022')).length).toBe(all.length - 3);
+    // The conversion's logs share one correlation id; a manual log has one of its own.
+    const conversion = all.find((l) => l.lead === converted.id && /converted/.test(l.summary)) as InteractionLog & { correlation_id: string };
+    const together = await expectExactly({ correlation_id: conversion.correlation_id }, (l: any) => l.correlation_id === conversion.correlation_id);
+    expect(together).toHaveLength(4);
+    const call = all.find((l) => l.id === ids.call) as InteractionLog & { correlation_id: string };
+    expect(idsOf(await ofRep({ correlation_id: call.correlation_id }))).toEqual([ids.call]);
+  });
+
+  it('a log_interaction timestamp may be up to a minute ahead (clock skew), not more', async () => {
+    const rep = await createUser(admin);
+    const lead = await create(rep.client, 'leads', { name: uniq('Skew Lead') });
+    // Bounds on both sides of the 60 s allowance that hold however slow the request: the
+    // server's clock only moves on while it travels, which makes "ahead" smaller.
+    const ahead = (s: number) => new Date(Date.now() + s * 1000).toISOString();
+    const within = ahead(55);
+    const accepted = expectStatus(await rep.client.post(`/api/leads/${lead.id}/log_interaction/`, { type: 'call', summary: 'slightly ahead', timestamp: within }), 202, 'timestamp 55 s ahead');
+    const beyond = await rep.client.post(`/api/leads/${lead.id}/log_interaction/`, { type: 'call', summary: 'too far ahead', timestamp: ahead(90) });
+    expectStatus(beyond, 400, 'timestamp 90 s ahead');
+    expect(JSON.stringify(beyond.body.message)).toMatch(/timestamp.*future/);
+    const log = await eventually(async () => expectStatus(await admin.get(`/api/interaction-logs/${accepted.id}/`), 200, 'the accepted log'));
+    expect(log.timestamp).toBe(within);
+    const { results } = await feed(admin, { lead: lead.id });
+    expect(results.map((l) => l.summary).sort()).toEqual(['New lead created: ' + lead.name, 'slightly ahead'].sort());
   });
 });

@@ -1,8 +1,9 @@
 import { randomInt } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Client } from 'pg';
 import { rabbitmqctl } from '../support/resources';
-import { api, ApiClient, AppProcess, create, createUser, eventually, IsolatedStack, isolatedStack, startApi, startLogger, User } from '../utils';
+import { api, ApiClient, AppProcess, create, createUser, eventually, IsolatedStack, isolatedStack, runLogDir, startApi, startLogger, User } from '../utils';
 
 // jest reads testTimeout only from the top level of its config, not from a project's.
 jest.setTimeout(180_000);
@@ -173,6 +174,16 @@ interface FuzzRequest {
   what: string;
 }
 
+/**
+ * The seed and what came of it, kept with the run's artifacts (test/.artifacts/logs/<run>/
+ * fuzz-<seed>.json, beside the apps' logs): a failure can be replayed after the output scrolled away.
+ */
+function writeResults(fields: Record<string, unknown>): void {
+  const file = join(runLogDir(), `fuzz-${SEED}.json`);
+  const current = existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : { seed: SEED, count: COUNT, replay: `FUZZ_SEED=${SEED} FUZZ_COUNT=${COUNT} npm test -- test/e2e/fuzz.e2e-spec.ts` };
+  writeFileSync(file, `${JSON.stringify({ ...current, ...fields }, null, 2)}\n`);
+}
+
 describe(`fuzz (FUZZ_SEED=${SEED}, ${COUNT} requests)`, () => {
   let stack: IsolatedStack;
   let apiProcess: AppProcess;
@@ -185,7 +196,8 @@ describe(`fuzz (FUZZ_SEED=${SEED}, ${COUNT} requests)`, () => {
   const created: string[] = [];
 
   beforeAll(async () => {
-    process.stderr.write(`[fuzz] FUZZ_SEED=${SEED} FUZZ_COUNT=${COUNT}\n`);
+    process.stderr.write(`[fuzz] FUZZ_SEED=${SEED} FUZZ_COUNT=${COUNT} (kept in ${join(runLogDir(), `fuzz-${SEED}.json`)})\n`);
+    writeResults({ phase: 'started', startedAt: new Date().toISOString() });
     stack = await isolatedStack();
     [apiProcess, loggerProcess] = await Promise.all([startApi({ ...stack.env, BODY_LIMIT_BYTES: String(BODY_LIMIT) }), startLogger(stack.env)]);
     admin = await api(apiProcess.url);
@@ -389,6 +401,7 @@ describe(`fuzz (FUZZ_SEED=${SEED}, ${COUNT} requests)`, () => {
     }
     const elapsed = Date.now() - started;
     process.stderr.write(`[fuzz] ${COUNT} requests in ${elapsed} ms; statuses ${JSON.stringify(Object.fromEntries([...statuses].sort()))}\n`);
+    writeResults({ phase: 'requests answered', elapsedMs: elapsed, statuses: Object.fromEntries([...statuses].sort()), failures });
     if (failures.length) {
       throw new Error(`FUZZ_SEED=${SEED}: ${failures.length} bad answer(s); replay with FUZZ_SEED=${SEED}:\n${failures.slice(0, 15).join('\n')}`);
     }
@@ -399,8 +412,6 @@ describe(`fuzz (FUZZ_SEED=${SEED}, ${COUNT} requests)`, () => {
     expect(apiProcess.exitStatus()).toBeNull();
     const health = await fetch(`${apiProcess.url}/health`);
     expect(health.status).toBe(200);
-    const log = readFileSync(apiProcess.logFile, 'utf8');
-    expect(log).not.toMatch(/"msg":"unhandled error"/);
   });
 
   it('delivers every event crm-api accepted exactly once, and dead-letters none of them', async () => {
@@ -432,5 +443,12 @@ describe(`fuzz (FUZZ_SEED=${SEED}, ${COUNT} requests)`, () => {
     );
     expect(loggerProcess.exitStatus()).toBeNull();
     expect((await fetch(`${loggerProcess.url}/health/ready`)).status).toBe(200);
+  });
+
+  it('neither app printed an unhandled error over the whole fuzz (their logs read whole, once they have exited)', async () => {
+    const [apiLog, loggerLog] = await Promise.all([apiProcess.wholeLog(), loggerProcess.wholeLog()]);
+    expect(apiLog).toMatch(/"msg":"listening"/); // the whole log, from its start
+    for (const log of [apiLog, loggerLog]) expect(log).not.toMatch(/"msg":"unhandled error"|UnhandledPromiseRejection|uncaughtException/);
+    writeResults({ phase: 'done', apiLog: apiProcess.logFile, loggerLog: loggerProcess.logFile });
   });
 });

@@ -190,6 +190,17 @@ describe('operations', () => {
       expect(await dlqDepth()).toBe(1);
       expect((await loggerCommand(stack, ['dlq', 'replay', randomUUID()])).code).toBe(1);
 
+      // --force: the still-invalid one goes back anyway (an operator's call, e.g. for a
+      // consumer that reads it now); this logger refuses it again, so it is dead-lettered anew.
+      const forced = await ok(stack, ['dlq', 'replay', '--all', '--force']);
+      expect(forced).toContain('replayed 1, skipped 0, failed 0, not found 0');
+      expect(forced).not.toContain('still invalid');
+      await eventually(async () => {
+        expect(await dlqDepth()).toBe(1);
+        expect((await ok(stack, ['dlq', 'list'])).split('\n').filter((l) => l.startsWith(malformed))).toEqual([expect.stringMatching(/\slead\.created\s+\d+\s+\S+\s+not JSON: /)]);
+      });
+      expect(await logs([malformed])).toEqual([]);
+
       // Purge: only with --yes.
       const refused = await loggerCommand(stack, ['dlq', 'purge']);
       expect(refused.code).toBe(2);

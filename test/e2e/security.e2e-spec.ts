@@ -1,10 +1,6 @@
-import { spawn } from 'node:child_process';
 import { createHmac, randomBytes, randomUUID, scrypt } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { Client } from 'pg';
-import { recordPid, ROOT } from '../support/resources';
-import { api, ApiClient, ApiResponse, AppProcess, create, createUser, eventually, expectStatus, sendRaw, startApi, startLogger, testEnv, uniq, User } from '../utils';
+import { api, ApiClient, ApiResponse, AppProcess, create, createUser, eventually, expectStatus, runApiToExit, sendRaw, startApi, startLogger, testEnv, uniq, User } from '../utils';
 
 // jest reads testTimeout only from the top level of its config, not from a project's.
 jest.setTimeout(120_000);
@@ -37,25 +33,6 @@ function expectError(res: ApiResponse, status: number): void {
 function request(url: string, method: string, headers: Record<string, string> = {}, body?: unknown): Promise<ApiResponse> {
   const json: Record<string, string> = body === undefined ? {} : { 'content-type': 'application/json' };
   return sendRaw(url, method, body === undefined ? undefined : JSON.stringify(body), { ...json, ...headers });
-}
-
-/** Runs crm-api's main.js to its exit (it must not start); output and exit code. */
-function runToExit(env: NodeJS.ProcessEnv, timeoutMs = 30_000): Promise<{ code: number | null; output: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(ROOT, 'dist', 'apps', 'crm-api', 'main.js')], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    if (child.pid) recordPid(testEnv().runDir, child.pid);
-    let output = '';
-    child.stdout.on('data', (d) => (output += d));
-    child.stderr.on('data', (d) => (output += d));
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`crm-api still running after ${timeoutMs} ms; it should have refused to start:\n${output}`));
-    }, timeoutMs);
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      resolve({ code, output });
-    });
-  });
 }
 
 describe('security', () => {
@@ -333,33 +310,35 @@ describe('security', () => {
       delete base.ADMIN_PASSWORD;
       delete base.JWT_SECRET;
 
-      const defaults = await runToExit(base);
+      const defaults = await runApiToExit(base);
       expect(defaults.code).not.toBe(0);
       expect(defaults.output).toMatch(/ADMIN_PASSWORD/);
       expect(defaults.output).toMatch(/JWT_SECRET/);
       expect(defaults.output).not.toMatch(/"msg":"listening"/);
 
       const weakSecret = 'short-but-secret-value';
-      const weak = await runToExit({ ...base, ADMIN_PASSWORD: 'a-real-password-123', JWT_SECRET: weakSecret });
+      const weak = await runApiToExit({ ...base, ADMIN_PASSWORD: 'a-real-password-123', JWT_SECRET: weakSecret });
       expect(weak.code).not.toBe(0);
       expect(weak.output).toMatch(/JWT_SECRET/);
       expect(weak.output).not.toMatch(/ADMIN_PASSWORD/);
       expect(weak.output).not.toContain(weakSecret);
       expect(weak.output).not.toContain('a-real-password-123');
 
-      const defaultPassword = await runToExit({ ...base, ADMIN_PASSWORD: 'admin', JWT_SECRET });
+      const defaultPassword = await runApiToExit({ ...base, ADMIN_PASSWORD: 'admin', JWT_SECRET });
       expect(defaultPassword.code).not.toBe(0);
       expect(defaultPassword.output).toMatch(/ADMIN_PASSWORD/);
       expect(defaultPassword.output).not.toContain(JWT_SECRET);
 
       // The control: production with real values starts.
       const prod = await startApi({ NODE_ENV: 'production', ADMIN_PASSWORD: 'a-real-password-123', JWT_SECRET });
+      let printed: string;
       try {
         expect((await request(`${prod.url}/health`, 'GET')).status).toBe(200);
       } finally {
-        await prod.stop();
+        printed = await prod.wholeLog(); // all of it, once it has exited
       }
-      expect(prod.output()).not.toContain(JWT_SECRET);
+      expect(printed).toMatch(/"msg":"listening"/);
+      expect(printed).not.toContain(JWT_SECRET);
     });
 
     it('security headers are set on every kind of answer', async () => {
@@ -393,9 +372,11 @@ describe('security', () => {
       seen(await request(`${apiProcess.url}/api/leads/`, 'GET', { authorization: `Bearer ${admin.token.split('.').reverse().join('.')}` }));
       secrets.push(`${env.admin.password}!`, admin.token.split('.').reverse().join('.'));
 
+      // Read whole once both have exited (the last test of this block: it stops them), not
+      // right after the last request, when the lines it caused may not be written yet.
       const printed = {
-        'crm-api': readFileSync(apiProcess.logFile, 'utf8'),
-        'activity-logger': readFileSync(loggerProcess.logFile, 'utf8'),
+        'crm-api': await apiProcess.wholeLog(),
+        'activity-logger': await loggerProcess.wholeLog(),
       };
       expect(printed['crm-api']).toMatch(/"level":"debug"|"msg":"listening"/); // it did print
       for (const [name, text] of Object.entries(printed)) {

@@ -1,5 +1,5 @@
 import { ChildProcess, spawn } from 'node:child_process';
-import { createWriteStream, mkdirSync } from 'node:fs';
+import { createWriteStream, mkdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { createInterface } from 'node:readline';
 import { recordPid, ROOT } from '../support/resources';
@@ -22,6 +22,11 @@ export interface AppProcess {
   output(): string;
   /** Where all of its output is kept (test/.artifacts/logs/<run>/), to read after a failure. */
   logFile: string;
+  /**
+   * All it printed, read once it has exited and its log file is complete: stops it first
+   * (SIGTERM) if it still runs. For assertions about everything it ever printed.
+   */
+  wholeLog(): Promise<string>;
 }
 
 interface AppSpec {
@@ -30,7 +35,8 @@ interface AppSpec {
   readyPath: string;
 }
 
-const START_TIMEOUT_MS = 30_000;
+// Generous: the machine is shared and loaded, and a start that takes long is not what these tests judge.
+const START_TIMEOUT_MS = 60_000;
 const MAX_LINES = 400;
 const live = new Set<ChildProcess>();
 
@@ -58,6 +64,13 @@ function portFrom(line: string): number | null {
   return null;
 }
 
+/** test/.artifacts/logs/<run>/: the apps' output and the tests' own records; kept a day after the run. */
+export function runLogDir(): string {
+  const dir = join(ROOT, 'test', '.artifacts', 'logs', testEnv().name);
+  mkdirSync(dir, { recursive: true });
+  return dir;
+}
+
 async function startApp(spec: AppSpec, env: NodeJS.ProcessEnv): Promise<AppProcess> {
   const t = testEnv();
   const child = spawn(process.execPath, [join(ROOT, 'dist', 'apps', spec.app, 'main.js')], {
@@ -78,11 +91,12 @@ async function startApp(spec: AppSpec, env: NodeJS.ProcessEnv): Promise<AppProce
   recordPid(t.runDir, child.pid);
   live.add(child);
 
-  const logDir = join(ROOT, 'test', '.artifacts', 'logs', t.name);
-  mkdirSync(logDir, { recursive: true });
+  const logDir = runLogDir();
   const logFile = join(logDir, `${spec.app}-${child.pid}.log`);
   const log = createWriteStream(logFile);
-  child.once('exit', () => log.end());
+  const logWritten = new Promise<void>((resolve) => log.once('close', () => resolve()));
+  // 'close', not 'exit': its output may still be in the pipes when it exits.
+  child.once('close', () => log.end());
 
   const lines: string[] = [];
   let port: number | null = null;
@@ -125,7 +139,12 @@ async function startApp(spec: AppSpec, env: NodeJS.ProcessEnv): Promise<AppProce
       },
       { timeout: START_TIMEOUT_MS, interval: 100 },
     );
-    return { name: spec.app, pid: child.pid, port: port!, url, exited, exitStatus: () => status, kill, stop, output, logFile };
+    const wholeLog = async () => {
+      await stop();
+      await logWritten;
+      return readFileSync(logFile, 'utf8');
+    };
+    return { name: spec.app, pid: child.pid, port: port!, url, exited, exitStatus: () => status, kill, stop, output, logFile, wholeLog };
   } catch (err) {
     await stop(2_000);
     (err as Error).message += `\n--- ${spec.app} output (all of it in ${relative(ROOT, logFile)}) ---\n${output()}`;
@@ -141,4 +160,23 @@ export function startApi(env: NodeJS.ProcessEnv = {}): Promise<AppProcess> {
 /** The activity-logger, built, on an ephemeral port; ready once GET /health/ready is 200. */
 export function startLogger(env: NodeJS.ProcessEnv = {}): Promise<AppProcess> {
   return startApp({ app: 'activity-logger', portVariable: 'LOGGER_HTTP_PORT', readyPath: '/health/ready' }, env);
+}
+
+/** Runs crm-api's main.js to its exit (for a start it must refuse): exit code and output. */
+export function runApiToExit(env: NodeJS.ProcessEnv, timeoutMs = 30_000): Promise<{ code: number | null; output: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [join(ROOT, 'dist', 'apps', 'crm-api', 'main.js')], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    if (child.pid) recordPid(testEnv().runDir, child.pid);
+    let output = '';
+    child.stdout!.on('data', (d) => (output += d));
+    child.stderr!.on('data', (d) => (output += d));
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`crm-api still running after ${timeoutMs} ms; it should have refused to start:\n${output}`));
+    }, timeoutMs);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ code, output });
+    });
+  });
 }

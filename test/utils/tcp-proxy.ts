@@ -11,6 +11,12 @@ export interface TcpProxy {
    * which lets everything flow again. What a dead link or a lost route looks like.
    */
   stall(): void;
+  /**
+   * Half a stall: what the client sends still reaches the target, but no answer comes back
+   * (new connections are held) until restore(). A publisher's messages reach the broker
+   * while its confirms never arrive: a round caught in flight.
+   */
+  stallReplies(): void;
   /** Accepts connections again (and forwards them). */
   restore(): void;
   close(): Promise<void>;
@@ -29,7 +35,7 @@ export async function createProxy(targetHost: string, targetPort: number): Promi
   /** Pairs whose bytes flow, and pairs a stall holds (connected upstream on restore). */
   const pairs = new Set<{ client: Socket; upstream: Socket }>();
   const held: Socket[] = [];
-  let mode: 'open' | 'cut' | 'stalled' = 'open';
+  let mode: 'open' | 'cut' | 'stalled' | 'replies-stalled' = 'open';
   let connections = 0;
   let refused = 0;
 
@@ -72,7 +78,7 @@ export async function createProxy(targetHost: string, targetPort: number): Promi
     }
     clients.add(client);
     client.on('close', () => clients.delete(client));
-    if (mode === 'stalled') {
+    if (mode === 'stalled' || mode === 'replies-stalled') {
       client.on('error', () => client.destroy());
       held.push(client);
       return;
@@ -99,12 +105,20 @@ export async function createProxy(targetHost: string, targetPort: number): Promi
       mode = 'stalled';
       for (const pair of pairs) freeze(pair);
     },
-    restore: () => {
-      const wasStalled = mode === 'stalled';
-      mode = 'open';
-      if (!wasStalled) return;
+    stallReplies: () => {
+      mode = 'replies-stalled';
       for (const pair of pairs) {
-        flow(pair);
+        pair.upstream.unpipe(pair.client);
+        pair.upstream.pause();
+      }
+    },
+    restore: () => {
+      const was = mode;
+      mode = 'open';
+      if (was !== 'stalled' && was !== 'replies-stalled') return;
+      for (const pair of pairs) {
+        if (was === 'stalled') flow(pair);
+        else pair.upstream.pipe(pair.client);
         pair.client.resume();
         pair.upstream.resume();
       }

@@ -3,6 +3,8 @@ import { EventEmitter } from 'node:events';
 import type { ChannelModel, ConsumeMessage } from 'amqplib';
 import { buildEvent, CrmEvent, DEAD_LETTER_EXCHANGE, EXAMPLES, HEADERS } from '@app/contracts';
 import { LoggerConfig } from '../config/logger.config';
+import { toRecord } from '../logs/logs.service';
+import { renderEvent } from '../logs/summary.renderer';
 import { MetricsService } from '../health/metrics.service';
 import { AmqpBatchServer, SHUTDOWN_GRACE_MS, SHUTDOWN_IN_FLIGHT_MS } from './amqp-batch.server';
 import { LOG_BATCH } from './transport.constants';
@@ -154,12 +156,17 @@ describe('AmqpBatchServer', () => {
   });
 
   it('flushes a partial batch after LOGGER_FLUSH_MS', async () => {
-    ctx = setup({ LOGGER_FLUSH_MS: '20' });
+    // A lower bound only: a timer never fires early, however loaded the machine, while
+    // "not yet written after 5 ms" breaks as soon as those 5 ms take 20.
+    ctx = setup({ LOGGER_FLUSH_MS: '200' });
     await ctx.start();
+    let writtenAt = 0;
+    ctx.fail(() => void (writtenAt = Date.now()));
+    const sentAt = Date.now();
     ctx.deliver(note());
-    await new Promise((r) => setTimeout(r, 5));
-    expect(ctx.batches).toHaveLength(0);
     await eventually(() => expect(ctx.current().channel.acks).toEqual([{ tag: 1, multiple: false }]));
+    expect(ctx.batches).toHaveLength(1);
+    expect(writtenAt - sentAt).toBeGreaterThanOrEqual(199);
   });
 
   it('dead-letters an unreadable message at once, with the reason, and acks it', async () => {
@@ -339,8 +346,20 @@ describe('AmqpBatchServer', () => {
   it('renders every canonical example through the handler', async () => {
     ctx = setup({ LOGGER_BATCH_SIZE: '100' });
     await ctx.start();
+    // The handler does what LogsService does with a batch: the real renderer, per event.
+    const rendered: ReturnType<typeof toRecord>[] = [];
+    ctx.fail((events) => void rendered.push(...events.map(toRecord)));
     const examples = Object.values(EXAMPLES).flatMap((byVersion) => Object.values(byVersion)) as CrmEvent[];
     examples.forEach((e) => ctx.deliver(e));
     await eventually(() => expect(ctx.batches).toEqual([examples.map((e) => e.id)]));
+    expect(rendered.map((r) => r.id)).toEqual(examples.map((e) => e.id));
+    for (const [i, r] of rendered.entries()) {
+      expect({ type: examples[i].type, summary: r.summary }).toEqual({ type: examples[i].type, summary: expect.stringMatching(/\S/) });
+      expect(r.summary).toBe(renderEvent(examples[i]).summary);
+      expect(['call', 'email', 'meeting', 'note']).toContain(r.type);
+      expect(['auto', 'manual']).toContain(r.source);
+    }
+    expect(ctx.current().channel.nacks).toEqual([]);
+    expect(ctx.current().confirm.published).toEqual([]); // nothing dead-lettered
   });
 });

@@ -20,7 +20,7 @@ export class AuthService {
     private readonly config: ApiConfig,
     private readonly sessions: SessionsService,
   ) {
-    this.limiter = new LoginLimiter(em);
+    this.limiter = new LoginLimiter(em, undefined, config.LOGIN_WINDOW_SECONDS);
   }
 
   /** A token of a new session for the right email and password; one answer for every wrong pair. */

@@ -2,7 +2,7 @@ import { EntityManager } from '@mikro-orm/postgresql';
 
 /** At most this many failed logins per (address, email) in a window... */
 export const LOGIN_MAX_FAILURES = 10;
-/** ...after which even the right password gets 429 until the window ends. */
+/** ...after which even the right password gets 429 until the window ends (LOGIN_WINDOW_SECONDS). */
 export const LOGIN_WINDOW_SECONDS = 60;
 /** Expired windows are swept by whichever replica notices, at most this often. */
 const SWEEP_EVERY_MS = 60_000;

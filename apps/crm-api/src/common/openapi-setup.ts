@@ -1,8 +1,12 @@
 import type { INestApplication } from '@nestjs/common';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 
-/** Serves the OpenAPI description at /api/docs (UI) and /api/docs-json (the document). */
-export function setupOpenApi(app: INestApplication): void {
+/**
+ * The OpenAPI document of crm-api: served by the app, and written to docs/openapi.json
+ * (scripts/openapi.ts, from the app built in preview mode: no database needed), from
+ * which the typed client in libs/client is generated.
+ */
+export function openApiDocument(app: INestApplication): OpenAPIObject {
   const config = new DocumentBuilder()
     .setTitle('crm-api')
     .setDescription(
@@ -17,6 +21,11 @@ export function setupOpenApi(app: INestApplication): void {
     .setVersion('1')
     .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'from POST /api/auth/token/' })
     .build();
-  const document = SwaggerModule.createDocument(app, config);
+  return SwaggerModule.createDocument(app, config);
+}
+
+/** Serves the OpenAPI description at /api/docs (UI) and /api/docs-json (the document). */
+export function setupOpenApi(app: INestApplication): void {
+  const document = openApiDocument(app);
   SwaggerModule.setup('api/docs', app, document, { jsonDocumentUrl: 'api/docs-json' });
 }

@@ -48,3 +48,6 @@ const ERROR_TEXT: Record<number, string> = {
   415: 'body is not application/json',
   429: 'too many failed attempts; see Retry-After',
 };
+
+/** A DELETE's answer: 204 and no body (its earlier logs stay in the feed). */
+export const ApiDeleted = () => ApiResponse({ status: 204, description: 'deleted; its logs stay in the feed' });

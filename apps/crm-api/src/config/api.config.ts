@@ -24,6 +24,8 @@ export const ApiEnv = z
     DB_POOL_SIZE: intVar(10, 1, 100),
     RELAY_BATCH_SIZE: intVar(500, 1, 10000),
     RELAY_POLL_MS: intVar(1000, 10),
+    /** The login limiter's window: 10 failed logins per (address, email) in it, then 429 until it ends. */
+    LOGIN_WINDOW_SECONDS: intVar(60, 1, 86_400),
     /**
      * Behind a reverse proxy: which hops to believe about X-Forwarded-For/-Proto/-Host
      * (the client's address for the login limit, the scheme and host of `next` links).

@@ -1,5 +1,6 @@
 import { Controller, Get, Headers, Query, Req, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOperation, ApiProduces, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { z } from 'zod';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ZodPipe, IdParam } from '../common/zod.pipe';
 import { Policy } from '../auth/policy';
@@ -8,12 +9,13 @@ import { ApiConfig } from '../config/api.config';
 import { Caller, CurrentUser } from '../common/request-context';
 import { DomainError } from '../common/domain-error';
 import { pageLink } from '../common/pagination';
-import { ApiErrors, ApiZodQuery } from '../common/openapi';
+import { ApiErrors, ApiListResponse, ApiZodQuery, ApiZodResponse } from '../common/openapi';
 import { FeedListQuery, FeedStreamQuery } from './feed.query';
 import { FeedService } from './feed.service';
 import { decodeStreamPosition } from './feed.cursor';
 import { PipelineStatusService } from './pipeline-status.service';
 import { SseWriter } from './sse.writer';
+import { CorrelatedLogsView, InteractionLogView, PipelineStatusView } from './feed.view';
 
 @ApiTags('activity feed')
 @ApiBearerAuth()
@@ -36,6 +38,7 @@ export class FeedController {
       'group=correlation returns {correlation_id, timestamp, logs} entries, one per user action.',
   })
   @ApiZodQuery(FeedListQuery)
+  @ApiListResponse(z.union([InteractionLogView, CorrelatedLogsView]))
   @ApiErrors(400, 401, 404)
   async list(@Query(new ZodPipe(FeedListQuery, 'query')) query: FeedListQuery, @Req() req: FastifyRequest, @CurrentUser() caller: Caller) {
     const { limit, cursor, group, ...filters } = query;
@@ -46,6 +49,7 @@ export class FeedController {
   /** Whether the feed is current, or how much is on its way and for how long. */
   @Get('status')
   @ApiOperation({ summary: 'Whether the feed is current: outbox backlog, queue depth and consumers, and the reasons when it is not' })
+  @ApiZodResponse(200, PipelineStatusView)
   @ApiErrors(401)
   status(@CurrentUser() caller: Caller) {
     return this.pipeline.status(!this.policy.readsAll(caller));
@@ -58,6 +62,7 @@ export class FeedController {
     description: 'Send Last-Event-ID (or ?last_event_id=) to resume after the last event received: nothing is missed.',
   })
   @ApiProduces('text/event-stream')
+  @ApiResponse({ status: 200, description: 'text/event-stream: `interaction-log` events whose data is a log' })
   @ApiZodQuery(FeedStreamQuery)
   @ApiErrors(400, 401, 404, 429)
   async stream(
@@ -96,6 +101,7 @@ export class FeedController {
 
   @Get(':id')
   @ApiOperation({ summary: 'One log' })
+  @ApiZodResponse(200, InteractionLogView)
   @ApiErrors(400, 401, 404)
   get(@IdParam() id: string, @CurrentUser() caller: Caller) {
     return this.feed.get(id, caller);

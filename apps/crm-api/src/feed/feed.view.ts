@@ -1,22 +1,34 @@
-import { LogRow } from './feed.repository';
+import { z } from 'zod';
+import type { LogRow } from './feed.repository';
 
 /** A log as clients see it: the original app's fields, then the structured facts behind the summary. */
-export interface InteractionLogView {
-  id: string;
-  timestamp: string;
-  user: string;
-  type: string;
-  summary: string;
-  lead: string | null;
-  contact: string | null;
-  opportunity: string | null;
-  source: string;
-  /** Shared by every log of one user action (a lead conversion makes four). */
-  correlation_id: string;
-  event_type: string;
-  /** What the summary was rendered from (for a change: field, old_value, new_value). */
-  data: Record<string, unknown>;
-}
+export const InteractionLogView = z.object({
+  id: z.uuid(),
+  timestamp: z.string().describe('when it happened (ISO 8601)'),
+  user: z.uuid(),
+  type: z.string().describe('call, email, meeting or note'),
+  summary: z.string(),
+  lead: z.uuid().nullable(),
+  contact: z.uuid().nullable(),
+  opportunity: z.uuid().nullable(),
+  source: z.string().describe('auto or manual'),
+  correlation_id: z.uuid().describe('shared by every log of one user action (a lead conversion makes four)'),
+  event_type: z.string(),
+  data: z.record(z.string(), z.unknown()).describe('what the summary was rendered from (for a change: field, old_value, new_value)'),
+});
+export type InteractionLogView = z.infer<typeof InteractionLogView>;
+
+/** One user action's logs together (`group=correlation`). */
+export const CorrelatedLogsView = z.object({ correlation_id: z.uuid(), timestamp: z.string(), logs: z.array(InteractionLogView) });
+
+/** GET /api/interaction-logs/status/: loose, so fields added later stay compatible. */
+export const PipelineStatusView = z.looseObject({
+  current: z.boolean(),
+  reasons: z.array(z.string()),
+  outbox: z.object({ pending: z.number(), oldest_age_seconds: z.number().nullable() }),
+  queue: z.object({ name: z.string(), waiting: z.number(), consumers: z.number() }).nullable(),
+  broker_connected: z.boolean(),
+});
 
 export function toView(row: LogRow): InteractionLogView {
   return {

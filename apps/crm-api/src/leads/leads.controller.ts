@@ -4,7 +4,7 @@ import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { ContactView, toContactView } from '../contacts/contact.dto';
 import { listPage } from '../common/list-page';
-import { ApiErrors, ApiListResponse, ApiZodBody, ApiZodQuery, ApiZodResponse } from '../common/openapi';
+import { ApiDeleted, ApiErrors, ApiListResponse, ApiZodBody, ApiZodQuery, ApiZodResponse } from '../common/openapi';
 import { Caller, Ctx, CurrentUser, RequestCtx } from '../common/request-context';
 import { IdParam, ZodPipe } from '../common/zod.pipe';
 import { OpportunityView, toOpportunityView } from '../opportunities/opportunity.dto';
@@ -53,6 +53,7 @@ export class LeadsController {
 
   @Delete(':id')
   @HttpCode(204)
+  @ApiDeleted()
   @ApiErrors(400, 403, 404)
   async remove(@IdParam() id: string, @Ctx() ctx: RequestCtx): Promise<void> {
     await this.leads.remove(id, ctx);
