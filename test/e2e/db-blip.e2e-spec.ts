@@ -48,9 +48,10 @@ const SILENT_DROP_503_MS = 5_000 + 2_000 + 2_000;
 const POOL = 4;
 /**
  * crm-api's database connections, at most: the records' pool (MikroORM) and the feed's
- * pool, DB_POOL_SIZE each; the relay's pool of 2; the relay's and the stream's LISTEN.
+ * pool, DB_POOL_SIZE each; the relay's pool of 2; the relay's, the stream's and the
+ * sessions' LISTEN.
  */
-const DB_CONNECTIONS_BOUND = 2 * POOL + 2 + 2;
+const DB_CONNECTIONS_BOUND = 2 * POOL + 2 + 3;
 
 interface Apps {
   apiProcess: AppProcess;

@@ -26,8 +26,8 @@ jest.setTimeout(120_000);
  * Every row of the activity table, end to end: a change through the real REST API, its
  * event through the real broker, the real activity-logger writing the log, and the log
  * read back from GET /api/interaction-logs/. Summaries are compared exactly.
- * Three reps besides the admin make attribution visible: alice creates, bob is assigned
- * or owns, carol changes things.
+ * Three users besides the admin make attribution visible: alice creates, bob is assigned
+ * or owns, carol changes things (a manager: a rep may only change what they own).
  */
 const AUTO = { type: 'note', source: 'auto' } as const;
 
@@ -43,7 +43,7 @@ describe('activity pipeline: REST -> outbox -> RabbitMQ -> activity-logger -> fe
   beforeAll(async () => {
     [apiProcess, loggerProcess] = await Promise.all([startApi(), startLogger()]);
     admin = await api(apiProcess.url);
-    [alice, bob, carol] = await Promise.all([createUser(admin), createUser(admin), createUser(admin)]);
+    [alice, bob, carol] = await Promise.all([createUser(admin), createUser(admin), createUser(admin, 'manager')]);
     capture = await amqpCapture(testEnv().amqpUrl);
   });
 
@@ -86,10 +86,10 @@ describe('activity pipeline: REST -> outbox -> RabbitMQ -> activity-logger -> fe
       for (const log of logs.slice(0, 4)) expect(log).toMatchObject({ ...AUTO, user: carol.id, lead: lead.id, contact: null, opportunity: null });
     });
 
-    it('logs "successfully converted to opportunity" when the status is set to converted', async () => {
+    it('logs "successfully converted to opportunity" when the lead becomes converted (only ever through /convert)', async () => {
       const name = uniq('Converted Lead');
       const lead = await create(alice.client, 'leads', { name, assigned_to: bob.id });
-      await update(carol.client, 'leads', lead.id, { status: 'converted' });
+      expectStatus(await carol.client.post(`/api/leads/${lead.id}/convert/`, { opportunity: { name: uniq('Deal'), amount: '1' } }), 201, 'convert');
       const log = await logWithSummary(admin, { lead: lead.id }, `Lead ${name} successfully converted to opportunity`);
       expect(log).toMatchObject({ ...AUTO, user: carol.id, lead: lead.id });
     });
@@ -185,7 +185,8 @@ describe('activity pipeline: REST -> outbox -> RabbitMQ -> activity-logger -> fe
 
   describe('quote created', () => {
     it('reads "Quote created: {title} for ${total_price}", linked to its opportunity, attributed to the creator', async () => {
-      const opportunity = await create(admin, 'opportunities', { name: uniq('Quoted Deal'), owner: bob.id });
+      // alice made the opportunity (bob owns it): a rep adds quotes only to opportunities they own.
+      const opportunity = await create(alice.client, 'opportunities', { name: uniq('Quoted Deal'), owner: bob.id });
       const title = uniq('Q-1');
       const quote = await create(alice.client, 'quotes', { title, total_price: '1234.5', opportunity: opportunity.id });
       expect(quote.total_price).toBe('1234.50');
@@ -250,7 +251,8 @@ describe('activity pipeline: REST -> outbox -> RabbitMQ -> activity-logger -> fe
     it('logs the conversion linked to the lead, the new contact and the new opportunity, with its companion logs under one correlation id', async () => {
       const name = uniq('Convertible');
       const opportunityName = uniq('Converted Deal');
-      const lead = await create(admin, 'leads', { name, company: 'Globex', assigned_to: alice.id });
+      // bob converts the lead assigned to him (a rep converts only leads they own).
+      const lead = await create(admin, 'leads', { name, company: 'Globex', assigned_to: bob.id });
       const converted = expectStatus(await bob.client.post(`/api/leads/${lead.id}/convert/`, { opportunity: { name: opportunityName, amount: '2500' } }), 201, 'convert');
       expect(converted.lead).toMatchObject({ id: lead.id, status: 'converted' });
       const contactId: string = converted.contact.id;
@@ -358,9 +360,10 @@ describe('activity pipeline: REST -> outbox -> RabbitMQ -> activity-logger -> fe
       ['opportunities', 'meeting', 'opportunity'],
       ['leads', 'note', 'lead'],
     ] as const)('POST /api/%s/{id}/log_interaction/ (%s): 202 with the id and Location; the log carries the text, type and record, by the caller', async (resource, type, field) => {
-      // bob is responsible for the record, alice logs: the log is alice's.
+      // bob is responsible for the record, alice (its creator, so one of its owners: a rep
+      // logs only on records they own) logs: the log is alice's.
       const ownerField = resource === 'opportunities' ? { owner: bob.id } : resource === 'leads' ? { assigned_to: bob.id } : {};
-      const record = await create(admin, resource, { name: uniq('Manual'), ...ownerField });
+      const record = await create(alice.client, resource, { name: uniq('Manual'), ...ownerField });
       const summary = `Had a great conversation about their requirements (${uniq(type)})`;
       const res = await alice.client.post(`/api/${resource}/${record.id}/log_interaction/`, { type, summary });
       expect(res.status).toBe(202);

@@ -145,20 +145,24 @@ describe('security', () => {
       expect(claims.exp - claims.iat).toBe(TTL_SECONDS);
 
       const me = (token: string) => request(`${apiProcess.url}/api/users/me/`, 'GET', { authorization: `Bearer ${token}` }).then(seen);
-      // The control: a token made here with the secret is accepted, so each refusal below is for its one flaw.
-      const valid = jwt({ sub: adminId, iat: now(), exp: now() + 60 });
+      // The control: a token made here with the secret (naming the admin's live session) is accepted, so each refusal below is for its one flaw.
+      const sid = claims.sid;
+      expect(sid).toMatch(/^[0-9a-f-]{36}$/);
+      const valid = jwt({ sub: adminId, sid, iat: now(), exp: now() + 60 });
       expect((await me(valid)).status).toBe(200);
 
       const refused: Record<string, string> = {
-        expired: jwt({ sub: adminId, iat: now() - 120, exp: now() - 1 }),
-        'signed with another secret': jwt({ sub: adminId, iat: now(), exp: now() + 60 }, { secret: `${JWT_SECRET}x` }),
+        expired: jwt({ sub: adminId, sid, iat: now() - 120, exp: now() - 1 }),
+        'no session': jwt({ sub: adminId, iat: now(), exp: now() + 60 }),
+        'another user\'s session': jwt({ sub: rep.id, sid, iat: now(), exp: now() + 60 }),
+        'signed with another secret': jwt({ sub: adminId, sid, iat: now(), exp: now() + 60 }, { secret: `${JWT_SECRET}x` }),
         'payload swapped (the rep\'s token made the admin\'s)': `${rep.client.token.split('.')[0]}.${b64url({ ...claims, sub: adminId })}.${rep.client.token.split('.')[2]}`,
         'alg none': `${b64url({ alg: 'none', typ: 'JWT' })}.${b64url({ sub: adminId, iat: now(), exp: now() + 60 })}.`,
-        'alg HS512 claimed': jwt({ sub: adminId, iat: now(), exp: now() + 60 }, { alg: 'HS512' }),
+        'alg HS512 claimed': jwt({ sub: adminId, sid, iat: now(), exp: now() + 60 }, { alg: 'HS512' }),
         'signature altered': `${admin.token.slice(0, -2)}${admin.token.endsWith('AA') ? 'BB' : 'AA'}`,
-        'no such user': jwt({ sub: randomUUID(), iat: now(), exp: now() + 60 }),
-        'a subject that is no id': jwt({ sub: "' or 1=1 --", iat: now(), exp: now() + 60 }),
-        'no expiry': jwt({ sub: adminId, iat: now() }),
+        'no such user': jwt({ sub: randomUUID(), sid, iat: now(), exp: now() + 60 }),
+        'a subject that is no id': jwt({ sub: "' or 1=1 --", sid, iat: now(), exp: now() + 60 }),
+        'no expiry': jwt({ sub: adminId, sid, iat: now() }),
       };
       for (const [flaw, token] of Object.entries(refused)) {
         secrets.push(token);
@@ -245,7 +249,8 @@ describe('security', () => {
     });
 
     it('a manual log is always the caller\'s: a user field (or any alias) is refused, without it the log is the caller\'s', async () => {
-      const lead = await create(admin, 'leads', { name: uniq('Attribution Lead') });
+      // The rep's own lead: a rep logs only on records they own (auth/policy.ts).
+      const lead = await create(admin, 'leads', { name: uniq('Attribution Lead'), assigned_to: rep.id });
       const outboxRows = async () => (await db.query(`select payload from crm.outbox where type = 'interaction.logged' and payload->>'subject' = $1`, [lead.id])).rows;
       for (const field of ['user', 'user_id', 'actor', 'created_by', 'source']) {
         const res = seen(await rep.client.post(`/api/leads/${lead.id}/log_interaction/`, { type: 'call', summary: 'claimed as the admin', [field]: adminId }));

@@ -15,7 +15,7 @@ export interface User {
 }
 
 /** A new user created by the admin through `POST /api/users/`, logged in. */
-export async function createUser(admin: ApiClient, role: 'sales_rep' | 'admin' = 'sales_rep', name = uniq('Rep')): Promise<User> {
+export async function createUser(admin: ApiClient, role: 'sales_rep' | 'manager' | 'admin' = 'sales_rep', name = uniq('Rep')): Promise<User> {
   const email = `${name.toLowerCase().replace(/[^a-z0-9]+/g, '.')}@crm.test`;
   const password = `pw-${randomBytes(6).toString('hex')}`;
   const user = expectStatus(await admin.post('/api/users/', { email, password, name, role }), 201, 'POST /api/users/');

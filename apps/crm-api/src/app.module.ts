@@ -3,6 +3,7 @@ import { PostgreSqlDriver } from '@mikro-orm/postgresql';
 import { Logger, Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { AuthModule } from './auth/auth.module';
+import { PolicyModule } from './auth/policy.module';
 import { ApiExceptionFilter } from './common/api-exception.filter';
 import { ApiConfig } from './config/api.config';
 import { ConfigModule } from './config/config.module';
@@ -39,6 +40,7 @@ import { UsersModule } from './users/users.module';
         });
       },
     }),
+    PolicyModule,
     MetricsModule,
     OutboxModule,
     FeedModule,

@@ -4,6 +4,23 @@
  */
 
 export interface paths {
+    "/api/auth/logout": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** End the caller's session: its token is refused from now on on every replica, and its open streams end */
+        post: operations["AuthController_logout"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/auth/token": {
         parameters: {
             query?: never;
@@ -353,6 +370,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** Users: an admin sees every field; anyone else only ids and names (no email, no role) */
         get: operations["UsersController_list"];
         put?: never;
         /** Create a user (admin only) */
@@ -380,6 +398,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/users/me/password": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Change one's own password (the current one is required); every other session of the caller ends */
+        post: operations["UsersController_changeOwnPassword"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/users/{id}": {
         parameters: {
             query?: never;
@@ -387,9 +422,28 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** One user: every field for an admin (or the user themself), the id and name for anyone else */
         get: operations["UsersController_get"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Change a user's role or disable them (admin only): at once, on every replica; disabling ends their sessions */
+        patch: operations["UsersController_update"];
+        trace?: never;
+    };
+    "/api/users/{id}/password": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Reset a user's password (admin only): every session of that user ends */
+        post: operations["UsersController_resetPassword"];
         delete?: never;
         options?: never;
         head?: never;
@@ -475,6 +529,37 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    AuthController_logout: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the session ended */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description no valid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string | string[];
+                        status: number;
+                    };
+                };
+            };
+        };
+    };
     AuthController_token: {
         parameters: {
             query?: never;
@@ -828,6 +913,19 @@ export interface operations {
                     };
                 };
             };
+            /** @description not allowed for this user */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string | string[];
+                        status: number;
+                    };
+                };
+            };
             /** @description no record with this id */
             404: {
                 headers: {
@@ -903,6 +1001,19 @@ export interface operations {
             };
             /** @description no valid bearer token */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string | string[];
+                        status: number;
+                    };
+                };
+            };
+            /** @description not allowed for this user */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1040,6 +1151,19 @@ export interface operations {
             };
             /** @description no valid bearer token */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string | string[];
+                        status: number;
+                    };
+                };
+            };
+            /** @description not allowed for this user */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1336,6 +1460,19 @@ export interface operations {
             };
             /** @description no record with this id */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/event-stream": {
+                        error: string;
+                        message: string | string[];
+                        status: number;
+                    };
+                };
+            };
+            /** @description too many failed attempts; see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1736,6 +1873,19 @@ export interface operations {
                     };
                 };
             };
+            /** @description not allowed for this user */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string | string[];
+                        status: number;
+                    };
+                };
+            };
             /** @description no record with this id */
             404: {
                 headers: {
@@ -1816,6 +1966,19 @@ export interface operations {
             };
             /** @description no valid bearer token */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string | string[];
+                        status: number;
+                    };
+                };
+            };
+            /** @description not allowed for this user */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1988,6 +2151,19 @@ export interface operations {
                     };
                 };
             };
+            /** @description not allowed for this user */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string | string[];
+                        status: number;
+                    };
+                };
+            };
             /** @description no record with this id */
             404: {
                 headers: {
@@ -2127,6 +2303,19 @@ export interface operations {
             };
             /** @description no valid bearer token */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string | string[];
+                        status: number;
+                    };
+                };
+            };
+            /** @description not allowed for this user */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2492,6 +2681,19 @@ export interface operations {
                     };
                 };
             };
+            /** @description not allowed for this user */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string | string[];
+                        status: number;
+                    };
+                };
+            };
             /** @description no record with this id */
             404: {
                 headers: {
@@ -2577,6 +2779,19 @@ export interface operations {
             };
             /** @description no valid bearer token */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string | string[];
+                        status: number;
+                    };
+                };
+            };
+            /** @description not allowed for this user */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2714,6 +2929,19 @@ export interface operations {
             };
             /** @description no valid bearer token */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string | string[];
+                        status: number;
+                    };
+                };
+            };
+            /** @description not allowed for this user */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2906,6 +3134,32 @@ export interface operations {
                     };
                 };
             };
+            /** @description not allowed for this user */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string | string[];
+                        status: number;
+                    };
+                };
+            };
+            /** @description no record with this id */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string | string[];
+                        status: number;
+                    };
+                };
+            };
             /** @description body too large */
             413: {
                 headers: {
@@ -3054,6 +3308,19 @@ export interface operations {
                     };
                 };
             };
+            /** @description not allowed for this user */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string | string[];
+                        status: number;
+                    };
+                };
+            };
             /** @description no record with this id */
             404: {
                 headers: {
@@ -3130,6 +3397,19 @@ export interface operations {
             };
             /** @description no valid bearer token */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string | string[];
+                        status: number;
+                    };
+                };
+            };
+            /** @description not allowed for this user */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3523,6 +3803,19 @@ export interface operations {
                     };
                 };
             };
+            /** @description not allowed for this user */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string | string[];
+                        status: number;
+                    };
+                };
+            };
             /** @description no record with this id */
             404: {
                 headers: {
@@ -3621,6 +3914,19 @@ export interface operations {
             };
             /** @description no valid bearer token */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string | string[];
+                        status: number;
+                    };
+                };
+            };
+            /** @description not allowed for this user */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3750,6 +4056,19 @@ export interface operations {
                     };
                 };
             };
+            /** @description not allowed for this user */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string | string[];
+                        status: number;
+                    };
+                };
+            };
             /** @description no record with this id */
             404: {
                 headers: {
@@ -3807,7 +4126,7 @@ export interface operations {
     UsersController_list: {
         parameters: {
             query?: {
-                role?: "admin" | "sales_rep";
+                role?: "admin" | "manager" | "sales_rep";
                 limit?: number;
                 cursor?: string;
             };
@@ -3830,13 +4149,14 @@ export interface operations {
                             created_at: string;
                             /** Format: uuid */
                             created_by: string | null;
+                            disabled: boolean;
                             /** Format: email */
                             email: string;
                             /** Format: uuid */
                             id: string;
                             name: string;
                             /** @enum {string} */
-                            role: "admin" | "sales_rep";
+                            role: "admin" | "manager" | "sales_rep";
                             /** Format: date-time */
                             updated_at: string;
                         }[];
@@ -3889,7 +4209,7 @@ export interface operations {
                      * @default sales_rep
                      * @enum {string}
                      */
-                    role?: "admin" | "sales_rep";
+                    role?: "admin" | "manager" | "sales_rep";
                 };
             };
         };
@@ -3904,13 +4224,14 @@ export interface operations {
                         created_at: string;
                         /** Format: uuid */
                         created_by: string | null;
+                        disabled: boolean;
                         /** Format: email */
                         email: string;
                         /** Format: uuid */
                         id: string;
                         name: string;
                         /** @enum {string} */
-                        role: "admin" | "sales_rep";
+                        role: "admin" | "manager" | "sales_rep";
                         /** Format: date-time */
                         updated_at: string;
                     };
@@ -3989,15 +4310,67 @@ export interface operations {
                         created_at: string;
                         /** Format: uuid */
                         created_by: string | null;
+                        disabled: boolean;
                         /** Format: email */
                         email: string;
                         /** Format: uuid */
                         id: string;
                         name: string;
                         /** @enum {string} */
-                        role: "admin" | "sales_rep";
+                        role: "admin" | "manager" | "sales_rep";
                         /** Format: date-time */
                         updated_at: string;
+                    };
+                };
+            };
+            /** @description no valid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string | string[];
+                        status: number;
+                    };
+                };
+            };
+        };
+    };
+    UsersController_changeOwnPassword: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    current_password: string;
+                    new_password: string;
+                };
+            };
+        };
+        responses: {
+            /** @description password changed */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description invalid body, query or id (the message names each bad field) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string | string[];
+                        status: number;
                     };
                 };
             };
@@ -4037,13 +4410,14 @@ export interface operations {
                         created_at: string;
                         /** Format: uuid */
                         created_by: string | null;
+                        disabled: boolean;
                         /** Format: email */
                         email: string;
                         /** Format: uuid */
                         id: string;
                         name: string;
                         /** @enum {string} */
-                        role: "admin" | "sales_rep";
+                        role: "admin" | "manager" | "sales_rep";
                         /** Format: date-time */
                         updated_at: string;
                     };
@@ -4064,6 +4438,193 @@ export interface operations {
             };
             /** @description no valid bearer token */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string | string[];
+                        status: number;
+                    };
+                };
+            };
+            /** @description no record with this id */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string | string[];
+                        status: number;
+                    };
+                };
+            };
+        };
+    };
+    UsersController_update: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    disabled?: boolean;
+                    /** @enum {string} */
+                    role?: "admin" | "manager" | "sales_rep";
+                };
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: date-time */
+                        created_at: string;
+                        /** Format: uuid */
+                        created_by: string | null;
+                        disabled: boolean;
+                        /** Format: email */
+                        email: string;
+                        /** Format: uuid */
+                        id: string;
+                        name: string;
+                        /** @enum {string} */
+                        role: "admin" | "manager" | "sales_rep";
+                        /** Format: date-time */
+                        updated_at: string;
+                    };
+                };
+            };
+            /** @description invalid body, query or id (the message names each bad field) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string | string[];
+                        status: number;
+                    };
+                };
+            };
+            /** @description no valid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string | string[];
+                        status: number;
+                    };
+                };
+            };
+            /** @description not allowed for this user */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string | string[];
+                        status: number;
+                    };
+                };
+            };
+            /** @description no record with this id */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string | string[];
+                        status: number;
+                    };
+                };
+            };
+            /** @description conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string | string[];
+                        status: number;
+                    };
+                };
+            };
+        };
+    };
+    UsersController_resetPassword: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    password: string;
+                };
+            };
+        };
+        responses: {
+            /** @description password reset */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description invalid body, query or id (the message names each bad field) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string | string[];
+                        status: number;
+                    };
+                };
+            };
+            /** @description no valid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string | string[];
+                        status: number;
+                    };
+                };
+            };
+            /** @description not allowed for this user */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -1,7 +1,8 @@
 import { Body, Controller, HttpCode, Post, Req } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Caller, CurrentUser } from '../common/request-context';
 import type { FastifyRequest } from 'fastify';
-import { ApiErrors, ApiZodBody, ApiZodResponse } from '../common/openapi';
+import { ApiErrors, ApiNoContent, ApiZodBody, ApiZodResponse } from '../common/openapi';
 import { ZodPipe } from '../common/zod.pipe';
 import { LoginDto, TokenView } from './auth.dto';
 import { AuthService } from './auth.service';
@@ -21,5 +22,15 @@ export class AuthController {
   @ApiErrors(400, 401, 429)
   token(@Body(new ZodPipe(LoginDto)) body: LoginDto, @Req() request: FastifyRequest) {
     return this.auth.login(body.email, body.password, request.ip);
+  }
+
+  @Post('logout')
+  @HttpCode(204)
+  @ApiNoContent('the session ended')
+  @ApiBearerAuth()
+  @ApiOperation({ summary: 'End the caller\'s session: its token is refused from now on on every replica, and its open streams end' })
+  @ApiErrors(401)
+  async logout(@CurrentUser() caller: Caller): Promise<void> {
+    await this.auth.logout(caller);
   }
 }

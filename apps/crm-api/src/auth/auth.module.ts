@@ -3,10 +3,11 @@ import { APP_GUARD } from '@nestjs/core';
 import { AuthController } from './auth.controller';
 import { AuthGuard } from './auth.guard';
 import { AuthService } from './auth.service';
+import { SessionsService } from './sessions.service';
 
 @Module({
   controllers: [AuthController],
-  providers: [AuthService, { provide: APP_GUARD, useClass: AuthGuard }],
-  exports: [AuthService],
+  providers: [AuthService, SessionsService, { provide: APP_GUARD, useClass: AuthGuard }],
+  exports: [AuthService, SessionsService],
 })
 export class AuthModule {}

@@ -8,19 +8,19 @@ import { signJwt, verifyJwt } from './jwt';
 import { SignInSlots } from './sign-in-slots';
 import { LoginLimiter } from './login-limiter';
 import { decoyHash, verifyPassword } from './password';
+import { SessionsService } from './sessions.service';
 
-const CALLER_CACHE_MS = 5_000;
-const CALLER_CACHE_SIZE = 10_000;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 @Injectable()
 export class AuthService {
-  private readonly callers = new Map<string, { caller: Caller; until: number }>();
   private readonly limiter: LoginLimiter;
   private readonly signInSlots: SignInSlots;
 
   constructor(
     private readonly em: EntityManager,
     private readonly config: ApiConfig,
+    private readonly sessions: SessionsService,
   ) {
     this.limiter = new LoginLimiter(em, config.LOGIN_WINDOW_SECONDS);
     this.signInSlots = new SignInSlots(config.SIGN_IN_CONCURRENCY, config.SIGN_IN_WAIT_MS);
@@ -48,24 +48,28 @@ export class AuthService {
       throw DomainError.unauthorized('wrong email or password');
     }
     await this.limiter.succeed(ip, normalized);
-    return { token: signJwt(user.id, this.config.JWT_SECRET, this.config.JWT_TTL_SECONDS) };
+    // Said only to whoever knows the password: the account exists but an admin disabled it.
+    if (user.disabledAt) throw DomainError.unauthorized('this account is disabled; ask an admin');
+    const sessionId = await this.sessions.open(user.id);
+    return { token: signJwt(user.id, this.config.JWT_SECRET, this.config.JWT_TTL_SECONDS, Date.now(), sessionId) };
   }
 
   /**
-   * The user a bearer token stands for, looked up by primary key. Found users are kept
-   * for CALLER_CACHE_MS: the lookup was a fifth of a write's cost under load (profiled,
-   * see docs/benchmarks.md), and a removed user's tokens stop working within that time.
+   * The user a bearer token stands for, from its session, on every request: no cache, so
+   * a logout, a disabled user or a new role take effect on the next request on every
+   * replica (docs/decisions.md, "Sessions that can be ended").
    */
   async authenticate(token: string): Promise<Caller> {
     const claims = verifyJwt(token, this.config.JWT_SECRET);
     if (!claims) throw DomainError.unauthorized('invalid or expired token');
-    const cached = this.callers.get(claims.sub);
-    if (cached && cached.until > Date.now()) return cached.caller;
-    const user = /^[0-9a-f-]{36}$/i.test(claims.sub) ? await this.em.findOne(User, { id: claims.sub }) : null;
-    if (!user) throw DomainError.unauthorized('the token\'s user no longer exists');
-    const caller: Caller = { id: user.id, name: user.name, email: user.email, role: user.role };
-    if (this.callers.size >= CALLER_CACHE_SIZE) this.callers.clear(); // bounded; a refill costs one query per user
-    this.callers.set(user.id, { caller, until: Date.now() + CALLER_CACHE_MS });
+    if (!claims.sid || !UUID.test(claims.sid) || !UUID.test(claims.sub)) throw DomainError.unauthorized('invalid or expired token');
+    const caller = await this.sessions.caller(claims.sid, claims.sub);
+    if (!caller) throw DomainError.unauthorized('the session has ended (signed out, disabled or expired): sign in again');
     return caller;
+  }
+
+  /** Ends the caller's session: its token is refused from now on, on every replica, and its streams end. */
+  async logout(caller: Caller): Promise<void> {
+    if (caller.sessionId) await this.sessions.end(caller.sessionId);
   }
 }

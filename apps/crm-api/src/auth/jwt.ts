@@ -9,6 +9,8 @@ export interface TokenClaims {
   sub: string;
   iat: number;
   exp: number;
+  /** The server-side session the token belongs to (auth/sessions.service.ts). */
+  sid?: string;
 }
 
 const HEADER = Buffer.from(JSON.stringify({ alg: 'HS256', typ: 'JWT' })).toString('base64url');
@@ -17,9 +19,9 @@ function sign(input: string, secret: string): Buffer {
   return createHmac('sha256', secret).update(input).digest();
 }
 
-export function signJwt(subject: string, secret: string, ttlSeconds: number, nowMs = Date.now()): string {
+export function signJwt(subject: string, secret: string, ttlSeconds: number, nowMs = Date.now(), sessionId?: string): string {
   const iat = Math.floor(nowMs / 1000);
-  const claims: TokenClaims = { sub: subject, iat, exp: iat + ttlSeconds };
+  const claims: TokenClaims = { sub: subject, iat, exp: iat + ttlSeconds, ...(sessionId ? { sid: sessionId } : {}) };
   const body = `${HEADER}.${Buffer.from(JSON.stringify(claims)).toString('base64url')}`;
   return `${body}.${sign(body, secret).toString('base64url')}`;
 }
@@ -45,5 +47,5 @@ export function verifyJwt(token: string, secret: string, nowMs = Date.now()): To
   const c = decodePart(payload) as Partial<TokenClaims> | null;
   if (!c || typeof c.sub !== 'string' || typeof c.exp !== 'number' || typeof c.iat !== 'number') return null;
   if (c.exp <= Math.floor(nowMs / 1000)) return null;
-  return { sub: c.sub, iat: c.iat, exp: c.exp };
+  return { sub: c.sub, iat: c.iat, exp: c.exp, ...(typeof c.sid === 'string' ? { sid: c.sid } : {}) };
 }

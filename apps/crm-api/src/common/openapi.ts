@@ -49,5 +49,8 @@ const ERROR_TEXT: Record<number, string> = {
   429: 'too many failed attempts; see Retry-After',
 };
 
+/** A 204 answer: done, and no body. */
+export const ApiNoContent = (description: string) => ApiResponse({ status: 204, description });
+
 /** A DELETE's answer: 204 and no body (its earlier logs stay in the feed). */
-export const ApiDeleted = () => ApiResponse({ status: 204, description: 'deleted; its logs stay in the feed' });
+export const ApiDeleted = () => ApiNoContent('deleted; its logs stay in the feed');

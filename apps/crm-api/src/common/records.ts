@@ -1,4 +1,6 @@
 import { EntityManager, EntityName, FilterQuery, LockMode } from '@mikro-orm/postgresql';
+import type { Access } from '../auth/record-access';
+import { readableWhere } from '../auth/record-access';
 import { DomainError } from './domain-error';
 import { applyChanges } from './patch';
 
@@ -6,6 +8,9 @@ import { applyChanges } from './patch';
  * A record by id, or a 404. With `lock`, the row is held (SELECT ... FOR UPDATE) until
  * the transaction ends, so two concurrent changes of one record are applied one after
  * the other and each event's old_value is the value it really replaced.
+ * With `access`, a record the caller may not read is a 404 too (the Policy's filter is
+ * in the same query), and with `access.write` one they read but may not write is a 403,
+ * decided on the locked row.
  */
 export async function findOr404<T extends object>(
   em: EntityManager,
@@ -13,9 +18,12 @@ export async function findOr404<T extends object>(
   id: string,
   what: string,
   lock = false,
+  access?: Access & { write?: string },
 ): Promise<T> {
-  const found = await em.findOne(entity, { id } as FilterQuery<T>, lock ? { lockMode: LockMode.PESSIMISTIC_WRITE } : {});
+  const where = { id, ...(access ? readableWhere(access) : {}) } as FilterQuery<T>;
+  const found = await em.findOne(entity, where, lock ? { lockMode: LockMode.PESSIMISTIC_WRITE } : {});
   if (!found) throw DomainError.notFound(what, id);
+  if (access?.write) access.policy.assertWrite(access.caller, access.kind, found as T & { id: string }, access.write);
   return found;
 }
 
@@ -31,9 +39,10 @@ export function deleteOr404<T extends object>(
   id: string,
   what: string,
   describe: (em: EntityManager, record: T) => void,
+  access?: Access,
 ): Promise<void> {
   return em.transactional(async (tx) => {
-    const record = await findOr404(tx, entity, id, what, true);
+    const record = await findOr404(tx, entity, id, what, true, access && { ...access, write: 'delete' });
     describe(tx, record);
     await tx.nativeDelete(entity, { id } as FilterQuery<T>);
   });
@@ -59,9 +68,10 @@ export function updateOr404<T extends { updatedAt: Date }>(
   what: string,
   patch: { [K in keyof T]?: T[K] },
   emit: (em: EntityManager, record: T, changes: Changes<T>) => unknown = () => undefined,
+  access?: Access,
 ): Promise<T> {
   return em.transactional(async (tx) => {
-    const record = await findOr404(tx, entity, id, what, true);
+    const record = await findOr404(tx, entity, id, what, true, access && { ...access, write: 'change' });
     const before = { ...record };
     const changed = applyChanges(record, patch);
     if (!changed.length) return record;

@@ -3,7 +3,8 @@ import type { FastifyRequest } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import { Uuid } from '@app/contracts';
 
-export type Role = 'admin' | 'sales_rep';
+export const ROLES = ['admin', 'manager', 'sales_rep'] as const;
+export type Role = (typeof ROLES)[number];
 
 /** The authenticated user a request acts for, as the auth guard found it. */
 export interface Caller {
@@ -11,6 +12,9 @@ export interface Caller {
   name: string;
   email: string;
   role: Role;
+  /** The session the request's token belongs to, and when it ends. */
+  sessionId?: string;
+  expiresAt?: Date;
 }
 
 /** What every write needs besides its input: who acts, and the id shared by its events. */

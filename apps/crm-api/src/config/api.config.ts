@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { intVar, loadEnv, urlVar } from '@app/platform';
+import { passwordProblem } from '../auth/password-rules';
 
 const DEV_ADMIN_EMAIL = 'admin@example.com';
 const DEV_ADMIN_PASSWORD = 'admin';
@@ -43,6 +44,10 @@ export const ApiEnv = z
       .transform((v): boolean | number | string => (v === '' || v === 'false' ? false : v === 'true' ? true : /^\d+$/.test(v) ? Number(v) : v)),
     /** Where clients reach crm-api (e.g. https://crm.example.com): `next` links are built from it; relative when unset. */
     PUBLIC_URL: z.preprocess((v) => (v === '' ? undefined : v), urlVar('', ['http:', 'https:']).optional()),
+    /** What a sales rep reads: `team` (every record) or `own` (their records and those linked to them); see auth/policy.ts. */
+    RECORD_VISIBILITY: z.enum(['team', 'own']).default('team'),
+    /** Open feed streams one user may hold on one replica; more answer 429 (each costs memory and a poll). */
+    STREAMS_PER_USER: intVar(10, 1, 10_000),
     /** Opening a database connection gives up after this: while PostgreSQL is away, a request answers 503 instead of waiting. */
     DB_CONNECT_TIMEOUT_MS: intVar(3000, 100, 120_000),
     /** One statement: the server cancels it past this (the request answers 503); the client gives up 2 s later on a dead line. */
@@ -76,6 +81,8 @@ export const ApiEnv = z
     // The development defaults are public: a production instance must not run on them.
     if (env.ADMIN_PASSWORD === DEV_ADMIN_PASSWORD)
       ctx.addIssue({ code: 'custom', path: ['ADMIN_PASSWORD'], message: 'the development default is refused in production' });
+    const weak = passwordProblem(env.ADMIN_PASSWORD, { email: env.ADMIN_EMAIL, name: 'Admin' });
+    if (weak) ctx.addIssue({ code: 'custom', path: ['ADMIN_PASSWORD'], message: weak });
     if (env.JWT_SECRET === DEV_JWT_SECRET || env.JWT_SECRET.length < 32)
       ctx.addIssue({ code: 'custom', path: ['JWT_SECRET'], message: 'set a secret of at least 32 characters in production' });
   });

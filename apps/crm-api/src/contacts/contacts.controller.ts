@@ -3,7 +3,7 @@ import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import { listPage } from '../common/list-page';
 import { ApiDeleted, ApiErrors, ApiListResponse, ApiZodBody, ApiZodQuery, ApiZodResponse } from '../common/openapi';
-import { Ctx, RequestCtx } from '../common/request-context';
+import { Caller, Ctx, CurrentUser, RequestCtx } from '../common/request-context';
 import { IdParam, ZodPipe } from '../common/zod.pipe';
 import { ContactListQuery, ContactView, CreateContactDto, toContactView, UpdateContactDto } from './contact.dto';
 import { ContactsService } from './contacts.service';
@@ -19,8 +19,8 @@ export class ContactsController {
   @ApiZodQuery(ContactListQuery)
   @ApiListResponse(ContactView)
   @ApiErrors(400)
-  async list(@Query(new ZodPipe(ContactListQuery, 'query')) query: ContactListQuery, @Req() request: FastifyRequest) {
-    return listPage(request, await this.contacts.list(query), toContactView);
+  async list(@Query(new ZodPipe(ContactListQuery, 'query')) query: ContactListQuery, @Req() request: FastifyRequest, @CurrentUser() caller: Caller) {
+    return listPage(request, await this.contacts.list(query, caller), toContactView);
   }
 
   @Post()
@@ -34,14 +34,14 @@ export class ContactsController {
   @Get(':id')
   @ApiZodResponse(200, ContactView)
   @ApiErrors(400, 404)
-  async get(@IdParam() id: string) {
-    return toContactView(await this.contacts.get(id));
+  async get(@IdParam() id: string, @CurrentUser() caller: Caller) {
+    return toContactView(await this.contacts.get(id, caller));
   }
 
   @Patch(':id')
   @ApiZodBody(UpdateContactDto)
   @ApiZodResponse(200, ContactView)
-  @ApiErrors(400, 404, 413, 415)
+  @ApiErrors(400, 403, 404, 413, 415)
   async update(@IdParam() id: string, @Body(new ZodPipe(UpdateContactDto)) body: UpdateContactDto, @Ctx() ctx: RequestCtx) {
     return toContactView(await this.contacts.update(id, body, ctx));
   }
@@ -49,7 +49,7 @@ export class ContactsController {
   @Delete(':id')
   @HttpCode(204)
   @ApiDeleted()
-  @ApiErrors(400, 404)
+  @ApiErrors(400, 403, 404)
   async remove(@IdParam() id: string, @Ctx() ctx: RequestCtx): Promise<void> {
     await this.contacts.remove(id, ctx);
   }

@@ -1,10 +1,12 @@
 import { EntityManager } from '@mikro-orm/postgresql';
+import { Policy } from '../auth/policy';
+import { assertReadableRefs, readableWhere } from '../auth/record-access';
 import { Injectable } from '@nestjs/common';
 import { defined } from '../common/objects';
 import { findPage, Page } from '../common/pagination';
 import { deleteOr404, findOr404, updateOr404 } from '../common/records';
 import { insertNew } from '../common/insert-new';
-import { RequestCtx } from '../common/request-context';
+import { Caller, RequestCtx } from '../common/request-context';
 import { OutboxService } from '../outbox/outbox.service';
 import { Contact } from './contact.entity';
 import { ContactListQuery, CreateContactDto, UpdateContactDto } from './contact.dto';
@@ -14,18 +16,20 @@ export class ContactsService {
   constructor(
     private readonly em: EntityManager,
     private readonly outbox: OutboxService,
+    private readonly policy: Policy,
   ) {}
 
-  list(query: ContactListQuery): Promise<Page<Contact>> {
+  list(query: ContactListQuery, caller: Caller): Promise<Page<Contact>> {
     const { limit, cursor, lead } = query;
-    return findPage(this.em, Contact, defined({ leadId: lead }), { limit, cursor });
+    return findPage(this.em, Contact, { ...defined({ leadId: lead }), ...readableWhere(this.policy.on('contact', caller)) }, { limit, cursor });
   }
 
-  get(id: string): Promise<Contact> {
-    return findOr404(this.em, Contact, id, 'contact');
+  get(id: string, caller: Caller): Promise<Contact> {
+    return findOr404(this.em, Contact, id, 'contact', false, this.policy.on('contact', caller));
   }
 
-  create(input: CreateContactDto, ctx: RequestCtx): Promise<Contact> {
+  async create(input: CreateContactDto, ctx: RequestCtx): Promise<Contact> {
+    await assertReadableRefs(this.em, this.policy, ctx.caller, { lead: input.lead });
     return insertNew(this.em, (em) => this.createIn(em, input, ctx, new Date()));
   }
 
@@ -55,9 +59,10 @@ export class ContactsService {
     return contact;
   }
 
-  update(id: string, input: UpdateContactDto, _ctx: RequestCtx): Promise<Contact> {
+  async update(id: string, input: UpdateContactDto, ctx: RequestCtx): Promise<Contact> {
     const { name, email, phone, company, lead } = input;
-    return updateOr404(this.em, Contact, id, 'contact', { name, email, phone, company, leadId: lead });
+    await assertReadableRefs(this.em, this.policy, ctx.caller, { lead });
+    return updateOr404(this.em, Contact, id, 'contact', { name, email, phone, company, leadId: lead }, undefined, this.policy.on('contact', ctx.caller));
   }
 
   remove(id: string, ctx: RequestCtx): Promise<void> {
@@ -69,6 +74,7 @@ export class ContactsService {
         { contact_id: contact.id, name: contact.name, lead_id: contact.leadId },
         { subject: contact.id },
       ),
+      this.policy.on('contact', ctx.caller),
     );
   }
 }

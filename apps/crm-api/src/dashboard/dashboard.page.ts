@@ -608,7 +608,11 @@ $('sign-in').addEventListener('submit', async (e) => {
     button.disabled = false;
   }
 });
-$('sign-out').addEventListener('click', () => signOut(''));
+$('sign-out').addEventListener('click', () => {
+  // Ends the session on the server too: the token is refused from now on, on every replica.
+  if (state.token) fetch('/api/auth/logout/', { method: 'POST', headers: { authorization: 'Bearer ' + state.token } }).catch(() => undefined);
+  signOut('');
+});
 
 if (state.token) start();
 else signOut('');

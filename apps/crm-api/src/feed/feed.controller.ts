@@ -3,6 +3,10 @@ import { ApiBearerAuth, ApiOperation, ApiProduces, ApiResponse, ApiTags } from '
 import { z } from 'zod';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ZodPipe, IdParam } from '../common/zod.pipe';
+import { Policy } from '../auth/policy';
+import { SessionsService } from '../auth/sessions.service';
+import { ApiConfig } from '../config/api.config';
+import { Caller, CurrentUser } from '../common/request-context';
 import { DomainError } from '../common/domain-error';
 import { pageLink } from '../common/pagination';
 import { ApiErrors, ApiListResponse, ApiZodQuery, ApiZodResponse } from '../common/openapi';
@@ -20,6 +24,9 @@ export class FeedController {
   constructor(
     private readonly feed: FeedService,
     private readonly pipeline: PipelineStatusService,
+    private readonly policy: Policy,
+    private readonly sessions: SessionsService,
+    private readonly config: ApiConfig,
   ) {}
 
   @Get()
@@ -33,9 +40,9 @@ export class FeedController {
   @ApiZodQuery(FeedListQuery)
   @ApiListResponse(z.union([InteractionLogView, CorrelatedLogsView]))
   @ApiErrors(400, 401, 404)
-  async list(@Query(new ZodPipe(FeedListQuery, 'query')) query: FeedListQuery, @Req() req: FastifyRequest) {
+  async list(@Query(new ZodPipe(FeedListQuery, 'query')) query: FeedListQuery, @Req() req: FastifyRequest, @CurrentUser() caller: Caller) {
     const { limit, cursor, group, ...filters } = query;
-    const page = group ? await this.feed.listGrouped(filters, limit, cursor) : await this.feed.list(filters, limit, cursor);
+    const page = group ? await this.feed.listGrouped(filters, caller, limit, cursor) : await this.feed.list(filters, caller, limit, cursor);
     return { results: page.results, next: pageLink(req.publicUrl, req.url, page.nextCursor) };
   }
 
@@ -44,8 +51,8 @@ export class FeedController {
   @ApiOperation({ summary: 'Whether the feed is current: outbox backlog, queue depth and consumers, and the reasons when it is not' })
   @ApiZodResponse(200, PipelineStatusView)
   @ApiErrors(401)
-  status() {
-    return this.pipeline.status();
+  status(@CurrentUser() caller: Caller) {
+    return this.pipeline.status(!this.policy.readsAll(caller));
   }
 
   /** Server-Sent Events: one `interaction-log` event per new log; resumable with Last-Event-ID. */
@@ -57,12 +64,13 @@ export class FeedController {
   @ApiProduces('text/event-stream')
   @ApiResponse({ status: 200, description: 'text/event-stream: `interaction-log` events whose data is a log' })
   @ApiZodQuery(FeedStreamQuery)
-  @ApiErrors(400, 401, 404)
+  @ApiErrors(400, 401, 404, 429)
   async stream(
     @Query(new ZodPipe(FeedStreamQuery, 'query')) query: FeedStreamQuery,
     @Headers('last-event-id') lastEventId: string | undefined,
     @Req() req: FastifyRequest,
     @Res() reply: FastifyReply,
+    @CurrentUser() caller: Caller,
   ) {
     const { last_event_id, ...filters } = query;
     let from = last_event_id;
@@ -70,18 +78,24 @@ export class FeedController {
       from = decodeStreamPosition(lastEventId) ?? undefined;
       if (!from) throw DomainError.invalid('Last-Event-ID: not an event id from this stream');
     }
-    const { startId, follow } = await this.feed.openStream(filters, from);
     const abort = new AbortController();
-    const sse = new SseWriter(reply, startId, () => abort.abort());
-    req.raw.on('close', () => abort.abort());
+    // Held from before the answer (429 past STREAMS_PER_USER), and ended with the
+    // session: at its expiry, or when it is ended on any replica.
+    const untrack = this.sessions.track(caller, () => abort.abort(), this.config.STREAMS_PER_USER);
+    let sse: SseWriter | undefined;
     try {
+      const { startId, follow } = await this.feed.openStream(filters, caller, from);
+      sse = new SseWriter(reply, startId, () => abort.abort());
+      req.raw.on('close', () => abort.abort());
       for await (const { id, log } of follow(abort.signal)) {
         sse.send('interaction-log', id, log);
       }
     } catch (e) {
+      if (!sse) throw e; // before the stream began: a plain 4xx/5xx
       sse.fail(e as Error);
     } finally {
-      sse.end();
+      untrack();
+      sse?.end();
     }
   }
 
@@ -89,7 +103,7 @@ export class FeedController {
   @ApiOperation({ summary: 'One log' })
   @ApiZodResponse(200, InteractionLogView)
   @ApiErrors(400, 401, 404)
-  get(@IdParam() id: string) {
-    return this.feed.get(id);
+  get(@IdParam() id: string, @CurrentUser() caller: Caller) {
+    return this.feed.get(id, caller);
   }
 }

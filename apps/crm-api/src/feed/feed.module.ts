@@ -1,5 +1,6 @@
 import { Logger, Module } from '@nestjs/common';
 import { createPgPool } from '@app/platform';
+import { AuthModule } from '../auth/auth.module';
 import { ApiConfig } from '../config/api.config';
 import { dbTimeouts } from '../database/db-timeouts';
 import { FeedController } from './feed.controller';
@@ -7,6 +8,7 @@ import { FEED_POOL, FeedService } from './feed.service';
 import { PipelineStatusService } from './pipeline-status.service';
 
 @Module({
+  imports: [AuthModule],
   controllers: [FeedController],
   providers: [
     {

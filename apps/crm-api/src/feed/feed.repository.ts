@@ -24,8 +24,11 @@ export interface LogRow {
 const COLUMNS = `id, "timestamp", recorded_at, user_id, type, summary, lead_id, contact_id, opportunity_id, source,
   correlation_id, event_type, data, xid::text as xid`;
 
-/** Filters with the opportunity's contact already resolved (for include_contact). */
-export type ResolvedFilters = FeedFilters & { opportunityContact?: string | null };
+/**
+ * Filters with the opportunity's contact already resolved (for include_contact), and the
+ * Policy's condition on the logs the caller may read (auth/policy.ts; absent: all).
+ */
+export type ResolvedFilters = FeedFilters & { opportunityContact?: string | null; readable?: string | null };
 
 /**
  * Reads activity.interaction_log, which the activity-logger owns and writes. Every
@@ -63,8 +66,9 @@ export class FeedRepository {
     return (await this.pool.query<LogRow>(sql, params)).rows;
   }
 
-  async byId(id: string): Promise<LogRow | null> {
-    const { rows } = await this.pool.query<LogRow>(`select ${COLUMNS} from activity.interaction_log where id = $1`, [id]);
+  async byId(id: string, readable?: string | null): Promise<LogRow | null> {
+    const sql = `select ${COLUMNS} from activity.interaction_log where id = $1${readable ? ` and ${readable}` : ''}`;
+    const { rows } = await this.pool.query<LogRow>(sql, [id]);
     return rows[0] ?? null;
   }
 
@@ -123,6 +127,7 @@ export class FeedRepository {
       params.push(f.until);
       out.push(`"timestamp" < $${params.length}::timestamptz`);
     }
+    if (f.readable) out.push(f.readable);
     return out;
   }
 }

@@ -2,6 +2,8 @@ import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationShu
 import { EventEmitter } from 'node:events';
 import { Pool } from 'pg';
 import { PgListener } from '@app/platform';
+import { Policy } from '../auth/policy';
+import type { Caller } from '../common/request-context';
 import { ApiConfig } from '../config/api.config';
 import { dbTimeouts } from '../database/db-timeouts';
 import { DomainError } from '../common/domain-error';
@@ -35,6 +37,7 @@ export class FeedService implements OnModuleInit, BeforeApplicationShutdown, OnA
   constructor(
     @Inject(FEED_POOL) private readonly pool: Pool,
     config: ApiConfig,
+    private readonly policy: Policy,
   ) {
     this.repo = new FeedRepository(pool);
     const wake = () => this.written.emit('written');
@@ -61,8 +64,8 @@ export class FeedService implements OnModuleInit, BeforeApplicationShutdown, OnA
     await this.pool.end().catch(() => undefined);
   }
 
-  async list(filters: FeedFilters, limit: number, cursor?: CursorKey) {
-    const rows = await this.repo.page(await this.resolve(filters), limit + 1, cursor);
+  async list(filters: FeedFilters, caller: Caller, limit: number, cursor?: CursorKey) {
+    const rows = await this.repo.page(await this.resolve(filters, caller), limit + 1, cursor);
     return this.paged(rows, limit);
   }
 
@@ -75,8 +78,8 @@ export class FeedService implements OnModuleInit, BeforeApplicationShutdown, OnA
    * the same id must not join (or forge a part of) someone else's action. (The actor, not
    * the log's user: a lead created for a rep is the rep's log but the creator's action.)
    */
-  async listGrouped(filters: FeedFilters, limit: number, cursor?: CursorKey) {
-    const rows = await this.repo.page(await this.resolve(filters), limit + 1 + GROUP_SPILL, cursor);
+  async listGrouped(filters: FeedFilters, caller: Caller, limit: number, cursor?: CursorKey) {
+    const rows = await this.repo.page(await this.resolve(filters, caller), limit + 1 + GROUP_SPILL, cursor);
     let end = Math.min(limit, rows.length);
     const sameGroup = (a: LogRow, b: LogRow) => a.correlation_id === b.correlation_id && actorOf(a.data, a.user_id) === actorOf(b.data, b.user_id);
     while (end < rows.length && end < limit + GROUP_SPILL && sameGroup(rows[end], rows[end - 1])) end += 1;
@@ -107,8 +110,9 @@ export class FeedService implements OnModuleInit, BeforeApplicationShutdown, OnA
     };
   }
 
-  async get(id: string): Promise<InteractionLogView> {
-    const row = await this.repo.byId(id);
+  /** One log; one the caller may not read is a 404, like one that does not exist. */
+  async get(id: string, caller: Caller): Promise<InteractionLogView> {
+    const row = await this.repo.byId(id, this.policy.readableLogsSql(caller));
     if (!row) throw DomainError.notFound('interaction log', id);
     return toView(row);
   }
@@ -129,8 +133,8 @@ export class FeedService implements OnModuleInit, BeforeApplicationShutdown, OnA
    * Opens a live follow: filters are checked (and the stream's start fixed) before the
    * caller commits to a 200 event-stream, so a bad filter is still a plain 4xx.
    */
-  async openStream(filters: FeedFilters, from?: StreamPosition) {
-    const resolved = await this.resolve(filters);
+  async openStream(filters: FeedFilters, caller: Caller, from?: StreamPosition) {
+    const resolved = await this.resolve(filters, caller);
     const start = from ?? (await this.repo.streamHead());
     return {
       /** Sent first, so a client cut before any log arrived still resumes from here. */
@@ -165,13 +169,20 @@ export class FeedService implements OnModuleInit, BeforeApplicationShutdown, OnA
     });
   }
 
-  /** include_contact needs the opportunity's current contact: the original Q(opportunity=o) | Q(contact=o.contact). */
-  private async resolve(filters: FeedFilters): Promise<ResolvedFilters> {
-    if (!filters.include_contact || !filters.opportunity) return filters;
-    const { rows } = await this.pool.query<{ contact_id: string | null }>('select contact_id from crm.opportunities where id = $1', [
-      filters.opportunity,
-    ]);
+  /**
+   * The Policy's condition on what the caller reads (every query of theirs, list and
+   * stream alike, carries it), and for include_contact the opportunity's current
+   * contact: the original Q(opportunity=o) | Q(contact=o.contact).
+   */
+  private async resolve(filters: FeedFilters, caller: Caller): Promise<ResolvedFilters> {
+    const readable = this.policy.readableLogsSql(caller);
+    if (!filters.include_contact || !filters.opportunity) return { ...filters, readable };
+    const visible = this.policy.readableIdsSql('opportunity', caller);
+    const { rows } = await this.pool.query<{ contact_id: string | null }>(
+      `select contact_id from crm.opportunities where id = $1${visible ? ` and id in (${visible})` : ''}`,
+      [filters.opportunity],
+    );
     if (rows.length === 0) throw DomainError.notFound('opportunity', filters.opportunity);
-    return { ...filters, opportunityContact: rows[0].contact_id };
+    return { ...filters, readable, opportunityContact: rows[0].contact_id };
   }
 }

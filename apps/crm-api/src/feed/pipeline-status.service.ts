@@ -13,7 +13,11 @@ const DELAYED_AFTER_SECONDS = 5;
 export class PipelineStatusService {
   constructor(private readonly relay: OutboxRelay) {}
 
-  async status() {
+  /**
+   * `restricted` (a rep under RECORD_VISIBILITY=own): whether the feed is current, but
+   * not the team's volume of activity (counts of events on their way).
+   */
+  async status(restricted = false) {
     const [outbox, queue] = await Promise.all([this.relay.backlog(), this.relay.queue(LOGGER_QUEUE)]);
     const relay = this.relay.status();
     const reasons: string[] = [];
@@ -23,6 +27,9 @@ export class PipelineStatusService {
     if (queue && queue.consumers === 0) reasons.push('no activity-logger is consuming');
     if (queue && queue.messages > 0 && queue.consumers === 0) reasons.push(`${queue.messages} event(s) waiting in the queue`);
     if (relay.brokerConnected && !queue) reasons.push("the logger's queue does not exist yet");
+    if (restricted) {
+      return { current: reasons.length === 0, reasons: reasons.length ? ['the feed is delayed: new activity may take a while to appear'] : [], outbox: null, queue: null, broker_connected: relay.brokerConnected };
+    }
     return {
       current: reasons.length === 0,
       reasons,

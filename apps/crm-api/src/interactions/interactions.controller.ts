@@ -13,7 +13,7 @@ const body = new ZodPipe(LogInteractionDto);
 /** The three `log_interaction` actions of the original app, one handler behind them. */
 @ApiTags('interactions')
 @ApiBearerAuth()
-@ApiErrors(400, 401, 404, 413, 415)
+@ApiErrors(400, 401, 403, 404, 413, 415)
 @ApiHeader({ name: 'Prefer', required: false, description: 'wait=N (N ≤ 10): answer 201 with the written log if it exists within N seconds' })
 @ApiZodResponse(202, PendingLogView, 'accepted: the log to be, with its id; Location names it')
 @ApiZodResponse(201, InteractionLogView, 'with Prefer: wait=N, the written log')

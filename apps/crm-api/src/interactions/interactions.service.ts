@@ -2,6 +2,8 @@ import { EntityManager } from '@mikro-orm/postgresql';
 import { Injectable, Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import type { EventData } from '@app/contracts';
+import { Policy } from '../auth/policy';
+import { assertWritableRef } from '../auth/record-access';
 import { Contact } from '../contacts/contact.entity';
 import { insertNew } from '../common/insert-new';
 import { RequestCtx } from '../common/request-context';
@@ -28,9 +30,11 @@ export class InteractionsService {
     private readonly em: EntityManager,
     private readonly outbox: OutboxService,
     private readonly feed: FeedService,
+    private readonly policy: Policy,
   ) {}
 
   async log(kind: LoggedRecord, id: string, input: LogInteractionDto, ctx: RequestCtx): Promise<PendingLogView> {
+    await assertWritableRef(this.em, this.policy, ctx.caller, kind, id, 'log interactions on');
     const recordedAt = new Date();
     const time = input.timestamp ? new Date(input.timestamp) : recordedAt;
     const logId = randomUUID();

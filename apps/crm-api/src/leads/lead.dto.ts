@@ -6,12 +6,15 @@ import { recordView } from '../common/record.entity';
 import { RecordViewShape } from '../common/views';
 import type { Lead } from './lead.entity';
 
+/** `converted` is a one-way door that only POST /api/leads/{id}/convert/ opens (with its contact and opportunity). */
+export const CONVERTED_RULE = 'status converted is reached only through POST /api/leads/{id}/convert/ and is final';
+
 export const CreateLeadDto = z.strictObject({
   name: RequiredText(),
   email: OptionalEmail,
   company: OptionalText(),
   phone: OptionalText(50),
-  status: LeadStatus.default('new'),
+  status: LeadStatus.default('new').refine((s) => s !== 'converted', CONVERTED_RULE),
   assigned_to: Ref,
 });
 export type CreateLeadDto = z.output<typeof CreateLeadDto>;

@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { ContactView, toContactView } from '../contacts/contact.dto';
 import { listPage } from '../common/list-page';
 import { ApiDeleted, ApiErrors, ApiListResponse, ApiZodBody, ApiZodQuery, ApiZodResponse } from '../common/openapi';
-import { Ctx, RequestCtx } from '../common/request-context';
+import { Caller, Ctx, CurrentUser, RequestCtx } from '../common/request-context';
 import { IdParam, ZodPipe } from '../common/zod.pipe';
 import { OpportunityView, toOpportunityView } from '../opportunities/opportunity.dto';
 import { ConvertLeadDto, CreateLeadDto, LeadListQuery, LeadView, toLeadView, UpdateLeadDto } from './lead.dto';
@@ -24,8 +24,8 @@ export class LeadsController {
   @ApiZodQuery(LeadListQuery)
   @ApiListResponse(LeadView)
   @ApiErrors(400)
-  async list(@Query(new ZodPipe(LeadListQuery, 'query')) query: LeadListQuery, @Req() request: FastifyRequest) {
-    return listPage(request, await this.leads.list(query), toLeadView);
+  async list(@Query(new ZodPipe(LeadListQuery, 'query')) query: LeadListQuery, @Req() request: FastifyRequest, @CurrentUser() caller: Caller) {
+    return listPage(request, await this.leads.list(query, caller), toLeadView);
   }
 
   @Post()
@@ -39,14 +39,14 @@ export class LeadsController {
   @Get(':id')
   @ApiZodResponse(200, LeadView)
   @ApiErrors(400, 404)
-  async get(@IdParam() id: string) {
-    return toLeadView(await this.leads.get(id));
+  async get(@IdParam() id: string, @CurrentUser() caller: Caller) {
+    return toLeadView(await this.leads.get(id, caller));
   }
 
   @Patch(':id')
   @ApiZodBody(UpdateLeadDto)
   @ApiZodResponse(200, LeadView, 'updated; a real status change emits lead.status_changed, a new assignee lead.reassigned')
-  @ApiErrors(400, 404, 413, 415)
+  @ApiErrors(400, 403, 404, 413, 415)
   async update(@IdParam() id: string, @Body(new ZodPipe(UpdateLeadDto)) body: UpdateLeadDto, @Ctx() ctx: RequestCtx) {
     return toLeadView(await this.leads.update(id, body, ctx));
   }
@@ -54,7 +54,7 @@ export class LeadsController {
   @Delete(':id')
   @HttpCode(204)
   @ApiDeleted()
-  @ApiErrors(400, 404)
+  @ApiErrors(400, 403, 404)
   async remove(@IdParam() id: string, @Ctx() ctx: RequestCtx): Promise<void> {
     await this.leads.remove(id, ctx);
   }
@@ -66,7 +66,7 @@ export class LeadsController {
   })
   @ApiZodBody(ConvertLeadDto)
   @ApiZodResponse(201, ConversionView)
-  @ApiErrors(400, 404, 409, 413, 415)
+  @ApiErrors(400, 403, 404, 409, 413, 415)
   async convert(@IdParam() id: string, @Body(new ZodPipe(ConvertLeadDto)) body: ConvertLeadDto, @Ctx() ctx: RequestCtx) {
     const { lead, contact, opportunity } = await this.leads.convert(id, body, ctx);
     return { lead: toLeadView(lead), contact: toContactView(contact), opportunity: toOpportunityView(opportunity) };

@@ -1,4 +1,6 @@
 import { EntityManager } from '@mikro-orm/postgresql';
+import { Policy } from '../auth/policy';
+import { readableWhere } from '../auth/record-access';
 import { Injectable } from '@nestjs/common';
 import type { LeadStatus } from '@app/contracts';
 import { Contact } from '../contacts/contact.entity';
@@ -8,12 +10,12 @@ import { defined } from '../common/objects';
 import { findPage, Page } from '../common/pagination';
 import { deleteOr404, findOr404, updateOr404 } from '../common/records';
 import { insertNew } from '../common/insert-new';
-import { RequestCtx } from '../common/request-context';
+import { Caller, RequestCtx } from '../common/request-context';
 import { Opportunity } from '../opportunities/opportunity.entity';
 import { OpportunitiesService } from '../opportunities/opportunities.service';
 import { OutboxService } from '../outbox/outbox.service';
 import { reassignment } from '../users/assignee';
-import { ConvertLeadDto, CreateLeadDto, LeadListQuery, UpdateLeadDto } from './lead.dto';
+import { CONVERTED_RULE, ConvertLeadDto, CreateLeadDto, LeadListQuery, UpdateLeadDto } from './lead.dto';
 import { Lead } from './lead.entity';
 
 export interface Conversion {
@@ -27,17 +29,18 @@ export class LeadsService {
   constructor(
     private readonly em: EntityManager,
     private readonly outbox: OutboxService,
+    private readonly policy: Policy,
     private readonly contacts: ContactsService,
     private readonly opportunities: OpportunitiesService,
   ) {}
 
-  list(query: LeadListQuery): Promise<Page<Lead>> {
+  list(query: LeadListQuery, caller: Caller): Promise<Page<Lead>> {
     const { limit, cursor, status, assigned_to } = query;
-    return findPage(this.em, Lead, defined({ status, assignedToId: assigned_to }), { limit, cursor });
+    return findPage(this.em, Lead, { ...defined({ status, assignedToId: assigned_to }), ...readableWhere(this.policy.on('lead', caller)) }, { limit, cursor });
   }
 
-  get(id: string): Promise<Lead> {
-    return findOr404(this.em, Lead, id, 'lead');
+  get(id: string, caller: Caller): Promise<Lead> {
+    return findOr404(this.em, Lead, id, 'lead', false, this.policy.on('lead', caller));
   }
 
   create(input: CreateLeadDto, ctx: RequestCtx): Promise<Lead> {
@@ -73,7 +76,12 @@ export class LeadsService {
   update(id: string, input: UpdateLeadDto, ctx: RequestCtx): Promise<Lead> {
     const { name, email, company, phone, status, assigned_to } = input;
     const patch = { name, email, company, phone, status, assignedToId: assigned_to };
+    // updateOr404 holds the row (FOR UPDATE) as convert() does, so this check and a
+    // concurrent conversion are serialized: whichever comes second sees the other's result.
     return updateOr404(this.em, Lead, id, 'lead', patch, async (em, lead, { before, changed, now }) => {
+      if (changed.includes('status') && (before.status === 'converted' || lead.status === 'converted')) {
+        throw DomainError.conflict(`lead ${id}: ${CONVERTED_RULE}`);
+      }
       if (changed.includes('status')) this.statusChanged(em, lead, before.status, ctx, now);
       if (changed.includes('assignedToId')) {
         this.outbox.emit(
@@ -84,12 +92,13 @@ export class LeadsService {
           { subject: lead.id, time: now },
         );
       }
-    });
+    }, this.policy.on('lead', ctx.caller));
   }
 
   remove(id: string, ctx: RequestCtx): Promise<void> {
     return deleteOr404(this.em, Lead, id, 'lead', (em, lead) =>
       this.outbox.emit(em, ctx, 'lead.deleted', { lead_id: lead.id, name: lead.name }, { subject: lead.id }),
+      this.policy.on('lead', ctx.caller),
     );
   }
 
@@ -105,7 +114,7 @@ export class LeadsService {
    */
   convert(id: string, input: ConvertLeadDto, ctx: RequestCtx): Promise<Conversion> {
     return this.em.transactional(async (em) => {
-      const lead = await findOr404(em, Lead, id, 'lead', true);
+      const lead = await findOr404(em, Lead, id, 'lead', true, { ...this.policy.on('lead', ctx.caller), write: 'convert' });
       if (lead.status === 'converted') throw DomainError.conflict(`lead ${id} is already converted`);
       const start = Date.now();
       const step = (n: number) => new Date(start + n);

@@ -3,7 +3,7 @@ import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import { listPage } from '../common/list-page';
 import { ApiDeleted, ApiErrors, ApiListResponse, ApiZodBody, ApiZodQuery, ApiZodResponse } from '../common/openapi';
-import { Ctx, RequestCtx } from '../common/request-context';
+import { Caller, Ctx, CurrentUser, RequestCtx } from '../common/request-context';
 import { IdParam, ZodPipe } from '../common/zod.pipe';
 import { OpportunityListQuery, OpportunityView, CreateOpportunityDto, toOpportunityView, UpdateOpportunityDto } from './opportunity.dto';
 import { OpportunitiesService } from './opportunities.service';
@@ -19,8 +19,8 @@ export class OpportunitiesController {
   @ApiZodQuery(OpportunityListQuery)
   @ApiListResponse(OpportunityView)
   @ApiErrors(400)
-  async list(@Query(new ZodPipe(OpportunityListQuery, 'query')) query: OpportunityListQuery, @Req() request: FastifyRequest) {
-    return listPage(request, await this.opportunities.list(query), toOpportunityView);
+  async list(@Query(new ZodPipe(OpportunityListQuery, 'query')) query: OpportunityListQuery, @Req() request: FastifyRequest, @CurrentUser() caller: Caller) {
+    return listPage(request, await this.opportunities.list(query, caller), toOpportunityView);
   }
 
   @Post()
@@ -34,14 +34,14 @@ export class OpportunitiesController {
   @Get(':id')
   @ApiZodResponse(200, OpportunityView)
   @ApiErrors(400, 404)
-  async get(@IdParam() id: string) {
-    return toOpportunityView(await this.opportunities.get(id));
+  async get(@IdParam() id: string, @CurrentUser() caller: Caller) {
+    return toOpportunityView(await this.opportunities.get(id, caller));
   }
 
   @Patch(':id')
   @ApiZodBody(UpdateOpportunityDto)
   @ApiZodResponse(200, OpportunityView, 'updated; a real stage change emits opportunity.stage_changed, a new owner opportunity.reassigned')
-  @ApiErrors(400, 404, 413, 415)
+  @ApiErrors(400, 403, 404, 413, 415)
   async update(@IdParam() id: string, @Body(new ZodPipe(UpdateOpportunityDto)) body: UpdateOpportunityDto, @Ctx() ctx: RequestCtx) {
     return toOpportunityView(await this.opportunities.update(id, body, ctx));
   }
@@ -49,7 +49,7 @@ export class OpportunitiesController {
   @Delete(':id')
   @HttpCode(204)
   @ApiDeleted()
-  @ApiErrors(400, 404)
+  @ApiErrors(400, 403, 404)
   async remove(@IdParam() id: string, @Ctx() ctx: RequestCtx): Promise<void> {
     await this.opportunities.remove(id, ctx);
   }

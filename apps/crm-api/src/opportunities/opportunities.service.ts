@@ -1,10 +1,12 @@
 import { EntityManager } from '@mikro-orm/postgresql';
+import { Policy } from '../auth/policy';
+import { assertReadableRefs, readableWhere } from '../auth/record-access';
 import { Injectable } from '@nestjs/common';
 import { defined } from '../common/objects';
 import { findPage, Page } from '../common/pagination';
 import { deleteOr404, findOr404, updateOr404 } from '../common/records';
 import { insertNew } from '../common/insert-new';
-import { RequestCtx } from '../common/request-context';
+import { Caller, RequestCtx } from '../common/request-context';
 import { OutboxService } from '../outbox/outbox.service';
 import { reassignment } from '../users/assignee';
 import { CreateOpportunityDto, OpportunityListQuery, UpdateOpportunityDto } from './opportunity.dto';
@@ -15,18 +17,20 @@ export class OpportunitiesService {
   constructor(
     private readonly em: EntityManager,
     private readonly outbox: OutboxService,
+    private readonly policy: Policy,
   ) {}
 
-  list(query: OpportunityListQuery): Promise<Page<Opportunity>> {
+  list(query: OpportunityListQuery, caller: Caller): Promise<Page<Opportunity>> {
     const { limit, cursor, stage, owner, contact, lead } = query;
-    return findPage(this.em, Opportunity, defined({ stage, ownerId: owner, contactId: contact, leadId: lead }), { limit, cursor });
+    return findPage(this.em, Opportunity, { ...defined({ stage, ownerId: owner, contactId: contact, leadId: lead }), ...readableWhere(this.policy.on('opportunity', caller)) }, { limit, cursor });
   }
 
-  get(id: string): Promise<Opportunity> {
-    return findOr404(this.em, Opportunity, id, 'opportunity');
+  get(id: string, caller: Caller): Promise<Opportunity> {
+    return findOr404(this.em, Opportunity, id, 'opportunity', false, this.policy.on('opportunity', caller));
   }
 
-  create(input: CreateOpportunityDto, ctx: RequestCtx): Promise<Opportunity> {
+  async create(input: CreateOpportunityDto, ctx: RequestCtx): Promise<Opportunity> {
+    await assertReadableRefs(this.em, this.policy, ctx.caller, { lead: input.lead, contact: input.contact });
     return insertNew(this.em, (em) => this.createIn(em, input, ctx, new Date()));
   }
 
@@ -66,8 +70,9 @@ export class OpportunitiesService {
    * A stage that really changes emits `opportunity.stage_changed`, a new owner
    * `opportunity.reassigned`; other edits emit nothing.
    */
-  update(id: string, input: UpdateOpportunityDto, ctx: RequestCtx): Promise<Opportunity> {
+  async update(id: string, input: UpdateOpportunityDto, ctx: RequestCtx): Promise<Opportunity> {
     const { name, amount, stage, owner, contact, lead } = input;
+    await assertReadableRefs(this.em, this.policy, ctx.caller, { lead, contact });
     const patch = { name, amount, stage, ownerId: owner, contactId: contact, leadId: lead };
     return updateOr404(this.em, Opportunity, id, 'opportunity', patch, async (em, opportunity, { before, changed, now }) => {
       const about = { opportunity_id: opportunity.id, name: opportunity.name };
@@ -91,7 +96,7 @@ export class OpportunitiesService {
           opts,
         );
       }
-    });
+    }, this.policy.on('opportunity', ctx.caller));
   }
 
   remove(id: string, ctx: RequestCtx): Promise<void> {
@@ -103,6 +108,7 @@ export class OpportunitiesService {
         { opportunity_id: o.id, name: o.name, contact_id: o.contactId, lead_id: o.leadId },
         { subject: o.id },
       ),
+      this.policy.on('opportunity', ctx.caller),
     );
   }
 }

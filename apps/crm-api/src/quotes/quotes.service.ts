@@ -1,10 +1,12 @@
 import { EntityManager } from '@mikro-orm/postgresql';
+import { Policy } from '../auth/policy';
+import { assertWritableRef, readableWhere } from '../auth/record-access';
 import { Injectable } from '@nestjs/common';
 import { defined } from '../common/objects';
 import { findPage, Page } from '../common/pagination';
 import { deleteOr404, findOr404, updateOr404 } from '../common/records';
 import { insertNew } from '../common/insert-new';
-import { RequestCtx } from '../common/request-context';
+import { Caller, RequestCtx } from '../common/request-context';
 import { OutboxService } from '../outbox/outbox.service';
 import { CreateQuoteDto, QuoteListQuery, UpdateQuoteDto } from './quote.dto';
 import { Quote } from './quote.entity';
@@ -14,18 +16,21 @@ export class QuotesService {
   constructor(
     private readonly em: EntityManager,
     private readonly outbox: OutboxService,
+    private readonly policy: Policy,
   ) {}
 
-  list(query: QuoteListQuery): Promise<Page<Quote>> {
+  list(query: QuoteListQuery, caller: Caller): Promise<Page<Quote>> {
     const { limit, cursor, opportunity } = query;
-    return findPage(this.em, Quote, defined({ opportunityId: opportunity }), { limit, cursor });
+    return findPage(this.em, Quote, { ...defined({ opportunityId: opportunity }), ...readableWhere(this.policy.on('quote', caller)) }, { limit, cursor });
   }
 
-  get(id: string): Promise<Quote> {
-    return findOr404(this.em, Quote, id, 'quote');
+  get(id: string, caller: Caller): Promise<Quote> {
+    return findOr404(this.em, Quote, id, 'quote', false, this.policy.on('quote', caller));
   }
 
-  create(input: CreateQuoteDto, ctx: RequestCtx): Promise<Quote> {
+  /** A quote is added to an opportunity: a rep may only add to one they own. */
+  async create(input: CreateQuoteDto, ctx: RequestCtx): Promise<Quote> {
+    if (input.opportunity) await assertWritableRef(this.em, this.policy, ctx.caller, 'opportunity', input.opportunity, 'add quotes to');
     return insertNew(this.em, (em) => {
       const now = new Date();
       const quote = em.create(Quote, {
@@ -49,9 +54,11 @@ export class QuotesService {
     });
   }
 
-  update(id: string, input: UpdateQuoteDto, _ctx: RequestCtx): Promise<Quote> {
+  async update(id: string, input: UpdateQuoteDto, ctx: RequestCtx): Promise<Quote> {
     const { title, total_price, opportunity, valid_until } = input;
-    return updateOr404(this.em, Quote, id, 'quote', { title, totalPrice: total_price, opportunityId: opportunity, validUntil: valid_until });
+    if (opportunity) await assertWritableRef(this.em, this.policy, ctx.caller, 'opportunity', opportunity, 'add quotes to');
+    const patch = { title, totalPrice: total_price, opportunityId: opportunity, validUntil: valid_until };
+    return updateOr404(this.em, Quote, id, 'quote', patch, undefined, this.policy.on('quote', ctx.caller));
   }
 
   remove(id: string, ctx: RequestCtx): Promise<void> {
@@ -63,6 +70,7 @@ export class QuotesService {
         { quote_id: quote.id, title: quote.title, opportunity_id: quote.opportunityId },
         { subject: quote.id },
       ),
+      this.policy.on('quote', ctx.caller),
     );
   }
 }

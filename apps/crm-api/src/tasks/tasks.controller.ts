@@ -3,7 +3,7 @@ import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import { listPage } from '../common/list-page';
 import { ApiDeleted, ApiErrors, ApiListResponse, ApiZodBody, ApiZodQuery, ApiZodResponse } from '../common/openapi';
-import { Ctx, RequestCtx } from '../common/request-context';
+import { Caller, Ctx, CurrentUser, RequestCtx } from '../common/request-context';
 import { IdParam, ZodPipe } from '../common/zod.pipe';
 import { CreateTaskDto, MarkCompletedDto, TaskListQuery, TaskView, toTaskView, UpdateTaskDto } from './task.dto';
 import { TasksService } from './tasks.service';
@@ -19,8 +19,8 @@ export class TasksController {
   @ApiZodQuery(TaskListQuery)
   @ApiListResponse(TaskView)
   @ApiErrors(400)
-  async list(@Query(new ZodPipe(TaskListQuery, 'query')) query: TaskListQuery, @Req() request: FastifyRequest) {
-    return listPage(request, await this.tasks.list(query), toTaskView);
+  async list(@Query(new ZodPipe(TaskListQuery, 'query')) query: TaskListQuery, @Req() request: FastifyRequest, @CurrentUser() caller: Caller) {
+    return listPage(request, await this.tasks.list(query, caller), toTaskView);
   }
 
   @Post()
@@ -34,14 +34,14 @@ export class TasksController {
   @Get(':id')
   @ApiZodResponse(200, TaskView)
   @ApiErrors(400, 404)
-  async get(@IdParam() id: string) {
-    return toTaskView(await this.tasks.get(id));
+  async get(@IdParam() id: string, @CurrentUser() caller: Caller) {
+    return toTaskView(await this.tasks.get(id, caller));
   }
 
   @Patch(':id')
   @ApiZodBody(UpdateTaskDto)
   @ApiZodResponse(200, TaskView, 'updated; a move to completed emits task.completed, a new assignee task.reassigned')
-  @ApiErrors(400, 404, 413, 415)
+  @ApiErrors(400, 403, 404, 413, 415)
   async update(@IdParam() id: string, @Body(new ZodPipe(UpdateTaskDto)) body: UpdateTaskDto, @Ctx() ctx: RequestCtx) {
     return toTaskView(await this.tasks.update(id, body, ctx));
   }
@@ -49,7 +49,7 @@ export class TasksController {
   @Delete(':id')
   @HttpCode(204)
   @ApiDeleted()
-  @ApiErrors(400, 404)
+  @ApiErrors(400, 403, 404)
   async remove(@IdParam() id: string, @Ctx() ctx: RequestCtx): Promise<void> {
     await this.tasks.remove(id, ctx);
   }
@@ -59,7 +59,7 @@ export class TasksController {
   @ApiOperation({ summary: 'Complete a pending task; emits task.completed', description: 'Notes, when given, replace the task\'s notes.' })
   @ApiZodBody(MarkCompletedDto, false)
   @ApiZodResponse(200, TaskView)
-  @ApiErrors(400, 404, 409, 413, 415)
+  @ApiErrors(400, 403, 404, 409, 413, 415)
   async markCompleted(@IdParam() id: string, @Body(new ZodPipe(MarkCompletedDto)) body: MarkCompletedDto, @Ctx() ctx: RequestCtx) {
     return toTaskView(await this.tasks.markCompleted(id, body, ctx));
   }

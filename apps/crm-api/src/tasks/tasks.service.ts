@@ -1,11 +1,13 @@
 import { EntityManager } from '@mikro-orm/postgresql';
+import { Policy } from '../auth/policy';
+import { assertReadableRefs, readableWhere } from '../auth/record-access';
 import { Injectable } from '@nestjs/common';
 import { DomainError } from '../common/domain-error';
 import { defined } from '../common/objects';
 import { findPage, Page } from '../common/pagination';
 import { deleteOr404, findOr404, updateOr404 } from '../common/records';
 import { insertNew } from '../common/insert-new';
-import { RequestCtx } from '../common/request-context';
+import { Caller, RequestCtx } from '../common/request-context';
 import { OutboxService } from '../outbox/outbox.service';
 import { reassignment } from '../users/assignee';
 import { CreateTaskDto, MarkCompletedDto, TaskListQuery, UpdateTaskDto } from './task.dto';
@@ -16,20 +18,22 @@ export class TasksService {
   constructor(
     private readonly em: EntityManager,
     private readonly outbox: OutboxService,
+    private readonly policy: Policy,
   ) {}
 
-  list(query: TaskListQuery): Promise<Page<Task>> {
+  list(query: TaskListQuery, caller: Caller): Promise<Page<Task>> {
     const { limit, cursor, status, assigned_to, lead, contact, opportunity } = query;
     const where = defined({ status, assignedToId: assigned_to, leadId: lead, contactId: contact, opportunityId: opportunity });
-    return findPage(this.em, Task, where, { limit, cursor });
+    return findPage(this.em, Task, { ...where, ...readableWhere(this.policy.on('task', caller)) }, { limit, cursor });
   }
 
-  get(id: string): Promise<Task> {
-    return findOr404(this.em, Task, id, 'task');
+  get(id: string, caller: Caller): Promise<Task> {
+    return findOr404(this.em, Task, id, 'task', false, this.policy.on('task', caller));
   }
 
   /** A task created already completed is a completion too, and is logged as one. */
-  create(input: CreateTaskDto, ctx: RequestCtx): Promise<Task> {
+  async create(input: CreateTaskDto, ctx: RequestCtx): Promise<Task> {
+    await assertReadableRefs(this.em, this.policy, ctx.caller, { lead: input.lead, contact: input.contact, opportunity: input.opportunity });
     return insertNew(this.em, (em) => {
       const now = new Date();
       const task = em.create(Task, {
@@ -57,7 +61,8 @@ export class TasksService {
    * A PATCH that moves the task to completed emits `task.completed`, as mark_completed
    * does; a new assignee `task.reassigned`.
    */
-  update(id: string, input: UpdateTaskDto, ctx: RequestCtx): Promise<Task> {
+  async update(id: string, input: UpdateTaskDto, ctx: RequestCtx): Promise<Task> {
+    await assertReadableRefs(this.em, this.policy, ctx.caller, { lead: input.lead, contact: input.contact, opportunity: input.opportunity });
     const patch = {
       action: input.action,
       target: input.target,
@@ -81,13 +86,13 @@ export class TasksService {
           { subject: task.id, time: now },
         );
       }
-    });
+    }, this.policy.on('task', ctx.caller));
   }
 
   /** Completes a pending task (409 otherwise); notes, when given, replace the task's. */
   markCompleted(id: string, input: MarkCompletedDto, ctx: RequestCtx): Promise<Task> {
     return this.em.transactional(async (em) => {
-      const task = await findOr404(em, Task, id, 'task', true);
+      const task = await findOr404(em, Task, id, 'task', true, { ...this.policy.on('task', ctx.caller), write: 'complete' });
       if (task.status !== 'pending') throw DomainError.conflict(`task ${id} is already ${task.status}`);
       const now = new Date();
       task.status = 'completed';
@@ -101,6 +106,7 @@ export class TasksService {
   remove(id: string, ctx: RequestCtx): Promise<void> {
     return deleteOr404(this.em, Task, id, 'task', (em, task) =>
       this.outbox.emit(em, ctx, 'task.deleted', this.taskRef(task), { subject: task.id }),
+      this.policy.on('task', ctx.caller),
     );
   }
 

@@ -14,6 +14,10 @@ export class User extends CrmRecord {
   @Property({ type: 'string', length: 20 })
   role!: Role;
 
+  /** Set by an admin: the user cannot sign in and their sessions were ended. */
+  @Property({ type: 'datetime', columnType: 'timestamptz(3)', nullable: true })
+  disabledAt: Date | null = null;
+
   /** scrypt$N$r$p$salt$hash; never leaves this service. */
   @Property({ type: 'text', hidden: true })
   passwordHash!: string;

@@ -3,15 +3,20 @@ import { Injectable } from '@nestjs/common';
 import { DomainError } from '../common/domain-error';
 import { defined } from '../common/objects';
 import { findPage, Page } from '../common/pagination';
-import type { RequestCtx } from '../common/request-context';
-import { hashPassword } from '../auth/password';
-import { CreateUserDto, UserListQuery } from './user.dto';
+import type { Caller, RequestCtx } from '../common/request-context';
+import { passwordProblem } from '../auth/password-rules';
+import { SessionsService } from '../auth/sessions.service';
+import { hashPassword, verifyPassword } from '../auth/password';
+import { ChangePasswordDto, CreateUserDto, ResetPasswordDto, UpdateUserDto, UserListQuery } from './user.dto';
 import { User } from './user.entity';
 
 @Injectable()
 export class UsersService {
   /** Resolves to the request's EntityManager (MikroORM's request context), never the global one. */
-  constructor(private readonly em: EntityManager) {}
+  constructor(
+    private readonly em: EntityManager,
+    private readonly sessions: SessionsService,
+  ) {}
 
   list(query: UserListQuery): Promise<Page<User>> {
     const { limit, cursor, role } = query;
@@ -38,5 +43,47 @@ export class UsersService {
     });
     await this.em.persist(user).flush();
     return user;
+  }
+
+  /**
+   * An admin changes a user's role or disables them. A new role counts from the user's
+   * next request (no cache) and ends their open streams; disabling ends every session.
+   * An admin cannot do either to themself, so the last admin cannot lock everyone out.
+   */
+  async update(id: string, input: UpdateUserDto, ctx: RequestCtx): Promise<User> {
+    if (id === ctx.caller.id) throw DomainError.conflict('an admin cannot change their own role or disable themself; another admin must');
+    const user = await this.get(id);
+    const roleChanged = input.role !== undefined && input.role !== user.role;
+    const disabling = input.disabled === true && user.disabledAt === null;
+    if (input.role !== undefined) user.role = input.role;
+    if (input.disabled !== undefined) user.disabledAt = input.disabled ? (user.disabledAt ?? new Date()) : null;
+    user.updatedAt = new Date();
+    await this.em.flush();
+    if (disabling) await this.sessions.endAllOf(id);
+    else if (roleChanged) await this.sessions.rightsChanged(id);
+    return user;
+  }
+
+  /** An admin sets a user's password: every session of that user ends. */
+  async resetPassword(id: string, input: ResetPasswordDto): Promise<void> {
+    const user = await this.get(id);
+    await this.setPassword(user, input.password);
+    await this.sessions.endAllOf(id);
+  }
+
+  /** A user changes their own password, knowing the current one; their other sessions end. */
+  async changeOwnPassword(caller: Caller, input: ChangePasswordDto): Promise<void> {
+    const user = await this.get(caller.id);
+    if (!(await verifyPassword(input.current_password, user.passwordHash))) throw DomainError.invalid(['current_password: wrong password']);
+    await this.setPassword(user, input.new_password, 'new_password');
+    await this.sessions.endAllOf(caller.id, caller.sessionId);
+  }
+
+  private async setPassword(user: User, password: string, field = 'password'): Promise<void> {
+    const problem = passwordProblem(password, user);
+    if (problem) throw DomainError.invalid([`${field}: ${problem}`]);
+    user.passwordHash = await hashPassword(password);
+    user.updatedAt = new Date();
+    await this.em.flush();
   }
 }

@@ -1,10 +1,14 @@
 import { Migration20261127000000_crm } from './Migration20261127000000_crm';
 import { Migration20261127000100_records } from './Migration20261127000100_records';
 import { Migration20261127000200_login_failures } from './Migration20261127000200_login_failures';
+import { Migration20261202000100_roles_owners } from './Migration20261202000100_roles_owners';
+import { Migration20261202000200_sessions } from './Migration20261202000200_sessions';
 
 /** Listed explicitly: a webpack bundle has no folder to scan. Append new ones in order. */
 export const CRM_MIGRATIONS = [
   { name: 'Migration20261127000000_crm', class: Migration20261127000000_crm },
   { name: 'Migration20261127000100_records', class: Migration20261127000100_records },
   { name: 'Migration20261127000200_login_failures', class: Migration20261127000200_login_failures },
+  { name: 'Migration20261202000100_roles_owners', class: Migration20261202000100_roles_owners },
+  { name: 'Migration20261202000200_sessions', class: Migration20261202000200_sessions },
 ];

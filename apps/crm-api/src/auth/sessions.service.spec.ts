@@ -1,0 +1,74 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { ApiConfig } from '../config/api.config';
+import type { Caller } from '../common/request-context';
+import { SessionsService } from './sessions.service';
+
+/** The stream registry alone: which NOTIFY ends which stream, the re-check after a lost LISTEN, the cap. */
+describe('SessionsService streams', () => {
+  const config = ApiConfig.load({});
+  let liveRows: { id: string; role: string }[] = [];
+  const em = { getConnection: () => ({ execute: async () => liveRows }) } as unknown as EntityManager;
+  const caller = (id: string, sessionId: string, role: Caller['role'] = 'sales_rep'): Caller => ({
+    id,
+    sessionId,
+    role,
+    name: id,
+    email: `${id}@x.co`,
+    expiresAt: new Date(Date.now() + 60_000),
+  });
+  /** The service with its two private handlers reachable (what the LISTEN connection calls). */
+  type Exposed = Pick<SessionsService, 'track'> & { onEnded(p: string): void; recheck(): Promise<void> };
+  const service = () => new SessionsService(em, config) as unknown as Exposed;
+
+  it('a session NOTIFY ends that session\'s streams; a user NOTIFY all of the user\'s but the one excepted', () => {
+    const s = service();
+    const ended: string[] = [];
+    const untrack = ['a1', 'a2', 'b1'].map((sid) => s.track(caller(sid[0], sid), () => ended.push(sid)));
+    s.onEnded(JSON.stringify({ session: 'a1' }));
+    expect(ended).toEqual(['a1']);
+    s.onEnded(JSON.stringify({ user: 'a', except: 'a1' }));
+    expect(ended).toEqual(['a1', 'a2']);
+    s.onEnded('not json');
+    expect(ended).toEqual(['a1', 'a2']);
+    untrack.forEach((u) => u());
+  });
+
+  it('after a lost LISTEN, streams whose session is gone or whose role changed end', async () => {
+    const s = service();
+    const ended: string[] = [];
+    const untrack = [s.track(caller('a', 's1'), () => ended.push('s1')), s.track(caller('b', 's2'), () => ended.push('s2')), s.track(caller('c', 's3'), () => ended.push('s3'))];
+    liveRows = [
+      { id: 's1', role: 'sales_rep' },
+      { id: 's3', role: 'manager' },
+    ];
+    await s.recheck();
+    expect(ended.sort()).toEqual(['s2', 's3']);
+    untrack.forEach((u) => u());
+  });
+
+  it('at most maxPerUser streams per user: the next is a 429', () => {
+    const s = service();
+    const untrack = [s.track(caller('a', 's1'), () => undefined, 2), s.track(caller('a', 's1'), () => undefined, 2)];
+    expect(() => s.track(caller('a', 's1'), () => undefined, 2)).toThrow(/at most 2 open streams/);
+    const other = s.track(caller('b', 's2'), () => undefined, 2);
+    untrack[0]();
+    s.track(caller('a', 's1'), () => undefined, 2)();
+    [untrack[1], other].forEach((u) => u());
+  });
+
+  it('a stream ends when its session expires, not before', () => {
+    jest.useFakeTimers({ now: Date.now() });
+    try {
+      const s = service();
+      let ended = false;
+      const untrack = s.track({ ...caller('a', 's1'), expiresAt: new Date(Date.now() + 20_000) }, () => (ended = true));
+      jest.advanceTimersByTime(19_999);
+      expect(ended).toBe(false);
+      jest.advanceTimersByTime(1);
+      expect(ended).toBe(true);
+      untrack();
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+});

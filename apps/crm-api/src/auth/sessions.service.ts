@@ -1,0 +1,173 @@
+import { EntityManager } from '@mikro-orm/postgresql';
+import { Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { PgListener } from '@app/platform';
+import { randomUUID } from 'node:crypto';
+import type { Caller, Role } from '../common/request-context';
+import { ApiConfig } from '../config/api.config';
+import { DomainError } from '../common/domain-error';
+import { ThrottledWarning } from '../common/throttled-warning';
+import { dbTimeouts } from '../database/db-timeouts';
+
+/** The channel every replica LISTENs on for ended sessions and changed users. */
+const CHANNEL = 'crm_sessions';
+/**
+ * Open streams' sessions are also re-checked this often (one query for all of a replica's
+ * streams, only while there are any): what no NOTIFY announces (a user or session deleted
+ * in the database by hand, a notification lost) still ends a stream within this time.
+ */
+const RECHECK_MS = 5_000;
+
+/** What a NOTIFY on CHANNEL says: end the streams of this session, or of every session of this user (but one). */
+interface Ended {
+  session?: string;
+  user?: string;
+  except?: string;
+}
+
+/** A live stream, ended when its session is. */
+interface Tracked {
+  caller: Caller;
+  end: () => void;
+}
+
+/**
+ * Server-side sessions (docs/decisions.md): a token names its session; every request
+ * looks it up with its user (one primary-key join, no cache, so a disabled user, a
+ * revoked session or a changed role count from the next request on, on every replica).
+ * Open streams are held here: a revocation NOTIFYs every replica, which ends the
+ * streams concerned at once; one that expires ends at its expiry.
+ */
+@Injectable()
+export class SessionsService implements OnModuleInit, OnApplicationShutdown {
+  private readonly log = new Logger(SessionsService.name);
+  private readonly streams = new Set<Tracked>();
+  private readonly listener: PgListener;
+  private readonly recheckFailed = new ThrottledWarning(this.log);
+
+  constructor(
+    private readonly em: EntityManager,
+    private readonly config: ApiConfig,
+  ) {
+    this.listener = new PgListener(config.DATABASE_URL, CHANNEL, (payload) => this.onEnded(payload), () => void this.recheck(), {
+      applicationName: 'crm-api listen crm_sessions',
+      timeouts: dbTimeouts(config),
+      onLost: (e) => this.log.warn({ msg: 'LISTEN connection lost: reconnecting with backoff', channel: CHANNEL, error: e.message }),
+    });
+  }
+
+  private recheckTimer?: NodeJS.Timeout;
+
+  onModuleInit() {
+    this.listener.start();
+    this.recheckTimer = setInterval(() => void this.recheck(), RECHECK_MS);
+    this.recheckTimer.unref();
+  }
+
+  async onApplicationShutdown() {
+    clearInterval(this.recheckTimer);
+    await this.listener.stop();
+  }
+
+  /** A new session for the user, ending when the token does. */
+  async open(userId: string): Promise<string> {
+    const id = randomUUID();
+    await this.em.getConnection().execute(`insert into crm.sessions (id, user_id, expires_at) values (?, ?, now() + make_interval(secs => ?))`, [
+      id,
+      userId,
+      this.config.JWT_TTL_SECONDS,
+    ]);
+    // Ended sessions leave with the logins that follow them.
+    await this.em.getConnection().execute(`delete from crm.sessions where expires_at < now() - interval '1 hour'`);
+    return id;
+  }
+
+  /** The caller a live session stands for, or null (no such session, expired, user disabled). */
+  async caller(sessionId: string, userId: string): Promise<Caller | null> {
+    const rows = await this.em.getConnection().execute<{ id: string; name: string; email: string; role: Role; expires_at: Date }[]>(
+      `select u.id, u.name, u.email, u.role, s.expires_at from crm.sessions s join crm.users u on u.id = s.user_id
+       where s.id = ? and s.user_id = ? and s.expires_at > now() and u.disabled_at is null`,
+      [sessionId, userId],
+    );
+    if (!rows.length) return null;
+    const r = rows[0];
+    return { id: r.id, name: r.name, email: r.email, role: r.role, sessionId, expiresAt: new Date(r.expires_at) };
+  }
+
+  /** Ends one session (logout). */
+  async end(sessionId: string): Promise<void> {
+    await this.em.getConnection().execute('delete from crm.sessions where id = ?', [sessionId]);
+    await this.notify({ session: sessionId });
+  }
+
+  /** Ends every session of a user but `except` (a password change keeps the session it was made in). */
+  async endAllOf(userId: string, except?: string): Promise<void> {
+    await this.em.getConnection().execute(`delete from crm.sessions where user_id = ?${except ? ' and id <> ?' : ''}`, except ? [userId, except] : [userId]);
+    await this.notify({ user: userId, except });
+  }
+
+  /** The user's rights changed (a new role): their open streams end, to be reopened under the new rights. */
+  async rightsChanged(userId: string): Promise<void> {
+    await this.notify({ user: userId });
+  }
+
+  /**
+   * Holds a live stream until it ends: at its session's expiry, or when its session is
+   * ended on any replica. Past `maxPerUser` streams of the same user on this replica,
+   * a 429. Returns the function that lets go of it.
+   */
+  track(caller: Caller, end: () => void, maxPerUser = Infinity): () => void {
+    let open = 0;
+    for (const s of this.streams) if (s.caller.id === caller.id) open += 1;
+    if (open >= maxPerUser)
+      throw new DomainError('rate_limited', `at most ${maxPerUser} open streams per user (this replica): close one first`, 5);
+    const tracked: Tracked = { caller, end };
+    this.streams.add(tracked);
+    const left = (caller.expiresAt?.getTime() ?? Date.now()) - Date.now();
+    const timer = setTimeout(end, Math.max(0, Math.min(left, 2 ** 31 - 1)));
+    return () => {
+      clearTimeout(timer);
+      this.streams.delete(tracked);
+    };
+  }
+
+  private async notify(ended: Ended): Promise<void> {
+    await this.em.getConnection().execute('select pg_notify(?, ?)', [CHANNEL, JSON.stringify(ended)]);
+  }
+
+  private onEnded(payload: string | undefined): void {
+    let ended: Ended;
+    try {
+      ended = JSON.parse(payload ?? '') as Ended;
+    } catch {
+      return;
+    }
+    for (const s of this.streams) {
+      const { id, sessionId } = s.caller;
+      if (ended.session === sessionId || (ended.user === id && ended.except !== sessionId)) s.end();
+    }
+  }
+
+  /**
+   * Every held stream's session and role, checked in one query; the stale ones end. Run
+   * every RECHECK_MS and after the LISTEN connection was (re)opened (notifications sent
+   * while it was down are lost). While the database is away the streams stay open (their
+   * polls fail alike) and one warning per 10 s says so.
+   */
+  private async recheck(): Promise<void> {
+    if (!this.streams.size) return;
+    const held = [...this.streams];
+    const ids = [...new Set(held.map((s) => s.caller.sessionId ?? null))];
+    try {
+      // Outside any request: the records' pool, through the connection (no entity is loaded).
+      const rows = await this.em.getConnection().execute<{ id: string; role: Role }[]>(
+        `select s.id, u.role from crm.sessions s join crm.users u on u.id = s.user_id
+         where s.id in (${ids.map(() => '?').join(', ')}) and s.expires_at > now() and u.disabled_at is null`,
+        ids,
+      );
+      const live = new Map(rows.map((r) => [r.id, r.role]));
+      for (const s of held) if (live.get(s.caller.sessionId ?? '') !== s.caller.role) s.end();
+    } catch (e) {
+      this.recheckFailed.warn({ msg: 'could not re-check the sessions of open streams', error: (e as Error).message });
+    }
+  }
+}
