@@ -7,3 +7,4 @@ export * from './pg-connections';
 export * from './pg-listener';
 export * from './timeout';
 export * from './consumer-stop';
+export * from './amqp-urls';
