@@ -37,5 +37,18 @@ module.exports = {
       globalSetup: '<rootDir>/test/support/global-setup.ts',
       globalTeardown: '<rootDir>/test/support/global-teardown.ts',
     },
+    {
+      // Private engines (a RabbitMQ cluster, a PostgreSQL primary and replica) started
+      // and stopped by the tests themselves: slow, so a project of their own
+      // (`npx jest --selectProjects engines`); `npm test` and CI run them too.
+      displayName: 'engines',
+      rootDir: __dirname,
+      testMatch: ['<rootDir>/test/engines/**/*.engines-spec.ts'],
+      transform: { '^.+\\.ts$': swc },
+      moduleNameMapper,
+      testEnvironment: 'node',
+      globalSetup: '<rootDir>/test/support/global-setup.ts',
+      globalTeardown: '<rootDir>/test/support/global-teardown.ts',
+    },
   ],
 };

@@ -115,7 +115,10 @@ async function startRabbitCluster({ size = 3, keep = false, dir: given } = {}) {
     node.running = false;
   };
   const log = (node) => tail(path.join(dir, node.short, 'log', `${node.name}.log`)) || tail(path.join(dir, node.short, 'log', 'stdout.log'));
-  const stopAtExit = () => nodes.filter((n) => n.running).forEach((n) => runSync(USER, bin('rabbitmqctl'), ['-n', n.name, 'stop'], nodeEnv(dir, n)));
+  const stopAtExit = () => {
+    nodes.filter((n) => n.running).forEach((n) => runSync(USER, bin('rabbitmqctl'), ['-n', n.name, 'stop'], nodeEnv(dir, n)));
+    fs.rmSync(dir, { recursive: true, force: true });
+  };
   if (!keep) process.once('exit', stopAtExit);
 
   const cluster = {
@@ -140,9 +143,10 @@ async function startRabbitCluster({ size = 3, keep = false, dir: given } = {}) {
     },
     /** The node a client connection (by its connection_name) is attached to. */
     nodeOfConnection: async (connectionName) => {
-      const rows = JSON.parse(await cluster.ctl(['list_connections', 'node', 'client_properties', '--formatter', 'json']));
-      const named = (r) => JSON.stringify(r.client_properties).includes(connectionName);
-      return rows.find(named)?.node ?? null;
+      // Connections are listed cluster-wide; the server port they reached says which node.
+      const rows = JSON.parse(await cluster.ctl(['list_connections', 'port', 'client_properties', '--formatter', 'json']));
+      const named = rows.find((r) => JSON.stringify(r.client_properties).includes(connectionName));
+      return nodes.find((n) => n.port === named?.port)?.name ?? null;
     },
     destroy: async () => {
       await Promise.all(nodes.filter((n) => n.running).map((n) => stop(n)));

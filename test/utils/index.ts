@@ -10,3 +10,4 @@ export * from './dead-letters';
 export * from './write-load';
 export * from './process-sockets';
 export * from './private-postgres';
+export * from './pipeline-checks';

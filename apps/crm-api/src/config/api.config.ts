@@ -13,6 +13,8 @@ export const ApiEnv = z
     DATABASE_URL: urlVar('postgres://postgres@127.0.0.1:5432/crm', ['postgres:', 'postgresql:']),
     /** Where feed reads go (e.g. a read replica); the primary when unset. */
     FEED_DATABASE_URL: z.preprocess((v) => (v === '' ? undefined : v), urlVar('', ['postgres:', 'postgresql:']).optional()),
+    /** A feed replica further behind the primary than this makes the status say the feed is not current. */
+    FEED_MAX_LAG_SECONDS: intVar(5, 0, 86_400),
     /** One broker, or a cluster's nodes comma-separated (libs/platform amqp-urls.ts). */
     AMQP_URL: amqpUrlsVar('amqp://guest:guest@127.0.0.1:5672'),
     ADMIN_EMAIL: z.email().default(DEV_ADMIN_EMAIL),

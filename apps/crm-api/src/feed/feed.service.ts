@@ -99,6 +99,11 @@ export class FeedService implements OnModuleInit, BeforeApplicationShutdown, OnA
     };
   }
 
+  /** The feed database's replication lag (FEED_DATABASE_URL on a standby), null on a primary. */
+  replicaLagSeconds(): Promise<number | null> {
+    return this.repo.replicaLagSeconds();
+  }
+
   async get(id: string): Promise<InteractionLogView> {
     const row = await this.repo.byId(id);
     if (!row) throw DomainError.notFound('interaction log', id);
