@@ -1,4 +1,4 @@
-import { api, ApiClient, AppProcess, create, createUser, eventually, expectStatus, startApi, startLogger, uniq } from '../utils';
+import { api, ApiClient, AppProcess, create, createUser, eventually, expectStatus, openStream, startApi, startLogger, uniq } from '../utils';
 
 /**
  * The live feed (`GET /api/interaction-logs/stream/`) as a dashboard uses it: new logs
@@ -6,56 +6,6 @@ import { api, ApiClient, AppProcess, create, createUser, eventually, expectStatu
  * it missed, and every crm-api replica delivers every log (they learn of new logs from
  * the database, not from their own memory).
  */
-interface SseEvent {
-  id: string;
-  event: string;
-  data: any;
-}
-
-/** A minimal SSE client over fetch (EventSource cannot send the bearer token). */
-function openStream(client: ApiClient, query: Record<string, string>, lastEventId?: string) {
-  const events: SseEvent[] = [];
-  let lastId: string | undefined;
-  const abort = new AbortController();
-  const opened = fetch(new URL(`/api/interaction-logs/stream/?${new URLSearchParams(query)}`, client.baseUrl), {
-    headers: { authorization: `Bearer ${client.token}`, ...(lastEventId ? { 'last-event-id': lastEventId } : {}) },
-    signal: abort.signal,
-  });
-  const done = opened.then(async (res) => {
-    expect(res.status).toBe(200);
-    expect(res.headers.get('content-type')).toMatch(/^text\/event-stream/);
-    const reader = res.body!.getReader();
-    const decoder = new TextDecoder();
-    let buffer = '';
-    for (;;) {
-      const { value, done: finished } = await reader.read();
-      if (finished) return;
-      buffer += decoder.decode(value, { stream: true });
-      let cut: number;
-      while ((cut = buffer.indexOf('\n\n')) >= 0) {
-        const block = buffer.slice(0, cut);
-        buffer = buffer.slice(cut + 2);
-        const fields = Object.fromEntries(block.split('\n').filter((l) => !l.startsWith(':')).map((l) => [l.slice(0, l.indexOf(':')), l.slice(l.indexOf(':') + 1).trim()]));
-        if (fields.id) lastId = fields.id;
-        if (fields.event) events.push({ id: fields.id, event: fields.event, data: JSON.parse(fields.data) });
-      }
-    }
-  }).catch((e) => {
-    if (e.name !== 'AbortError') throw e;
-  });
-  return {
-    events,
-    summaries: () => events.map((e) => e.data.summary),
-    lastId: () => lastId,
-    /** Resolves once the server sent the stream's start position: from then on nothing is missed. */
-    opened: () => eventually(() => expect(lastId).toMatch(/^\d+\.[0-9a-f-]{36}$/)),
-    close: async () => {
-      abort.abort();
-      await done;
-    },
-  };
-}
-
 describe('live feed stream', () => {
   let apiA: AppProcess;
   let apiB: AppProcess;

@@ -11,3 +11,4 @@ export * from './write-load';
 export * from './process-sockets';
 export * from './private-postgres';
 export * from './pipeline-checks';
+export * from './sse';
