@@ -44,6 +44,6 @@ describe('PartitionKeeper', () => {
     await keeper.ensure(['2024-02-10T00:00:00Z'], now);
     await keeper.ensure(['2024-02-10T00:00:00Z'], now);
     expect(db.created).toEqual([]);
-    expect(db.connections()).toBe(1); // looked again only after a minute
+    expect(db.connections()).toBe(1); // looks again only after a second
   });
 });

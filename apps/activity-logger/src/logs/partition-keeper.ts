@@ -1,7 +1,10 @@
 import { addMonths, createPartitions, existingMonths, isPartitioned, monthOf, monthsBetween, MONTHS_AHEAD, Query } from '../database/partitions';
 
-/** While the table is not partitioned yet (before the migration), look again after this. */
-const RECHECK_UNPARTITIONED_MS = 60_000;
+/**
+ * While the table is not partitioned yet (before the migration), look again after this:
+ * short, so a backdated log soon after the swap still finds its month made for it.
+ */
+const RECHECK_UNPARTITIONED_MS = 1000;
 
 /**
  * Makes sure every month a batch writes to has its partition before the insert, so no

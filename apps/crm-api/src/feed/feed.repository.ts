@@ -22,8 +22,12 @@ export interface LogRow {
 const COLUMNS = `id, "timestamp", user_id, type, summary, lead_id, contact_id, opportunity_id, source,
   correlation_id, event_type, data, xid::text as xid`;
 
-/** Filters with the opportunity's contact already resolved (for include_contact). */
-export type ResolvedFilters = FeedFilters & { opportunityContact?: string | null };
+/**
+ * Filters with the opportunity's contact already resolved (for include_contact), and a
+ * lower time bound known from the record (a lead's logs start with its creation): on
+ * the partitioned log it keeps a lead's pages to the months since.
+ */
+export type ResolvedFilters = FeedFilters & { opportunityContact?: string | null; notBefore?: Date };
 
 /**
  * Reads activity.interaction_log, which the activity-logger owns and writes. Every
@@ -136,6 +140,10 @@ export class FeedRepository {
     if (f.until) {
       params.push(f.until);
       out.push(`"timestamp" < $${params.length}::timestamptz`);
+    }
+    if (f.notBefore) {
+      params.push(f.notBefore);
+      out.push(`"timestamp" >= $${params.length}::timestamptz`);
     }
     return out;
   }

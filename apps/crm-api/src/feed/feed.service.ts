@@ -164,11 +164,24 @@ export class FeedService implements OnModuleInit, BeforeApplicationShutdown, OnA
 
   /** include_contact needs the opportunity's current contact: the original Q(opportunity=o) | Q(contact=o.contact). */
   private async resolve(filters: FeedFilters): Promise<ResolvedFilters> {
-    if (!filters.include_contact || !filters.opportunity) return filters;
+    const resolved = await this.leadBound(filters);
+    if (!filters.include_contact || !filters.opportunity) return resolved;
     const { rows } = await this.pool.query<{ contact_id: string | null }>('select contact_id from crm.opportunities where id = $1', [
       filters.opportunity,
     ]);
     if (rows.length === 0) throw DomainError.notFound('opportunity', filters.opportunity);
-    return { ...filters, opportunityContact: rows[0].contact_id };
+    return { ...resolved, opportunityContact: rows[0].contact_id };
+  }
+
+  /**
+   * A lead's logs are events of that lead, all from its creation on: a day before its
+   * created_at bounds its pages from below (the day covers clocks that disagree), so the
+   * partitioned log reads only the months since (partition pruning). A lead not in
+   * crm.leads (deleted) has no bound.
+   */
+  private async leadBound(filters: FeedFilters): Promise<ResolvedFilters> {
+    if (!filters.lead) return filters;
+    const { rows } = await this.pool.query<{ not_before: Date }>(`select created_at - interval '1 day' as not_before from crm.leads where id = $1`, [filters.lead]);
+    return rows[0] ? { ...filters, notBefore: rows[0].not_before } : filters;
   }
 }
