@@ -43,7 +43,7 @@ describe('the partitioned log', () => {
     const previous = new Migration20261127000100_activity(undefined as never, undefined as never);
     await previous.up();
     for (const q of previous.getQueries()) if (!/create schema/.test(String(q))) await db.query(String(q));
-    await db.query(`delete from activity.mikro_orm_migrations where name like '%partitioned_log%'`);
+    await db.query(`delete from activity.activity_migrations where name like '%partitioned_log%'`);
     expect(await relkind()).toBe('r');
     await db.query(
       `insert into activity.interaction_log (id, "timestamp", user_id, type, summary, source, event_type, event_version, correlation_id, data)
