@@ -24,7 +24,8 @@ async function up() {
   console.log(`data and logs: ${cluster.dir}`);
   console.log('point both apps at it (default vhost /, guest/guest from this machine only):');
   console.log(`  export AMQP_URL='${cluster.amqpUrl('/')}'`);
-  console.log('stop a node:  ' + `sudo -u rabbitmq HOME=${cluster.dir} rabbitmqctl -n ${cluster.nodes[0].name} stop`);
+  const as = process.getuid?.() === 0 ? 'runuser -u rabbitmq -- env ' : 'env ';
+  console.log(`stop a node:  ${as}HOME=${cluster.dir} rabbitmqctl -n ${cluster.nodes[0].name} stop`);
   console.log('then `npm run cluster:down` stops them all and removes the directory.');
   return 0;
 }
