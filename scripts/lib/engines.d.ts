@@ -5,3 +5,4 @@ export function asUser(user: string, cmd: string, args: string[], env?: Record<s
 export function run(user: string, cmd: string, args: string[], env?: Record<string, string>, timeoutMs?: number): Promise<string>;
 export function runSync(user: string, cmd: string, args: string[], env?: Record<string, string>): void;
 export function tail(file: string, lines?: number): string;
+export function recordEngine(entry: Record<string, unknown>): void;

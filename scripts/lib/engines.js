@@ -56,6 +56,17 @@ function runSync(user, cmd, args, env = {}) {
   }
 }
 
+/**
+ * Inside a test run (TEST_RUN_DIR): notes a private engine in the run's resources, before
+ * it starts, so the run's cleanup stops and removes it even when the test process was
+ * killed before its own cleanup (test/support/resources.js, scripts/lib/engine-cleanup.js).
+ */
+function recordEngine(entry) {
+  const runDir = process.env.TEST_RUN_DIR;
+  if (!runDir || !fs.existsSync(runDir)) return;
+  fs.appendFileSync(path.join(runDir, 'resources.jsonl'), `${JSON.stringify({ kind: 'engine', ...entry })}\n`);
+}
+
 function tail(file, lines = 40) {
   try {
     return fs.readFileSync(file, 'utf8').split('\n').slice(-lines).join('\n');
@@ -64,4 +75,4 @@ function tail(file, lines = 40) {
   }
 }
 
-module.exports = { isRoot, freePort, tempDirFor, asUser, run, runSync, tail };
+module.exports = { isRoot, freePort, tempDirFor, asUser, run, runSync, tail, recordEngine };

@@ -8,7 +8,7 @@ const { spawn } = require('node:child_process');
 const { randomBytes } = require('node:crypto');
 const fs = require('node:fs');
 const path = require('node:path');
-const { freePort, tempDirFor, run, runSync, asUser, tail, isRoot } = require('./engines');
+const { freePort, tempDirFor, run, runSync, asUser, tail, isRoot, recordEngine } = require('./engines');
 
 const USER = 'rabbitmq';
 const SBIN = fs.existsSync('/usr/lib/rabbitmq/bin/rabbitmq-server') ? '/usr/lib/rabbitmq/bin' : '';
@@ -157,6 +157,7 @@ async function startRabbitCluster({ size = 3, keep = false, dir: given } = {}) {
     describe: () => ({ dir, nodes: nodes.map(({ short, name, port, distPort: d }) => ({ short, name, port, distPort: d })) }),
   };
 
+  if (!keep) recordEngine({ engine: 'rabbit-cluster', described: cluster.describe() });
   try {
     // Booting is the slow part: all at once, then the others join the first.
     await Promise.all(nodes.map((n) => start(n)));

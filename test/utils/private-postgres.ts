@@ -1,6 +1,6 @@
 import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { freePort, run, runSync, tail, tempDirFor } from '../../scripts/lib/engines';
+import { freePort, recordEngine, run, runSync, tail, tempDirFor } from '../../scripts/lib/engines';
 
 const BIN = '/usr/lib/postgresql/15/bin';
 /** PostgreSQL refuses to run as root: scripts/lib/engines runs it as `postgres` then. */
@@ -82,6 +82,7 @@ async function serve(dir: string, data: string, maxConnections: number, settings
     rmSync(dir, { recursive: true, force: true });
   };
   process.once('exit', stopAtExit);
+  recordEngine({ engine: 'postgres', dir, data });
   try {
     await start();
   } catch (err) {
