@@ -22,6 +22,8 @@ export class Migration20261210000100_partitioned_log extends Migration {
   }
 
   override async down(): Promise<void> {
-    // No way back but a copy into a plain table: restore activity.interaction_log_before_partitioning by hand if needed.
+    throw new Error(
+      'the partitioned log cannot be reverted automatically: restore activity.interaction_log_before_partitioning by hand (rename it back, copy the logs written since)',
+    );
   }
 }
