@@ -11,7 +11,7 @@ const swc = ['@swc/jest', {
   module: { type: 'commonjs' },
 }];
 // Pact's proxy agents (and their own dependencies) ship as ES modules only, which jest's CommonJS runtime cannot
-// require on Node 20: swc compiles those two packages like our own code.
+// require on Node 20: swc compiles those packages like our own code.
 const ESM_ONLY = ['https-proxy-agent', 'agent-base', 'proxy-agent-negotiate'];
 const transform = { '^.+\\.ts$': swc, [`/node_modules/(${ESM_ONLY.join('|')})/.+\\.js$`]: swc };
 const transformIgnorePatterns = [`/node_modules/(?!(${ESM_ONLY.join('|')})/)`];
@@ -38,6 +38,20 @@ module.exports = {
       displayName: 'e2e',
       rootDir: __dirname,
       testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'],
+      transform,
+      transformIgnorePatterns,
+      moduleNameMapper,
+      testEnvironment: 'node',
+      globalSetup: '<rootDir>/test/support/global-setup.ts',
+      globalTeardown: '<rootDir>/test/support/global-teardown.ts',
+    },
+    {
+      // Private engines (a RabbitMQ cluster, a PostgreSQL primary and replica) started
+      // and stopped by the tests themselves: slow, so a project of their own
+      // (`npx jest --selectProjects engines`); `npm test` and CI run them too.
+      displayName: 'engines',
+      rootDir: __dirname,
+      testMatch: ['<rootDir>/test/engines/**/*.engines-spec.ts'],
       transform,
       transformIgnorePatterns,
       moduleNameMapper,

@@ -41,7 +41,7 @@ export async function drain(stack: BenchStack, n: number, loggers: number, env: 
   const apps: App[] = [];
   try {
     const ch = await conn.createConfirmChannel();
-    await assertTopology(ch);
+    await assertTopology(conn, ch);
     await ch.purgeQueue(LOGGER_QUEUE);
     await ch.purgeQueue(LOGGER_DEAD_LETTER_QUEUE);
     await db.query('truncate activity.interaction_log');

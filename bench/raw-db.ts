@@ -32,7 +32,7 @@ function rowOf(e: CrmEvent): unknown[] {
 function insertSql(table: string, rows: number) {
   const values: string[] = [];
   for (let r = 0; r < rows; r++) values.push(`(${COLUMNS.map((_, c) => `$${r * COLUMNS.length + c + 1}`).join(',')})`);
-  return `insert into ${table} (${COLUMNS.map((c) => `"${c}"`).join(',')}) values ${values.join(',')} on conflict (id) do nothing`;
+  return `insert into ${table} (${COLUMNS.map((c) => `"${c}"`).join(',')}) values ${values.join(',')} on conflict do nothing`;
 }
 
 /** A row array (COLUMNS order) as the logger's statement reads it: one JSON object per row. */
@@ -43,7 +43,7 @@ function batchRowOf(row: unknown[]) {
 
 /**
  * PostgreSQL's own speed for the logger's write: a parameterised multi-row insert of
- * `batch` rows per statement (ON CONFLICT (id) DO NOTHING, each its own transaction)
+ * `batch` rows per statement (ON CONFLICT DO NOTHING, as the logger: the key is (id, "timestamp"); each its own transaction)
  * into a copy of activity.interaction_log with all its indexes, constraints and
  * defaults (CREATE TABLE ... LIKE ... INCLUDING ALL), by `connections` sessions at once.
  * The rows are built before the clock starts; the table starts empty, as in the drain.

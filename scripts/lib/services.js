@@ -88,7 +88,8 @@ async function ensureRabbit(url, log) {
 /** Resolves once both answer; rejects naming the one that does not. */
 async function ensureServices({ env = process.env, log = (m) => console.error(`[services] ${m}`) } = {}) {
   await ensurePostgres(env.DATABASE_URL || DEFAULT_DB, log);
-  await ensureRabbit(env.AMQP_URL || DEFAULT_AMQP, log);
+  // A cluster's list (AMQP_URL may name several nodes): the first must answer here.
+  await ensureRabbit((env.AMQP_URL || DEFAULT_AMQP).split(',')[0].trim(), log);
 }
 
 module.exports = { ensureServices, reachable };

@@ -1,8 +1,8 @@
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { BrowserContext, chromium, Page } from 'playwright-core';
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { BrowserContext, Page } from 'playwright-core';
 import { ROOT } from '../support/resources';
+import { CHROMIUM, launchChromium, requireChromium } from '../utils/browser';
 import {
   api,
   ApiClient,
@@ -35,43 +35,14 @@ import {
  * real entries of every kind there, and with the delayed banner in
  * docs/dashboard-delayed.png.
  */
-const CHROMIUM = '/usr/bin/chromium';
 const TIMEOUT_MS = 120_000;
 jest.setTimeout(TIMEOUT_MS);
-
-async function launchChromium(executablePath: string): Promise<{ context: BrowserContext; close(): Promise<void> }> {
-  const profile = mkdtempSync(join(tmpdir(), 'dashboard-chromium-'));
-  const context = await chromium.launchPersistentContext(profile, {
-    executablePath,
-    headless: true,
-    viewport: { width: 1280, height: 900 },
-    // The machine has no outside network: nothing of Chromium's own may try to reach it.
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-dev-shm-usage',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
-  return {
-    context,
-    close: async () => {
-      await context.close().catch(() => undefined);
-      rmSync(profile, { recursive: true, force: true });
-    },
-  };
-}
 
 describe('the dashboard in Chromium', () => {
   // The test run installs Chromium before jest starts (scripts/lib/chromium.js). Missing
   // here is a failure, never a skip: these tests are the dashboard's only coverage.
   it(`Chromium is installed at ${CHROMIUM}`, () => {
-    if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: \`npm test\` installs it (apt-get install chromium) as root; install it and run again`);
+    requireChromium();
   });
 
   const admin = testEnv().admin;

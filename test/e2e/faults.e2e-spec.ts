@@ -202,8 +202,8 @@ describe('faults: nothing lost, nothing twice', () => {
   }
 
   /**
-   * Holds the logger mid-batch: an uncommitted row with the id of one event of the
-   * backlog. The logger's insert of the batch holding that event waits on the row lock
+   * Holds the logger mid-batch: an uncommitted row with the id and the time of one event
+   * of the backlog (the log's key is (id, "timestamp"): the same event has both). The logger's insert of the batch holding that event waits on the row lock
    * (ON CONFLICT must know whether it commits), its transaction open, its messages unacked.
    */
   async function holdEvent(eventId: string): Promise<{ release(): Promise<void> }> {
@@ -212,7 +212,7 @@ describe('faults: nothing lost, nothing twice', () => {
     await blocker.query('begin');
     await blocker.query(
       `insert into activity.interaction_log (id, "timestamp", user_id, type, summary, source, event_type, event_version, correlation_id, data)
-       values ($1, now(), $2, 'note', 'blocker', 'manual', 'interaction.logged', 1, $3, '{}')`,
+       values ($1, (select (payload->>'time')::timestamptz from crm.outbox where id = $1), $2, 'note', 'blocker', 'manual', 'interaction.logged', 1, $3, '{}')`,
       [eventId, actor.id, randomUUID()],
     );
     let released = false;

@@ -356,34 +356,47 @@ describe('operations', () => {
   describe('retention: LOG_RETENTION_DAYS', () => {
     const eventAt = (daysAgo: number) =>
       buildEvent('lead.created', { lead_id: randomUUID(), name: uniq('Aged Lead'), company: null, status: 'new', assigned_to: null, actor: ACTOR }, { time: new Date(Date.now() - daysAgo * DAY_MS) });
-    const inArchive = async (ids: string[]) =>
-      (await db.query('select id from activity.interaction_log_archive where id = any($1::uuid[])', [ids])).rows.map((r) => r.id).sort();
+    /** The archive: the months detached by retention (interaction_log_archive_yYYYYmMM), and the table of row-by-row archiving from before partitioning. */
+    const archiveTables = async () =>
+      (await db.query(`select relname from pg_class c join pg_namespace n on n.oid = c.relnamespace
+        where n.nspname = 'activity' and c.relname like 'interaction\\_log\\_archive%' and c.relkind = 'r'`)).rows.map((r) => r.relname as string);
+    const archived = async (ids: string[]) => {
+      const rows: Record<string, unknown>[] = [];
+      for (const table of await archiveTables()) rows.push(...(await db.query(`select * from activity."${table}" where id = any($1::uuid[])`, [ids])).rows);
+      return rows;
+    };
+    const inArchive = async (ids: string[]) => (await archived(ids)).map((r) => r.id as string).sort();
+    /** Logs in months that ended before the cutoff (those retention removes whole): none may be left. */
+    const inExpiredMonths = async (days: number) =>
+      (await db.query(`select count(*)::int as n from activity.interaction_log
+        where "timestamp" < date_trunc('month', (now() - make_interval(days => $1)) at time zone 'UTC') at time zone 'UTC'`, [days])).rows[0].n;
 
-    it('archive: moves logs older than N days to interaction_log_archive in batches, keeps the newer ones', async () => {
-      const old = [eventAt(45), eventAt(31)];
+    // The log is partitioned by month (issue 12): retention takes whole months once they
+    // are entirely past the limit, so a log of the month the cutoff falls in stays.
+    it('archive: detaches the months entirely older than N days and keeps them as archive tables, keeps the newer ones', async () => {
+      const old = [eventAt(400), eventAt(95)];
       const kept = [eventAt(29), eventAt(0)];
       for (const e of [...old, ...kept]) await publishEvent(e);
       await waitLogged([...old, ...kept].map((e) => e.id));
       const before = (await db.query('select * from activity.interaction_log where id = $1', [old[0].id])).rows[0];
 
-      const retention = await startRetentionLogger({ LOG_RETENTION_DAYS: '30', LOG_RETENTION_MODE: 'archive', LOG_RETENTION_BATCH_SIZE: '1' });
+      const retention = await startRetentionLogger({ LOG_RETENTION_DAYS: '30', LOG_RETENTION_MODE: 'archive' });
       try {
         await eventually(async () => expect(await inArchive(old.map((e) => e.id))).toEqual(old.map((e) => e.id).sort()));
         expect((await logs(old.map((e) => e.id))).length).toBe(0);
         expect((await logs(kept.map((e) => e.id))).length).toBe(2);
-        const { archived_at, ...archived } = (await db.query('select * from activity.interaction_log_archive where id = $1', [old[0].id])).rows[0];
-        expect(archived).toEqual(before);
-        expect(archived_at).toBeInstanceOf(Date);
-        // One row per transaction here (batch size 1): two batches for the two old logs.
-        // (The line comes just after the commit: polled.)
-        await eventually(() => expect(logLine(retention, 'retention round done', { mode: 'archive', removed: 2, batches: 2 })).toBeDefined());
+        expect(await archived([old[0].id])).toEqual([before]);
+        expect(await inExpiredMonths(30)).toBe(0);
+        // One partition per transaction: the months of the two old logs (the line comes just after the commit: polled).
+        await eventually(() => expect(logLine(retention, 'retention round done', { mode: 'archive', partitions: true })).toBeDefined());
+        expect(logLine(retention, 'retention: partition detached as archive')).toBeDefined();
       } finally {
         await retention.stop();
       }
     });
 
-    it('delete: one logger at a time (the advisory lock), and only logs older than N days go', async () => {
-      const old = [eventAt(400), eventAt(8)];
+    it('delete: one logger at a time (the advisory lock), and only the months entirely older than N days go', async () => {
+      const old = [eventAt(500), eventAt(70)];
       const kept = [eventAt(6), eventAt(1)];
       for (const e of [...old, ...kept]) await publishEvent(e);
       await waitLogged([...old, ...kept].map((e) => e.id));
@@ -402,8 +415,7 @@ describe('operations', () => {
         expect((await logs(kept.map((e) => e.id))).length).toBe(2);
         expect(await inArchive(old.map((e) => e.id))).toEqual([]);
         expect(await metric(retention, 'activity_logger_retention_removed_total\\{mode="delete"\\}')).toBeGreaterThanOrEqual(2);
-        const { rows } = await db.query(`select count(*)::int as n from activity.interaction_log where "timestamp" < now() - interval '7 days'`);
-        expect(rows[0].n).toBe(0);
+        expect(await inExpiredMonths(7)).toBe(0);
         await retention.stop();
         expect(retention.exitStatus()).toEqual({ code: 0, signal: null });
       } finally {

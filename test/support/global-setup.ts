@@ -12,6 +12,9 @@ export default async function globalSetup(): Promise<void> {
     if (!existsSync(join(ROOT, 'dist', 'apps', app, 'main.js')))
       throw new Error(`dist/apps/${app}/main.js is missing: the e2e tests run the built apps (\`npm test\` builds them; or run \`npm run build\`)`);
   }
+  // The engines project shares this setup: when the e2e project's already ran in this
+  // jest process, its database and vhost serve both.
+  if (process.env.TEST_DB_NAME && process.env.TEST_RUN_DIR && existsSync(process.env.TEST_RUN_DIR)) return;
   const log = (m: string) => process.stderr.write(`[e2e] ${m}\n`);
   pruneOldLogs();
   const runDir = process.env.TEST_RUN_DIR || makeRunDir();

@@ -136,13 +136,15 @@ async function cleanupRun(runDir, log = (m) => console.error(m)) {
   killRecordedPids(runDir, log);
   const entries = readLines(path.join(runDir, 'resources.jsonl')).map((l) => JSON.parse(l));
   const errors = [];
-  for (const { kind, name } of entries) {
+  for (const entry of entries) {
+    const { kind, name } = entry;
     try {
       if (kind === 'database') await dropDatabase(name);
       else if (kind === 'vhost') await deleteVhost(name);
+      else if (kind === 'engine') await require('../../scripts/lib/engine-cleanup').stopRecordedEngine(entry, log);
     } catch (err) {
       errors.push(err);
-      log(`could not remove ${kind} ${name}: ${err.message}`);
+      log(`could not remove ${kind} ${name ?? entry.engine}: ${err.message}`);
     }
   }
   if (errors.length) throw errors[0];

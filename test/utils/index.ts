@@ -11,3 +11,5 @@ export * from './write-load';
 export * from './process-sockets';
 export * from './private-postgres';
 export * from './backoff-bound';
+export * from './pipeline-checks';
+export * from './sse';

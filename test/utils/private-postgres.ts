@@ -1,10 +1,11 @@
-import { execFile, execFileSync } from 'node:child_process';
-import { chownSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { AddressInfo, createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { freePort, recordEngine, run, runSync, tail, tempDirFor } from '../../scripts/lib/engines';
 
 const BIN = '/usr/lib/postgresql/15/bin';
+/** PostgreSQL refuses to run as root: scripts/lib/engines runs it as `postgres` then. */
+const USER = 'postgres';
+const pg = (cmd: string, args: string[]) => run(USER, join(BIN, cmd), args, {}, 180_000);
 
 /** A PostgreSQL server of the test's own (own port, own directory), to stop and start at will. */
 export interface PrivatePostgres {
@@ -20,54 +21,72 @@ export interface PrivatePostgres {
   destroy(): Promise<void>;
 }
 
-/** PostgreSQL refuses to run as root: then as the `postgres` user, else as whoever we are. */
-const isRoot = () => process.getuid?.() === 0;
-const command = (cmd: string, args: string[]): [string, string[]] => (isRoot() ? ['runuser', ['-u', 'postgres', '--', join(BIN, cmd), ...args]] : [join(BIN, cmd), args]);
-
-const asPostgres = (cmd: string, args: string[]) =>
-  new Promise<string>((resolve, reject) =>
-    execFile(...command(cmd, args), { timeout: 120_000 }, (err, stdout, stderr) =>
-      err ? reject(new Error(`${cmd} ${args.join(' ')} failed: ${(stderr || err.message).trim()}`)) : resolve(stdout),
-    ),
-  );
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
+export interface PrivatePostgresOptions {
+  maxConnections?: number;
+  /** Let streaming replicas connect (wal_level replica, WAL senders, replication in pg_hba). */
+  replication?: boolean;
 }
 
 /**
- * initdb in a fresh temporary directory (as the `postgres` user when we are root), then started on a free
- * port, on 127.0.0.1 only, trust authentication. Stopped and removed by destroy(), and
- * stopped at the latest when the test process exits.
+ * initdb in a fresh temporary directory, then started on a free port, on 127.0.0.1 only,
+ * trust authentication. Stopped and removed by destroy(), and stopped at the latest when
+ * the test process exits. Never the machine's server: its own port, data and socket dir.
  */
-export async function startPrivatePostgres(maxConnections = 50): Promise<PrivatePostgres> {
-  const dir = mkdtempSync(join(tmpdir(), 'crm-private-pg-'));
-  if (isRoot()) chownSync(dir, Number(execFileSync('id', ['-u', 'postgres']).toString()), Number(execFileSync('id', ['-g', 'postgres']).toString()));
+export async function startPrivatePostgres(options: PrivatePostgresOptions | number = {}): Promise<PrivatePostgres> {
+  const { maxConnections = 50, replication = false } = typeof options === 'number' ? { maxConnections: options } : options;
+  const dir = tempDirFor(USER, 'crm-private-pg-');
   const data = join(dir, 'data');
+  try {
+    await pg('initdb', ['-D', data, '-U', 'postgres', '--auth=trust', '--no-sync', '-E', 'UTF8']);
+  } catch (err) {
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
+  // initdb's pg_hba.conf already trusts local replication connections (host 127.0.0.1 too).
+  const settings = replication ? ['-c wal_level=replica', '-c max_wal_senders=5', '-c wal_keep_size=64MB'] : [];
+  return serve(dir, data, maxConnections, settings);
+}
+
+/**
+ * A streaming replica of `primary` (which must have been started with `replication`):
+ * `pg_basebackup -R` into a directory of its own (standby.signal and primary_conninfo
+ * written for us), then started as a hot standby on a free port.
+ */
+export async function startReplica(primary: PrivatePostgres, maxConnections = 50): Promise<PrivatePostgres> {
+  const dir = tempDirFor(USER, 'crm-private-pg-replica-');
+  const data = join(dir, 'data');
+  try {
+    await pg('pg_basebackup', ['-h', '127.0.0.1', '-p', String(primary.port), '-U', 'postgres', '-D', data, '-R', '-X', 'stream', '--checkpoint=fast', '--no-sync']);
+  } catch (err) {
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
+  return serve(dir, data, maxConnections, ['-c hot_standby=on', '-c hot_standby_feedback=on']);
+}
+
+async function serve(dir: string, data: string, maxConnections: number, settings: string[]): Promise<PrivatePostgres> {
   const logFile = join(dir, 'server.log');
   const port = await freePort();
-  await asPostgres('initdb', ['-D', data, '-U', 'postgres', '--auth=trust', '--no-sync', '-E', 'UTF8']);
-  const options = [`-p ${port}`, `-c listen_addresses=127.0.0.1`, `-c unix_socket_directories=${dir}`, `-c max_connections=${maxConnections}`, '-c shared_buffers=16MB'];
+  const options = [`-p ${port}`, `-c listen_addresses=127.0.0.1`, `-c unix_socket_directories=${dir}`, `-c max_connections=${maxConnections}`, '-c shared_buffers=16MB', ...settings];
   let running = false;
   const start = async () => {
-    await asPostgres('pg_ctl', ['-D', data, '-l', logFile, '-o', options.join(' '), '-w', '-t', '60', 'start']);
+    await pg('pg_ctl', ['-D', data, '-l', logFile, '-o', options.join(' '), '-w', '-t', '120', 'start']);
     running = true;
   };
   const stop = async (mode: 'fast' | 'immediate' = 'fast') => {
-    await asPostgres('pg_ctl', ['-D', data, '-m', mode, '-w', '-t', '60', 'stop']);
+    await pg('pg_ctl', ['-D', data, '-m', mode, '-w', '-t', '120', 'stop']);
     running = false;
   };
   const stopAtExit = () => {
-    if (running) execFileSync(...command('pg_ctl', ['-D', data, '-m', 'immediate', 'stop']), { stdio: 'ignore' });
+    if (running) runSync(USER, join(BIN, 'pg_ctl'), ['-D', data, '-m', 'immediate', 'stop']);
+    rmSync(dir, { recursive: true, force: true });
   };
   process.once('exit', stopAtExit);
+  recordEngine({ engine: 'postgres', dir, data });
   try {
     await start();
   } catch (err) {
+    process.removeListener('exit', stopAtExit);
     rmSync(dir, { recursive: true, force: true });
     throw err;
   }
@@ -76,7 +95,7 @@ export async function startPrivatePostgres(maxConnections = 50): Promise<Private
     url: (name) => `postgres://postgres@127.0.0.1:${port}/${name}`,
     stop,
     start,
-    log: () => (existsSync(logFile) ? readFileSync(logFile, 'utf8').split('\n').slice(-40).join('\n') : ''),
+    log: () => (existsSync(logFile) ? tail(logFile) : ''),
     destroy: async () => {
       if (running) await stop('immediate').catch(() => undefined);
       process.removeListener('exit', stopAtExit);

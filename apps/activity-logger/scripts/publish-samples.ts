@@ -7,6 +7,7 @@
  *     npx ts-node --transpile-only -r tsconfig-paths/register apps/activity-logger/scripts/publish-samples.ts [examples] [bad] [poison] [fresh=N]
  */
 import { connect } from 'amqplib';
+import { BrokerRotation } from '@app/platform';
 import { randomUUID } from 'node:crypto';
 import { buildEvent, CrmEvent, EVENT_TYPES, EXAMPLES, EXCHANGE, messageProperties } from '@app/contracts';
 import { LoggerConfig } from '../src/config/logger.config';
@@ -18,7 +19,7 @@ async function main() {
   const want = (name: string) => args.length === 0 || args.includes(name);
   const fresh = Number(args.find((a) => a.startsWith('fresh='))?.slice(6) ?? 0);
   const { AMQP_URL } = LoggerConfig.load();
-  const connection = await connect(AMQP_URL);
+  const connection = await new BrokerRotation(AMQP_URL).connect((url) => connect(url));
   const channel = await connection.createConfirmChannel();
   await channel.assertExchange(EXCHANGE, 'topic', { durable: true });
   let sent = 0;

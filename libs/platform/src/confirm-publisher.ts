@@ -1,4 +1,5 @@
 import { connect, ChannelModel, ConfirmChannel, Message, Options } from 'amqplib';
+import { BrokerRotation } from './amqp-urls';
 
 export interface OutgoingMessage {
   /** Also the AMQP messageId: how a returned (unroutable) message is recognised. */
@@ -27,13 +28,17 @@ export class ConfirmPublisher {
   private channel?: ConfirmChannel;
   private opening?: Promise<ConfirmChannel>;
   private readonly returned = new Map<string, string>();
+  private readonly brokers: BrokerRotation;
 
   constructor(
-    private readonly url: string,
+    /** AMQP_URL: one broker or several (the first that answers; the next when it is lost). */
+    url: string,
     private readonly name: string,
     /** Declares what publishing needs (e.g. the exchange), on every new channel. */
     private readonly setup: (channel: ConfirmChannel) => Promise<void> = async () => undefined,
-  ) {}
+  ) {
+    this.brokers = new BrokerRotation(url);
+  }
 
   get connected(): boolean {
     return this.channel !== undefined;
@@ -101,12 +106,14 @@ export class ConfirmPublisher {
   }
 
   private async connectOnce(): Promise<ConfirmChannel> {
-    const model = await connect(this.url, { clientProperties: { connection_name: this.name } });
+    const model = await this.brokers.connect((url) => connect(url, { clientProperties: { connection_name: this.name } }));
     try {
       const channel = await model.createConfirmChannel();
       await this.setup(channel);
       const lost = () => {
-        if (this.model === model) this.drop();
+        if (this.model !== model) return;
+        this.drop();
+        this.brokers.lost();
       };
       model.on('error', lost);
       model.on('close', lost);

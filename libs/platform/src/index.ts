@@ -8,3 +8,4 @@ export * from './pg-listener';
 export * from './timeout';
 export * from './consumer-stop';
 export * from './metrics-access';
+export * from './amqp-urls';

@@ -1,10 +1,11 @@
 import { z } from 'zod';
-import { intVar, loadEnv, urlVar } from '@app/platform';
+import { amqpUrlsVar, intVar, loadEnv, urlVar } from '@app/platform';
 
 export const LoggerEnv = z.object({
   DATABASE_URL: urlVar('postgres://postgres@127.0.0.1:5432/crm', ['postgres:', 'postgresql:']),
   /** The vhost is the URL's path (none = "/"). */
-  AMQP_URL: urlVar('amqp://guest:guest@127.0.0.1:5672', ['amqp:', 'amqps:']),
+  /** One broker, or a cluster's nodes comma-separated (libs/platform amqp-urls.ts). */
+  AMQP_URL: amqpUrlsVar('amqp://guest:guest@127.0.0.1:5672'),
   /** 0 = an ephemeral port, printed as {"msg":"listening","port":N}. */
   LOGGER_HTTP_PORT: intVar(3001, 0, 65535),
   LOGGER_BATCH_SIZE: intVar(500, 1, 10_000),

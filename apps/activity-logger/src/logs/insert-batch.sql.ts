@@ -62,7 +62,10 @@ export const NOTIFY_CHANNEL = 'interaction_log';
  * A whole batch in one statement and one round trip: the rows travel as a single JSON
  * parameter (one native JSON.stringify, where thirteen array parameters cost the driver
  * a quarter of the logger's CPU, profiled), unpacked server-side by jsonb_to_recordset.
- * A row whose id exists (a redelivered or twice-published event) is skipped; RETURNING
+ * A row whose id exists (a redelivered or twice-published event) is skipped: `on conflict`
+ * names no columns so that it matches the unique key of the plain table (id) and of the
+ * partitioned one (id, "timestamp"; an event's time is part of it), during the migration
+ * from one to the other and after. RETURNING
  * tells which were new. The statement is its own transaction, and the NOTIFY that wakes
  * crm-api's live stream is part of it: sent at commit, once however many rows (a
  * transaction's identical notifications are folded into one), none when nothing was new.
@@ -77,7 +80,7 @@ export function insertBatchSql(table: string): string {
   from jsonb_to_recordset($1::jsonb) as r(id uuid, ts timestamptz, recorded_at timestamptz, user_id uuid, type text, summary text,
     lead_id uuid, contact_id uuid, opportunity_id uuid, source text, event_type text, event_version int,
     correlation_id uuid, data jsonb)
-  on conflict ("id") do nothing
+  on conflict do nothing
   returning "id")
 select rows.id from rows cross join lateral (select pg_notify('${NOTIFY_CHANNEL}', '')) as woke`;
 }

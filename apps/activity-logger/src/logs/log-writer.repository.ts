@@ -4,6 +4,7 @@ import { Pool } from 'pg';
 import { settlesWithin } from '@app/platform';
 import { LoggerConfig } from '../config/logger.config';
 import { batchRow, insertBatchSql } from './insert-batch.sql';
+import { PartitionKeeper } from './partition-keeper';
 import { RenderedLog } from './summary.renderer';
 
 /** One row of activity.interaction_log, as the logger writes it. */
@@ -32,6 +33,7 @@ const INSERT_SQL = insertBatchSql('"activity"."interaction_log"');
 export class LogWriterRepository implements OnApplicationShutdown {
   private readonly logger = new Logger(LogWriterRepository.name);
   private readonly pool: Pool;
+  private readonly partitions: PartitionKeeper;
 
   constructor(config: LoggerConfig) {
     this.pool = new Pool({
@@ -51,11 +53,16 @@ export class LogWriterRepository implements OnApplicationShutdown {
     });
     // An idle client whose server went away emits here; unhandled, it would crash the process.
     this.pool.on('error', (err) => this.logger.warn({ msg: 'idle database connection lost', error: err.message }));
+    this.partitions = new PartitionKeeper(async () => {
+      const client = await this.pool.connect();
+      return { query: (sql, params) => client.query(sql, params), release: () => client.release() };
+    });
   }
 
   /** Inserts the batch and wakes crm-api's live stream, in one transaction. Returns the ids that were new. */
   async insert(records: InteractionLogRecord[]): Promise<string[]> {
     if (records.length === 0) return [];
+    await this.partitions.ensure(records.map((r) => r.timestamp));
     const { rows } = await this.pool.query<{ id: string }>(INSERT_SQL, [JSON.stringify(records.map(batchRow))]);
     return rows.map((r) => r.id);
   }

@@ -21,6 +21,8 @@ class FakeChannel extends EventEmitter {
   calls: string[] = [];
   assertExchange = jest.fn(async () => ({}));
   assertQueue = jest.fn(async () => ({}));
+  // A fresh vhost: the topology finds no queue and declares both.
+  checkQueue = jest.fn(async () => Promise.reject(new Error('NOT_FOUND')));
   bindQueue = jest.fn(async () => ({}));
   prefetch = jest.fn(async () => ({}));
   async consume(_queue: string, onMessage: (msg: ConsumeMessage | null) => void) {
@@ -61,8 +63,10 @@ class FakeConnection extends EventEmitter {
   channel = new FakeChannel();
   confirm = new FakeChannel();
   closed = false;
+  private channels = 0;
+  /** The first is the consumer channel; later ones (the topology's passive checks) are throwaways. */
   async createChannel() {
-    return this.channel;
+    return this.channels++ === 0 ? this.channel : new FakeChannel();
   }
   async createConfirmChannel() {
     return this.confirm;

@@ -4,7 +4,7 @@ import type { Channel, ChannelModel, ConfirmChannel, ConsumeMessage } from 'amqp
 import { hostname } from 'node:os';
 import { lastValueFrom } from 'rxjs';
 import { CrmEvent, DEAD_LETTER_EXCHANGE, HEADERS, LOGGER_QUEUE, parseEvent } from '@app/contracts';
-import { backoffDelay, cancelThenClose, settlesWithin, withTimeout } from '@app/platform';
+import { backoffDelay, brokerAddress, BrokerRotation, cancelThenClose, quorumGroupSize, settlesWithin, withTimeout } from '@app/platform';
 import { LoggerConfig } from '../config/logger.config';
 import { MetricsService } from '../health/metrics.service';
 import type { WriteOutcome } from '../logs/logs.service';
@@ -85,6 +85,8 @@ export class AmqpBatchServer extends Server implements CustomTransportStrategy {
   private closed: Promise<void> | undefined;
   /** Set when the shutdown grace period ran out: held batches stop retrying. */
   private giveUp = false;
+  /** AMQP_URL's brokers: the first that answers; the next one when its link is lost. */
+  private readonly brokers: BrokerRotation;
 
   constructor(
     private readonly config: LoggerConfig,
@@ -92,6 +94,7 @@ export class AmqpBatchServer extends Server implements CustomTransportStrategy {
     @Inject(AMQP_CONNECT) private readonly connect: AmqpConnect,
   ) {
     super();
+    this.brokers = new BrokerRotation(config.AMQP_URL);
     this.batcher = new Batcher(config.LOGGER_BATCH_SIZE, config.LOGGER_FLUSH_MS, (batch) => {
       this.queue.push(batch);
       this.pump();
@@ -161,9 +164,9 @@ export class AmqpBatchServer extends Server implements CustomTransportStrategy {
   }
 
   private async open(): Promise<void> {
-    const connection = await this.connect(this.config.AMQP_URL, {
-      clientProperties: { connection_name: `activity-logger ${hostname()}:${process.pid}` },
-    });
+    const connection = await this.brokers.connect((url) =>
+      this.connect(url, { clientProperties: { connection_name: `activity-logger ${hostname()}:${process.pid}` } }),
+    );
     const link = { id: ++this.linkSeq, connection, ledger: new DeliveryLedger(), alive: true, returns: 0 } as Link;
     // Without 'error' listeners an emitter's error event would crash the process.
     connection.on('error', (err: Error) => this.log.warn({ msg: 'broker connection error', error: err.message, link: link.id }));
@@ -178,7 +181,7 @@ export class AmqpBatchServer extends Server implements CustomTransportStrategy {
       link.confirm.on('error', (err: Error) => this.log.warn({ msg: 'dead-letter channel error', error: err.message, link: link.id }));
       link.confirm.on('close', () => this.lost(link, 'dead-letter channel closed'));
       link.confirm.on('return', () => link.returns++);
-      await assertTopology(link.channel);
+      await assertTopology(connection, link.channel, quorumGroupSize(this.config.AMQP_URL));
       // Per consumer: at most this many unacked deliveries, i.e. the most the logger holds.
       await link.channel.prefetch(this.config.LOGGER_PREFETCH);
       if (this.closing) throw new Error('shutting down');
@@ -189,11 +192,12 @@ export class AmqpBatchServer extends Server implements CustomTransportStrategy {
       if (this.link === link) this.link = undefined;
       link.alive = false;
       await connection.close().catch(() => undefined);
+      this.brokers.lost(); // a node that accepts connections but cannot serve the queues: try the next
       throw err;
     }
     this.metrics.brokerConnected.set(1);
     this._status$.next('connected');
-    this.log.log({ msg: 'consuming', queue: LOGGER_QUEUE, prefetch: this.config.LOGGER_PREFETCH, batch_size: this.config.LOGGER_BATCH_SIZE, link: link.id });
+    this.log.log({ msg: 'consuming', broker: brokerAddress(this.brokers.url), queue: LOGGER_QUEUE, prefetch: this.config.LOGGER_PREFETCH, batch_size: this.config.LOGGER_BATCH_SIZE, link: link.id });
   }
 
   /** The link died: forget its deliveries (the broker requeues them) and reconnect. */
@@ -217,6 +221,7 @@ export class AmqpBatchServer extends Server implements CustomTransportStrategy {
     this.wake();
     void link.connection.close().catch(() => undefined);
     if (!wasCurrent || this.closing) return;
+    this.brokers.lost();
     this.metrics.brokerConnected.set(0);
     this._status$.next('disconnected');
     this.log.warn({ msg: 'broker link lost: reconnecting', reason, link: link.id, dropped_unacked: dropped });

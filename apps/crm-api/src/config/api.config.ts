@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { intVar, loadEnv, urlVar } from '@app/platform';
+import { amqpUrlsVar, intVar, loadEnv, urlVar } from '@app/platform';
 import { passwordProblem } from '../auth/password-rules';
 
 const DEV_ADMIN_EMAIL = 'admin@example.com';
@@ -14,7 +14,10 @@ export const ApiEnv = z
     DATABASE_URL: urlVar('postgres://postgres@127.0.0.1:5432/crm', ['postgres:', 'postgresql:']),
     /** Where feed reads go (e.g. a read replica); the primary when unset. */
     FEED_DATABASE_URL: z.preprocess((v) => (v === '' ? undefined : v), urlVar('', ['postgres:', 'postgresql:']).optional()),
-    AMQP_URL: urlVar('amqp://guest:guest@127.0.0.1:5672', ['amqp:', 'amqps:']),
+    /** A feed replica further behind the primary than this makes the status say the feed is not current. */
+    FEED_MAX_LAG_SECONDS: intVar(5, 0, 86_400),
+    /** One broker, or a cluster's nodes comma-separated (libs/platform amqp-urls.ts). */
+    AMQP_URL: amqpUrlsVar('amqp://guest:guest@127.0.0.1:5672'),
     ADMIN_EMAIL: z.email().default(DEV_ADMIN_EMAIL),
     ADMIN_PASSWORD: z.string().min(1).default(DEV_ADMIN_PASSWORD),
     JWT_SECRET: z.string().min(1).default(DEV_JWT_SECRET),

@@ -101,6 +101,22 @@ export class FeedRepository {
     return { xid: rows[0].xid, id: '00000000-0000-0000-0000-000000000000' };
   }
 
+  /**
+   * How far the feed's database is behind the primary, in seconds: null on a primary.
+   * On a standby: 0 when it has replayed all it received, else the age of the last
+   * transaction it replayed (the standard measure; it grows while replay is paused or
+   * slow and writes go on). -1 when a standby cannot tell yet (nothing replayed).
+   */
+  async replicaLagSeconds(): Promise<number | null> {
+    const { rows } = await this.pool.query<{ standby: boolean; lag: number | null }>(
+      `select pg_is_in_recovery() as standby,
+              case when pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() then 0
+                   else extract(epoch from now() - pg_last_xact_replay_timestamp())::float8 end as lag`,
+    );
+    if (!rows[0].standby) return null;
+    return rows[0].lag === null ? -1 : Math.max(0, Math.round(rows[0].lag * 10) / 10);
+  }
+
   async newest(): Promise<Date | null> {
     const { rows } = await this.pool.query<{ t: Date | null }>(`select max("timestamp") as t from activity.interaction_log`);
     return rows[0].t;

@@ -110,6 +110,11 @@ export class FeedService implements OnModuleInit, BeforeApplicationShutdown, OnA
     };
   }
 
+  /** The feed database's replication lag (FEED_DATABASE_URL on a standby), null on a primary. */
+  replicaLagSeconds(): Promise<number | null> {
+    return this.repo.replicaLagSeconds();
+  }
+
   /** One log; one the caller may not read is a 404, like one that does not exist. */
   async get(id: string, caller: Caller): Promise<InteractionLogView> {
     const row = await this.repo.byId(id, this.policy.readableLogsSql(caller));

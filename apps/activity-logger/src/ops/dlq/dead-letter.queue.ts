@@ -1,6 +1,6 @@
 import { connect, ChannelModel, ConsumeMessage } from 'amqplib';
 import { LOGGER_DEAD_LETTER_QUEUE } from '@app/contracts';
-import { cancelThenClose } from '@app/platform';
+import { BrokerRotation, cancelThenClose } from '@app/platform';
 import { ReplayMessage } from './replay.message';
 
 /** Without a delivery for this long the browse stops: the queue had fewer messages than it said (someone else took some). */
@@ -25,8 +25,11 @@ export interface Browse {
 export class DeadLetterQueue {
   private constructor(private readonly connection: ChannelModel) {}
 
-  static async open(url: string): Promise<DeadLetterQueue> {
-    const connection = await connect(url, { clientProperties: { connection_name: `activity-logger dlq (${process.pid})` } });
+  /** `amqpUrl`: AMQP_URL, one broker or a cluster's nodes (the first that answers). */
+  static async open(amqpUrl: string): Promise<DeadLetterQueue> {
+    const connection = await new BrokerRotation(amqpUrl).connect((url) =>
+      connect(url, { clientProperties: { connection_name: `activity-logger dlq (${process.pid})` } }),
+    );
     connection.on('error', () => undefined); // surfaced by the failing call instead
     return new DeadLetterQueue(connection);
   }

@@ -1,4 +1,5 @@
 import { Client } from 'pg';
+import { isPartitioned, monthEnd, monthOfPartition } from '../../database/partitions';
 import { RetentionMode } from './retention.policy';
 
 /** One logger at a time runs a round; the others find the lock taken and skip theirs. */
@@ -52,6 +53,51 @@ export class RetentionRepository {
   async removeBatch(mode: RetentionMode, cutoff: Date, limit: number): Promise<number> {
     const result = await this.client.query<{ moved: number }>(SQL[mode], [cutoff, limit]);
     return mode === 'archive' ? result.rows[0].moved : (result.rowCount ?? 0);
+  }
+
+  /** Whether the log is partitioned by month (then whole partitions go, not rows). */
+  partitioned(): Promise<boolean> {
+    return isPartitioned((sql, params) => this.client.query(sql, params));
+  }
+
+  /** The month partitions entirely before the cutoff (their upper bound at or before it), oldest first. */
+  async expiredPartitions(cutoff: Date): Promise<string[]> {
+    const { rows } = await this.client.query<{ name: string }>(
+      `select c.relname as name from pg_inherits i join pg_class c on c.oid = i.inhrelid
+       where i.inhparent = 'activity.interaction_log'::regclass order by c.relname`,
+    );
+    return rows.map((r) => r.name).filter((name) => {
+      const month = monthOfPartition(name);
+      return month !== null && monthEnd(month) <= cutoff;
+    });
+  }
+
+  /**
+   * One month out of the log, in one short transaction: dropped (delete), or detached and
+   * kept as `interaction_log_archive_yYYYYmMM` (archive). Returns how many logs it held.
+   * No row is deleted or copied: the cost does not grow with the month's size.
+   */
+  async removePartition(mode: RetentionMode, name: string): Promise<number> {
+    const { rows } = await this.client.query<{ n: number }>(`select count(*)::int as n from "activity"."${name}"`);
+    await this.client.query('begin');
+    try {
+      if (mode === 'delete') await this.client.query(`drop table "activity"."${name}"`);
+      else {
+        const archive = name.replace(/^interaction_log_/, 'interaction_log_archive_');
+        await this.client.query(`alter table "activity"."interaction_log" detach partition "activity"."${name}"`);
+        const { rows: existing } = await this.client.query<{ found: boolean }>(`select to_regclass($1) is not null as found`, [`activity.${archive}`]);
+        if (existing[0].found) {
+          // That month was archived before (a backdated log came in after): join it.
+          await this.client.query(`insert into "activity"."${archive}" select * from "activity"."${name}"`);
+          await this.client.query(`drop table "activity"."${name}"`);
+        } else await this.client.query(`alter table "activity"."${name}" rename to "${archive}"`);
+      }
+      await this.client.query('commit');
+    } catch (err) {
+      await this.client.query('rollback').catch(() => undefined);
+      throw err;
+    }
+    return rows[0].n;
   }
 
   async close(): Promise<void> {

@@ -83,6 +83,7 @@ export class RetentionService implements OnApplicationBootstrap, OnModuleDestroy
         this.log.log({ msg: 'retention round skipped: another logger is running one' });
         return { ran: false };
       }
+      if (await repo.partitioned()) return await this.partitionRound(repo, policy, cutoff);
       for (;;) {
         const n = await repo.removeBatch(policy.mode, cutoff, policy.batchSize);
         removed += n;
@@ -104,5 +105,25 @@ export class RetentionService implements OnApplicationBootstrap, OnModuleDestroy
     } finally {
       await repo?.close();
     }
+  }
+
+  /**
+   * The partitioned log: whole months go once they are entirely past the cutoff (a log
+   * may so outlive LOG_RETENTION_DAYS by up to a month), one partition per transaction.
+   */
+  private async partitionRound(repo: RetentionRepository, policy: RetentionPolicy, cutoff: Date): Promise<RoundOutcome> {
+    let removed = 0;
+    let batches = 0;
+    for (const name of await repo.expiredPartitions(cutoff)) {
+      if (this.stopping) return { ran: true, removed, batches, complete: false };
+      const n = await repo.removePartition(policy.mode, name);
+      removed += n;
+      batches++;
+      this.removed.inc({ mode: policy.mode }, n);
+      this.log.log({ msg: policy.mode === 'delete' ? 'retention: partition dropped' : 'retention: partition detached as archive', partition: name, logs: n });
+    }
+    this.lastRound.set(Date.now() / 1000);
+    this.log.log({ msg: 'retention round done', mode: policy.mode, cutoff: cutoff.toISOString(), removed, batches, partitions: true });
+    return { ran: true, removed, batches, complete: true };
   }
 }
