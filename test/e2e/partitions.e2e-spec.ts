@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { connect } from 'amqplib';
 import { Client, Pool } from 'pg';
 import { buildEvent, CrmEvent, EXCHANGE, messageProperties } from '@app/contracts';
+import { Migration20261202000100_recorded_at } from '../../apps/activity-logger/src/database/migrations/Migration20261202000100_recorded_at';
 import { Migration20261127000100_activity } from '../../apps/activity-logger/src/database/migrations/Migration20261127000100_activity';
 import { FeedRepository } from '../../apps/crm-api/src/feed/feed.repository';
 import { AppProcess, eventually, isolatedStack, IsolatedStack, migrate, startLogger, uniq } from '../utils';
@@ -43,6 +44,11 @@ describe('the partitioned log', () => {
     const previous = new Migration20261127000100_activity(undefined as never, undefined as never);
     await previous.up();
     for (const q of previous.getQueries()) if (!/create schema/.test(String(q))) await db.query(String(q));
+    // ...and as the migrations between then and partitioning changed it (the archive table
+    // was left in place by the drop, so only the log's own statements).
+    const recordedAt = new Migration20261202000100_recorded_at(undefined as never, undefined as never);
+    await recordedAt.up();
+    for (const q of recordedAt.getQueries()) if (/"interaction_log" add/.test(String(q))) await db.query(String(q));
     await db.query(`delete from activity.activity_migrations where name like '%partitioned_log%'`);
     expect(await relkind()).toBe('r');
     await db.query(
