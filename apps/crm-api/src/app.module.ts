@@ -1,10 +1,11 @@
 import { MikroOrmModule } from '@mikro-orm/nestjs';
 import { PostgreSqlDriver } from '@mikro-orm/postgresql';
 import { Logger, Module } from '@nestjs/common';
-import { APP_FILTER } from '@nestjs/core';
+import { APP_FILTER, APP_INTERCEPTOR } from '@nestjs/core';
 import { AuthModule } from './auth/auth.module';
 import { PolicyModule } from './auth/policy.module';
 import { ApiExceptionFilter } from './common/api-exception.filter';
+import { EtagInterceptor } from './common/etag';
 import { ApiConfig } from './config/api.config';
 import { ConfigModule } from './config/config.module';
 import { ContactsModule } from './contacts/contacts.module';
@@ -55,6 +56,9 @@ import { UsersModule } from './users/users.module';
     HealthModule,
     DashboardModule,
   ],
-  providers: [{ provide: APP_FILTER, useClass: ApiExceptionFilter }],
+  providers: [
+    { provide: APP_FILTER, useClass: ApiExceptionFilter },
+    { provide: APP_INTERCEPTOR, useClass: EtagInterceptor },
+  ],
 })
 export class AppModule {}

@@ -944,7 +944,10 @@ export interface operations {
     ContactsController_update: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description the ETag of the version this change was made on: 412 when the record has changed since */
+                "If-Match"?: string;
+            };
             path: {
                 id: string;
             };
@@ -1027,6 +1030,19 @@ export interface operations {
             };
             /** @description no record with this id */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string | string[];
+                        status: number;
+                    };
+                };
+            };
+            /** @description If-Match: the record changed since that ETag; nothing was written */
+            412: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1904,7 +1920,10 @@ export interface operations {
     LeadsController_update: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description the ETag of the version this change was made on: 412 when the record has changed since */
+                "If-Match"?: string;
+            };
             path: {
                 id: string;
             };
@@ -1992,6 +2011,19 @@ export interface operations {
             };
             /** @description no record with this id */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string | string[];
+                        status: number;
+                    };
+                };
+            };
+            /** @description If-Match: the record changed since that ETag; nothing was written */
+            412: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2712,7 +2744,10 @@ export interface operations {
     OpportunitiesController_update: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description the ETag of the version this change was made on: 412 when the record has changed since */
+                "If-Match"?: string;
+            };
             path: {
                 id: string;
             };
@@ -2805,6 +2840,19 @@ export interface operations {
             };
             /** @description no record with this id */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string | string[];
+                        status: number;
+                    };
+                };
+            };
+            /** @description If-Match: the record changed since that ETag; nothing was written */
+            412: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3339,7 +3387,10 @@ export interface operations {
     QuotesController_update: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description the ETag of the version this change was made on: 412 when the record has changed since */
+                "If-Match"?: string;
+            };
             path: {
                 id: string;
             };
@@ -3423,6 +3474,19 @@ export interface operations {
             };
             /** @description no record with this id */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string | string[];
+                        status: number;
+                    };
+                };
+            };
+            /** @description If-Match: the record changed since that ETag; nothing was written */
+            412: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3834,7 +3898,10 @@ export interface operations {
     TasksController_update: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description the ETag of the version this change was made on: 412 when the record has changed since */
+                "If-Match"?: string;
+            };
             path: {
                 id: string;
             };
@@ -3940,6 +4007,19 @@ export interface operations {
             };
             /** @description no record with this id */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string | string[];
+                        status: number;
+                    };
+                };
+            };
+            /** @description If-Match: the record changed since that ETag; nothing was written */
+            412: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -2,7 +2,7 @@
  * What a service may refuse with. Services know nothing of HTTP (the same code may run
  * outside a request); the one global filter maps each code to its status.
  */
-export type DomainErrorCode = 'invalid' | 'unauthorized' | 'forbidden' | 'not_found' | 'conflict' | 'rate_limited';
+export type DomainErrorCode = 'invalid' | 'unauthorized' | 'forbidden' | 'not_found' | 'conflict' | 'precondition_failed' | 'rate_limited';
 
 export class DomainError extends Error {
   constructor(

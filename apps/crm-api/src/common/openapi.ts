@@ -1,5 +1,5 @@
 import { applyDecorators } from '@nestjs/common';
-import { ApiBody, ApiQuery, ApiResponse } from '@nestjs/swagger';
+import { ApiBody, ApiHeader, ApiQuery, ApiResponse } from '@nestjs/swagger';
 import type { SchemaObject } from '@nestjs/swagger/dist/interfaces/open-api-spec.interface';
 import { z } from 'zod';
 
@@ -44,6 +44,7 @@ const ERROR_TEXT: Record<number, string> = {
   403: 'not allowed for this user',
   404: 'no record with this id',
   409: 'conflicts with the current state',
+  412: 'If-Match: the record changed since that ETag; nothing was written',
   413: 'body too large',
   415: 'body is not application/json',
   429: 'too many failed attempts; see Retry-After',
@@ -54,3 +55,13 @@ export const ApiNoContent = (description: string) => ApiResponse({ status: 204, 
 
 /** A DELETE's answer: 204 and no body (its earlier logs stay in the feed). */
 export const ApiDeleted = () => ApiNoContent('deleted; its logs stay in the feed');
+
+/**
+ * A PATCH that honours If-Match (optimistic concurrency, common/etag.ts): the header, and
+ * the 412 when the record changed since. Record answers carry the ETag to send.
+ */
+export const ApiIfMatch = () =>
+  applyDecorators(
+    ApiHeader({ name: 'If-Match', required: false, description: 'the ETag of the version this change was made on: 412 when the record has changed since' }),
+    ApiErrors(412),
+  );

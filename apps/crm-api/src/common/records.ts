@@ -2,6 +2,7 @@ import { EntityManager, EntityName, FilterQuery, LockMode } from '@mikro-orm/pos
 import type { Access } from '../auth/record-access';
 import { readableWhere } from '../auth/record-access';
 import { DomainError } from './domain-error';
+import { assertIfMatch } from './etag';
 import { applyChanges } from './patch';
 
 /**
@@ -69,13 +70,17 @@ export function updateOr404<T extends { updatedAt: Date }>(
   patch: { [K in keyof T]?: T[K] },
   emit: (em: EntityManager, record: T, changes: Changes<T>) => unknown = () => undefined,
   access?: Access,
+  ifMatch?: string[] | '*',
 ): Promise<T> {
   return em.transactional(async (tx) => {
     const record = await findOr404(tx, entity, id, what, true, access && { ...access, write: 'change' });
+    assertIfMatch(ifMatch, what, record.updatedAt); // on the locked row: a concurrent change cannot slip in between
     const before = { ...record };
     const changed = applyChanges(record, patch);
     if (!changed.length) return record;
-    const now = new Date();
+    // Strictly after the previous version, even within one millisecond: updated_at is the
+    // record's entity tag (common/etag.ts), and two versions must never share one.
+    const now = new Date(Math.max(Date.now(), record.updatedAt.getTime() + 1));
     record.updatedAt = now;
     await emit(tx, record, { before, changed, now });
     return record;

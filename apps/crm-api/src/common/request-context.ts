@@ -2,6 +2,7 @@ import { createParamDecorator, ExecutionContext } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import { Uuid } from '@app/contracts';
+import { parseIfMatch } from './etag';
 
 export const ROLES = ['admin', 'manager', 'sales_rep'] as const;
 export type Role = (typeof ROLES)[number];
@@ -21,6 +22,8 @@ export interface Caller {
 export interface RequestCtx {
   caller: Caller;
   correlationId: string;
+  /** The tags of If-Match (a PATCH applies only while the record still has one), or undefined. */
+  ifMatch?: string[] | '*';
 }
 
 declare module 'fastify' {
@@ -50,7 +53,7 @@ function callerOf(request: FastifyRequest): Caller {
 
 export const Ctx = createParamDecorator((_: unknown, context: ExecutionContext): RequestCtx => {
   const request = context.switchToHttp().getRequest<FastifyRequest>();
-  return { caller: callerOf(request), correlationId: request.correlationId };
+  return { caller: callerOf(request), correlationId: request.correlationId, ifMatch: parseIfMatch(request.headers['if-match']) };
 });
 
 export const CurrentUser = createParamDecorator((_: unknown, context: ExecutionContext): Caller => {

@@ -62,7 +62,7 @@ export class ContactsService {
   async update(id: string, input: UpdateContactDto, ctx: RequestCtx): Promise<Contact> {
     const { name, email, phone, company, lead } = input;
     await assertReadableRefs(this.em, this.policy, ctx.caller, { lead });
-    return updateOr404(this.em, Contact, id, 'contact', { name, email, phone, company, leadId: lead }, undefined, this.policy.on('contact', ctx.caller));
+    return updateOr404(this.em, Contact, id, 'contact', { name, email, phone, company, leadId: lead }, undefined, this.policy.on('contact', ctx.caller), ctx.ifMatch);
   }
 
   remove(id: string, ctx: RequestCtx): Promise<void> {

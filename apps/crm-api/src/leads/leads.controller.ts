@@ -4,7 +4,7 @@ import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { ContactView, toContactView } from '../contacts/contact.dto';
 import { listPage } from '../common/list-page';
-import { ApiDeleted, ApiErrors, ApiListResponse, ApiZodBody, ApiZodQuery, ApiZodResponse } from '../common/openapi';
+import { ApiDeleted, ApiErrors, ApiIfMatch, ApiListResponse, ApiZodBody, ApiZodQuery, ApiZodResponse } from '../common/openapi';
 import { Caller, Ctx, CurrentUser, RequestCtx } from '../common/request-context';
 import { IdParam, ZodPipe } from '../common/zod.pipe';
 import { OpportunityView, toOpportunityView } from '../opportunities/opportunity.dto';
@@ -44,6 +44,7 @@ export class LeadsController {
   }
 
   @Patch(':id')
+  @ApiIfMatch()
   @ApiZodBody(UpdateLeadDto)
   @ApiZodResponse(200, LeadView, 'updated; a real status change emits lead.status_changed, a new assignee lead.reassigned')
   @ApiErrors(400, 403, 404, 413, 415)

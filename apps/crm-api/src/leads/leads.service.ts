@@ -92,7 +92,7 @@ export class LeadsService {
           { subject: lead.id, time: now },
         );
       }
-    }, this.policy.on('lead', ctx.caller));
+    }, this.policy.on('lead', ctx.caller), ctx.ifMatch);
   }
 
   remove(id: string, ctx: RequestCtx): Promise<void> {

@@ -2,7 +2,7 @@ import { Body, Controller, Delete, Get, HttpCode, Patch, Post, Query, Req } from
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import { listPage } from '../common/list-page';
-import { ApiDeleted, ApiErrors, ApiListResponse, ApiZodBody, ApiZodQuery, ApiZodResponse } from '../common/openapi';
+import { ApiDeleted, ApiErrors, ApiIfMatch, ApiListResponse, ApiZodBody, ApiZodQuery, ApiZodResponse } from '../common/openapi';
 import { Caller, Ctx, CurrentUser, RequestCtx } from '../common/request-context';
 import { IdParam, ZodPipe } from '../common/zod.pipe';
 import { OpportunityListQuery, OpportunityView, CreateOpportunityDto, toOpportunityView, UpdateOpportunityDto } from './opportunity.dto';
@@ -39,6 +39,7 @@ export class OpportunitiesController {
   }
 
   @Patch(':id')
+  @ApiIfMatch()
   @ApiZodBody(UpdateOpportunityDto)
   @ApiZodResponse(200, OpportunityView, 'updated; a real stage change emits opportunity.stage_changed, a new owner opportunity.reassigned')
   @ApiErrors(400, 403, 404, 413, 415)

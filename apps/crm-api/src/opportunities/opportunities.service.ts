@@ -96,7 +96,7 @@ export class OpportunitiesService {
           opts,
         );
       }
-    }, this.policy.on('opportunity', ctx.caller));
+    }, this.policy.on('opportunity', ctx.caller), ctx.ifMatch);
   }
 
   remove(id: string, ctx: RequestCtx): Promise<void> {

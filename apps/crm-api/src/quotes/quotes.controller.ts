@@ -2,7 +2,7 @@ import { Body, Controller, Delete, Get, HttpCode, Patch, Post, Query, Req } from
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import { listPage } from '../common/list-page';
-import { ApiDeleted, ApiErrors, ApiListResponse, ApiZodBody, ApiZodQuery, ApiZodResponse } from '../common/openapi';
+import { ApiDeleted, ApiErrors, ApiIfMatch, ApiListResponse, ApiZodBody, ApiZodQuery, ApiZodResponse } from '../common/openapi';
 import { Caller, Ctx, CurrentUser, RequestCtx } from '../common/request-context';
 import { IdParam, ZodPipe } from '../common/zod.pipe';
 import { QuoteListQuery, QuoteView, CreateQuoteDto, toQuoteView, UpdateQuoteDto } from './quote.dto';
@@ -39,6 +39,7 @@ export class QuotesController {
   }
 
   @Patch(':id')
+  @ApiIfMatch()
   @ApiZodBody(UpdateQuoteDto)
   @ApiZodResponse(200, QuoteView)
   @ApiErrors(400, 403, 404, 413, 415)

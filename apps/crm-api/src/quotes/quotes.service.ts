@@ -58,7 +58,7 @@ export class QuotesService {
     const { title, total_price, opportunity, valid_until } = input;
     if (opportunity) await assertWritableRef(this.em, this.policy, ctx.caller, 'opportunity', opportunity, 'add quotes to');
     const patch = { title, totalPrice: total_price, opportunityId: opportunity, validUntil: valid_until };
-    return updateOr404(this.em, Quote, id, 'quote', patch, undefined, this.policy.on('quote', ctx.caller));
+    return updateOr404(this.em, Quote, id, 'quote', patch, undefined, this.policy.on('quote', ctx.caller), ctx.ifMatch);
   }
 
   remove(id: string, ctx: RequestCtx): Promise<void> {

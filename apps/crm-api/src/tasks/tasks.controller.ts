@@ -2,7 +2,7 @@ import { Body, Controller, Delete, Get, HttpCode, Patch, Post, Query, Req } from
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import { listPage } from '../common/list-page';
-import { ApiDeleted, ApiErrors, ApiListResponse, ApiZodBody, ApiZodQuery, ApiZodResponse } from '../common/openapi';
+import { ApiDeleted, ApiErrors, ApiIfMatch, ApiListResponse, ApiZodBody, ApiZodQuery, ApiZodResponse } from '../common/openapi';
 import { Caller, Ctx, CurrentUser, RequestCtx } from '../common/request-context';
 import { IdParam, ZodPipe } from '../common/zod.pipe';
 import { CreateTaskDto, MarkCompletedDto, TaskListQuery, TaskView, toTaskView, UpdateTaskDto } from './task.dto';
@@ -39,6 +39,7 @@ export class TasksController {
   }
 
   @Patch(':id')
+  @ApiIfMatch()
   @ApiZodBody(UpdateTaskDto)
   @ApiZodResponse(200, TaskView, 'updated; a move to completed emits task.completed, a new assignee task.reassigned')
   @ApiErrors(400, 403, 404, 413, 415)

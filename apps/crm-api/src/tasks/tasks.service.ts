@@ -86,7 +86,7 @@ export class TasksService {
           { subject: task.id, time: now },
         );
       }
-    }, this.policy.on('task', ctx.caller));
+    }, this.policy.on('task', ctx.caller), ctx.ifMatch);
   }
 
   /** Completes a pending task (409 otherwise); notes, when given, replace the task's. */
