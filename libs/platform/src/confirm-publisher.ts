@@ -70,7 +70,21 @@ export class ConfirmPublisher {
       if (r.reason) outcome.failed.push({ id: r.id, reason: r.reason });
       else outcome.confirmed.push(r.id);
     }
+    // A broker nack says a queue could not take the message: with a quorum queue, its
+    // leader's node went away. The channel keeps its own view of where that queue's
+    // leader is, and a stale one was seen to go on nacking every publish for over a
+    // minute (the cluster test) while the queue had a new leader: the next attempt gets
+    // a new connection. Nacks are rare (broker trouble only), so this costs nothing else.
+    if (settled.some((r) => r.reason?.startsWith('nacked'))) await this.reopen(channel);
     return outcome;
+  }
+
+  /** Closes this connection (when it is still the current one) without moving to the next broker. */
+  private async reopen(channel: ConfirmChannel): Promise<void> {
+    const model = this.model;
+    if (this.channel !== channel || !model) return;
+    this.drop();
+    await model.close().catch(() => undefined);
   }
 
   /**
