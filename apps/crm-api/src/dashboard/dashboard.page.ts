@@ -63,6 +63,45 @@ export const DASHBOARD_HTML = `<!doctype html>
       <button id="clear-filters" data-testid="clear-filters" type="button" hidden>All activity</button>
     </form>
     <h2 id="feed-title" data-testid="feed-title">Recent activity</h2>
+    <section id="record" data-testid="record" class="record-card" aria-labelledby="record-name" hidden>
+      <header class="record-head">
+        <span id="record-kind" data-testid="record-kind" class="record-kind"></span>
+        <h3 id="record-name" data-testid="record-name"></h3>
+        <dl class="record-facts">
+          <div><dt>Company</dt><dd id="record-company" data-testid="record-company">—</dd></div>
+          <div id="record-status-row"><dt id="record-status-label">Status</dt><dd id="record-status" data-testid="record-status" class="badge">—</dd></div>
+          <div><dt id="record-owner-label">Owner</dt><dd id="record-owner" data-testid="record-owner">—</dd></div>
+        </dl>
+        <p id="record-error" data-testid="record-error" class="error" role="alert" hidden></p>
+      </header>
+      <form id="log-form" data-testid="log-form" class="log-form" novalidate>
+        <fieldset>
+          <legend>Log an activity</legend>
+          <div class="log-row">
+            <label>Type <select id="log-type" data-testid="log-type" name="type">${typeOptions}</select></label>
+            <label>When <input id="log-when" data-testid="log-when" name="timestamp" type="datetime-local" step="60" aria-describedby="log-when-hint"></label>
+            <span id="log-when-hint" class="hint">empty: now</span>
+          </div>
+          <label class="log-summary">Summary <textarea id="log-summary" data-testid="log-summary" name="summary" rows="2" maxlength="10000" aria-describedby="log-error"></textarea></label>
+          <div class="log-row">
+            <button id="log-submit" data-testid="log-submit" type="submit">Log it</button>
+            <span id="log-status" data-testid="log-status" class="hint" role="status"></span>
+          </div>
+          <p id="log-error" data-testid="log-error" class="error" role="alert"></p>
+        </fieldset>
+      </form>
+      <div class="timeline-tools">
+        <fieldset id="lane" data-testid="lane" class="lane">
+          <legend>Show</legend>
+          <label><input type="radio" name="lane" value="" data-testid="lane-all" checked> Everything</label>
+          <label><input type="radio" name="lane" value="interaction" data-testid="lane-interaction"> Interactions</label>
+          <label><input type="radio" name="lane" value="change" data-testid="lane-change"> Changes</label>
+        </fieldset>
+        <label class="switch"><input id="rollup" data-testid="rollup" type="checkbox" role="switch"> <span id="rollup-label">With related records</span></label>
+        <span class="spacer"></span>
+        <button id="download-csv" data-testid="download-csv" type="button" class="secondary">Download CSV</button>
+      </div>
+    </section>
     <p id="feed-error" data-testid="feed-error" class="error" role="alert" hidden></p>
     <ol id="feed" data-testid="feed" class="feed" aria-live="polite"></ol>
     <p id="feed-empty" data-testid="feed-empty" class="empty" hidden>No activity yet.</p>
@@ -116,6 +155,35 @@ h2 { font-size: 17px; margin: 18px 0 10px; }
 .entry .meta .backdated { color: var(--accent); font-weight: 600; }
 .empty { color: var(--muted); }
 #load-more { display: block; margin: 12px auto; background: #fff; color: var(--accent); }
+button.secondary { background: #fff; color: var(--accent); }
+:focus-visible { outline: 2px solid var(--accent); outline-offset: 2px; }
+.record-card { background: #fff; border: 1px solid var(--line); border-radius: 8px; padding: 14px 18px; margin-bottom: 14px; }
+.record-head { display: flex; flex-wrap: wrap; align-items: baseline; gap: 4px 14px; }
+.record-kind { font-size: 12px; text-transform: uppercase; letter-spacing: .06em; color: var(--muted); }
+.record-head h3 { margin: 0; font-size: 20px; flex: 1 1 auto; }
+.record-facts { display: flex; flex-wrap: wrap; gap: 4px 22px; margin: 6px 0 0; width: 100%; }
+.record-facts div { display: flex; gap: 6px; align-items: baseline; }
+.record-facts dt { font-size: 13px; color: var(--muted); }
+.record-facts dd { margin: 0; }
+.badge { padding: 0 8px; border-radius: 10px; background: #e7f5ff; color: #1864ab; font-size: 13px; }
+.log-form fieldset, .lane { border: 0; margin: 0; padding: 0; }
+.log-form { margin: 12px 0 6px; padding-top: 10px; border-top: 1px solid var(--line); }
+.log-form legend { font-weight: 600; margin-bottom: 6px; }
+.log-row { display: flex; flex-wrap: wrap; align-items: flex-end; gap: 10px; }
+.log-form label { display: flex; flex-direction: column; font-size: 13px; color: var(--muted); }
+.log-form select, .log-form input, .log-form textarea { margin-top: 3px; padding: 5px 7px; font: inherit; font-size: 14px; color: var(--ink); border: 1px solid #cbd2d9; border-radius: 4px; background: #fff; }
+.log-form .log-summary { margin: 8px 0; }
+.log-form textarea { width: 100%; resize: vertical; }
+.hint { font-size: 13px; color: var(--muted); }
+.log-form .error:empty { display: none; }
+.timeline-tools { display: flex; flex-wrap: wrap; align-items: center; gap: 8px 18px; padding-top: 10px; border-top: 1px solid var(--line); font-size: 14px; }
+.timeline-tools .spacer { flex: 1; }
+.lane { display: flex; gap: 12px; align-items: center; }
+.lane legend { float: left; margin-right: 4px; color: var(--muted); }
+.lane label, .switch { display: inline-flex; gap: 4px; align-items: center; cursor: pointer; }
+.entry.pending { border-style: dashed; opacity: .8; }
+.entry .meta .pending-tag, .entry .meta .edited { font-style: italic; }
+.entry .meta .via { color: var(--ink); }
 `;
 
 // Plain ES2022 for the browser, in a raw string (backslashes kept as written). No template
@@ -129,7 +197,15 @@ const PAGE_SIZE = ${PAGE_SIZE};
 const TYPES = ${JSON.stringify(TYPE_LABELS)};
 const RECORDS = { lead: 'leads', contact: 'contacts', opportunity: 'opportunities', user: 'users' };
 const RECORD_LABELS = { lead: 'Lead', contact: 'Contact', opportunity: 'Opportunity' };
-const FILTERS = ['lead', 'contact', 'opportunity', 'user', 'type'];
+const RECORD_KINDS = ['lead', 'contact', 'opportunity'];
+/** In the query string; kind (the lane) and rollup are the timeline's switches. */
+const FILTERS = ['lead', 'contact', 'opportunity', 'user', 'type', 'kind', 'rollup'];
+const LANES = ['interaction', 'change'];
+const ROLLUP_LABELS = {
+  lead: 'With the contact and opportunity it became',
+  contact: 'With its opportunities, quotes and tasks',
+  opportunity: 'With its contact, quotes and tasks',
+};
 
 const $ = (id) => document.getElementById(id);
 
@@ -150,7 +226,10 @@ const state = {
   view: 0,
   abort: null,
   next: null,
-  shown: new Set(),
+  /** id → its entry on the page: one entry per log, replaced in place when it comes again. */
+  shown: new Map(),
+  /** The timeline's record, once fetched: { kind, id, body }. */
+  record: null,
   names: new Map(),
   statusTimer: null,
 };
@@ -282,14 +361,35 @@ function backdated(log) {
   return [h('span', { class: 'backdated', 'data-testid': 'entry-backdated', title: 'recorded ' + recorded.toLocaleString() }, 'backdated'), ' · '];
 }
 
+const capitalised = (word) => String(word).charAt(0).toUpperCase() + String(word).slice(1);
+
+/** On a rolled-up timeline: the related record an entry came through. */
+function via(log) {
+  if (!log.via) return [];
+  return [' · ', h('span', { class: 'via', 'data-testid': 'entry-via' }, 'via ' + capitalised(log.via.type) + ' ' + (log.via.name || String(log.via.id).slice(0, 8)))];
+}
+
+/** A log the API accepted (202) but the logger has not written yet, or one edited since. */
+function marks(log) {
+  const out = [];
+  if (log.status === 'pending') out.push(h('span', { class: 'pending-tag', 'data-testid': 'entry-pending', title: 'accepted; not in the feed yet' }, 'saving…'), ' · ');
+  if (log.edited_at) {
+    const tag = h('span', { class: 'edited', 'data-testid': 'entry-edited', title: 'edited ' + new Date(log.edited_at).toLocaleString() }, 'edited');
+    if (log.edited_by) nameOf('user', log.edited_by).then((name) => { if (name) tag.title += ' by ' + name; });
+    out.push(tag, ' · ');
+  }
+  return out;
+}
+
 function entry(log) {
   const type = TYPES[log.type] || { icon: '•', label: log.type };
   const links = [];
-  for (const kind of ['lead', 'contact', 'opportunity']) if (log[kind]) links.push(' · ', recordLink(kind, log[kind]));
+  for (const kind of RECORD_KINDS) if (log[kind]) links.push(' · ', recordLink(kind, log[kind]));
   const when = new Date(log.timestamp);
   return h('li', {
-    class: 'entry type-' + log.type, 'data-testid': 'entry', 'data-id': log.id, 'data-key': log.timestamp + ' ' + log.id,
-    'data-type': log.type, 'data-lead': log.lead, 'data-contact': log.contact, 'data-opportunity': log.opportunity, 'data-user': log.user,
+    class: 'entry type-' + log.type + (log.status === 'pending' ? ' pending' : ''), 'data-testid': 'entry', 'data-id': log.id, 'data-key': log.timestamp + ' ' + log.id,
+    'data-type': log.type, 'data-kind': log.kind, 'data-lead': log.lead, 'data-contact': log.contact, 'data-opportunity': log.opportunity, 'data-user': log.user,
+    'data-edited': log.edited_at || '',
   },
   h('span', { class: 'icon', title: type.label, 'aria-hidden': 'true' }, type.icon),
   h('div', { class: 'body' },
@@ -297,8 +397,10 @@ function entry(log) {
     h('p', { class: 'meta' },
       h('time', { datetime: log.timestamp, title: when.toLocaleString() }, formatTime(when)), ' · ',
       ...backdated(log),
+      ...marks(log),
       userTag(log.user, log.data && log.data.actor), ' · ',
       h('span', { class: 'type', 'data-testid': 'entry-type' }, type.label),
+      ...via(log),
       ...links)));
 }
 
@@ -307,23 +409,50 @@ function entry(log) {
  * than everything shown is left for "load more" to bring, in order.
  */
 function place(log, live) {
-  if (state.shown.has(log.id)) return;
+  const old = state.shown.get(log.id);
+  if (old) {
+    // The same log again: from the list and the stream (nothing new), as written after
+    // its pending view (replace it), or edited (replace it, maybe at a new time).
+    const pending = old.classList.contains('pending');
+    if (log.status === 'pending' || (!pending && old.dataset.edited === (log.edited_at || ''))) return;
+    old.remove();
+    state.shown.delete(log.id);
+  }
   const item = entry(log);
   const key = item.dataset.key;
   const feed = $('feed');
   const before = Array.from(feed.children).find((li) => li.dataset.key < key);
   if (before) before.before(item);
-  else if (live && state.next) return;
+  else if (live && state.next && !old) return;
   else feed.append(item);
   if (live) item.classList.add('fresh');
-  state.shown.add(log.id);
+  state.shown.set(log.id, item);
   $('feed-empty').hidden = true;
+  if (live && log.kind === 'change' && state.record && log[state.record.kind] === state.record.id) refreshRecord();
+}
+
+/** A log deleted (an 'interaction-log-deleted' event): its entry goes. */
+function unplace(id) {
+  const item = state.shown.get(id);
+  if (!item) return;
+  item.remove();
+  state.shown.delete(id);
+  $('feed-empty').hidden = state.shown.size > 0;
+}
+
+/** The one record whose timeline this is, or null (no record filter, or several). */
+function timelineRecord(filters) {
+  const kinds = RECORD_KINDS.filter((k) => filters[k]);
+  return kinds.length === 1 ? { kind: kinds[0], id: filters[kinds[0]] } : null;
 }
 
 function feedQuery(extra) {
   const q = new URLSearchParams(state.filters);
-  // An opportunity's timeline is the original app's: its logs and its contact's.
-  if (state.filters.opportunity) q.set('include_contact', 'true');
+  const rollup = state.filters.rollup === 'true' && timelineRecord(state.filters);
+  if (!rollup) q.delete('rollup');
+  // An opportunity's timeline is the original app's: its logs and its contact's (a
+  // rolled-up one has its contact already).
+  if (state.filters.opportunity && !rollup) q.set('include_contact', 'true');
   for (const [k, v] of Object.entries(extra || {})) q.set(k, v);
   return q.toString();
 }
@@ -425,7 +554,9 @@ function follow(query, view, signal) {
           if (reconnecting && !lastId) refill(query, view, signal);
           const parse = sseParser((event) => {
             if (event.id) lastId = event.id;
-            if (event.type === 'interaction-log' && view === state.view) place(JSON.parse(event.data), true);
+            if (view !== state.view) return;
+            if (event.type === 'interaction-log') place(JSON.parse(event.data), true);
+            else if (event.type === 'interaction-log-deleted') unplace(JSON.parse(event.data).id);
           }, (ms) => { retry = ms; });
           const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
           for (;;) {
@@ -456,11 +587,12 @@ function refill(query, view, signal) {
 
 async function renderTitle() {
   const f = state.filters;
-  const kind = ['lead', 'contact', 'opportunity'].find((k) => f[k]);
+  const kind = RECORD_KINDS.find((k) => f[k]);
   const title = $('feed-title');
   $('clear-filters').hidden = !FILTERS.some((k) => f[k]);
   if (!kind) { title.textContent = 'Recent activity'; return; }
-  const suffix = kind === 'opportunity' ? ' (with its contact)' : '';
+  const rolled = f.rollup === 'true' && timelineRecord(f);
+  const suffix = rolled ? ' (with related records)' : kind === 'opportunity' ? ' (with its contact)' : '';
   title.textContent = 'Timeline of ' + kind + ' ' + f[kind].slice(0, 8) + suffix;
   const name = await nameOf(kind, f[kind]);
   if (name && state.filters[kind] === f[kind]) title.textContent = 'Timeline of ' + kind + ' ' + name + suffix;
@@ -479,11 +611,172 @@ async function load() {
   $('feed-empty').hidden = true;
   showFeedError(null);
   renderTitle();
+  renderRecord(view);
   // The stream first: a log written while the first page loads then arrives by one,
   // the other or both (shown once), never by neither.
   await follow(feedQuery(), view, abort.signal);
   if (view === state.view) await loadPage('/api/interaction-logs/?' + feedQuery({ limit: PAGE_SIZE }), view, abort.signal);
 }
+
+// ---- the record's timeline: its header, the log form, the CSV --------------
+
+const STATUS_FIELDS = { lead: ['Status', 'status'], opportunity: ['Stage', 'stage'] };
+/** Who a record is with: a lead's assignee, an opportunity's owner, a contact's creator (contacts have no owner). */
+const OWNER_FIELDS = { lead: ['Assigned to', 'assigned_to'], opportunity: ['Owner', 'owner'], contact: ['Created by', 'created_by'] };
+
+function setFact(id, text) { $(id).textContent = text || '—'; }
+
+/** The card above a record's timeline; hidden on any other view. */
+async function renderRecord(view) {
+  const root = timelineRecord(state.filters);
+  state.record = root;
+  $('record').hidden = !root;
+  $('log-error').textContent = '';
+  $('log-status').textContent = '';
+  if (!root) return;
+  $('record').dataset.kind = root.kind;
+  $('record-kind').textContent = RECORD_LABELS[root.kind];
+  $('record-name').textContent = root.kind + ' ' + root.id.slice(0, 8);
+  $('rollup-label').textContent = ROLLUP_LABELS[root.kind];
+  $('record-status-row').hidden = !STATUS_FIELDS[root.kind];
+  if (STATUS_FIELDS[root.kind]) $('record-status-label').textContent = STATUS_FIELDS[root.kind][0];
+  $('record-owner-label').textContent = OWNER_FIELDS[root.kind][0];
+  for (const id of ['record-company', 'record-status', 'record-owner']) setFact(id, '');
+  await fillRecord(root, view);
+}
+
+async function fillRecord(root, view) {
+  const current = () => view === state.view && state.record === root;
+  $('record-error').hidden = true;
+  let body;
+  try {
+    body = await getJson('/api/' + RECORDS[root.kind] + '/' + encodeURIComponent(root.id) + '/');
+  } catch (e) {
+    if (current() && !(e instanceof SignedOut)) {
+      $('record-error').hidden = false;
+      $('record-error').textContent = 'Could not load the ' + root.kind + ': ' + e.message;
+    }
+    return;
+  }
+  if (!current()) return;
+  learnName(root.kind, root.id, body.name);
+  $('record-name').textContent = body.name;
+  if (STATUS_FIELDS[root.kind]) setFact('record-status', body[STATUS_FIELDS[root.kind][1]]);
+  const owner = body[OWNER_FIELDS[root.kind][1]];
+  setFact('record-owner', owner ? 'user ' + owner.slice(0, 8) : root.kind === 'lead' ? 'nobody' : '');
+  if (owner) nameOf('user', owner).then((name) => { if (name && current()) setFact('record-owner', name); });
+  // An opportunity has no company of its own: its contact's is the customer's.
+  if (root.kind !== 'opportunity') setFact('record-company', body.company);
+  else if (body.contact) getJson('/api/contacts/' + encodeURIComponent(body.contact) + '/')
+    .then((c) => { if (current()) setFact('record-company', c.company); }, () => undefined);
+}
+
+let refreshTimer = null;
+/** A change to the record came on the stream (status, stage, owner): its header follows, once per burst. */
+function refreshRecord() {
+  clearTimeout(refreshTimer);
+  const root = state.record;
+  const view = state.view;
+  refreshTimer = setTimeout(() => { if (root && state.record === root) fillRecord(root, view); }, 300);
+}
+
+/** Would this view list the log? The page shows a just-logged one at once only where it belongs. */
+function belongs(log) {
+  const f = state.filters;
+  return (!f.type || f.type === log.type) && (!f.user || f.user === log.user) && f.kind !== 'change';
+}
+
+$('log-form').addEventListener('submit', async (e) => {
+  e.preventDefault();
+  const root = state.record;
+  if (!root) return;
+  const view = state.view;
+  const button = $('log-submit');
+  const error = $('log-error');
+  const status = $('log-status');
+  error.textContent = '';
+  status.textContent = '';
+  const body = { type: $('log-type').value, summary: $('log-summary').value };
+  const when = $('log-when').value;
+  if (when) {
+    const time = new Date(when); // datetime-local: the user's own time zone
+    if (Number.isNaN(time.getTime())) { error.textContent = 'When: not a date and time'; $('log-when').focus(); return; }
+    body.timestamp = time.toISOString();
+  }
+  button.disabled = true;
+  try {
+    const res = await call('/api/' + RECORDS[root.kind] + '/' + encodeURIComponent(root.id) + '/log_interaction/', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    const answer = await res.json().catch(() => null);
+    if (!res.ok) {
+      error.textContent = messageOf(answer, res);
+      $('log-summary').focus();
+      return;
+    }
+    $('log-summary').value = '';
+    $('log-when').value = '';
+    $('log-summary').focus();
+    // The 202's pending view, at once; the written log replaces it when the stream brings it.
+    if (view === state.view && answer && answer.id) {
+      answer.kind = answer.kind || 'interaction';
+      if (!belongs(answer)) status.textContent = 'Logged; this view does not list it.';
+      else {
+        place(answer, true);
+        status.textContent = state.shown.has(answer.id) ? 'Logged.' : 'Logged; older than the entries shown: "Load more" brings it.';
+      }
+    }
+  } catch (err) {
+    if (!(err instanceof SignedOut)) error.textContent = 'Cannot reach the server: ' + err.message;
+  } finally {
+    button.disabled = false;
+  }
+});
+
+/** The file's name from Content-Disposition, else one made from the record's name. */
+function downloadName(res) {
+  const disposition = res.headers.get('content-disposition') || '';
+  const match = /filename\*?=(?:UTF-8'')?"?([^";]+)"?/i.exec(disposition);
+  if (match) { try { return decodeURIComponent(match[1]); } catch (e) { return match[1]; } }
+  const root = state.record;
+  const name = root ? ($('record-name').textContent || root.id) : 'activity';
+  return 'timeline-' + name.replace(/[^\w.-]+/g, '-').replace(/^-+|-+$/g, '').toLowerCase() + '.csv';
+}
+
+/**
+ * The timeline as CSV, from the export with this view's filters. A link could not
+ * send the bearer token: the page fetches the file and saves it from a Blob.
+ */
+$('download-csv').addEventListener('click', async () => {
+  const button = $('download-csv');
+  const error = $('log-error');
+  const status = $('log-status');
+  button.disabled = true;
+  error.textContent = '';
+  status.textContent = 'Preparing the CSV…';
+  try {
+    const res = await call('/api/interaction-logs/export/?' + feedQuery({ format: 'csv' }), { headers: { accept: 'text/csv' } });
+    if (!res.ok) {
+      status.textContent = '';
+      error.textContent = 'Could not download the CSV: ' + messageOf(await res.json().catch(() => null), res);
+      return;
+    }
+    const url = URL.createObjectURL(await res.blob());
+    const link = h('a', { href: url, download: downloadName(res), hidden: true });
+    document.body.append(link);
+    link.click();
+    link.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 60000);
+    status.textContent = 'CSV downloaded.';
+  } catch (err) {
+    status.textContent = '';
+    if (!(err instanceof SignedOut)) error.textContent = 'Could not download the CSV: ' + err.message;
+  } finally {
+    button.disabled = false;
+  }
+});
 
 // ---- filters and the URL --------------------------------------------------
 
@@ -491,12 +784,17 @@ function readUrl() {
   const q = new URLSearchParams(location.search);
   state.filters = {};
   for (const k of FILTERS) if (q.get(k)) state.filters[k] = q.get(k);
+  // Switches only in their known states: a hand-edited URL cannot make the API refuse the view.
+  if (!LANES.includes(state.filters.kind)) delete state.filters.kind;
+  if (state.filters.rollup !== 'true') delete state.filters.rollup;
   syncForm();
 }
 
 function syncForm() {
   for (const k of ['lead', 'opportunity', 'user']) ensureOption($('filter-' + k), k, state.filters[k]);
   for (const k of ['lead', 'opportunity', 'user', 'type']) $('filter-' + k).value = state.filters[k] || '';
+  for (const radio of $('lane').querySelectorAll('input[name=lane]')) radio.checked = radio.value === (state.filters.kind || '');
+  $('rollup').checked = state.filters.rollup === 'true';
 }
 
 function navigate(filters) {
@@ -510,8 +808,19 @@ $('filters').addEventListener('change', () => {
   const filters = {};
   if (state.filters.contact) filters.contact = state.filters.contact;
   for (const k of ['lead', 'opportunity', 'user', 'type']) if ($('filter-' + k).value) filters[k] = $('filter-' + k).value;
+  // The lane stays; the rollup only while the view is still one record's timeline.
+  if (state.filters.kind) filters.kind = state.filters.kind;
+  if (state.filters.rollup && timelineRecord(filters)) filters.rollup = state.filters.rollup;
   navigate(filters);
 });
+/** The timeline's switches: a new view, in the URL so that a reload or a link keeps it. */
+function switchTo(changes) {
+  const filters = Object.assign({}, state.filters, changes);
+  for (const k of Object.keys(filters)) if (!filters[k]) delete filters[k];
+  navigate(filters);
+}
+$('lane').addEventListener('change', (e) => switchTo({ kind: e.target.value }));
+$('rollup').addEventListener('change', (e) => switchTo({ rollup: e.target.checked ? 'true' : '' }));
 $('filters').addEventListener('submit', (e) => e.preventDefault());
 $('clear-filters').addEventListener('click', () => navigate({}));
 $('load-more').addEventListener('click', () => {
