@@ -297,7 +297,7 @@ describe("a record's timeline in the dashboard", () => {
     await eventually(async () => expect(await summaries()).toHaveLength(4));
     const shown = await summaries();
     const [download] = await Promise.all([page.waitForEvent('download', { timeout: 30_000 }), page.getByTestId('download-csv').click()]);
-    expect(download.suggestedFilename()).toMatch(/\.csv$/);
+    expect(download.suggestedFilename()).toMatch(/^timeline-mary-jackson-\d{4}-\d{2}-\d{2}\.csv$/);
     const csv = readFileSync((await download.path())!, 'utf8');
     const lines = csv.trim().split(/\r?\n/);
     expect(lines[0]).toMatch(/summary/);

@@ -735,14 +735,15 @@ $('log-form').addEventListener('submit', async (e) => {
   }
 });
 
-/** The file's name from Content-Disposition, else one made from the record's name. */
+/** A timeline's file is named after its record and the day; any other view's, as the server names it. */
 function downloadName(res) {
-  const disposition = res.headers.get('content-disposition') || '';
-  const match = /filename\*?=(?:UTF-8'')?"?([^";]+)"?/i.exec(disposition);
-  if (match) { try { return decodeURIComponent(match[1]); } catch (e) { return match[1]; } }
   const root = state.record;
-  const name = root ? ($('record-name').textContent || root.id) : 'activity';
-  return 'timeline-' + name.replace(/[^\w.-]+/g, '-').replace(/^-+|-+$/g, '').toLowerCase() + '.csv';
+  if (root) {
+    const name = ($('record-name').textContent || root.id).normalize('NFKD').replace(/[^\w.-]+/g, '-').replace(/^-+|-+$/g, '').toLowerCase();
+    return 'timeline-' + (name || root.kind) + '-' + new Date().toISOString().slice(0, 10) + '.csv';
+  }
+  const match = /filename="?([^";]+)"?/i.exec(res.headers.get('content-disposition') || '');
+  return match ? match[1] : 'activity.csv';
 }
 
 /**
