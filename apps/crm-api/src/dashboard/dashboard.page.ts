@@ -98,7 +98,6 @@ export const DASHBOARD_HTML = `<!doctype html>
           <label><input type="radio" name="lane" value="change" data-testid="lane-change"> Changes</label>
         </fieldset>
         <label class="switch"><input id="rollup" data-testid="rollup" type="checkbox" role="switch"> <span id="rollup-label">With related records</span></label>
-        <span class="spacer"></span>
         <button id="download-csv" data-testid="download-csv" type="button" class="secondary">Download CSV</button>
       </div>
     </section>
@@ -172,13 +171,13 @@ button.secondary { background: #fff; color: var(--accent); }
 .log-row { display: flex; flex-wrap: wrap; align-items: flex-end; gap: 10px; }
 .log-form label { display: flex; flex-direction: column; font-size: 13px; color: var(--muted); }
 .log-form select, .log-form input, .log-form textarea { margin-top: 3px; padding: 5px 7px; font: inherit; font-size: 14px; color: var(--ink); border: 1px solid #cbd2d9; border-radius: 4px; background: #fff; }
-.log-form .log-summary { margin: 8px 0; }
+.log-form .log-summary { margin: 8px 0; width: 100%; }
 .log-form textarea { width: 100%; resize: vertical; }
 .hint { font-size: 13px; color: var(--muted); }
 .log-form .error:empty { display: none; }
 .timeline-tools { display: flex; flex-wrap: wrap; align-items: center; gap: 8px 18px; padding-top: 10px; border-top: 1px solid var(--line); font-size: 14px; }
-.timeline-tools .spacer { flex: 1; }
-.lane { display: flex; gap: 12px; align-items: center; }
+#download-csv { margin-left: auto; }
+.lane { display: flex; gap: 12px; align-items: center; min-width: 0; }
 .lane legend { float: left; margin-right: 4px; color: var(--muted); }
 .lane label, .switch { display: inline-flex; gap: 4px; align-items: center; cursor: pointer; }
 .entry.pending { border-style: dashed; opacity: .8; }
