@@ -67,6 +67,7 @@ export const DASHBOARD_HTML = `<!doctype html>
       <header class="record-head">
         <span id="record-kind" data-testid="record-kind" class="record-kind"></span>
         <h3 id="record-name" data-testid="record-name"></h3>
+        <button id="download-csv" data-testid="download-csv" type="button" class="secondary" title="This timeline, as shown (lane and rollup), as a CSV file">Download CSV</button>
         <dl class="record-facts">
           <div><dt>Company</dt><dd id="record-company" data-testid="record-company">—</dd></div>
           <div id="record-status-row"><dt id="record-status-label">Status</dt><dd id="record-status" data-testid="record-status" class="badge">—</dd></div>
@@ -98,7 +99,6 @@ export const DASHBOARD_HTML = `<!doctype html>
           <label><input type="radio" name="lane" value="change" data-testid="lane-change"> Changes</label>
         </fieldset>
         <label class="switch"><input id="rollup" data-testid="rollup" type="checkbox" role="switch"> <span id="rollup-label">With related records</span></label>
-        <button id="download-csv" data-testid="download-csv" type="button" class="secondary">Download CSV</button>
       </div>
     </section>
     <p id="feed-error" data-testid="feed-error" class="error" role="alert" hidden></p>
@@ -176,7 +176,6 @@ button.secondary { background: #fff; color: var(--accent); }
 .hint { font-size: 13px; color: var(--muted); }
 .log-form .error:empty { display: none; }
 .timeline-tools { display: flex; flex-wrap: wrap; align-items: center; gap: 8px 18px; padding-top: 10px; border-top: 1px solid var(--line); font-size: 14px; }
-#download-csv { margin-left: auto; }
 .lane { display: flex; gap: 12px; align-items: center; min-width: 0; }
 .lane legend { float: left; margin-right: 4px; color: var(--muted); }
 .lane label, .switch { display: inline-flex; gap: 4px; align-items: center; cursor: pointer; }
