@@ -307,6 +307,26 @@ describe("a record's timeline in the dashboard", () => {
     await page.getByTestId('log-status').filter({ hasText: 'CSV downloaded.' }).waitFor();
   });
 
+  it('replaces an edited log in place, marked edited, and removes a deleted one, live', async () => {
+    await open(`lead=${lead.id}`);
+    const before = 'Sent Mary the report';
+    const after = 'Sent Mary the report and the wind tunnel data';
+    await shows(before);
+    const id = await entryWith(before).getAttribute('data-id');
+    await countMostShown(after);
+    expectStatus(await client.patch(`/api/interaction-logs/${id}/`, { summary: after }, wait), 200);
+    await shows(after);
+    expect(await page.locator(`[data-testid=entry][data-id="${id}"]`).count()).toBe(1);
+    expect(await entryWith(after).getByTestId('entry-edited').textContent()).toBe('edited');
+    expect(await entryWith(before).filter({ hasNotText: after }).count()).toBe(0);
+    // Its place is its time's, which an edit keeps.
+    await listsExactly([after, 'Called Mary about the wind tunnel schedule', leadCreated(leadFields), 'Met Mary at the conference two days ago']);
+
+    expectStatus(await client.delete(`/api/interaction-logs/${id}/`, wait), 204);
+    await entryWith(after).waitFor({ state: 'detached', timeout: 30_000 });
+    await listsExactly(['Called Mary about the wind tunnel schedule', leadCreated(leadFields), 'Met Mary at the conference two days ago']);
+  });
+
   it('met no error in the page on the way but the refusals it was made to meet', () => {
     expect(pageErrors).toEqual([]);
   });

@@ -373,7 +373,9 @@ function marks(log) {
   if (log.status === 'pending') out.push(h('span', { class: 'pending-tag', 'data-testid': 'entry-pending', title: 'accepted; not in the feed yet' }, 'saving…'), ' · ');
   if (log.edited_at) {
     const tag = h('span', { class: 'edited', 'data-testid': 'entry-edited', title: 'edited ' + new Date(log.edited_at).toLocaleString() }, 'edited');
-    if (log.edited_by) nameOf('user', log.edited_by).then((name) => { if (name) tag.title += ' by ' + name; });
+    const by = log.edited_by; // { id, name }
+    if (by && by.name) tag.title += ' by ' + by.name;
+    else if (by && by.id) nameOf('user', by.id).then((name) => { if (name) tag.title += ' by ' + name; });
     out.push(tag, ' · ');
   }
   return out;
