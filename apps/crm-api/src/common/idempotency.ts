@@ -23,6 +23,7 @@ export const Idempotent = () =>
     ApiHeader({
       name: IDEMPOTENCY_HEADER,
       required: false,
+      schema: { type: 'string', minLength: 1, maxLength: 255, pattern: '^[\\x20-\\x7e]+$' },
       description:
         `1–255 printable characters (e.g. a UUID) naming this request: a retry with the same key and body gets the first answer back ` +
         `(with Idempotent-Replayed: true) and writes nothing. Kept ${IDEMPOTENCY_TTL_HOURS} h per user; the same key with another body is a 422, ` +
