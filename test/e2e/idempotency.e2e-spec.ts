@@ -125,6 +125,7 @@ describe('Idempotency-Key: retries that write once', () => {
       const during = await send(admin, path, {}, { 'idempotency-key': key });
       expect(during.status).toBe(409);
       expect(during.body.message).toMatch(/^Idempotency-Key: .*still running/);
+      expect(during.headers.get('retry-after')).toBe('1');
       await holder.query('rollback');
       const first = await firstPromise;
       expectStatus(first as never, 200, 'mark_completed');

@@ -108,7 +108,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
     try {
       result = await this.em.transactional(async (em) => {
         const [{ locked }] = await em.execute<{ locked: boolean }[]>('select pg_try_advisory_xact_lock(?::bigint) as locked', [lockIdOf(userId, key)]);
-        if (!locked) throw new DomainError('idempotency_key_in_use', `${IDEMPOTENCY_HEADER}: a request with this key is still running; retry once it has its answer`);
+        if (!locked) throw new DomainError('idempotency_key_in_use', `${IDEMPOTENCY_HEADER}: a request with this key is still running; retry once it has its answer`, 1);
         const [found] = await em.execute<{ fingerprint: string; status: number; body: string | null; headers: Record<string, string> }[]>(
           `select fingerprint, status, body, headers from crm.idempotency_keys where user_id = ? and key = ? and created_at > now() - make_interval(hours => ?)`,
           [userId, key, IDEMPOTENCY_TTL_HOURS],
