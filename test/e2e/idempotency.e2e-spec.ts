@@ -79,6 +79,28 @@ describe('Idempotency-Key: retries that write once', () => {
     expect(await logsEventually(admin, { lead: first.body.id }, 1)).toHaveLength(1);
   });
 
+  it('every create route: a retry replays the first answer and writes one record', async () => {
+    const lead = await create(admin, 'leads', { name: uniq('Idem Parent Lead') });
+    const contact = await create(admin, 'contacts', { name: uniq('Idem Parent Contact') });
+    const opp = await create(admin, 'opportunities', { name: uniq('Idem Parent Opp'), contact: contact.id });
+    const email = `${uniq('idem').replace(' ', '.')}@crm.test`;
+    const cases: [string, Record<string, unknown>, string, string][] = [
+      ['contacts', { name: uniq('Idem Contact') }, 'contacts', 'name'],
+      ['opportunities', { name: uniq('Idem Opp'), contact: contact.id }, 'opportunities', 'name'],
+      ['quotes', { title: uniq('Idem Quote'), total_price: '10.00', opportunity: opp.id }, 'quotes', 'title'],
+      ['tasks', { action: 'Call', target: uniq('Idem Target'), lead: lead.id }, 'tasks', 'target'],
+      ['users', { email, password: `pw-${randomUUID()}`, name: uniq('Idem User'), role: 'sales_rep' }, 'users', 'email'],
+    ];
+    for (const [resource, body, table, column] of cases) {
+      const key = randomUUID();
+      const first = await send(admin, `/api/${resource}/`, body, { 'idempotency-key': key });
+      expectStatus(first as never, 201, `POST /api/${resource}/`);
+      expectReplays(first, [await send(admin, `/api/${resource}/`, body, { 'idempotency-key': key })]);
+      const { rows } = await db.query<{ id: string }>(`select id from crm.${table} where ${column} = $1`, [body[column]]);
+      expect(rows.map((r) => r.id)).toEqual([first.body.id]);
+    }
+  });
+
   it('the same key with another body, or on another route, is a 422 naming the header; nothing is written', async () => {
     const key = randomUUID();
     const name = uniq('Idem Reused');

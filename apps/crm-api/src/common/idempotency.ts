@@ -148,16 +148,23 @@ export class IdempotencyInterceptor implements NestInterceptor {
   private async sequel(sequel: () => Promise<unknown>, reply: FastifyReply, userId: string, key: string, first: Answer): Promise<Answer> {
     const answer = answerOf(reply, await sequel());
     if (answer.status === first.status && answer.body === first.body) return answer;
-    await this.em
-      .getConnection()
-      .execute(`update crm.idempotency_keys set status = ?, body = ?, headers = ?::jsonb where user_id = ? and key = ?`, [
-        answer.status,
-        answer.body,
-        JSON.stringify(answer.headers),
-        userId,
-        key,
-      ]);
-    return answer;
+    try {
+      await this.em
+        .getConnection()
+        .execute(`update crm.idempotency_keys set status = ?, body = ?, headers = ?::jsonb where user_id = ? and key = ?`, [
+          answer.status,
+          answer.body,
+          JSON.stringify(answer.headers),
+          userId,
+          key,
+        ]);
+      return answer;
+    } catch (e) {
+      // The first answer stays stored, and is what this request gets too: a retry sees the same.
+      this.log.warn({ msg: 'updating the answer of an idempotency key failed; answering the stored one', error: (e as Error).message });
+      reply.status(first.status);
+      return first;
+    }
   }
 
   private send(reply: FastifyReply, answer: Answer): string | undefined {
