@@ -699,7 +699,10 @@ export interface operations {
     ContactsController_create: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description 1–255 printable characters (e.g. a UUID) naming this request: a retry with the same key and body gets the first answer back (with Idempotent-Replayed: true) and writes nothing. Kept 24 h per user; the same key with another body is a 422, while the first request still runs a 409. */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -766,6 +769,19 @@ export interface operations {
                     };
                 };
             };
+            /** @description conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string | string[];
+                        status: number;
+                    };
+                };
+            };
             /** @description body too large */
             413: {
                 headers: {
@@ -781,6 +797,19 @@ export interface operations {
             };
             /** @description body is not application/json */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string | string[];
+                        status: number;
+                    };
+                };
+            };
+            /** @description Idempotency-Key: already used with a different request */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1088,6 +1117,8 @@ export interface operations {
             header?: {
                 /** @description wait=N (N ≤ 10): answer 201 with the written log if it exists within N seconds */
                 Prefer?: string;
+                /** @description 1–255 printable characters (e.g. a UUID) naming this request: a retry with the same key and body gets the first answer back (with Idempotent-Replayed: true) and writes nothing. Kept 24 h per user; the same key with another body is a 422, while the first request still runs a 409. */
+                "Idempotency-Key"?: string;
             };
             path: {
                 id: string;
@@ -1109,11 +1140,37 @@ export interface operations {
             };
         };
         responses: {
+            /** @description with Prefer: wait=N, the written log */
             201: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        /** Format: uuid */
+                        contact: string | null;
+                        /** Format: uuid */
+                        id: string;
+                        /** Format: uuid */
+                        lead: string | null;
+                        /** Format: uuid */
+                        opportunity: string | null;
+                        /**
+                         * Format: date-time
+                         * @description when the log was recorded; well after `timestamp` for a backdated log
+                         */
+                        recorded_at: string;
+                        /** @enum {string} */
+                        source: "auto" | "manual";
+                        summary: string;
+                        /** Format: date-time */
+                        timestamp: string;
+                        /** @enum {string} */
+                        type: "call" | "email" | "meeting" | "note";
+                        /** Format: uuid */
+                        user: string;
+                    };
+                };
             };
             /** @description accepted: the log to be, with its id; Location names it */
             202: {
@@ -1204,6 +1261,19 @@ export interface operations {
                     };
                 };
             };
+            /** @description conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string | string[];
+                        status: number;
+                    };
+                };
+            };
             /** @description body too large */
             413: {
                 headers: {
@@ -1219,6 +1289,19 @@ export interface operations {
             };
             /** @description body is not application/json */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string | string[];
+                        status: number;
+                    };
+                };
+            };
+            /** @description Idempotency-Key: already used with a different request */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1666,7 +1749,10 @@ export interface operations {
     LeadsController_create: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description 1–255 printable characters (e.g. a UUID) naming this request: a retry with the same key and body gets the first answer back (with Idempotent-Replayed: true) and writes nothing. Kept 24 h per user; the same key with another body is a 422, while the first request still runs a 409. */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -1740,6 +1826,19 @@ export interface operations {
                     };
                 };
             };
+            /** @description conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string | string[];
+                        status: number;
+                    };
+                };
+            };
             /** @description body too large */
             413: {
                 headers: {
@@ -1755,6 +1854,19 @@ export interface operations {
             };
             /** @description body is not application/json */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string | string[];
+                        status: number;
+                    };
+                };
+            };
+            /** @description Idempotency-Key: already used with a different request */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2066,7 +2178,10 @@ export interface operations {
     LeadsController_convert: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description 1–255 printable characters (e.g. a UUID) naming this request: a retry with the same key and body gets the first answer back (with Idempotent-Replayed: true) and writes nothing. Kept 24 h per user; the same key with another body is a 422, while the first request still runs a 409. */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 id: string;
             };
@@ -2209,7 +2324,11 @@ export interface operations {
                     };
                 };
             };
-            /** @description conflicts with the current state */
+            /**
+             * @description conflicts with the current state
+             *
+             *     conflicts with the current state
+             */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2248,6 +2367,19 @@ export interface operations {
                     };
                 };
             };
+            /** @description Idempotency-Key: already used with a different request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string | string[];
+                        status: number;
+                    };
+                };
+            };
         };
     };
     InteractionsController_lead: {
@@ -2256,6 +2388,8 @@ export interface operations {
             header?: {
                 /** @description wait=N (N ≤ 10): answer 201 with the written log if it exists within N seconds */
                 Prefer?: string;
+                /** @description 1–255 printable characters (e.g. a UUID) naming this request: a retry with the same key and body gets the first answer back (with Idempotent-Replayed: true) and writes nothing. Kept 24 h per user; the same key with another body is a 422, while the first request still runs a 409. */
+                "Idempotency-Key"?: string;
             };
             path: {
                 id: string;
@@ -2277,11 +2411,37 @@ export interface operations {
             };
         };
         responses: {
+            /** @description with Prefer: wait=N, the written log */
             201: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        /** Format: uuid */
+                        contact: string | null;
+                        /** Format: uuid */
+                        id: string;
+                        /** Format: uuid */
+                        lead: string | null;
+                        /** Format: uuid */
+                        opportunity: string | null;
+                        /**
+                         * Format: date-time
+                         * @description when the log was recorded; well after `timestamp` for a backdated log
+                         */
+                        recorded_at: string;
+                        /** @enum {string} */
+                        source: "auto" | "manual";
+                        summary: string;
+                        /** Format: date-time */
+                        timestamp: string;
+                        /** @enum {string} */
+                        type: "call" | "email" | "meeting" | "note";
+                        /** Format: uuid */
+                        user: string;
+                    };
+                };
             };
             /** @description accepted: the log to be, with its id; Location names it */
             202: {
@@ -2372,6 +2532,19 @@ export interface operations {
                     };
                 };
             };
+            /** @description conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string | string[];
+                        status: number;
+                    };
+                };
+            };
             /** @description body too large */
             413: {
                 headers: {
@@ -2387,6 +2560,19 @@ export interface operations {
             };
             /** @description body is not application/json */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string | string[];
+                        status: number;
+                    };
+                };
+            };
+            /** @description Idempotency-Key: already used with a different request */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2479,7 +2665,10 @@ export interface operations {
     OpportunitiesController_create: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description 1–255 printable characters (e.g. a UUID) naming this request: a retry with the same key and body gets the first answer back (with Idempotent-Replayed: true) and writes nothing. Kept 24 h per user; the same key with another body is a 422, while the first request still runs a 409. */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -2561,6 +2750,19 @@ export interface operations {
                     };
                 };
             };
+            /** @description conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string | string[];
+                        status: number;
+                    };
+                };
+            };
             /** @description body too large */
             413: {
                 headers: {
@@ -2576,6 +2778,19 @@ export interface operations {
             };
             /** @description body is not application/json */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string | string[];
+                        status: number;
+                    };
+                };
+            };
+            /** @description Idempotency-Key: already used with a different request */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2898,6 +3113,8 @@ export interface operations {
             header?: {
                 /** @description wait=N (N ≤ 10): answer 201 with the written log if it exists within N seconds */
                 Prefer?: string;
+                /** @description 1–255 printable characters (e.g. a UUID) naming this request: a retry with the same key and body gets the first answer back (with Idempotent-Replayed: true) and writes nothing. Kept 24 h per user; the same key with another body is a 422, while the first request still runs a 409. */
+                "Idempotency-Key"?: string;
             };
             path: {
                 id: string;
@@ -2919,11 +3136,37 @@ export interface operations {
             };
         };
         responses: {
+            /** @description with Prefer: wait=N, the written log */
             201: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        /** Format: uuid */
+                        contact: string | null;
+                        /** Format: uuid */
+                        id: string;
+                        /** Format: uuid */
+                        lead: string | null;
+                        /** Format: uuid */
+                        opportunity: string | null;
+                        /**
+                         * Format: date-time
+                         * @description when the log was recorded; well after `timestamp` for a backdated log
+                         */
+                        recorded_at: string;
+                        /** @enum {string} */
+                        source: "auto" | "manual";
+                        summary: string;
+                        /** Format: date-time */
+                        timestamp: string;
+                        /** @enum {string} */
+                        type: "call" | "email" | "meeting" | "note";
+                        /** Format: uuid */
+                        user: string;
+                    };
+                };
             };
             /** @description accepted: the log to be, with its id; Location names it */
             202: {
@@ -3014,6 +3257,19 @@ export interface operations {
                     };
                 };
             };
+            /** @description conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string | string[];
+                        status: number;
+                    };
+                };
+            };
             /** @description body too large */
             413: {
                 headers: {
@@ -3029,6 +3285,19 @@ export interface operations {
             };
             /** @description body is not application/json */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string | string[];
+                        status: number;
+                    };
+                };
+            };
+            /** @description Idempotency-Key: already used with a different request */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3114,7 +3383,10 @@ export interface operations {
     QuotesController_create: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description 1–255 printable characters (e.g. a UUID) naming this request: a retry with the same key and body gets the first answer back (with Idempotent-Replayed: true) and writes nothing. Kept 24 h per user; the same key with another body is a 422, while the first request still runs a 409. */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -3208,6 +3480,19 @@ export interface operations {
                     };
                 };
             };
+            /** @description conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string | string[];
+                        status: number;
+                    };
+                };
+            };
             /** @description body too large */
             413: {
                 headers: {
@@ -3223,6 +3508,19 @@ export interface operations {
             };
             /** @description body is not application/json */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string | string[];
+                        status: number;
+                    };
+                };
+            };
+            /** @description Idempotency-Key: already used with a different request */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3612,7 +3910,10 @@ export interface operations {
     TasksController_create: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description 1–255 printable characters (e.g. a UUID) naming this request: a retry with the same key and body gets the first answer back (with Idempotent-Replayed: true) and writes nothing. Kept 24 h per user; the same key with another body is a 422, while the first request still runs a 409. */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -3709,6 +4010,19 @@ export interface operations {
                     };
                 };
             };
+            /** @description conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string | string[];
+                        status: number;
+                    };
+                };
+            };
             /** @description body too large */
             413: {
                 headers: {
@@ -3724,6 +4038,19 @@ export interface operations {
             };
             /** @description body is not application/json */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string | string[];
+                        status: number;
+                    };
+                };
+            };
+            /** @description Idempotency-Key: already used with a different request */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4062,7 +4389,10 @@ export interface operations {
     TasksController_markCompleted: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description 1–255 printable characters (e.g. a UUID) naming this request: a retry with the same key and body gets the first answer back (with Idempotent-Replayed: true) and writes nothing. Kept 24 h per user; the same key with another body is a 422, while the first request still runs a 409. */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 id: string;
             };
@@ -4162,7 +4492,11 @@ export interface operations {
                     };
                 };
             };
-            /** @description conflicts with the current state */
+            /**
+             * @description conflicts with the current state
+             *
+             *     conflicts with the current state
+             */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -4190,6 +4524,19 @@ export interface operations {
             };
             /** @description body is not application/json */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string | string[];
+                        status: number;
+                    };
+                };
+            };
+            /** @description Idempotency-Key: already used with a different request */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4274,7 +4621,10 @@ export interface operations {
     UsersController_create: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description 1–255 printable characters (e.g. a UUID) naming this request: a retry with the same key and body gets the first answer back (with Idempotent-Replayed: true) and writes nothing. Kept 24 h per user; the same key with another body is a 422, while the first request still runs a 409. */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -4356,8 +4706,25 @@ export interface operations {
                     };
                 };
             };
-            /** @description conflicts with the current state */
+            /**
+             * @description conflicts with the current state
+             *
+             *     conflicts with the current state
+             */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string | string[];
+                        status: number;
+                    };
+                };
+            };
+            /** @description Idempotency-Key: already used with a different request */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };

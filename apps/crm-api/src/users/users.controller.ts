@@ -3,6 +3,7 @@ import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import { AdminOnly } from '../auth/admin-only.decorator';
 import { ApiErrors, ApiListResponse, ApiNoContent, ApiZodBody, ApiZodQuery, ApiZodResponse } from '../common/openapi';
+import { Idempotent } from '../common/idempotency';
 import { listPage } from '../common/list-page';
 import { Caller, Ctx, CurrentUser, RequestCtx } from '../common/request-context';
 import { IdParam, ZodPipe } from '../common/zod.pipe';
@@ -34,6 +35,7 @@ export class UsersController {
 
   @Post()
   @AdminOnly()
+  @Idempotent()
   @ApiOperation({ summary: 'Create a user (admin only)' })
   @ApiZodBody(CreateUserDto)
   @ApiZodResponse(201, UserView)
