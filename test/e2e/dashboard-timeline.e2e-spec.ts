@@ -227,6 +227,36 @@ describe("a record's timeline in the dashboard", () => {
     expect(await text('log-error')).toBe('');
   });
 
+  it('logs once a log whose answer was lost and that is sent again (Idempotency-Key)', async () => {
+    await open(`opportunity=${opportunity.id}`);
+    const summary = 'Reviewed the wing study budget with Christine';
+    await countMostShown(summary);
+    // The first POST reaches crm-api, which logs it; its answer never reaches the page.
+    let answered = 0;
+    await page.route('**/log_interaction/', async (route) => {
+      if (answered++ > 0) return route.continue();
+      await route.fetch();
+      await route.abort('connectionreset');
+    });
+    try {
+      await logFromForm('meeting', summary);
+      await page.getByTestId('log-error').filter({ hasText: 'Cannot reach the server' }).waitFor();
+      const again = page.waitForResponse((r) => r.url().endsWith('/log_interaction/'));
+      await page.getByTestId('log-submit').click();
+      expect((await again).headers()['idempotent-replayed']).toBe('true');
+    } finally {
+      await page.unroute('**/log_interaction/');
+    }
+    await shows(summary);
+    expect(await text('log-error')).toBe('');
+    const written = await logWithSummary(client, { opportunity: opportunity.id }, summary);
+    await entryWith(summary).getByTestId('entry-pending').waitFor({ state: 'detached', timeout: 30_000 });
+    expect(await entryWith(summary).getAttribute('data-id')).toBe(written.id);
+    const logged = (await client.get(`/api/interaction-logs/?opportunity=${opportunity.id}&limit=100`)).body.results;
+    expect(logged.filter((l: { summary: string }) => l.summary === summary)).toHaveLength(1);
+    expect((await mostShown(summary)).most).toBe(1);
+  });
+
   it('switches lanes: only interactions, only changes, kept in the URL across a reload', async () => {
     await open(`lead=${lead.id}`);
     await shows(leadCreated(leadFields));

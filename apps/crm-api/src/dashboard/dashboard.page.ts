@@ -680,6 +680,27 @@ function refreshRecord() {
   refreshTimer = setTimeout(() => { if (root && state.record === root) fillRecord(root, view); }, 300);
 }
 
+/** A random UUID; crypto.randomUUID exists only in secure contexts, getRandomValues everywhere. */
+function uuid() {
+  const b = crypto.getRandomValues(new Uint8Array(16));
+  b[6] = (b[6] & 0x0f) | 0x40;
+  b[8] = (b[8] & 0x3f) | 0x80;
+  const hex = Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
+  return hex.slice(0, 8) + '-' + hex.slice(8, 12) + '-' + hex.slice(12, 16) + '-' + hex.slice(16, 20) + '-' + hex.slice(20);
+}
+
+/**
+ * The Idempotency-Key of a log being sent. A submit whose answer never came (the line
+ * dropped, a 5xx, the key's own 409) keeps it: sending the same log again then cannot log
+ * it twice. Any other answer, or a different log, takes a new key.
+ */
+let unanswered = null;
+function idempotencyKey(target, body) {
+  const text = target + ' ' + JSON.stringify(body);
+  if (!unanswered || unanswered.text !== text) unanswered = { text, key: uuid() };
+  return unanswered.key;
+}
+
 /** Would this view list the log? The page shows a just-logged one at once only where it belongs. */
 function belongs(log) {
   const f = state.filters;
@@ -704,15 +725,17 @@ $('log-form').addEventListener('submit', async (e) => {
     body.timestamp = time.toISOString();
   }
   button.disabled = true;
+  const target = '/api/' + RECORDS[root.kind] + '/' + encodeURIComponent(root.id) + '/log_interaction/';
   try {
-    const res = await call('/api/' + RECORDS[root.kind] + '/' + encodeURIComponent(root.id) + '/log_interaction/', {
+    const res = await call(target, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', 'idempotency-key': idempotencyKey(target, body) },
       body: JSON.stringify(body),
     });
     const answer = await res.json().catch(() => null);
+    if (!(res.status >= 500 || (res.status === 409 && res.headers.has('retry-after')))) unanswered = null;
     if (!res.ok) {
-      error.textContent = messageOf(answer, res);
+      error.textContent = messageOf(answer, res) + (unanswered ? ' (not saved yet: "Log it" again sends it once)' : '');
       $('log-summary').focus();
       return;
     }
@@ -729,7 +752,7 @@ $('log-form').addEventListener('submit', async (e) => {
       }
     }
   } catch (err) {
-    if (!(err instanceof SignedOut)) error.textContent = 'Cannot reach the server: ' + err.message;
+    if (!(err instanceof SignedOut)) error.textContent = 'Cannot reach the server: ' + err.message + ' ("Log it" again sends it once)';
   } finally {
     button.disabled = false;
   }
