@@ -100,7 +100,7 @@ describe('editing and deleting manual logs', () => {
     expect(Date.parse(edited.edited_at)).toBeGreaterThan(Date.parse(log.recorded_at));
     // The text is replaced everywhere a client reads it, the list and `data` included.
     expect(edited.data).toMatchObject({ summary: 'Met the buyer in person', type: 'meeting' });
-    const listed = expectStatus(await admin.get(`/api/interaction-logs/?lead=${lead.id}`), 200).results;
+    const listed = expectStatus(await admin.get(`/api/interaction-logs/?lead=${lead.id}&source=manual`), 200).results;
     expect(listed.map((l: any) => [l.id, l.summary, l.edited_at])).toEqual([[log.id, 'Met the buyer in person', pending.edited_at]]);
 
     // Only the type: the summary stays the corrected one (also when the first edit was still on its way).
@@ -173,8 +173,8 @@ describe('editing and deleting manual logs', () => {
     const res = await author.client.delete(`/api/interaction-logs/${log.id}/`, { prefer: 'wait=10' });
     expect(res.status).toBe(204);
     expect((await admin.get(`/api/interaction-logs/${log.id}/`)).status).toBe(404);
-    expect(expectStatus(await admin.get(`/api/interaction-logs/?lead=${lead.id}`), 200).results).toEqual([]);
-    expect(expectStatus(await admin.get(`/api/interaction-logs/?lead=${lead.id}&group=correlation`), 200).results).toEqual([]);
+    expect(expectStatus(await admin.get(`/api/interaction-logs/?lead=${lead.id}&source=manual`), 200).results).toEqual([]);
+    expect(expectStatus(await admin.get(`/api/interaction-logs/?lead=${lead.id}&source=manual&group=correlation`), 200).results).toEqual([]);
     await eventually(() => {
       expect(stream.events.find((e) => e.event === 'interaction-log-deleted')).toMatchObject({ data: { id: log.id } });
       const edit = stream.events.find((e) => e.event === 'interaction-log' && e.data.id === kept.id);
