@@ -78,7 +78,8 @@ export class LogChangesService {
 
   /** The log once a logger applied the edit `eventId` (or a later one), or null after `seconds`. */
   async awaitEdit(id: string, eventId: string, editedAt: string, seconds: number): Promise<InteractionLogView | null> {
-    const row = await this.awaitRow(id, seconds, (r) => r.edit_id === eventId || (r.edited_at !== null && r.edited_at.getTime() > Date.parse(editedAt)));
+    // Also done waiting when a later edit, or a delete, overtook this one.
+    const row = await this.awaitRow(id, seconds, (r) => r.edit_id === eventId || (r.edited_at !== null && r.edited_at.getTime() > Date.parse(editedAt)) || r.deleted_at !== null);
     return row && !row.deleted_at ? toView(row) : null;
   }
 
