@@ -128,7 +128,7 @@ export class FeedService implements OnModuleInit, BeforeApplicationShutdown, OnA
   /** Resolves with the log once a logger has written it, or null after timeoutMs. */
   async waitForLog(id: string, timeoutMs: number): Promise<InteractionLogView | null> {
     const row = await this.waitForRow(id, timeoutMs, () => true);
-    return row && toView(row);
+    return row && !row.deleted_at ? toView(row) : null; // deleted already: the client gets its 202
   }
 
   /**
