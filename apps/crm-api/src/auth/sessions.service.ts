@@ -1,5 +1,6 @@
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { CHANNELS } from '@app/contracts';
 import { PgListener } from '@app/platform';
 import { randomUUID } from 'node:crypto';
 import type { Caller, Role } from '../common/request-context';
@@ -9,7 +10,7 @@ import { ThrottledWarning } from '../common/throttled-warning';
 import { dbTimeouts } from '../database/db-timeouts';
 
 /** The channel every replica LISTENs on for ended sessions and changed users. */
-const CHANNEL = 'crm_sessions';
+const CHANNEL = CHANNELS.sessions;
 /**
  * Open streams' sessions are also re-checked this often (one query for all of a replica's
  * streams, only while there are any): what no NOTIFY announces (a user or session deleted

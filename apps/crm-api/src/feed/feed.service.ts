@@ -1,6 +1,7 @@
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { EventEmitter } from 'node:events';
 import { Pool } from 'pg';
+import { CHANNELS } from '@app/contracts';
 import { PgListener } from '@app/platform';
 import { Policy } from '../auth/policy';
 import type { Caller } from '../common/request-context';
@@ -44,10 +45,10 @@ export class FeedService implements OnModuleInit, BeforeApplicationShutdown, OnA
   ) {
     this.repo = new FeedRepository(pool);
     const wake = () => this.written.emit('written');
-    this.listener = new PgListener(config.DATABASE_URL, 'interaction_log', wake, wake, {
+    this.listener = new PgListener(config.DATABASE_URL, CHANNELS.feed, wake, wake, {
       applicationName: 'crm-api listen interaction_log',
       timeouts: dbTimeouts(config),
-      onLost: (e) => this.log.warn({ msg: 'LISTEN connection lost: reconnecting with backoff (the poll goes on)', channel: 'interaction_log', error: e.message }),
+      onLost: (e) => this.log.warn({ msg: 'LISTEN connection lost: reconnecting with backoff (the poll goes on)', channel: CHANNELS.feed, error: e.message }),
     });
   }
 
