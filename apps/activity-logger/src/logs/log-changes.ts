@@ -1,5 +1,4 @@
-import { CrmEvent, EventData, LogChangeType } from '@app/contracts';
-import { NOTIFY_CHANNEL } from './insert-batch.sql';
+import { CHANNELS, CrmEvent, EventData, LogChangeType } from '@app/contracts';
 
 /**
  * A change of a manual log already in the feed (interaction.edited / interaction.deleted),
@@ -98,7 +97,7 @@ changed as (
 select c.event_id as "eventId",
        exists (select 1 from changed where changed.event_id = c.event_id) as applied,
        exists (select 1 from ${table} l where l.id = c.log_id and l."timestamp" = c.log_ts) as found,
-       (select count(*) from (select pg_notify('${NOTIFY_CHANNEL}', '') from changed limit 1) n) as woke
+       (select count(*) from (select pg_notify('${CHANNELS.feed}', '') from changed limit 1) n) as woke
 from c`;
 }
 
