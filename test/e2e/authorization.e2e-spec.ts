@@ -70,6 +70,11 @@ describe('authorization matrix', () => {
   const opportunity = async (owner: User) => create(admin, 'opportunities', { name: uniq('M Opp'), amount: '5', owner: owner.id });
   const quote = async (owner: User) => create(owner.client, 'quotes', { title: uniq('M Quote'), total_price: '1', opportunity: (await opportunity(owner)).id });
   const task = async (owner: User) => create(admin, 'tasks', { action: 'Call', target: uniq('M Target'), assigned_to: owner.id });
+  /** A note the owner logged on their own lead, once in the feed. */
+  const manualLog = async (owner: User) => {
+    const l = await lead(owner);
+    return { id: expectStatus(await owner.client.post(`/api/leads/${l.id}/log_interaction/`, { type: 'note', summary: 'matrix note' }, { prefer: 'wait=10' }), 201).id };
+  };
   const makers = { leads: lead, contacts: contact, opportunities: opportunity, quotes: quote, tasks: task } as const;
   const changes: Record<keyof typeof makers, Record<string, unknown>> = {
     leads: { company: 'Changed Co' },
@@ -129,6 +134,15 @@ describe('authorization matrix', () => {
       },
       act: (c, r) => c.get(`/api/interaction-logs/${r.id}/`),
     },
+    // A manual log's author is its owner: they (and managers, admins) edit or delete it.
+    {
+      name: 'PATCH /api/interaction-logs/{id}/',
+      need: 'write',
+      ok: 202,
+      setup: manualLog,
+      act: (c, r) => c.patch(`/api/interaction-logs/${r.id}/`, { summary: 'matrix fix' }),
+    },
+    { name: 'DELETE /api/interaction-logs/{id}/', need: 'write', ok: 202, setup: manualLog, act: (c, r) => c.delete(`/api/interaction-logs/${r.id}/`) },
     {
       name: 'GET /api/interaction-logs/?opportunity={id}&include_contact=true',
       need: 'read',
@@ -195,6 +209,24 @@ describe('authorization matrix', () => {
       }
     });
   }
+
+  it('nobody (no token): every route of the matrix answers 401', async () => {
+    /** Sends no Authorization header at all. */
+    class Nobody extends ApiClient {
+      override request<T = any>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
+        return super.request<T>(method, path, body, { ...headers, authorization: '' });
+      }
+    }
+    const wrong: string[] = [];
+    for (const setting of ['team', 'own'] as const) {
+      const nobody = new Nobody(setting === 'team' ? team.url : own.url, '');
+      for (const route of routes) {
+        const res = await route.act(nobody, await route.setup(stranger, actors.sales_rep));
+        if (res.status !== 401) wrong.push(`${route.name} (${setting}): expected 401, got ${res.status}`);
+      }
+    }
+    expect(wrong).toEqual([]);
+  });
 
   it('RECORD_VISIBILITY=own: the feed, its filters, one log, the live stream and the status never show a rep a log of a record they cannot read', async () => {
     const rep = on(actors.sales_rep.client, 'own');

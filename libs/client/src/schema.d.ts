@@ -133,7 +133,7 @@ export interface paths {
         };
         /**
          * Server-Sent Events: one `interaction-log` event per new log, same filters as the list
-         * @description Send Last-Event-ID (or ?last_event_id=) to resume after the last event received: nothing is missed.
+         * @description Send Last-Event-ID (or ?last_event_id=) to resume after the last event received: nothing is missed. An edited manual log comes again as an `interaction-log` event with the same id (and edited_at, edited_by); a deleted one as an `interaction-log-deleted` event whose data is {"id": "<log id>"}.
          */
         get: operations["FeedController_stream"];
         put?: never;
@@ -155,10 +155,18 @@ export interface paths {
         get: operations["FeedController_get"];
         put?: never;
         post?: never;
-        delete?: never;
+        /**
+         * Delete a manual log (author, manager or admin)
+         * @description It leaves the list, the grouped list and GET at once the logger applied it; open streams get an `interaction-log-deleted` event {id}.
+         */
+        delete: operations["LogChangesController_delete"];
         options?: never;
         head?: never;
-        patch?: never;
+        /**
+         * Correct a manual log: its summary, its type, or both (author, manager or admin)
+         * @description The log keeps its id and timestamp and gains edited_at and edited_by; open streams get it again as an `interaction-log` event.
+         */
+        patch: operations["LogChangesController_edit"];
         trace?: never;
     };
     "/api/leads": {
@@ -1358,6 +1366,14 @@ export interface operations {
                             data: {
                                 [key: string]: unknown;
                             };
+                            /** @description when a manual log was last corrected (PATCH); null if never */
+                            edited_at: string | null;
+                            /** @description who last corrected it; null if never */
+                            edited_by: {
+                                /** Format: uuid */
+                                id: string;
+                                name: string;
+                            } | null;
                             event_type: string;
                             /** Format: uuid */
                             id: string;
@@ -1391,6 +1407,14 @@ export interface operations {
                                 data: {
                                     [key: string]: unknown;
                                 };
+                                /** @description when a manual log was last corrected (PATCH); null if never */
+                                edited_at: string | null;
+                                /** @description who last corrected it; null if never */
+                                edited_by: {
+                                    /** Format: uuid */
+                                    id: string;
+                                    name: string;
+                                } | null;
                                 event_type: string;
                                 /** Format: uuid */
                                 id: string;
@@ -1524,7 +1548,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description text/event-stream: `interaction-log` events whose data is a log */
+            /** @description text/event-stream: `interaction-log` events whose data is a log, `interaction-log-deleted` events whose data is {id} */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -1613,6 +1637,14 @@ export interface operations {
                         data: {
                             [key: string]: unknown;
                         };
+                        /** @description when a manual log was last corrected (PATCH); null if never */
+                        edited_at: string | null;
+                        /** @description who last corrected it; null if never */
+                        edited_by: {
+                            /** Format: uuid */
+                            id: string;
+                            name: string;
+                        } | null;
                         event_type: string;
                         /** Format: uuid */
                         id: string;
@@ -1662,6 +1694,312 @@ export interface operations {
             };
             /** @description no record with this id */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string | string[];
+                        status: number;
+                    };
+                };
+            };
+        };
+    };
+    LogChangesController_delete: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description wait=N (N ≤ 10): answer once a logger has applied the change, if it does within N seconds */
+                Prefer?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description accepted: a logger will remove it from the feed */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description with Prefer: wait=N, removed from the feed */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description invalid body, query or id (the message names each bad field) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string | string[];
+                        status: number;
+                    };
+                };
+            };
+            /** @description no valid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string | string[];
+                        status: number;
+                    };
+                };
+            };
+            /** @description not allowed for this user */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string | string[];
+                        status: number;
+                    };
+                };
+            };
+            /** @description no record with this id */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string | string[];
+                        status: number;
+                    };
+                };
+            };
+            /** @description conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string | string[];
+                        status: number;
+                    };
+                };
+            };
+        };
+    };
+    LogChangesController_edit: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description wait=N (N ≤ 10): answer once a logger has applied the change, if it does within N seconds */
+                Prefer?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    summary?: string;
+                    /** @enum {string} */
+                    type?: "call" | "email" | "meeting" | "note";
+                };
+            };
+        };
+        responses: {
+            /** @description with Prefer: wait=N, the edited log */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: uuid */
+                        contact: string | null;
+                        /**
+                         * Format: uuid
+                         * @description shared by every log of one user action (a lead conversion makes four)
+                         */
+                        correlation_id: string;
+                        /** @description what the summary was rendered from (for a change: field, old_value, new_value) */
+                        data: {
+                            [key: string]: unknown;
+                        };
+                        /** @description when a manual log was last corrected (PATCH); null if never */
+                        edited_at: string | null;
+                        /** @description who last corrected it; null if never */
+                        edited_by: {
+                            /** Format: uuid */
+                            id: string;
+                            name: string;
+                        } | null;
+                        event_type: string;
+                        /** Format: uuid */
+                        id: string;
+                        /** Format: uuid */
+                        lead: string | null;
+                        /** Format: uuid */
+                        opportunity: string | null;
+                        /** @description when it was recorded: well after `timestamp` for a backdated manual log */
+                        recorded_at: string;
+                        /** @description auto or manual */
+                        source: string;
+                        summary: string;
+                        /** @description when it happened (ISO 8601) */
+                        timestamp: string;
+                        /** @description call, email, meeting or note */
+                        type: string;
+                        /** Format: uuid */
+                        user: string;
+                    };
+                };
+            };
+            /** @description accepted: the log as it will be once a logger applied the edit */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: uuid */
+                        contact: string | null;
+                        /**
+                         * Format: uuid
+                         * @description shared by every log of one user action (a lead conversion makes four)
+                         */
+                        correlation_id: string;
+                        /** @description what the summary was rendered from (for a change: field, old_value, new_value) */
+                        data: {
+                            [key: string]: unknown;
+                        };
+                        /** @description when a manual log was last corrected (PATCH); null if never */
+                        edited_at: string | null;
+                        /** @description who last corrected it; null if never */
+                        edited_by: {
+                            /** Format: uuid */
+                            id: string;
+                            name: string;
+                        } | null;
+                        event_type: string;
+                        /** Format: uuid */
+                        id: string;
+                        /** Format: uuid */
+                        lead: string | null;
+                        /** Format: uuid */
+                        opportunity: string | null;
+                        /** @description when it was recorded: well after `timestamp` for a backdated manual log */
+                        recorded_at: string;
+                        /** @description auto or manual */
+                        source: string;
+                        /** @enum {string} */
+                        status: "pending";
+                        summary: string;
+                        /** @description when it happened (ISO 8601) */
+                        timestamp: string;
+                        /** @description call, email, meeting or note */
+                        type: string;
+                        /** Format: uuid */
+                        user: string;
+                    };
+                };
+            };
+            /** @description invalid body, query or id (the message names each bad field) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string | string[];
+                        status: number;
+                    };
+                };
+            };
+            /** @description no valid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string | string[];
+                        status: number;
+                    };
+                };
+            };
+            /** @description not allowed for this user */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string | string[];
+                        status: number;
+                    };
+                };
+            };
+            /** @description no record with this id */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string | string[];
+                        status: number;
+                    };
+                };
+            };
+            /** @description conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string | string[];
+                        status: number;
+                    };
+                };
+            };
+            /** @description body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string | string[];
+                        status: number;
+                    };
+                };
+            };
+            /** @description body is not application/json */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -17,6 +17,9 @@ import { InteractionLogView, toView } from './feed.view';
 export const FEED_POOL = Symbol('FEED_POOL');
 export type { InteractionLogView } from './feed.view';
 
+/** What the live stream sends: a log (new or edited), or the id of a deleted one. */
+export type StreamItem = { id: string; log: InteractionLogView; deleted?: undefined } | { id: string; deleted: { id: string }; log?: undefined };
+
 /** Live updates poll at least this often, in case a notification was lost. */
 const FALLBACK_POLL_MS = 1000;
 /** How far a grouped page may run past its limit to keep its last group whole. */
@@ -125,10 +128,32 @@ export class FeedService implements OnModuleInit, BeforeApplicationShutdown, OnA
 
   /** Resolves with the log once a logger has written it, or null after timeoutMs. */
   async waitForLog(id: string, timeoutMs: number): Promise<InteractionLogView | null> {
+    const row = await this.waitForRow(id, timeoutMs, () => true);
+    return row && !row.deleted_at ? toView(row) : null; // deleted already: the client gets its 202
+  }
+
+  /**
+   * Resolves with the log's row (a deleted one included) once `applied` holds for it,
+   * or null after timeoutMs: a change (edit, delete) is applied by a logger later.
+   */
+  waitForRow(id: string, timeoutMs: number, applied: (row: LogRow) => boolean): Promise<LogRow | null> {
+    return this.poll(async () => {
+      const row = await this.repo.byId(id, null, true);
+      return row && applied(row) ? row : null;
+    }, timeoutMs);
+  }
+
+  /** A live log the caller reads, as a change (PATCH, DELETE) needs it; null when there is none for them. */
+  forChange(id: string, caller: Caller) {
+    return this.repo.forChange(id, this.policy.readableLogsSql(caller));
+  }
+
+  /** Asks `found` after each write a logger announces (and at least every second) until it answers, or null after timeoutMs. */
+  private async poll<T>(found: () => Promise<T | null>, timeoutMs: number): Promise<T | null> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      const row = await this.repo.byId(id);
-      if (row) return toView(row);
+      const value = await found();
+      if (value !== null) return value;
       const left = deadline - Date.now();
       if (left <= 0 || this.shutdown.signal.aborted) return null; // the client gets its 202
       await this.nextWrite(Math.min(left, FALLBACK_POLL_MS), this.shutdown.signal);
@@ -149,13 +174,18 @@ export class FeedService implements OnModuleInit, BeforeApplicationShutdown, OnA
     };
   }
 
-  /** Every log committed after `position`, as it is written, each with its SSE id, until `signal` aborts. */
-  private async *follow(filters: ResolvedFilters, position: StreamPosition, signal: AbortSignal) {
+  /**
+   * Every log committed after `position`, as it is written, each with its SSE id, until
+   * `signal` aborts. An edited log comes again with its new content; a deleted one as
+   * `deleted` (its id only).
+   */
+  private async *follow(filters: ResolvedFilters, position: StreamPosition, signal: AbortSignal): AsyncGenerator<StreamItem> {
     while (!signal.aborted) {
       const rows = await this.repo.committedAfter(filters, position);
       for (const row of rows) {
         position = { xid: row.xid, id: row.id };
-        yield { id: encodeStreamPosition(position), log: toView(row) };
+        const id = encodeStreamPosition(position);
+        yield row.deleted_at ? { id, deleted: { id: row.id } } : { id, log: toView(row) };
       }
       if (rows.length === 0) await this.nextWrite(FALLBACK_POLL_MS, signal);
     }
