@@ -12,6 +12,7 @@ describe('SessionsService streams', () => {
     id,
     sessionId,
     role,
+    kind: 'user',
     name: id,
     email: `${id}@x.co`,
     expiresAt: new Date(Date.now() + 60_000),

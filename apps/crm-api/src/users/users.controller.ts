@@ -2,6 +2,7 @@ import { Body, Controller, Get, HttpCode, Patch, Post, Query, Req } from '@nestj
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import { AdminOnly } from '../auth/admin-only.decorator';
+import { SessionOnly } from '../auth/session-only.decorator';
 import { ApiErrors, ApiListResponse, ApiNoContent, ApiZodBody, ApiZodQuery, ApiZodResponse } from '../common/openapi';
 import { listPage } from '../common/list-page';
 import { Caller, Ctx, CurrentUser, RequestCtx } from '../common/request-context';
@@ -50,11 +51,12 @@ export class UsersController {
   }
 
   @Post('me/password')
+  @SessionOnly()
   @HttpCode(204)
   @ApiNoContent('password changed')
   @ApiOperation({ summary: 'Change one\'s own password (the current one is required); every other session of the caller ends' })
   @ApiZodBody(ChangePasswordDto)
-  @ApiErrors(400)
+  @ApiErrors(400, 403)
   async changeOwnPassword(@Body(new ZodPipe(ChangePasswordDto)) body: ChangePasswordDto, @CurrentUser() caller: Caller): Promise<void> {
     await this.users.changeOwnPassword(caller, body);
   }

@@ -29,6 +29,16 @@ export class UsersService {
     return user;
   }
 
+  /**
+   * A user an admin may change: not an API key's service user, whose role follows the
+   * key's scopes, who has no password and who is disabled by revoking the key.
+   */
+  private async person(id: string): Promise<User> {
+    const user = await this.get(id);
+    if (user.kind === 'service') throw DomainError.conflict(`user ${id} is an API key's service user: manage it through /api/api-keys/ (revoke and create a new key)`);
+    return user;
+  }
+
   /** Who may create users is the guard's call (@AdminOnly); a taken email is a 409 from the unique key. */
   async create(input: CreateUserDto, ctx: RequestCtx): Promise<User> {
     const now = new Date();
@@ -52,7 +62,7 @@ export class UsersService {
    */
   async update(id: string, input: UpdateUserDto, ctx: RequestCtx): Promise<User> {
     if (id === ctx.caller.id) throw DomainError.conflict('an admin cannot change their own role or disable themself; another admin must');
-    const user = await this.get(id);
+    const user = await this.person(id);
     const roleChanged = input.role !== undefined && input.role !== user.role;
     const disabling = input.disabled === true && user.disabledAt === null;
     if (input.role !== undefined) user.role = input.role;
@@ -66,7 +76,7 @@ export class UsersService {
 
   /** An admin sets a user's password: every session of that user ends. */
   async resetPassword(id: string, input: ResetPasswordDto): Promise<void> {
-    const user = await this.get(id);
+    const user = await this.person(id);
     await this.setPassword(user, input.password);
     await this.sessions.endAllOf(id);
   }
