@@ -140,6 +140,9 @@ describe('API keys', () => {
     const stream = openStream(key.onB, {});
     await stream.opened();
     expectStatus(await key.onB.get('/api/users/me/'), 200);
+    // A key has no expiry: its stream outlives a re-check of the open streams (every 5 s) until the revocation.
+    await new Promise((resolve) => setTimeout(resolve, 6_000));
+    expect(stream.ended()).toBe(false);
     expect((await admin.delete(`/api/api-keys/${key.id}/`)).status).toBe(204);
     expectError(await key.onB.get('/api/leads/'), 401, /revoked/);
     expectError(await key.onA.get('/api/leads/'), 401, /revoked/);

@@ -60,6 +60,8 @@ export class ApiKeysService {
         createdAt: now,
         updatedAt: now,
       });
+      // The key refers to its user by a plain column, which the unit of work does not order by: the user first.
+      await tx.flush();
       return tx.create(ApiKey, {
         name: input.name,
         scopes,
