@@ -1,6 +1,7 @@
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Injectable } from '@nestjs/common';
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { hashPassword } from '../auth/password';
 import { SessionsService } from '../auth/sessions.service';
 import { DomainError } from '../common/domain-error';
 import { findPage, Page } from '../common/pagination';
@@ -36,6 +37,9 @@ export class ApiKeysService {
   async create(input: CreateApiKeyDto, ctx: RequestCtx): Promise<{ key: ApiKey; secret: string }> {
     const secret = newSecret();
     const scopes = normalizeScopes(input.scopes);
+    // The hash of a password nobody knows (sign-in refuses service users anyway): every
+    // stored hash stays a real scrypt hash, and none matches anything.
+    const passwordHash = await hashPassword(randomBytes(32).toString('hex'));
     const key = await this.em.transactional(async (tx) => {
       await tx.getConnection().execute('select pg_advisory_xact_lock(hashtext(?))', [CREATE_LOCK], 'all', tx.getTransactionContext());
       const active = await tx.count(ApiKey, { revokedAt: null });
@@ -54,8 +58,7 @@ export class ApiKeysService {
         role: roleOf(scopes),
         // Reserved for documentation (RFC 2606): never a mailbox; unique per key.
         email: `api-key-${userId}@service.invalid`,
-        // Not a hash any password matches (and sign-in refuses service users before that).
-        passwordHash: '!service-user-no-password',
+        passwordHash,
         createdById: ctx.caller.id,
         createdAt: now,
         updatedAt: now,
