@@ -83,6 +83,10 @@ describe('API keys', () => {
     const users = expectStatus(await admin.get(`/api/users/${created.user}/`), 200);
     expect(users).toMatchObject({ id: created.user, name, kind: 'service', role: 'sales_rep', disabled: false });
     expect(expectStatus(await admin.get('/api/users/me/'), 200).kind).toBe('person');
+    const services = expectStatus(await admin.get('/api/users/?kind=service&limit=100'), 200).results;
+    expect(services.map((u: { id: string }) => u.id)).toContain(created.user);
+    expect(services.every((u: { kind: string }) => u.kind === 'service')).toBe(true);
+    expect((await rep.client.get('/api/users/?kind=service')).status).toBe(403);
   });
 
   it('a write with a key is attributed to its service user in the feed, with data.actor.kind = "api_key"', async () => {

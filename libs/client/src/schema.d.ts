@@ -4541,6 +4541,7 @@ export interface operations {
         parameters: {
             query?: {
                 role?: "admin" | "manager" | "sales_rep";
+                kind?: "person" | "service";
                 limit?: number;
                 cursor?: string;
             };

@@ -44,7 +44,7 @@ export type ResetPasswordDto = z.output<typeof ResetPasswordDto>;
 export const ChangePasswordDto = z.strictObject({ current_password: z.string().min(1, 'required').max(1024), new_password: Password });
 export type ChangePasswordDto = z.output<typeof ChangePasswordDto>;
 
-export const UserListQuery = listQuery({ role: z.enum(ROLES).optional() });
+export const UserListQuery = listQuery({ role: z.enum(ROLES).optional(), kind: z.enum(USER_KINDS).optional() });
 export type UserListQuery = z.output<typeof UserListQuery>;
 
 export const UserView = z.object({

@@ -29,7 +29,7 @@ export class UsersController {
   @ApiOperation({ summary: 'Users: an admin sees every field; anyone else only ids and names (no email, no role)' })
   async list(@Query(new ZodPipe(UserListQuery, 'query')) query: UserListQuery, @Req() request: FastifyRequest, @CurrentUser() caller: Caller) {
     const admin = this.policy.managesUsers(caller);
-    if (!admin && query.role) throw DomainError.forbidden('only an admin may filter users by role');
+    if (!admin && (query.role || query.kind)) throw DomainError.forbidden('only an admin may filter users by role or kind');
     return listPage(request, await this.users.list(query), admin ? toUserView : toUserNameView);
   }
 

@@ -19,8 +19,8 @@ export class UsersService {
   ) {}
 
   list(query: UserListQuery): Promise<Page<User>> {
-    const { limit, cursor, role } = query;
-    return findPage(this.em, User, defined({ role }), { limit, cursor });
+    const { limit, cursor, role, kind } = query;
+    return findPage(this.em, User, defined({ role, kind }), { limit, cursor });
   }
 
   async get(id: string): Promise<User> {
