@@ -144,7 +144,10 @@ export class SessionsService implements OnModuleInit, OnApplicationShutdown {
     }
     for (const s of this.streams) {
       const { id, sessionId } = s.caller;
-      if (ended.session === sessionId || (ended.user === id && ended.except !== sessionId)) s.end();
+      // A key's stream has no session: an absent field of the notice must not match its absent sessionId.
+      const bySession = ended.session !== undefined && ended.session === sessionId;
+      const byUser = ended.user === id && (ended.except === undefined || ended.except !== sessionId);
+      if (bySession || byUser) s.end();
     }
   }
 
