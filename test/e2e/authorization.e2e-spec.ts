@@ -1,4 +1,4 @@
-import { api, ApiClient, ApiResponse, AppProcess, create, createUser, eventually, expectStatus, feed, startApi, startLogger, uniq, User } from '../utils';
+import { api, ApiClient, ApiResponse, AppProcess, create, createUser, eventually, expectStatus, feed, sendRaw, startApi, startLogger, uniq, User } from '../utils';
 import { openStream } from '../utils/sse';
 
 jest.setTimeout(600_000);
@@ -85,6 +85,20 @@ describe('authorization matrix', () => {
   };
   const reassign: Partial<Record<keyof typeof makers, string>> = { leads: 'assigned_to', opportunities: 'owner', tasks: 'assigned_to' };
 
+  /** API keys: admins only (an admin-scoped key too, in api-keys.e2e-spec.ts). */
+  const apiKeyRoutes = (): Route[] => [
+    { name: 'GET /api/api-keys/', need: 'admin', ok: 200, noRecord: true, setup: async () => ({ id: '' }), act: (c) => c.get('/api/api-keys/') },
+    { name: 'POST /api/api-keys/', need: 'admin', ok: 201, noRecord: true, setup: async () => ({ id: '' }), act: (c) => c.post('/api/api-keys/', { name: uniq('Matrix key'), scopes: ['read'] }) },
+    {
+      name: 'DELETE /api/api-keys/{id}/',
+      need: 'admin',
+      ok: 204,
+      noRecord: true,
+      setup: async () => ({ id: expectStatus(await admin.post('/api/api-keys/', { name: uniq('Matrix key'), scopes: ['read'] }), 201).id }),
+      act: (c, r) => c.delete(`/api/api-keys/${r.id}/`),
+    },
+  ];
+
   const routes: Route[] = [];
   for (const [resource, make] of Object.entries(makers) as [keyof typeof makers, (u: User) => Promise<Rec>][]) {
     routes.push(
@@ -154,6 +168,7 @@ describe('authorization matrix', () => {
     { name: 'PATCH /api/users/{id}/ (role)', need: 'admin', ok: 200, noRecord: true, setup: async () => ({ id: (await createUser(admin)).id }), act: (c, r) => c.patch(`/api/users/${r.id}/`, { role: 'manager' }) },
     { name: 'PATCH /api/users/{id}/ (disable)', need: 'admin', ok: 200, noRecord: true, setup: async () => ({ id: (await createUser(admin)).id }), act: (c, r) => c.patch(`/api/users/${r.id}/`, { disabled: true }) },
     { name: 'POST /api/users/{id}/password/', need: 'admin', ok: 204, noRecord: true, setup: async () => ({ id: (await createUser(admin)).id }), act: (c, r) => c.post(`/api/users/${r.id}/password/`, { password: 'another long secret' }) },
+    ...apiKeyRoutes(),
     { name: 'GET /api/users/me/', need: 'read', ok: 200, noRecord: true, setup: async () => ({ id: '' }), act: (c) => c.get('/api/users/me/') },
     { name: 'GET /api/users/', need: 'read', ok: 200, noRecord: true, setup: async () => ({ id: '' }), act: (c) => c.get('/api/users/') },
     { name: 'GET /api/interaction-logs/', need: 'read', ok: 200, noRecord: true, setup: async () => ({ id: '' }), act: (c) => c.get('/api/interaction-logs/') },
@@ -254,6 +269,19 @@ describe('authorization matrix', () => {
     const status = expectStatus(await rep.get('/api/interaction-logs/status/'), 200);
     expect(status).toMatchObject({ current: expect.any(Boolean), outbox: null, queue: null });
     expect(expectStatus(await on(actors.manager.client, 'own').get('/api/interaction-logs/status/'), 200).outbox).toEqual(expect.objectContaining({ pending: expect.any(Number) }));
+  });
+
+  it('the API key routes answer 401 to nobody (no token), before any body is read', async () => {
+    const key = expectStatus(await admin.post('/api/api-keys/', { name: uniq('Nobody key'), scopes: ['read'] }), 201);
+    for (const res of [
+      await sendRaw(`${team.url}/api/api-keys/`, 'GET', undefined),
+      await sendRaw(`${own.url}/api/api-keys/`, 'POST', JSON.stringify({ name: 'x', scopes: ['read'] }), { 'content-type': 'application/json' }),
+      await sendRaw(`${team.url}/api/api-keys/${key.id}/`, 'DELETE', undefined),
+    ]) {
+      expect(res.status).toBe(401);
+      expect(res.body).toEqual({ status: 401, error: expect.any(String), message: expect.anything() });
+    }
+    expect(expectStatus(await admin.get('/api/api-keys/?limit=100'), 200).results.find((k: { id: string }) => k.id === key.id).revoked_at).toBeNull();
   });
 
   it('the users list shows a rep and a manager names only; an admin every field', async () => {

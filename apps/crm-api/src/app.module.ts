@@ -2,6 +2,7 @@ import { MikroOrmModule } from '@mikro-orm/nestjs';
 import { PostgreSqlDriver } from '@mikro-orm/postgresql';
 import { Logger, Module } from '@nestjs/common';
 import { APP_FILTER, APP_INTERCEPTOR } from '@nestjs/core';
+import { ApiKeysModule } from './api-keys/api-keys.module';
 import { AuthModule } from './auth/auth.module';
 import { PolicyModule } from './auth/policy.module';
 import { ApiExceptionFilter } from './common/api-exception.filter';
@@ -48,6 +49,7 @@ import { UsersModule } from './users/users.module';
     FeedModule,
     AuthModule,
     UsersModule,
+    ApiKeysModule,
     LeadsModule,
     ContactsModule,
     OpportunitiesModule,

@@ -4,6 +4,44 @@
  */
 
 export interface paths {
+    "/api/api-keys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** API keys, newest first, revoked ones included (admin only); never their secrets */
+        get: operations["ApiKeysController_list"];
+        put?: never;
+        /**
+         * Create an API key (admin only): the secret is in this answer and nowhere else
+         * @description The key acts as a service user named after it: a sales rep, or an admin with the `admin` scope. At most API_KEYS_MAX active keys.
+         */
+        post: operations["ApiKeysController_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/api-keys/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Revoke an API key (admin only); revoking it again changes nothing */
+        delete: operations["ApiKeysController_revoke"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/auth/logout": {
         parameters: {
             query?: never;
@@ -537,6 +575,289 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    ApiKeysController_list: {
+        parameters: {
+            query?: {
+                limit?: number;
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description the next page, or null on the last */
+                        next: string | null;
+                        results: {
+                            created_at: string;
+                            /** Format: uuid */
+                            created_by: string | null;
+                            /** @description the start and end of the secret (`crmk_AbCd…wxyz`), to recognise it */
+                            hint: string;
+                            /** Format: uuid */
+                            id: string;
+                            /** @description to the minute: not rewritten on every request */
+                            last_used_at: string | null;
+                            name: string;
+                            revoked_at: string | null;
+                            scopes: ("read" | "write" | "admin")[];
+                            updated_at: string;
+                            /**
+                             * Format: uuid
+                             * @description the service user the key acts as: its writes are attributed to it
+                             */
+                            user: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description invalid body, query or id (the message names each bad field) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string | string[];
+                        status: number;
+                    };
+                };
+            };
+            /** @description no valid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string | string[];
+                        status: number;
+                    };
+                };
+            };
+            /** @description not allowed for this user */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string | string[];
+                        status: number;
+                    };
+                };
+            };
+        };
+    };
+    ApiKeysController_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description who uses the key, e.g. "Web form": its service user has this name in the feed */
+                    name: string;
+                    /** @description `read` (every key reads), `write` (any non-GET request), `admin` (acts as an admin rather than a sales rep) */
+                    scopes: ("read" | "write" | "admin")[];
+                };
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        created_at: string;
+                        /** Format: uuid */
+                        created_by: string | null;
+                        /** @description the start and end of the secret (`crmk_AbCd…wxyz`), to recognise it */
+                        hint: string;
+                        /** Format: uuid */
+                        id: string;
+                        /** @description to the minute: not rewritten on every request */
+                        last_used_at: string | null;
+                        name: string;
+                        revoked_at: string | null;
+                        scopes: ("read" | "write" | "admin")[];
+                        /** @description send as `Authorization: Bearer <secret>`; shown only now, stored only as a hash */
+                        secret: string;
+                        updated_at: string;
+                        /**
+                         * Format: uuid
+                         * @description the service user the key acts as: its writes are attributed to it
+                         */
+                        user: string;
+                    };
+                };
+            };
+            /** @description invalid body, query or id (the message names each bad field) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string | string[];
+                        status: number;
+                    };
+                };
+            };
+            /** @description no valid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string | string[];
+                        status: number;
+                    };
+                };
+            };
+            /** @description not allowed for this user */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string | string[];
+                        status: number;
+                    };
+                };
+            };
+            /** @description conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string | string[];
+                        status: number;
+                    };
+                };
+            };
+            /** @description body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string | string[];
+                        status: number;
+                    };
+                };
+            };
+            /** @description body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string | string[];
+                        status: number;
+                    };
+                };
+            };
+        };
+    };
+    ApiKeysController_revoke: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description revoked: refused from the next request on, on every replica; its open streams end */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description invalid body, query or id (the message names each bad field) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string | string[];
+                        status: number;
+                    };
+                };
+            };
+            /** @description no valid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string | string[];
+                        status: number;
+                    };
+                };
+            };
+            /** @description not allowed for this user */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string | string[];
+                        status: number;
+                    };
+                };
+            };
+            /** @description no record with this id */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string | string[];
+                        status: number;
+                    };
+                };
+            };
+        };
+    };
     AuthController_logout: {
         parameters: {
             query?: never;
@@ -555,6 +876,19 @@ export interface operations {
             };
             /** @description no valid bearer token */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string | string[];
+                        status: number;
+                    };
+                };
+            };
+            /** @description not allowed for this user */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4892,6 +5226,7 @@ export interface operations {
         parameters: {
             query?: {
                 role?: "admin" | "manager" | "sales_rep";
+                kind?: "person" | "service";
                 limit?: number;
                 cursor?: string;
             };
@@ -4919,6 +5254,11 @@ export interface operations {
                             email: string;
                             /** Format: uuid */
                             id: string;
+                            /**
+                             * @description `service`: the user an API key acts as (named after the key; no password)
+                             * @enum {string}
+                             */
+                            kind: "person" | "service";
                             name: string;
                             /** @enum {string} */
                             role: "admin" | "manager" | "sales_rep";
@@ -4997,6 +5337,11 @@ export interface operations {
                         email: string;
                         /** Format: uuid */
                         id: string;
+                        /**
+                         * @description `service`: the user an API key acts as (named after the key; no password)
+                         * @enum {string}
+                         */
+                        kind: "person" | "service";
                         name: string;
                         /** @enum {string} */
                         role: "admin" | "manager" | "sales_rep";
@@ -5100,6 +5445,11 @@ export interface operations {
                         email: string;
                         /** Format: uuid */
                         id: string;
+                        /**
+                         * @description `service`: the user an API key acts as (named after the key; no password)
+                         * @enum {string}
+                         */
+                        kind: "person" | "service";
                         name: string;
                         /** @enum {string} */
                         role: "admin" | "manager" | "sales_rep";
@@ -5172,6 +5522,19 @@ export interface operations {
                     };
                 };
             };
+            /** @description not allowed for this user */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string | string[];
+                        status: number;
+                    };
+                };
+            };
         };
     };
     UsersController_get: {
@@ -5200,6 +5563,11 @@ export interface operations {
                         email: string;
                         /** Format: uuid */
                         id: string;
+                        /**
+                         * @description `service`: the user an API key acts as (named after the key; no password)
+                         * @enum {string}
+                         */
+                        kind: "person" | "service";
                         name: string;
                         /** @enum {string} */
                         role: "admin" | "manager" | "sales_rep";
@@ -5283,6 +5651,11 @@ export interface operations {
                         email: string;
                         /** Format: uuid */
                         id: string;
+                        /**
+                         * @description `service`: the user an API key acts as (named after the key; no password)
+                         * @enum {string}
+                         */
+                        kind: "person" | "service";
                         name: string;
                         /** @enum {string} */
                         role: "admin" | "manager" | "sales_rep";

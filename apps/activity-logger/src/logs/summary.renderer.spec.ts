@@ -181,6 +181,16 @@ describe('summary renderer', () => {
     });
   });
 
+  it('an API key as the actor (actor.kind) renders the same log, and the kind is kept in the parsed data', () => {
+    for (const example of LOG_EVENT_TYPES.flatMap((type) => Object.values(EXAMPLES[type]) as CrmEvent[])) {
+      const asKey = { ...example, data: { ...example.data, actor: { ...(example.data as { actor: object }).actor, kind: 'api_key' } } };
+      const parsed = parseEvent(JSON.stringify(asKey));
+      if (!parsed.ok) throw new Error(parsed.reason);
+      expect((parsed.event.data as { actor: { kind?: string } }).actor.kind).toBe('api_key');
+      expect(renderEvent(parsed.event)).toEqual(renderEvent(example));
+    }
+  });
+
   it('refuses a version it has no renderer for', () => {
     expect(() => renderLog('lead.created', 99, leadCreated())).toThrow('no renderer for lead.created v99');
   });

@@ -4,6 +4,7 @@ import { Migration20261127000200_login_failures } from './Migration2026112700020
 import { Migration20261202000100_roles_owners } from './Migration20261202000100_roles_owners';
 import { Migration20261202000200_sessions } from './Migration20261202000200_sessions';
 import { Migration20261203000100_idempotency } from './Migration20261203000100_idempotency';
+import { Migration20261203000200_api_keys } from './Migration20261203000200_api_keys';
 import { Migration20261203000400_log_changes } from './Migration20261203000400_log_changes';
 
 /** Listed explicitly: a webpack bundle has no folder to scan. Append new ones in order. */
@@ -14,5 +15,6 @@ export const CRM_MIGRATIONS = [
   { name: 'Migration20261202000100_roles_owners', class: Migration20261202000100_roles_owners },
   { name: 'Migration20261202000200_sessions', class: Migration20261202000200_sessions },
   { name: 'Migration20261203000100_idempotency', class: Migration20261203000100_idempotency },
+  { name: 'Migration20261203000200_api_keys', class: Migration20261203000200_api_keys },
   { name: 'Migration20261203000400_log_changes', class: Migration20261203000400_log_changes },
 ];
