@@ -17,6 +17,7 @@ import {
   startApi,
   startLogger,
   testEnv,
+  update,
   User,
 } from '../utils';
 
@@ -68,6 +69,9 @@ describe("a record's timeline in the dashboard", () => {
     if (when) await page.getByTestId('log-when').fill(when);
     await page.getByTestId('log-submit').click();
   };
+  /** A mark on the document: still there later means the page was never reloaded. */
+  const markDocument = () => page.evaluate(() => ((window as unknown as { sameDocument: boolean }).sameDocument = true));
+  const stillSameDocument = async () => expect(await page.evaluate(() => (window as unknown as { sameDocument?: boolean }).sameDocument)).toBe(true);
   /** The largest number of entries with this summary the feed ever held at once, from now on. */
   const countMostShown = (summary: string) =>
     page.evaluate((s) => {
@@ -150,6 +154,12 @@ describe("a record's timeline in the dashboard", () => {
     expect(await text('record-status')).toBe('proposal');
     await page.getByTestId('record-company').filter({ hasText: 'Sonic Boom Research' }).waitFor();
     await page.getByTestId('record-owner').filter({ hasText: rep.name }).waitFor();
+    await markDocument();
+    // A change made elsewhere shows in the header as it comes on the stream, without a reload.
+    await update(client, 'opportunities', opportunity.id, { stage: 'negotiation', owner: (await client.get('/api/users/me/')).body.id });
+    await page.getByTestId('record-status').filter({ hasText: 'negotiation' }).waitFor({ timeout: 30_000 });
+    await page.getByTestId('record-owner').filter({ hasText: 'Admin' }).waitFor();
+    await stillSameDocument();
 
     // The feed with no record has no card.
     await open('');

@@ -428,7 +428,8 @@ function place(log, live) {
   if (live) item.classList.add('fresh');
   state.shown.set(log.id, item);
   $('feed-empty').hidden = true;
-  if (live && log.kind === 'change' && state.record && log[state.record.kind] === state.record.id) refreshRecord();
+  // The system's logs about the record (a status or stage change, a reassignment) may change its header.
+  if (live && log.source === 'auto' && state.record && log[state.record.kind] === state.record.id) refreshRecord();
 }
 
 /** A log deleted (an 'interaction-log-deleted' event): its entry goes. */
