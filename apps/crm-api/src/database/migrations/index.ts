@@ -3,6 +3,7 @@ import { Migration20261127000100_records } from './Migration20261127000100_recor
 import { Migration20261127000200_login_failures } from './Migration20261127000200_login_failures';
 import { Migration20261202000100_roles_owners } from './Migration20261202000100_roles_owners';
 import { Migration20261202000200_sessions } from './Migration20261202000200_sessions';
+import { Migration20261203000300_lead_conversion } from './Migration20261203000300_lead_conversion';
 
 /** Listed explicitly: a webpack bundle has no folder to scan. Append new ones in order. */
 export const CRM_MIGRATIONS = [
@@ -11,4 +12,5 @@ export const CRM_MIGRATIONS = [
   { name: 'Migration20261127000200_login_failures', class: Migration20261127000200_login_failures },
   { name: 'Migration20261202000100_roles_owners', class: Migration20261202000100_roles_owners },
   { name: 'Migration20261202000200_sessions', class: Migration20261202000200_sessions },
+  { name: 'Migration20261203000300_lead_conversion', class: Migration20261203000300_lead_conversion },
 ];
