@@ -19,9 +19,6 @@ import { PipelineStatusService } from './pipeline-status.service';
 import { SseWriter } from './sse.writer';
 import { CorrelatedLogsView, InteractionLogView, PipelineStatusView } from './feed.view';
 
-/** Rows per page of an export: one query each, and one write to the client. */
-const EXPORT_PAGE_SIZE = 1000;
-
 /** Writes a chunk, waiting for the client to take it when the socket's buffer is full (or for it to go away). */
 function write(res: ServerResponse, chunk: string): Promise<void> {
   if (res.write(chunk)) return Promise.resolve();
@@ -145,7 +142,7 @@ export class FeedController {
     const res = reply.raw;
     let started = false;
     try {
-      const pages = this.feed.exportPages(filters, caller, EXPORT_PAGE_SIZE, abort.signal);
+      const pages = this.feed.exportPages(filters, caller, this.config.EXPORT_PAGE_SIZE, abort.signal);
       // The first page is read before the status line, so a bad filter is still a plain 4xx.
       const first = await pages.next();
       reply.hijack();
