@@ -21,7 +21,9 @@ import { CorrelatedLogsView, InteractionLogView, PipelineStatusView } from './fe
 
 /** Writes a chunk, waiting for the client to take it when the socket's buffer is full (or for it to go away). */
 function write(res: ServerResponse, chunk: string): Promise<void> {
-  if (res.write(chunk)) return Promise.resolve();
+  // Gone already (closed while a page was read): no 'drain' or 'close' would ever come.
+  if (res.destroyed || res.writableEnded) return Promise.resolve();
+  if (res.write(chunk) || res.destroyed) return Promise.resolve();
   return new Promise((resolve) => {
     const done = () => {
       res.off('drain', done).off('close', done);
