@@ -124,7 +124,7 @@ export async function loadRollupRecords(databaseUrl: string, leads: number) {
 export const randomContact = (leads: number) => uuidOf('contact', Math.floor(Math.random() * Math.ceil(leads / 2)));
 
 /** What the service does for rollup=true: read the members, then the merged page (an admin reads everything). */
-const everything = { readableIdsSql: () => null } as unknown as Policy;
+const everything = { readableIdsSql: () => null, readsAll: () => true } as unknown as Policy;
 const admin = { id: '00000000-0000-4000-8000-000000000000', role: 'admin' } as unknown as Caller;
 
 /** A lead picked like a rep would open one: uniformly among all leads (most have a few dozen logs). */
@@ -141,9 +141,10 @@ export async function feedLatency(baseUrl: string, token: string, databaseUrl: s
   const pool = new Pool({ connectionString: databaseUrl, max: 1, application_name: 'bench feed sql' });
   const seen: { text: string; values: unknown[] }[] = [];
   const recording = {
-    query: (text: string, values: unknown[]) => {
-      seen.push({ text, values });
-      return pool.query(text, values);
+    query: (text: string | { text: string; values: unknown[] }, values: unknown[]) => {
+      // A prepared statement (rolled-up pages) comes as a config object.
+      seen.push(typeof text === 'string' ? { text, values } : { text: text.text, values: text.values });
+      return pool.query(text as string, values);
     },
   } as unknown as Pool;
   const repo = new FeedRepository(recording);

@@ -2,6 +2,7 @@ import type { Pool } from 'pg';
 import type { Policy, RecordKind } from '../auth/policy';
 import type { Caller } from '../common/request-context';
 import type { LogRow } from './feed.repository';
+import { prepared } from './feed.prepared';
 
 /** The record a rolled-up timeline belongs to. */
 export type RootKind = 'lead' | 'contact' | 'opportunity';
@@ -76,7 +77,8 @@ export async function resolveRollup(pool: Pool, policy: Policy, caller: Caller, 
     const ids = policy.readableIdsSql(kind, caller);
     return ids ? ` and ${alias}.id in (${ids})` : '';
   };
-  const { rows } = await pool.query<Member>(membersSql(root.type, visible), [root.id]);
+  const sql = membersSql(root.type, visible);
+  const { rows } = await pool.query<Member>(policy.readsAll(caller) ? prepared(sql, [root.id]) : { text: sql, values: [root.id] });
   return { root, members: rows };
 }
 
