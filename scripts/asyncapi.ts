@@ -4,6 +4,11 @@
  *   npm run asyncapi                 writes docs/asyncapi.yaml
  *   npm run asyncapi -- --snapshot   also writes libs/contracts/schemas/<type>.v<N>.json for
  *                                    every version that has none yet; never overwrites one
+ *   npm run asyncapi -- --snapshot --accept-compatible
+ *                                    also rewrites a released snapshot whose schema changed
+ *                                    compatibly (breakingChanges finds nothing: e.g. a new
+ *                                    optional field every consumer ignores); a breaking
+ *                                    change is still refused (docs/contracts.md)
  *
  * test/unit/contracts checks that the committed document is what this script writes.
  */
@@ -21,6 +26,7 @@ import {
   JsonSchema,
   Uuid,
   canonicalJson,
+  breakingChanges,
   dataJsonSchema,
   envelopeJsonSchema,
   eventVersions,
@@ -160,8 +166,11 @@ export function renderAsyncApiYaml(): string {
   return header + stringify(buildAsyncApiDocument(), { aliasDuplicateObjects: false, lineWidth: 0 });
 }
 
-/** Writes a snapshot for each version that has none. Returns what it wrote and what differs. */
-export function writeMissingSnapshots(): { written: string[]; changed: string[] } {
+/**
+ * Writes a snapshot for each version that has none (and, with `acceptCompatible`, over
+ * one whose schema changed without a breaking change). Returns what it wrote and what differs.
+ */
+export function writeMissingSnapshots(acceptCompatible = false): { written: string[]; changed: string[] } {
   mkdirSync(SNAPSHOT_DIR, { recursive: true });
   const written: string[] = [];
   const changed: string[] = [];
@@ -173,7 +182,11 @@ export function writeMissingSnapshots(): { written: string[]; changed: string[] 
         writeFileSync(path, text);
         written.push(relative(ROOT, path));
       } else if (readFileSync(path, 'utf8') !== text) {
-        changed.push(relative(ROOT, path));
+        const compatible = !breakingChanges(JSON.parse(readFileSync(path, 'utf8')) as JsonSchema, dataJsonSchema(type, version)).length;
+        if (acceptCompatible && compatible) {
+          writeFileSync(path, text);
+          written.push(relative(ROOT, path));
+        } else changed.push(relative(ROOT, path));
       }
     }
   }
@@ -185,10 +198,10 @@ function main(argv: string[]): number {
   writeFileSync(ASYNCAPI_PATH, renderAsyncApiYaml());
   console.log(`wrote ${relative(ROOT, ASYNCAPI_PATH)}`);
   if (!argv.includes('--snapshot')) return 0;
-  const { written, changed } = writeMissingSnapshots();
+  const { written, changed } = writeMissingSnapshots(argv.includes('--accept-compatible'));
   for (const p of written) console.log(`wrote ${p}`);
   for (const p of changed) {
-    console.error(`${p} differs from the current schema: a released version is frozen; add a new version instead (docs/contracts.md)`);
+    console.error(`${p} differs from the current schema: a released version is frozen but for compatible changes (--accept-compatible); add a new version instead (docs/contracts.md)`);
   }
   return changed.length ? 1 : 0;
 }

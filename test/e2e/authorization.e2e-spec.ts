@@ -1,4 +1,4 @@
-import { api, ApiClient, ApiResponse, AppProcess, create, createUser, eventually, expectStatus, feed, startApi, startLogger, uniq, User } from '../utils';
+import { api, ApiClient, ApiResponse, AppProcess, create, createUser, eventually, expectStatus, feed, sendRaw, startApi, startLogger, uniq, User } from '../utils';
 import { openStream } from '../utils/sse';
 
 jest.setTimeout(600_000);
@@ -70,6 +70,11 @@ describe('authorization matrix', () => {
   const opportunity = async (owner: User) => create(admin, 'opportunities', { name: uniq('M Opp'), amount: '5', owner: owner.id });
   const quote = async (owner: User) => create(owner.client, 'quotes', { title: uniq('M Quote'), total_price: '1', opportunity: (await opportunity(owner)).id });
   const task = async (owner: User) => create(admin, 'tasks', { action: 'Call', target: uniq('M Target'), assigned_to: owner.id });
+  /** A note the owner logged on their own lead, once in the feed. */
+  const manualLog = async (owner: User) => {
+    const l = await lead(owner);
+    return { id: expectStatus(await owner.client.post(`/api/leads/${l.id}/log_interaction/`, { type: 'note', summary: 'matrix note' }, { prefer: 'wait=10' }), 201).id };
+  };
   const makers = { leads: lead, contacts: contact, opportunities: opportunity, quotes: quote, tasks: task } as const;
   const changes: Record<keyof typeof makers, Record<string, unknown>> = {
     leads: { company: 'Changed Co' },
@@ -79,6 +84,20 @@ describe('authorization matrix', () => {
     tasks: { notes: 'changed' },
   };
   const reassign: Partial<Record<keyof typeof makers, string>> = { leads: 'assigned_to', opportunities: 'owner', tasks: 'assigned_to' };
+
+  /** API keys: admins only (an admin-scoped key too, in api-keys.e2e-spec.ts). */
+  const apiKeyRoutes = (): Route[] => [
+    { name: 'GET /api/api-keys/', need: 'admin', ok: 200, noRecord: true, setup: async () => ({ id: '' }), act: (c) => c.get('/api/api-keys/') },
+    { name: 'POST /api/api-keys/', need: 'admin', ok: 201, noRecord: true, setup: async () => ({ id: '' }), act: (c) => c.post('/api/api-keys/', { name: uniq('Matrix key'), scopes: ['read'] }) },
+    {
+      name: 'DELETE /api/api-keys/{id}/',
+      need: 'admin',
+      ok: 204,
+      noRecord: true,
+      setup: async () => ({ id: expectStatus(await admin.post('/api/api-keys/', { name: uniq('Matrix key'), scopes: ['read'] }), 201).id }),
+      act: (c, r) => c.delete(`/api/api-keys/${r.id}/`),
+    },
+  ];
 
   const routes: Route[] = [];
   for (const [resource, make] of Object.entries(makers) as [keyof typeof makers, (u: User) => Promise<Rec>][]) {
@@ -129,6 +148,15 @@ describe('authorization matrix', () => {
       },
       act: (c, r) => c.get(`/api/interaction-logs/${r.id}/`),
     },
+    // A manual log's author is its owner: they (and managers, admins) edit or delete it.
+    {
+      name: 'PATCH /api/interaction-logs/{id}/',
+      need: 'write',
+      ok: 202,
+      setup: manualLog,
+      act: (c, r) => c.patch(`/api/interaction-logs/${r.id}/`, { summary: 'matrix fix' }),
+    },
+    { name: 'DELETE /api/interaction-logs/{id}/', need: 'write', ok: 202, setup: manualLog, act: (c, r) => c.delete(`/api/interaction-logs/${r.id}/`) },
     {
       name: 'GET /api/interaction-logs/?opportunity={id}&include_contact=true',
       need: 'read',
@@ -140,6 +168,7 @@ describe('authorization matrix', () => {
     { name: 'PATCH /api/users/{id}/ (role)', need: 'admin', ok: 200, noRecord: true, setup: async () => ({ id: (await createUser(admin)).id }), act: (c, r) => c.patch(`/api/users/${r.id}/`, { role: 'manager' }) },
     { name: 'PATCH /api/users/{id}/ (disable)', need: 'admin', ok: 200, noRecord: true, setup: async () => ({ id: (await createUser(admin)).id }), act: (c, r) => c.patch(`/api/users/${r.id}/`, { disabled: true }) },
     { name: 'POST /api/users/{id}/password/', need: 'admin', ok: 204, noRecord: true, setup: async () => ({ id: (await createUser(admin)).id }), act: (c, r) => c.post(`/api/users/${r.id}/password/`, { password: 'another long secret' }) },
+    ...apiKeyRoutes(),
     { name: 'GET /api/users/me/', need: 'read', ok: 200, noRecord: true, setup: async () => ({ id: '' }), act: (c) => c.get('/api/users/me/') },
     { name: 'GET /api/users/', need: 'read', ok: 200, noRecord: true, setup: async () => ({ id: '' }), act: (c) => c.get('/api/users/') },
     { name: 'GET /api/interaction-logs/', need: 'read', ok: 200, noRecord: true, setup: async () => ({ id: '' }), act: (c) => c.get('/api/interaction-logs/') },
@@ -198,6 +227,24 @@ describe('authorization matrix', () => {
     });
   }
 
+  it('nobody (no token): every route of the matrix answers 401', async () => {
+    /** Sends no Authorization header at all. */
+    class Nobody extends ApiClient {
+      override request<T = any>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
+        return super.request<T>(method, path, body, { ...headers, authorization: '' });
+      }
+    }
+    const wrong: string[] = [];
+    for (const setting of ['team', 'own'] as const) {
+      const nobody = new Nobody(setting === 'team' ? team.url : own.url, '');
+      for (const route of routes) {
+        const res = await route.act(nobody, await route.setup(stranger, actors.sales_rep));
+        if (res.status !== 401) wrong.push(`${route.name} (${setting}): expected 401, got ${res.status}`);
+      }
+    }
+    expect(wrong).toEqual([]);
+  });
+
   it('RECORD_VISIBILITY=own: the feed, its filters, one log, the live stream and the status never show a rep a log of a record they cannot read', async () => {
     const rep = on(actors.sales_rep.client, 'own');
     const stream = openStream(rep, {});
@@ -224,6 +271,19 @@ describe('authorization matrix', () => {
     const status = expectStatus(await rep.get('/api/interaction-logs/status/'), 200);
     expect(status).toMatchObject({ current: expect.any(Boolean), outbox: null, queue: null });
     expect(expectStatus(await on(actors.manager.client, 'own').get('/api/interaction-logs/status/'), 200).outbox).toEqual(expect.objectContaining({ pending: expect.any(Number) }));
+  });
+
+  it('the API key routes answer 401 to nobody (no token), before any body is read', async () => {
+    const key = expectStatus(await admin.post('/api/api-keys/', { name: uniq('Nobody key'), scopes: ['read'] }), 201);
+    for (const res of [
+      await sendRaw(`${team.url}/api/api-keys/`, 'GET', undefined),
+      await sendRaw(`${own.url}/api/api-keys/`, 'POST', JSON.stringify({ name: 'x', scopes: ['read'] }), { 'content-type': 'application/json' }),
+      await sendRaw(`${team.url}/api/api-keys/${key.id}/`, 'DELETE', undefined),
+    ]) {
+      expect(res.status).toBe(401);
+      expect(res.body).toEqual({ status: 401, error: expect.any(String), message: expect.anything() });
+    }
+    expect(expectStatus(await admin.get('/api/api-keys/?limit=100'), 200).results.find((k: { id: string }) => k.id === key.id).revoked_at).toBeNull();
   });
 
   it('the users list shows a rep and a manager names only; an admin every field', async () => {

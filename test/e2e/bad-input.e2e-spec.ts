@@ -72,7 +72,7 @@ describe('bad input to the REST API', () => {
 
   /** Every CRM table's row count and newest change, and the outbox's size. */
   const fingerprint = async () => {
-    const tables = ['users', 'leads', 'contacts', 'opportunities', 'quotes', 'tasks'];
+    const tables = ['users', 'api_keys', 'leads', 'contacts', 'opportunities', 'quotes', 'tasks'];
     const parts = tables.map((t) => `select '${t}' as t, count(*)::int as n, coalesce(max(updated_at)::text, '') as m from crm.${t}`);
     parts.push(`select 'outbox', count(*)::int, '' from crm.outbox`);
     return (await db.query(parts.join(' union all '))).rows;
@@ -104,6 +104,15 @@ describe('bad input to the REST API', () => {
       text: 'name',
       textRequired: true,
       enumField: 'role',
+    },
+    {
+      name: 'POST /api/api-keys/',
+      method: 'POST',
+      path: () => '/api/api-keys/',
+      valid: () => ({ name: uniq('Bad input key'), scopes: ['read'] }),
+      required: 'name',
+      text: 'name',
+      textRequired: true,
     },
     {
       name: 'POST /api/auth/token/',

@@ -6,7 +6,7 @@ import { createInterface } from 'node:readline';
 import Ajv from 'ajv';
 import addFormats from 'ajv-formats';
 import { connect } from 'amqplib';
-import { EVENT_TYPES, EXAMPLES, EXCHANGE, messageProperties } from '@app/contracts';
+import { CrmEvent, EVENT_TYPES, EXAMPLES, EXCHANGE, LOG_EVENT_TYPES, messageProperties } from '@app/contracts';
 import { amqpCapture, AmqpCapture, api, ApiClient, AppProcess, create, createUser, eventually, expectStatus, isolatedStack, IsolatedStack, startApi, startLogger, uniq, update } from '../utils';
 
 const ROOT = join(__dirname, '..', '..');
@@ -26,6 +26,12 @@ async function everyKindOfChange(admin: ApiClient) {
   expectStatus(await admin.post(`/api/leads/${other.id}/convert/`, { opportunity: { name: uniq('Converted Opp'), amount: 10 } }), 201, 'convert');
   for (const [resource, id] of [['leads', lead.id], ['contacts', contact.id], ['opportunities', opp.id]])
     expectStatus(await admin.post(`/api/${resource}/${id}/log_interaction/`, { type: 'meeting', summary: 'Contract check' }), 202, 'log_interaction');
+  // A manual log corrected, and one deleted (each once the logger has written it).
+  for (const change of ['edit', 'delete'] as const) {
+    const log = expectStatus(await admin.post(`/api/leads/${lead.id}/log_interaction/`, { type: 'note', summary: 'Contract typo' }, { prefer: 'wait=10' }), 201, 'log_interaction');
+    const res = change === 'edit' ? await admin.patch(`/api/interaction-logs/${log.id}/`, { summary: 'Contract fixed' }) : await admin.delete(`/api/interaction-logs/${log.id}/`);
+    expectStatus(res, 202, `${change} the log`);
+  }
   // Reassignments, then deletions (children first).
   await update(admin, 'leads', lead.id, { assigned_to: null });
   await update(admin, 'opportunities', opp.id, { owner: rep.id });
@@ -132,11 +138,11 @@ describe('message contracts on the wire', () => {
       'quote.deleted': { summary: 'Quote deleted: ACME Q-1', type: 'note', source: 'auto' },
       'task.deleted': { summary: 'Task deleted: Call John Doe at ACME Corp', type: 'note', source: 'auto' },
     };
-    expect(Object.keys(expected).sort()).toEqual([...EVENT_TYPES].sort());
+    expect(Object.keys(expected).sort()).toEqual([...LOG_EVENT_TYPES].sort());
     const connection = await connect(stack.amqpUrl);
     const channel = await connection.createConfirmChannel();
     const published: { id: string; type: string }[] = [];
-    for (const type of EVENT_TYPES) {
+    for (const type of LOG_EVENT_TYPES) {
       for (const example of Object.values(EXAMPLES[type])) {
         // A fresh id per run: the examples' own ids would collide with an earlier run's logs.
         const event = { ...example, id: randomUUID() };
@@ -150,5 +156,29 @@ describe('message contracts on the wire', () => {
       const log = await eventually(async () => expectStatus(await admin.get(`/api/interaction-logs/${id}/`), 200, `log of ${type}`));
       expect({ summary: log.summary, type: log.type, source: log.source }).toEqual(expected[type]);
     }
+  });
+
+  it("the logger applies the canonical changes of a log to that log: the edit's text and type, the delete's tombstone", async () => {
+    const connection = await connect(stack.amqpUrl);
+    const channel = await connection.createConfirmChannel();
+    const send = (e: CrmEvent) => channel.publish(EXCHANGE, e.type, Buffer.from(JSON.stringify(e)), { ...messageProperties(e), mandatory: true });
+    // Each change names the canonical manual log: here a fresh copy of it each.
+    const logOf = () => ({ ...EXAMPLES['interaction.logged'][1], id: randomUUID() });
+    const [edited, deleted] = [logOf(), logOf()];
+    const edit = EXAMPLES['interaction.edited'][1];
+    const del = EXAMPLES['interaction.deleted'][1];
+    send(edited);
+    send(deleted);
+    send({ ...edit, id: randomUUID(), data: { ...edit.data, log_id: edited.id } });
+    send({ ...del, id: randomUUID(), data: { ...del.data, log_id: deleted.id } });
+    await channel.waitForConfirms();
+    await connection.close();
+    await eventually(async () => {
+      const log = expectStatus(await admin.get(`/api/interaction-logs/${edited.id}/`), 200);
+      expect({ summary: log.summary, type: log.type, edited_by: log.edited_by, edited_at: log.edited_at }).toEqual({
+        summary: edit.data.summary, type: edit.data.type, edited_by: edit.data.actor, edited_at: edit.time,
+      });
+    });
+    await eventually(async () => expectStatus(await admin.get(`/api/interaction-logs/${deleted.id}/`), 404));
   });
 });

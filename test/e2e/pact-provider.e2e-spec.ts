@@ -3,7 +3,7 @@ import { MessageProviderPact } from '@pact-foundation/pact';
 import type { MessageDescriptor } from '@pact-foundation/pact';
 import { PROVIDER, pactFile } from '../pact/pact-files';
 import { PROVIDER_STATES } from '../pact/provider-states';
-import { amqpCapture, AmqpCapture, api, ApiClient, AppProcess, isolatedStack, IsolatedStack, startApi } from '../utils';
+import { amqpCapture, AmqpCapture, api, ApiClient, AppProcess, isolatedStack, IsolatedStack, startApi, startLogger } from '../utils';
 
 /**
  * crm-api verified against every consumer's pact (pacts/*.json, written by the consumer
@@ -17,19 +17,21 @@ const CONSUMERS = ['activity-logger', 'billing'];
 describe("crm-api keeps its consumers' pacts", () => {
   let stack: IsolatedStack;
   let crm: AppProcess;
+  /** A change of a log (interaction.edited, .deleted) is accepted only for a log in the feed: the logger writes it. */
+  let logger: AppProcess;
   let admin: ApiClient;
   let capture: AmqpCapture;
 
   beforeAll(async () => {
     stack = await isolatedStack();
-    crm = await startApi(stack.env);
+    [crm, logger] = await Promise.all([startApi(stack.env), startLogger(stack.env)]);
     admin = await api(crm.url);
     capture = await amqpCapture(stack.amqpUrl);
   });
 
   afterAll(async () => {
     await capture?.close();
-    await crm?.stop();
+    await Promise.all([crm?.stop(), logger?.stop()]);
     await stack?.destroy();
   });
 

@@ -32,6 +32,12 @@ async function quote(admin: ApiClient) {
   return create(admin, 'quotes', { title: uniq('Pact Quote'), total_price: '99.90', opportunity: opp.id });
 }
 
+/** A call logged on a lead by the admin, once the activity-logger has written it (a change needs the log in the feed). */
+async function writtenCall(admin: ApiClient): Promise<string> {
+  const lead = await create(admin, 'leads', { name: uniq('Pact Lead') });
+  return expectStatus(await admin.post(`/api/leads/${lead.id}/log_interaction/`, { type: 'call', summary: 'Talked pricing' }, { prefer: 'wait=10' }), 201, 'log_interaction').id;
+}
+
 const del = async (admin: ApiClient, resource: string, id: string) => expectStatus(await admin.delete(`/api/${resource}/${id}/`), 204, `DELETE /api/${resource}/${id}/`);
 
 export const PROVIDER_STATES: Record<string, ProviderState> = {
@@ -79,6 +85,17 @@ export const PROVIDER_STATES: Record<string, ProviderState> = {
       const lead = await create(admin, 'leads', { name: uniq('Pact Lead') });
       expectStatus(await admin.post(`/api/leads/${lead.id}/log_interaction/`, { type: 'call', summary: 'Talked pricing' }), 202, 'log_interaction');
     },
+  },
+  'a call logged on a lead is corrected into a meeting by its author': {
+    type: 'interaction.edited',
+    run: async (admin) => {
+      const id = await writtenCall(admin);
+      expectStatus(await admin.patch(`/api/interaction-logs/${id}/`, { type: 'meeting', summary: 'Met to talk pricing' }), 202, 'edit the log');
+    },
+  },
+  'a call logged on a lead is deleted by its author': {
+    type: 'interaction.deleted',
+    run: async (admin) => void expectStatus(await admin.delete(`/api/interaction-logs/${await writtenCall(admin)}/`), 202, 'delete the log'),
   },
   'a lead is handed from one rep to another': {
     type: 'lead.reassigned',

@@ -9,7 +9,7 @@
 import { connect } from 'amqplib';
 import { BrokerRotation } from '@app/platform';
 import { randomUUID } from 'node:crypto';
-import { buildEvent, CrmEvent, EVENT_TYPES, EXAMPLES, EXCHANGE, messageProperties } from '@app/contracts';
+import { buildEvent, CrmEvent, EXAMPLES, EXCHANGE, LOG_EVENT_TYPES, messageProperties } from '@app/contracts';
 import { LoggerConfig } from '../src/config/logger.config';
 
 const ALICE = { id: '0b8f3f4e-3f0c-4c56-9a55-2a3c7e1d0a01', name: 'Alice Admin' };
@@ -30,7 +30,7 @@ async function main() {
   const sendEvent = (e: CrmEvent) => send(e.type, JSON.stringify(e), messageProperties(e));
 
   if (want('examples')) {
-    const examples = EVENT_TYPES.flatMap((t) => Object.values(EXAMPLES[t]) as CrmEvent[]);
+    const examples = LOG_EVENT_TYPES.flatMap((t) => Object.values(EXAMPLES[t]) as CrmEvent[]); // the changes of a log need that log first
     examples.forEach(sendEvent);
     examples.forEach(sendEvent); // redelivered / published twice: must be written once
   }

@@ -1,7 +1,7 @@
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { AddressInfo } from 'node:net';
-import { JsonLogger } from '@app/platform';
+import { exitOnSignals, JsonLogger } from '@app/platform';
 import { LoggerConfig } from './config/logger.config';
 import { LoggerModule } from './logger.module';
 import { isOpsCommand, runOpsCommand } from './ops/ops.command';
@@ -15,14 +15,7 @@ async function serve(config: LoggerConfig, logger: JsonLogger): Promise<void> {
   const app = await NestFactory.create<NestFastifyApplication>(LoggerModule.forRoot(config), new FastifyAdapter(), { logger });
   // SIGTERM/SIGINT -> app.close(): the transport stops consuming, writes and acks what it
   // holds and closes the broker link; then the HTTP port; then the database pool.
-  // useProcessExit: a clean stop exits 0 instead of re-raising the signal.
-  app.enableShutdownHooks(['SIGTERM', 'SIGINT'], { useProcessExit: true });
-  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-    process.once(signal, () => setTimeout(() => {
-      logger.error({ msg: 'shutdown took too long: exiting', after_ms: HARD_EXIT_MS });
-      process.exit(1);
-    }, HARD_EXIT_MS).unref());
-  }
+  exitOnSignals(app, logger, HARD_EXIT_MS);
   app.connectMicroservice({ strategy: app.get(AmqpBatchServer) });
   // Health first, so readiness can say "not yet" while the broker is being reached.
   await app.listen(config.LOGGER_HTTP_PORT, '0.0.0.0');

@@ -4,6 +4,7 @@ import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { JsonLogger } from '@app/platform';
 import { AppModule } from './app.module';
+import { ApiKeyAuth } from './auth/api-key-auth';
 import { errorBody } from './common/error-body';
 import { limitConnections } from './common/connection-limits';
 import { refuseAnonymousBodies } from './common/early-auth';
@@ -43,7 +44,8 @@ export async function createApp(config: ApiConfig, logger = new JsonLogger('crm-
   const app = await NestFactory.create<NestFastifyApplication>(AppModule, adapter, { logger, bodyParser: false });
   const fastify = app.getHttpAdapter().getInstance();
   configureHttpEdge(fastify, config.BODY_LIMIT_BYTES, config.PUBLIC_URL);
-  refuseAnonymousBodies(fastify, config.JWT_SECRET);
+  const keys = app.get(ApiKeyAuth);
+  refuseAnonymousBodies(fastify, config.JWT_SECRET, (token) => keys.authenticate(token));
   limitConnections(fastify.server, config.HTTP_MAX_CONNECTIONS, config.HTTP_MAX_CONNECTIONS_PER_ADDRESS);
   await app.register(helmet, {
     // The Swagger UI at /api/docs loads its scripts from here but styles elements inline.

@@ -2,10 +2,12 @@ import { MikroOrmModule } from '@mikro-orm/nestjs';
 import { PostgreSqlDriver } from '@mikro-orm/postgresql';
 import { Logger, Module } from '@nestjs/common';
 import { APP_FILTER, APP_INTERCEPTOR } from '@nestjs/core';
+import { ApiKeysModule } from './api-keys/api-keys.module';
 import { AuthModule } from './auth/auth.module';
 import { PolicyModule } from './auth/policy.module';
 import { ApiExceptionFilter } from './common/api-exception.filter';
 import { EtagInterceptor } from './common/etag';
+import { IdempotencyInterceptor } from './common/idempotency';
 import { ApiConfig } from './config/api.config';
 import { ConfigModule } from './config/config.module';
 import { ContactsModule } from './contacts/contacts.module';
@@ -47,6 +49,7 @@ import { UsersModule } from './users/users.module';
     FeedModule,
     AuthModule,
     UsersModule,
+    ApiKeysModule,
     LeadsModule,
     ContactsModule,
     OpportunitiesModule,
@@ -58,6 +61,9 @@ import { UsersModule } from './users/users.module';
   ],
   providers: [
     { provide: APP_FILTER, useClass: ApiExceptionFilter },
+    // In this order: the idempotency interceptor wraps the ETag one, so the ETag it
+    // stores with an answer (and replays) is the one that answer was sent with.
+    { provide: APP_INTERCEPTOR, useClass: IdempotencyInterceptor },
     { provide: APP_INTERCEPTOR, useClass: EtagInterceptor },
   ],
 })

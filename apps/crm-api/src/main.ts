@@ -1,4 +1,4 @@
-import { JsonLogger } from '@app/platform';
+import { exitOnSignals, JsonLogger } from '@app/platform';
 import { createApp } from './app.factory';
 import { ApiConfig } from './config/api.config';
 import { migrateCrm } from './database/migrate';
@@ -22,25 +22,9 @@ async function main(): Promise<void> {
   const port = typeof address === 'object' && address ? address.port : config.PORT;
   logger.log({ msg: 'listening', host: config.HOST, port });
 
-  // Our own signal handling rather than Nest's enableShutdownHooks, which re-raises the
-  // signal after closing (exit 143): app.close() stops accepting, ends live streams,
-  // lets in-flight requests and the relay's batch finish, then closes the pools.
-  const stop = (signal: NodeJS.Signals) => {
-    logger.log({ msg: 'shutting down', signal });
-    setTimeout(() => {
-      logger.error({ msg: 'shutdown took too long; exiting' });
-      process.exit(1);
-    }, SHUTDOWN_GRACE_MS).unref();
-    app.close().then(
-      () => process.exit(0),
-      (e: Error) => {
-        logger.error({ msg: 'shutdown failed', error: e.message });
-        process.exit(1);
-      },
-    );
-  };
-  process.once('SIGTERM', stop);
-  process.once('SIGINT', stop);
+  // app.close() order: stop accepting, end live streams, let in-flight requests and the
+  // relay's batch finish, then close the pools.
+  exitOnSignals(app, logger, SHUTDOWN_GRACE_MS);
 }
 
 main().catch((error: Error) => {

@@ -4,6 +4,44 @@
  */
 
 export interface paths {
+    "/api/api-keys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** API keys, newest first, revoked ones included (admin only); never their secrets */
+        get: operations["ApiKeysController_list"];
+        put?: never;
+        /**
+         * Create an API key (admin only): the secret is in this answer and nowhere else
+         * @description The key acts as a service user named after it: a sales rep, or an admin with the `admin` scope. At most API_KEYS_MAX active keys.
+         */
+        post: operations["ApiKeysController_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/api-keys/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Revoke an API key (admin only); revoking it again changes nothing */
+        delete: operations["ApiKeysController_revoke"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/auth/logout": {
         parameters: {
             query?: never;
@@ -153,7 +191,7 @@ export interface paths {
         };
         /**
          * Server-Sent Events: one `interaction-log` event per new log, same filters as the list
-         * @description Send Last-Event-ID (or ?last_event_id=) to resume after the last event received: nothing is missed.
+         * @description Send Last-Event-ID (or ?last_event_id=) to resume after the last event received: nothing is missed. An edited manual log comes again as an `interaction-log` event with the same id (and edited_at, edited_by); a deleted one as an `interaction-log-deleted` event whose data is {"id": "<log id>"}.
          */
         get: operations["FeedController_stream"];
         put?: never;
@@ -175,10 +213,18 @@ export interface paths {
         get: operations["FeedController_get"];
         put?: never;
         post?: never;
-        delete?: never;
+        /**
+         * Delete a manual log (author, manager or admin)
+         * @description It leaves the list, the grouped list and GET at once the logger applied it; open streams get an `interaction-log-deleted` event {id}.
+         */
+        delete: operations["LogChangesController_delete"];
         options?: never;
         head?: never;
-        patch?: never;
+        /**
+         * Correct a manual log: its summary, its type, or both (author, manager or admin)
+         * @description The log keeps its id and timestamp and gains edited_at and edited_by; open streams get it again as an `interaction-log` event.
+         */
+        patch: operations["LogChangesController_edit"];
         trace?: never;
     };
     "/api/leads": {
@@ -549,6 +595,289 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    ApiKeysController_list: {
+        parameters: {
+            query?: {
+                limit?: number;
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description the next page, or null on the last */
+                        next: string | null;
+                        results: {
+                            created_at: string;
+                            /** Format: uuid */
+                            created_by: string | null;
+                            /** @description the start and end of the secret (`crmk_AbCd…wxyz`), to recognise it */
+                            hint: string;
+                            /** Format: uuid */
+                            id: string;
+                            /** @description to the minute: not rewritten on every request */
+                            last_used_at: string | null;
+                            name: string;
+                            revoked_at: string | null;
+                            scopes: ("read" | "write" | "admin")[];
+                            updated_at: string;
+                            /**
+                             * Format: uuid
+                             * @description the service user the key acts as: its writes are attributed to it
+                             */
+                            user: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description invalid body, query or id (the message names each bad field) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string | string[];
+                        status: number;
+                    };
+                };
+            };
+            /** @description no valid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string | string[];
+                        status: number;
+                    };
+                };
+            };
+            /** @description not allowed for this user */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string | string[];
+                        status: number;
+                    };
+                };
+            };
+        };
+    };
+    ApiKeysController_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description who uses the key, e.g. "Web form": its service user has this name in the feed */
+                    name: string;
+                    /** @description `read` (every key reads), `write` (any non-GET request), `admin` (acts as an admin rather than a sales rep) */
+                    scopes: ("read" | "write" | "admin")[];
+                };
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        created_at: string;
+                        /** Format: uuid */
+                        created_by: string | null;
+                        /** @description the start and end of the secret (`crmk_AbCd…wxyz`), to recognise it */
+                        hint: string;
+                        /** Format: uuid */
+                        id: string;
+                        /** @description to the minute: not rewritten on every request */
+                        last_used_at: string | null;
+                        name: string;
+                        revoked_at: string | null;
+                        scopes: ("read" | "write" | "admin")[];
+                        /** @description send as `Authorization: Bearer <secret>`; shown only now, stored only as a hash */
+                        secret: string;
+                        updated_at: string;
+                        /**
+                         * Format: uuid
+                         * @description the service user the key acts as: its writes are attributed to it
+                         */
+                        user: string;
+                    };
+                };
+            };
+            /** @description invalid body, query or id (the message names each bad field) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string | string[];
+                        status: number;
+                    };
+                };
+            };
+            /** @description no valid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string | string[];
+                        status: number;
+                    };
+                };
+            };
+            /** @description not allowed for this user */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string | string[];
+                        status: number;
+                    };
+                };
+            };
+            /** @description conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string | string[];
+                        status: number;
+                    };
+                };
+            };
+            /** @description body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string | string[];
+                        status: number;
+                    };
+                };
+            };
+            /** @description body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string | string[];
+                        status: number;
+                    };
+                };
+            };
+        };
+    };
+    ApiKeysController_revoke: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description revoked: refused from the next request on, on every replica; its open streams end */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description invalid body, query or id (the message names each bad field) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string | string[];
+                        status: number;
+                    };
+                };
+            };
+            /** @description no valid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string | string[];
+                        status: number;
+                    };
+                };
+            };
+            /** @description not allowed for this user */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string | string[];
+                        status: number;
+                    };
+                };
+            };
+            /** @description no record with this id */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string | string[];
+                        status: number;
+                    };
+                };
+            };
+        };
+    };
     AuthController_logout: {
         parameters: {
             query?: never;
@@ -567,6 +896,19 @@ export interface operations {
             };
             /** @description no valid bearer token */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string | string[];
+                        status: number;
+                    };
+                };
+            };
+            /** @description not allowed for this user */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -719,7 +1061,10 @@ export interface operations {
     ContactsController_create: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description 1–255 printable characters (e.g. a UUID) naming this request: a retry with the same key and body gets the first answer back (with Idempotent-Replayed: true) and writes nothing. Kept 24 h per user; the same key with another body is a 422, while the first request still runs a 409. */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -786,6 +1131,19 @@ export interface operations {
                     };
                 };
             };
+            /** @description conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string | string[];
+                        status: number;
+                    };
+                };
+            };
             /** @description body too large */
             413: {
                 headers: {
@@ -801,6 +1159,19 @@ export interface operations {
             };
             /** @description body is not application/json */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string | string[];
+                        status: number;
+                    };
+                };
+            };
+            /** @description Idempotency-Key: already used with a different request */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1108,6 +1479,8 @@ export interface operations {
             header?: {
                 /** @description wait=N (N ≤ 10): answer 201 with the written log if it exists within N seconds */
                 Prefer?: string;
+                /** @description 1–255 printable characters (e.g. a UUID) naming this request: a retry with the same key and body gets the first answer back (with Idempotent-Replayed: true) and writes nothing. Kept 24 h per user; the same key with another body is a 422, while the first request still runs a 409. */
+                "Idempotency-Key"?: string;
             };
             path: {
                 id: string;
@@ -1129,11 +1502,37 @@ export interface operations {
             };
         };
         responses: {
+            /** @description with Prefer: wait=N, the written log */
             201: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        /** Format: uuid */
+                        contact: string | null;
+                        /** Format: uuid */
+                        id: string;
+                        /** Format: uuid */
+                        lead: string | null;
+                        /** Format: uuid */
+                        opportunity: string | null;
+                        /**
+                         * Format: date-time
+                         * @description when the log was recorded; well after `timestamp` for a backdated log
+                         */
+                        recorded_at: string;
+                        /** @enum {string} */
+                        source: "auto" | "manual";
+                        summary: string;
+                        /** Format: date-time */
+                        timestamp: string;
+                        /** @enum {string} */
+                        type: "call" | "email" | "meeting" | "note";
+                        /** Format: uuid */
+                        user: string;
+                    };
+                };
             };
             /** @description accepted: the log to be, with its id; Location names it */
             202: {
@@ -1224,6 +1623,19 @@ export interface operations {
                     };
                 };
             };
+            /** @description conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string | string[];
+                        status: number;
+                    };
+                };
+            };
             /** @description body too large */
             413: {
                 headers: {
@@ -1239,6 +1651,19 @@ export interface operations {
             };
             /** @description body is not application/json */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string | string[];
+                        status: number;
+                    };
+                };
+            };
+            /** @description Idempotency-Key: already used with a different request */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1297,6 +1722,14 @@ export interface operations {
                             data: {
                                 [key: string]: unknown;
                             };
+                            /** @description when a manual log was last corrected (PATCH); null if never */
+                            edited_at: string | null;
+                            /** @description who last corrected it; null if never */
+                            edited_by: {
+                                /** Format: uuid */
+                                id: string;
+                                name: string;
+                            } | null;
                             event_type: string;
                             /** Format: uuid */
                             id: string;
@@ -1343,6 +1776,14 @@ export interface operations {
                                 data: {
                                     [key: string]: unknown;
                                 };
+                                /** @description when a manual log was last corrected (PATCH); null if never */
+                                edited_at: string | null;
+                                /** @description who last corrected it; null if never */
+                                edited_by: {
+                                    /** Format: uuid */
+                                    id: string;
+                                    name: string;
+                                } | null;
                                 event_type: string;
                                 /** Format: uuid */
                                 id: string;
@@ -1595,7 +2036,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description text/event-stream: `interaction-log` events whose data is a log */
+            /** @description text/event-stream: `interaction-log` events whose data is a log, `interaction-log-deleted` events whose data is {id} */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -1684,6 +2125,14 @@ export interface operations {
                         data: {
                             [key: string]: unknown;
                         };
+                        /** @description when a manual log was last corrected (PATCH); null if never */
+                        edited_at: string | null;
+                        /** @description who last corrected it; null if never */
+                        edited_by: {
+                            /** Format: uuid */
+                            id: string;
+                            name: string;
+                        } | null;
                         event_type: string;
                         /** Format: uuid */
                         id: string;
@@ -1746,6 +2195,338 @@ export interface operations {
             };
             /** @description no record with this id */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string | string[];
+                        status: number;
+                    };
+                };
+            };
+        };
+    };
+    LogChangesController_delete: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description wait=N (N ≤ 10): answer once a logger has applied the change, if it does within N seconds */
+                Prefer?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description accepted: a logger will remove it from the feed */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description with Prefer: wait=N, removed from the feed */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description invalid body, query or id (the message names each bad field) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string | string[];
+                        status: number;
+                    };
+                };
+            };
+            /** @description no valid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string | string[];
+                        status: number;
+                    };
+                };
+            };
+            /** @description not allowed for this user */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string | string[];
+                        status: number;
+                    };
+                };
+            };
+            /** @description no record with this id */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string | string[];
+                        status: number;
+                    };
+                };
+            };
+            /** @description conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string | string[];
+                        status: number;
+                    };
+                };
+            };
+        };
+    };
+    LogChangesController_edit: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description wait=N (N ≤ 10): answer once a logger has applied the change, if it does within N seconds */
+                Prefer?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    summary?: string;
+                    /** @enum {string} */
+                    type?: "call" | "email" | "meeting" | "note";
+                };
+            };
+        };
+        responses: {
+            /** @description with Prefer: wait=N, the edited log */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: uuid */
+                        contact: string | null;
+                        /**
+                         * Format: uuid
+                         * @description shared by every log of one user action (a lead conversion makes four)
+                         */
+                        correlation_id: string;
+                        /** @description what the summary was rendered from (for a change: field, old_value, new_value) */
+                        data: {
+                            [key: string]: unknown;
+                        };
+                        /** @description when a manual log was last corrected (PATCH); null if never */
+                        edited_at: string | null;
+                        /** @description who last corrected it; null if never */
+                        edited_by: {
+                            /** Format: uuid */
+                            id: string;
+                            name: string;
+                        } | null;
+                        event_type: string;
+                        /** Format: uuid */
+                        id: string;
+                        /**
+                         * @description interaction (what people did: calls, emails, meetings, notes, task completions) or change (what happened to the records)
+                         * @enum {string}
+                         */
+                        kind: "interaction" | "change";
+                        /** Format: uuid */
+                        lead: string | null;
+                        /** Format: uuid */
+                        opportunity: string | null;
+                        /** @description when it was recorded: well after `timestamp` for a backdated manual log */
+                        recorded_at: string;
+                        /** @description auto or manual */
+                        source: string;
+                        summary: string;
+                        /** @description when it happened (ISO 8601) */
+                        timestamp: string;
+                        /** @description call, email, meeting or note */
+                        type: string;
+                        /** Format: uuid */
+                        user: string;
+                        /** @description rollup=true: the related record this entry came through; null for the record's own and without rollup */
+                        via: {
+                            /** Format: uuid */
+                            id: string;
+                            name: string;
+                            /** @enum {string} */
+                            type: "lead" | "contact" | "opportunity" | "quote" | "task";
+                        } | null;
+                    };
+                };
+            };
+            /** @description accepted: the log as it will be once a logger applied the edit */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: uuid */
+                        contact: string | null;
+                        /**
+                         * Format: uuid
+                         * @description shared by every log of one user action (a lead conversion makes four)
+                         */
+                        correlation_id: string;
+                        /** @description what the summary was rendered from (for a change: field, old_value, new_value) */
+                        data: {
+                            [key: string]: unknown;
+                        };
+                        /** @description when a manual log was last corrected (PATCH); null if never */
+                        edited_at: string | null;
+                        /** @description who last corrected it; null if never */
+                        edited_by: {
+                            /** Format: uuid */
+                            id: string;
+                            name: string;
+                        } | null;
+                        event_type: string;
+                        /** Format: uuid */
+                        id: string;
+                        /**
+                         * @description interaction (what people did: calls, emails, meetings, notes, task completions) or change (what happened to the records)
+                         * @enum {string}
+                         */
+                        kind: "interaction" | "change";
+                        /** Format: uuid */
+                        lead: string | null;
+                        /** Format: uuid */
+                        opportunity: string | null;
+                        /** @description when it was recorded: well after `timestamp` for a backdated manual log */
+                        recorded_at: string;
+                        /** @description auto or manual */
+                        source: string;
+                        /** @enum {string} */
+                        status: "pending";
+                        summary: string;
+                        /** @description when it happened (ISO 8601) */
+                        timestamp: string;
+                        /** @description call, email, meeting or note */
+                        type: string;
+                        /** Format: uuid */
+                        user: string;
+                        /** @description rollup=true: the related record this entry came through; null for the record's own and without rollup */
+                        via: {
+                            /** Format: uuid */
+                            id: string;
+                            name: string;
+                            /** @enum {string} */
+                            type: "lead" | "contact" | "opportunity" | "quote" | "task";
+                        } | null;
+                    };
+                };
+            };
+            /** @description invalid body, query or id (the message names each bad field) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string | string[];
+                        status: number;
+                    };
+                };
+            };
+            /** @description no valid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string | string[];
+                        status: number;
+                    };
+                };
+            };
+            /** @description not allowed for this user */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string | string[];
+                        status: number;
+                    };
+                };
+            };
+            /** @description no record with this id */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string | string[];
+                        status: number;
+                    };
+                };
+            };
+            /** @description conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string | string[];
+                        status: number;
+                    };
+                };
+            };
+            /** @description body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string | string[];
+                        status: number;
+                    };
+                };
+            };
+            /** @description body is not application/json */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1833,7 +2614,10 @@ export interface operations {
     LeadsController_create: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description 1–255 printable characters (e.g. a UUID) naming this request: a retry with the same key and body gets the first answer back (with Idempotent-Replayed: true) and writes nothing. Kept 24 h per user; the same key with another body is a 422, while the first request still runs a 409. */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -1907,6 +2691,19 @@ export interface operations {
                     };
                 };
             };
+            /** @description conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string | string[];
+                        status: number;
+                    };
+                };
+            };
             /** @description body too large */
             413: {
                 headers: {
@@ -1922,6 +2719,19 @@ export interface operations {
             };
             /** @description body is not application/json */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string | string[];
+                        status: number;
+                    };
+                };
+            };
+            /** @description Idempotency-Key: already used with a different request */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2233,7 +3043,10 @@ export interface operations {
     LeadsController_convert: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description 1–255 printable characters (e.g. a UUID) naming this request: a retry with the same key and body gets the first answer back (with Idempotent-Replayed: true) and writes nothing. Kept 24 h per user; the same key with another body is a 422, while the first request still runs a 409. */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 id: string;
             };
@@ -2376,7 +3189,11 @@ export interface operations {
                     };
                 };
             };
-            /** @description conflicts with the current state */
+            /**
+             * @description conflicts with the current state
+             *
+             *     conflicts with the current state
+             */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2415,6 +3232,19 @@ export interface operations {
                     };
                 };
             };
+            /** @description Idempotency-Key: already used with a different request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string | string[];
+                        status: number;
+                    };
+                };
+            };
         };
     };
     InteractionsController_lead: {
@@ -2423,6 +3253,8 @@ export interface operations {
             header?: {
                 /** @description wait=N (N ≤ 10): answer 201 with the written log if it exists within N seconds */
                 Prefer?: string;
+                /** @description 1–255 printable characters (e.g. a UUID) naming this request: a retry with the same key and body gets the first answer back (with Idempotent-Replayed: true) and writes nothing. Kept 24 h per user; the same key with another body is a 422, while the first request still runs a 409. */
+                "Idempotency-Key"?: string;
             };
             path: {
                 id: string;
@@ -2444,11 +3276,37 @@ export interface operations {
             };
         };
         responses: {
+            /** @description with Prefer: wait=N, the written log */
             201: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        /** Format: uuid */
+                        contact: string | null;
+                        /** Format: uuid */
+                        id: string;
+                        /** Format: uuid */
+                        lead: string | null;
+                        /** Format: uuid */
+                        opportunity: string | null;
+                        /**
+                         * Format: date-time
+                         * @description when the log was recorded; well after `timestamp` for a backdated log
+                         */
+                        recorded_at: string;
+                        /** @enum {string} */
+                        source: "auto" | "manual";
+                        summary: string;
+                        /** Format: date-time */
+                        timestamp: string;
+                        /** @enum {string} */
+                        type: "call" | "email" | "meeting" | "note";
+                        /** Format: uuid */
+                        user: string;
+                    };
+                };
             };
             /** @description accepted: the log to be, with its id; Location names it */
             202: {
@@ -2539,6 +3397,19 @@ export interface operations {
                     };
                 };
             };
+            /** @description conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string | string[];
+                        status: number;
+                    };
+                };
+            };
             /** @description body too large */
             413: {
                 headers: {
@@ -2554,6 +3425,19 @@ export interface operations {
             };
             /** @description body is not application/json */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string | string[];
+                        status: number;
+                    };
+                };
+            };
+            /** @description Idempotency-Key: already used with a different request */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2646,7 +3530,10 @@ export interface operations {
     OpportunitiesController_create: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description 1–255 printable characters (e.g. a UUID) naming this request: a retry with the same key and body gets the first answer back (with Idempotent-Replayed: true) and writes nothing. Kept 24 h per user; the same key with another body is a 422, while the first request still runs a 409. */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -2728,6 +3615,19 @@ export interface operations {
                     };
                 };
             };
+            /** @description conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string | string[];
+                        status: number;
+                    };
+                };
+            };
             /** @description body too large */
             413: {
                 headers: {
@@ -2743,6 +3643,19 @@ export interface operations {
             };
             /** @description body is not application/json */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string | string[];
+                        status: number;
+                    };
+                };
+            };
+            /** @description Idempotency-Key: already used with a different request */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3065,6 +3978,8 @@ export interface operations {
             header?: {
                 /** @description wait=N (N ≤ 10): answer 201 with the written log if it exists within N seconds */
                 Prefer?: string;
+                /** @description 1–255 printable characters (e.g. a UUID) naming this request: a retry with the same key and body gets the first answer back (with Idempotent-Replayed: true) and writes nothing. Kept 24 h per user; the same key with another body is a 422, while the first request still runs a 409. */
+                "Idempotency-Key"?: string;
             };
             path: {
                 id: string;
@@ -3086,11 +4001,37 @@ export interface operations {
             };
         };
         responses: {
+            /** @description with Prefer: wait=N, the written log */
             201: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        /** Format: uuid */
+                        contact: string | null;
+                        /** Format: uuid */
+                        id: string;
+                        /** Format: uuid */
+                        lead: string | null;
+                        /** Format: uuid */
+                        opportunity: string | null;
+                        /**
+                         * Format: date-time
+                         * @description when the log was recorded; well after `timestamp` for a backdated log
+                         */
+                        recorded_at: string;
+                        /** @enum {string} */
+                        source: "auto" | "manual";
+                        summary: string;
+                        /** Format: date-time */
+                        timestamp: string;
+                        /** @enum {string} */
+                        type: "call" | "email" | "meeting" | "note";
+                        /** Format: uuid */
+                        user: string;
+                    };
+                };
             };
             /** @description accepted: the log to be, with its id; Location names it */
             202: {
@@ -3181,6 +4122,19 @@ export interface operations {
                     };
                 };
             };
+            /** @description conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string | string[];
+                        status: number;
+                    };
+                };
+            };
             /** @description body too large */
             413: {
                 headers: {
@@ -3196,6 +4150,19 @@ export interface operations {
             };
             /** @description body is not application/json */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string | string[];
+                        status: number;
+                    };
+                };
+            };
+            /** @description Idempotency-Key: already used with a different request */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3281,7 +4248,10 @@ export interface operations {
     QuotesController_create: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description 1–255 printable characters (e.g. a UUID) naming this request: a retry with the same key and body gets the first answer back (with Idempotent-Replayed: true) and writes nothing. Kept 24 h per user; the same key with another body is a 422, while the first request still runs a 409. */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -3375,6 +4345,19 @@ export interface operations {
                     };
                 };
             };
+            /** @description conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string | string[];
+                        status: number;
+                    };
+                };
+            };
             /** @description body too large */
             413: {
                 headers: {
@@ -3390,6 +4373,19 @@ export interface operations {
             };
             /** @description body is not application/json */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string | string[];
+                        status: number;
+                    };
+                };
+            };
+            /** @description Idempotency-Key: already used with a different request */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3779,7 +4775,10 @@ export interface operations {
     TasksController_create: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description 1–255 printable characters (e.g. a UUID) naming this request: a retry with the same key and body gets the first answer back (with Idempotent-Replayed: true) and writes nothing. Kept 24 h per user; the same key with another body is a 422, while the first request still runs a 409. */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -3876,6 +4875,19 @@ export interface operations {
                     };
                 };
             };
+            /** @description conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string | string[];
+                        status: number;
+                    };
+                };
+            };
             /** @description body too large */
             413: {
                 headers: {
@@ -3891,6 +4903,19 @@ export interface operations {
             };
             /** @description body is not application/json */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string | string[];
+                        status: number;
+                    };
+                };
+            };
+            /** @description Idempotency-Key: already used with a different request */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4229,7 +5254,10 @@ export interface operations {
     TasksController_markCompleted: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description 1–255 printable characters (e.g. a UUID) naming this request: a retry with the same key and body gets the first answer back (with Idempotent-Replayed: true) and writes nothing. Kept 24 h per user; the same key with another body is a 422, while the first request still runs a 409. */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 id: string;
             };
@@ -4329,7 +5357,11 @@ export interface operations {
                     };
                 };
             };
-            /** @description conflicts with the current state */
+            /**
+             * @description conflicts with the current state
+             *
+             *     conflicts with the current state
+             */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -4368,12 +5400,26 @@ export interface operations {
                     };
                 };
             };
+            /** @description Idempotency-Key: already used with a different request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string | string[];
+                        status: number;
+                    };
+                };
+            };
         };
     };
     UsersController_list: {
         parameters: {
             query?: {
                 role?: "admin" | "manager" | "sales_rep";
+                kind?: "person" | "service";
                 limit?: number;
                 cursor?: string;
             };
@@ -4401,6 +5447,11 @@ export interface operations {
                             email: string;
                             /** Format: uuid */
                             id: string;
+                            /**
+                             * @description `service`: the user an API key acts as (named after the key; no password)
+                             * @enum {string}
+                             */
+                            kind: "person" | "service";
                             name: string;
                             /** @enum {string} */
                             role: "admin" | "manager" | "sales_rep";
@@ -4441,7 +5492,10 @@ export interface operations {
     UsersController_create: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description 1–255 printable characters (e.g. a UUID) naming this request: a retry with the same key and body gets the first answer back (with Idempotent-Replayed: true) and writes nothing. Kept 24 h per user; the same key with another body is a 422, while the first request still runs a 409. */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -4476,6 +5530,11 @@ export interface operations {
                         email: string;
                         /** Format: uuid */
                         id: string;
+                        /**
+                         * @description `service`: the user an API key acts as (named after the key; no password)
+                         * @enum {string}
+                         */
+                        kind: "person" | "service";
                         name: string;
                         /** @enum {string} */
                         role: "admin" | "manager" | "sales_rep";
@@ -4523,8 +5582,25 @@ export interface operations {
                     };
                 };
             };
-            /** @description conflicts with the current state */
+            /**
+             * @description conflicts with the current state
+             *
+             *     conflicts with the current state
+             */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string | string[];
+                        status: number;
+                    };
+                };
+            };
+            /** @description Idempotency-Key: already used with a different request */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4562,6 +5638,11 @@ export interface operations {
                         email: string;
                         /** Format: uuid */
                         id: string;
+                        /**
+                         * @description `service`: the user an API key acts as (named after the key; no password)
+                         * @enum {string}
+                         */
+                        kind: "person" | "service";
                         name: string;
                         /** @enum {string} */
                         role: "admin" | "manager" | "sales_rep";
@@ -4634,6 +5715,19 @@ export interface operations {
                     };
                 };
             };
+            /** @description not allowed for this user */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string | string[];
+                        status: number;
+                    };
+                };
+            };
         };
     };
     UsersController_get: {
@@ -4662,6 +5756,11 @@ export interface operations {
                         email: string;
                         /** Format: uuid */
                         id: string;
+                        /**
+                         * @description `service`: the user an API key acts as (named after the key; no password)
+                         * @enum {string}
+                         */
+                        kind: "person" | "service";
                         name: string;
                         /** @enum {string} */
                         role: "admin" | "manager" | "sales_rep";
@@ -4745,6 +5844,11 @@ export interface operations {
                         email: string;
                         /** Format: uuid */
                         id: string;
+                        /**
+                         * @description `service`: the user an API key acts as (named after the key; no password)
+                         * @enum {string}
+                         */
+                        kind: "person" | "service";
                         name: string;
                         /** @enum {string} */
                         role: "admin" | "manager" | "sales_rep";

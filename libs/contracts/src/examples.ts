@@ -42,6 +42,9 @@ function envelope<K extends EventType, V extends Versions<K>>(type: K, version: 
   };
 }
 
+/** The log the interaction.logged v1 example becomes (the 9th envelope below: ids and times follow the order). */
+const MANUAL_LOG = { id: 'e0000000-0000-4000-8000-000000000009', time: '2026-11-27T12:00:09.000Z' };
+
 export const EXAMPLES: { [K in EventType]: { [V in Versions<K>]: VersionedEvent<K, V> } } = {
   'lead.created': {
     1: envelope('lead.created', 1, { lead_id: LEAD, name: 'John Doe', company: 'ACME Corp', status: 'new', assigned_to: BOB, actor: ALICE }, LEAD),
@@ -94,6 +97,13 @@ export const EXAMPLES: { [K in EventType]: { [V in Versions<K>]: VersionedEvent<
   },
   'task.deleted': {
     1: envelope('task.deleted', 1, { task_id: TASK, action: 'Call', target: 'John Doe at ACME Corp', lead_id: LEAD, contact_id: CONTACT, opportunity_id: OPP, actor: ALICE }, TASK),
+  },
+  // Both change the manual log of the interaction.logged v1 example (its id and time).
+  'interaction.edited': {
+    1: envelope('interaction.edited', 1, { log_id: MANUAL_LOG.id, log_timestamp: MANUAL_LOG.time, type: 'meeting', summary: 'Met in person to go through their requirements', actor: ALICE }, MANUAL_LOG.id),
+  },
+  'interaction.deleted': {
+    1: envelope('interaction.deleted', 1, { log_id: MANUAL_LOG.id, log_timestamp: MANUAL_LOG.time, actor: ALICE }, MANUAL_LOG.id),
   },
 };
 

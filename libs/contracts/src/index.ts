@@ -1,4 +1,5 @@
 export * from './amqp';
+export * from './channels';
 export * from './primitives';
 export * from './money';
 export * from './registry';

@@ -31,10 +31,21 @@ export type LogType = z.infer<typeof LogType>;
 export const LOG_SOURCES = ['auto', 'manual'] as const;
 export type LogSource = (typeof LOG_SOURCES)[number];
 
-/** Who did it: the id the log is attributed to, and a name for readers of the raw stream. */
-export const Actor = z.object({ id: Uuid, name: z.string().min(1).max(255) });
+/** A user: id and name. */
+const Person = z.object({ id: Uuid, name: z.string().min(1).max(255) });
+
+export const ACTOR_KINDS = ['user', 'api_key'] as const;
+
+/**
+ * Who did it: the id the log is attributed to, a name for readers of the raw stream,
+ * and whether a person (`user`) or an integration's API key (`api_key`, acting as its
+ * service user) did it. `kind` was added to every released version as an optional field
+ * (docs/decisions.md, "API keys"): absent means a person, and consumers that do not know
+ * it ignore it.
+ */
+export const Actor = Person.extend({ kind: z.enum(ACTOR_KINDS).optional() });
 export type Actor = z.infer<typeof Actor>;
 
-/** A user a record is assigned to (same shape as Actor), or null for nobody. */
-export const Assignee = Actor.nullable();
+/** A user a record is assigned to (id and name), or null for nobody. */
+export const Assignee = Person.nullable();
 export type Assignee = z.infer<typeof Assignee>;

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ContactCreatedV1, ContactDeletedV1 } from './events/contact.events';
-import { InteractionLoggedV1, InteractionLoggedV2 } from './events/interaction.events';
+import { InteractionDeletedV1, InteractionEditedV1, InteractionLoggedV1, InteractionLoggedV2 } from './events/interaction.events';
 import { LeadConvertedV1, LeadCreatedV1, LeadDeletedV1, LeadReassignedV1, LeadStatusChangedV1 } from './events/lead.events';
 import { OpportunityCreatedV1, OpportunityDeletedV1, OpportunityReassignedV1, OpportunityStageChangedV1 } from './events/opportunity.events';
 import { QuoteCreatedV1, QuoteDeletedV1 } from './events/quote.events';
@@ -31,10 +31,27 @@ export const EVENT_SCHEMAS = {
   'opportunity.deleted': { 1: OpportunityDeletedV1 },
   'quote.deleted': { 1: QuoteDeletedV1 },
   'task.deleted': { 1: TaskDeletedV1 },
+  // Changes of an existing manual log, not logs of their own (LOG_CHANGE_TYPES).
+  'interaction.edited': { 1: InteractionEditedV1 },
+  'interaction.deleted': { 1: InteractionDeletedV1 },
 } as const;
 
 export type EventType = keyof typeof EVENT_SCHEMAS;
 export const EVENT_TYPES = Object.keys(EVENT_SCHEMAS) as EventType[];
+
+/**
+ * The events that change a log already in the feed instead of adding one: the logger
+ * applies them to the row they name and renders nothing. Every other type becomes a log.
+ */
+export const LOG_CHANGE_TYPES = ['interaction.edited', 'interaction.deleted'] as const satisfies readonly EventType[];
+export type LogChangeType = (typeof LOG_CHANGE_TYPES)[number];
+/** The event types that each become one log. */
+export type LogEventType = Exclude<EventType, LogChangeType>;
+export const LOG_EVENT_TYPES = EVENT_TYPES.filter((t): t is LogEventType => !isLogChange(t));
+
+export function isLogChange(type: string): type is LogChangeType {
+  return (LOG_CHANGE_TYPES as readonly string[]).includes(type);
+}
 
 /** The version a producer publishes today: the highest registered. */
 export const CURRENT_VERSION: { [K in EventType]: number } = Object.fromEntries(

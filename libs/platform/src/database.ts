@@ -15,7 +15,9 @@ export async function ensureDatabase(url: string): Promise<void> {
     if (found.rowCount === 0) {
       const quoted = `"${name.replace(/"/g, '""')}"`;
       await client.query(`CREATE DATABASE ${quoted}`).catch((e: { code?: string }) => {
-        if (e.code !== '42P04') throw e; // another process created it first
+        // Another process created it first: 42P04 once its row is visible, 23505 (the
+        // unique index of pg_database) while both CREATEs race (test/e2e/migrations).
+        if (e.code !== '42P04' && e.code !== '23505') throw e;
       });
     }
   } finally {

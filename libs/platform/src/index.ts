@@ -9,3 +9,5 @@ export * from './timeout';
 export * from './consumer-stop';
 export * from './metrics-access';
 export * from './amqp-urls';
+export * from './migration-lock';
+export * from './shutdown';

@@ -1,4 +1,5 @@
-import { CURRENT_VERSION, EVENT_TYPES, EventType, parseEvent } from '@app/contracts';
+import { CURRENT_VERSION, EVENT_TYPES, EventType, isLogChange, parseEvent } from '@app/contracts';
+import { toChange } from '../../../apps/activity-logger/src/logs/log-changes';
 import { toRecord } from '../../../apps/activity-logger/src/logs/logs.service';
 import { committedMatches, consumerPact } from '../../pact/pact-files';
 import { relianceOf } from '../../pact/reliance';
@@ -8,7 +9,8 @@ import { relianceOf } from '../../pact/reliance';
  * publishes, the message it relies on (relianceOf: every required field, matched by its
  * schema), in the case the canonical example shows. The handler is the logger's own
  * path from a message body to a log row (parse and validate, then render): a message
- * the pact allows must become a log with a summary.
+ * the pact allows must become a log with a summary, or for a change of a log
+ * (LOG_CHANGE_TYPES) the change the logger applies to the log it names.
  *
  * Older versions are not in the pact: crm-api no longer produces them, so it cannot be
  * verified against them; the logger's acceptance of them is pinned by the contracts'
@@ -32,13 +34,15 @@ const STATES: Record<EventType, string> = {
   'opportunity.deleted': 'an opportunity of a contact and a lead is deleted',
   'quote.deleted': 'a quote is deleted',
   'task.deleted': 'a task on a lead, a contact and an opportunity is deleted',
+  'interaction.edited': 'a call logged on a lead is corrected into a meeting by its author',
+  'interaction.deleted': 'a call logged on a lead is deleted by its author',
 };
 
 const CONSUMER = 'activity-logger';
 const { pact, written } = consumerPact(CONSUMER);
 
 describe("the activity-logger's pact with crm-api", () => {
-  it.each(EVENT_TYPES)('%s: the message it relies on becomes a log', async (type) => {
+  it.each(EVENT_TYPES)('%s: the message it relies on becomes a log (or a change of one)', async (type) => {
     const version = CURRENT_VERSION[type];
     await pact()
       .given(STATES[type])
@@ -47,6 +51,12 @@ describe("the activity-logger's pact with crm-api", () => {
       .verify(async (message) => {
         const parsed = parseEvent(JSON.stringify(message.contents));
         if (!parsed.ok) throw new Error(`the logger would dead-letter it: ${parsed.reason}`);
+        if (isLogChange(type)) {
+          const change = toChange(parsed.event);
+          expect(change.logId).toMatch(/^[0-9a-f-]{36}$/);
+          expect(change.kind === 'delete' || change.summary!.length > 0).toBe(true);
+          return;
+        }
         const log = toRecord(parsed.event);
         expect(log.summary.length).toBeGreaterThan(0);
         expect(log.eventType).toBe(type);

@@ -2,6 +2,7 @@
  * The logger's write, in one place: the repository runs it on activity.interaction_log,
  * and the benchmark's analysis (bench/raw-db.ts) times the very same statement on a copy.
  */
+import { CHANNELS } from '@app/contracts';
 
 /** The fields of one row, as jsonb_to_recordset reads them (see insertBatchSql). */
 export interface BatchRow {
@@ -56,7 +57,7 @@ export function batchRow(r: {
   };
 }
 
-export const NOTIFY_CHANNEL = 'interaction_log';
+export const NOTIFY_CHANNEL = CHANNELS.feed;
 
 /**
  * A whole batch in one statement and one round trip: the rows travel as a single JSON

@@ -4,6 +4,7 @@ import { Pool } from 'pg';
 import { settlesWithin } from '@app/platform';
 import { LoggerConfig } from '../config/logger.config';
 import { batchRow, insertBatchSql } from './insert-batch.sql';
+import { applyChangesSql, changeRow, LogChange } from './log-changes';
 import { PartitionKeeper } from './partition-keeper';
 import { RenderedLog } from './summary.renderer';
 
@@ -23,6 +24,14 @@ export interface InteractionLogRecord extends RenderedLog {
 }
 
 const INSERT_SQL = insertBatchSql('"activity"."interaction_log"');
+const CHANGES_SQL = applyChangesSql('"activity"."interaction_log"');
+
+export interface ChangeOutcome {
+  eventId: string;
+  applied: boolean;
+  /** False: the log is not in the table (yet). */
+  found: boolean;
+}
 
 /**
  * Writes the feed with raw SQL on node-postgres (the driver under MikroORM): no
@@ -65,6 +74,13 @@ export class LogWriterRepository implements OnApplicationShutdown {
     await this.partitions.ensure(records.map((r) => r.timestamp));
     const { rows } = await this.pool.query<{ id: string }>(INSERT_SQL, [JSON.stringify(records.map(batchRow))]);
     return rows.map((r) => r.id);
+  }
+
+  /** Applies edits and deletes of manual logs (at most one per log: decisiveChanges) in one statement. */
+  async applyChanges(changes: LogChange[]): Promise<ChangeOutcome[]> {
+    if (changes.length === 0) return [];
+    const { rows } = await this.pool.query<ChangeOutcome>(CHANGES_SQL, [JSON.stringify(changes.map(changeRow))]);
+    return rows;
   }
 
   /** For readiness: can a connection be had and used right now? */

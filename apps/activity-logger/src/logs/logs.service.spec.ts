@@ -50,6 +50,23 @@ describe('LogsService', () => {
     expect((await metrics.batchSize.get()).values.find((v) => v.metricName === 'activity_logger_batch_size_count')?.value).toBe(1);
   });
 
+  it('writes the new logs first, then the changes of logs (so a change and its log in one batch work); a change of a missing log throws once the rest is written', async () => {
+    const log = EXAMPLES['interaction.logged'][1];
+    const edit = EXAMPLES['interaction.edited'][1];
+    const calls: string[] = [];
+    const writer = {
+      insert: jest.fn(async (rows: InteractionLogRecord[]) => (calls.push('insert'), rows.map((r) => r.id))),
+      applyChanges: jest.fn(async (changes: { eventId: string }[]) => (calls.push('changes'), changes.map((c) => ({ eventId: c.eventId, applied: true, found: true })))),
+    };
+    const service = new LogsService(writer as unknown as LogWriterRepository, new MetricsService());
+    expect(await service.write([edit, log])).toEqual({ written: [log.id, edit.id], duplicates: 0 });
+    expect(calls).toEqual(['insert', 'changes']);
+    expect(writer.insert.mock.calls[0][0].map((r) => r.id)).toEqual([log.id]); // the edit is no row of its own
+
+    writer.applyChanges.mockImplementationOnce(async (changes) => changes.map((c) => ({ eventId: c.eventId, applied: false, found: false })));
+    await expect(service.write([edit])).rejects.toThrow(`interaction log not found: ${edit.data.log_id}`);
+  });
+
   it('lets a failed insert through untouched (the transport classifies it)', async () => {
     const error = Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' });
     const writer = { insert: jest.fn(async () => Promise.reject(error)) };

@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
-import { CrmEvent } from '@app/contracts';
+import { CrmEvent, isLogChange } from '@app/contracts';
 import { MetricsService } from '../health/metrics.service';
 import { InteractionLogRecord, LogWriterRepository } from './log-writer.repository';
+import { decisiveChanges, LogNotFoundError, toChange } from './log-changes';
 import { renderEvent } from './summary.renderer';
 
 export interface WriteOutcome {
@@ -43,21 +44,36 @@ export class LogsService {
     private readonly metrics: MetricsService,
   ) {}
 
-  /** Renders and writes a batch of validated events in one transaction; throws if nothing was committed. */
+  /**
+   * Renders and writes a batch of validated events: the new logs in one statement, then
+   * the changes of existing manual logs in another (so a change and its log in one batch
+   * work). Throws if a statement failed: what committed before is written again
+   * harmlessly (ids dedup, changes are last-writer-wins), so the transport may retry it
+   * all. A change whose log is not there throws LogNotFoundError after the rest
+   * committed: the transport then isolates it, returns it to the queue and, after its
+   * last attempt, dead-letters it, from where ops can replay it once its log exists.
+   */
   async write(events: CrmEvent[]): Promise<WriteOutcome> {
     // The same event twice in one batch (published twice, delivered close together) is one row.
     const unique = [...new Map(events.map((e) => [e.id, e])).values()];
-    const records = unique.map(toRecord);
+    const records = unique.filter((e) => !isLogChange(e.type)).map(toRecord);
+    const changes = decisiveChanges(unique.filter((e) => isLogChange(e.type)).map(toChange));
     this.metrics.batchSize.observe(events.length);
     const stop = this.metrics.insertSeconds.startTimer();
     let written: string[];
     try {
       written = await this.writer.insert(records);
+      this.metrics.logged.inc(written.length);
+      if (changes.length > 0) {
+        const outcomes = await this.writer.applyChanges(changes);
+        const missing = outcomes.filter((o) => !o.found).map((o) => changes.find((c) => c.eventId === o.eventId)!.logId);
+        if (missing.length > 0) throw new LogNotFoundError(missing);
+        written = [...written, ...outcomes.filter((o) => o.applied).map((o) => o.eventId)];
+      }
     } finally {
       stop();
     }
     const duplicates = events.length - written.length;
-    this.metrics.logged.inc(written.length);
     if (duplicates > 0) this.metrics.duplicates.inc(duplicates);
     return { written, duplicates };
   }

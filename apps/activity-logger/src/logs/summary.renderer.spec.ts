@@ -1,4 +1,4 @@
-import { CrmEvent, EVENT_TYPES, EXAMPLE_IDS, EXAMPLES, LEAD_STATUSES, OPPORTUNITY_STAGES, parseEvent } from '@app/contracts';
+import { CrmEvent, EXAMPLE_IDS, LOG_EVENT_TYPES, EXAMPLES, LEAD_STATUSES, OPPORTUNITY_STAGES, parseEvent } from '@app/contracts';
 import { LEAD_STATUS_MESSAGES, OPPORTUNITY_STAGE_MESSAGES, renderEvent, renderLog, RenderedLog } from './summary.renderer';
 
 const { ALICE, BOB, LEAD, CONTACT, OPP, QUOTE, TASK } = EXAMPLE_IDS;
@@ -181,6 +181,16 @@ describe('summary renderer', () => {
     });
   });
 
+  it('an API key as the actor (actor.kind) renders the same log, and the kind is kept in the parsed data', () => {
+    for (const example of LOG_EVENT_TYPES.flatMap((type) => Object.values(EXAMPLES[type]) as CrmEvent[])) {
+      const asKey = { ...example, data: { ...example.data, actor: { ...(example.data as { actor: object }).actor, kind: 'api_key' } } };
+      const parsed = parseEvent(JSON.stringify(asKey));
+      if (!parsed.ok) throw new Error(parsed.reason);
+      expect((parsed.event.data as { actor: { kind?: string } }).actor.kind).toBe('api_key');
+      expect(renderEvent(parsed.event)).toEqual(renderEvent(example));
+    }
+  });
+
   it('refuses a version it has no renderer for', () => {
     expect(() => renderLog('lead.created', 99, leadCreated())).toThrow('no renderer for lead.created v99');
   });
@@ -205,10 +215,10 @@ describe('summary renderer', () => {
       'quote.deleted': { userId: ALICE.id, type: 'note', source: 'auto', summary: 'Quote deleted: ACME Q-1', links: [null, null, OPP] },
       'task.deleted': { userId: ALICE.id, type: 'note', source: 'auto', summary: 'Task deleted: Call John Doe at ACME Corp', links: [LEAD, CONTACT, OPP] },
     };
-    const examples = EVENT_TYPES.flatMap((type) => Object.values(EXAMPLES[type]) as CrmEvent[]);
+    const examples = LOG_EVENT_TYPES.flatMap((type) => Object.values(EXAMPLES[type]) as CrmEvent[]);
 
-    it('covers every event type', () => {
-      expect(Object.keys(expected).sort()).toEqual([...EVENT_TYPES].sort());
+    it('covers every event type that becomes a log', () => {
+      expect(Object.keys(expected).sort()).toEqual([...LOG_EVENT_TYPES].sort());
     });
     it.each(examples.map((e) => [`${e.type} v${e.dataversion}`, e] as const))('%s, sent over the wire, renders its log', (_name, example) => {
       const parsed = parseEvent(Buffer.from(JSON.stringify(example)));

@@ -5,6 +5,7 @@ import {
   EVENT_SCHEMAS,
   EventType,
   formatMoney,
+  LogEventType,
   LeadStatus,
   LogSource,
   LogType,
@@ -27,13 +28,14 @@ type Schemas = typeof EVENT_SCHEMAS;
 type DataOf<S> = S extends z.ZodType ? z.infer<S> : never;
 
 /**
- * One renderer per event type and per version of its payload. The mapped type makes the
+ * One renderer per event type that becomes a log (not the changes of a log:
+ * LOG_CHANGE_TYPES, applied by log-changes.ts) and per version of its payload. The mapped type makes the
  * table exhaustive: a type or version added to the contracts' registry fails to compile
  * here until it has a renderer. Renderers are pure functions of the event's `data`, so a
  * summary can be re-rendered later from the stored `data` column.
  */
 export type RendererTable = {
-  [K in EventType]: { [V in keyof Schemas[K]]: (data: DataOf<Schemas[K][V]>) => RenderedLog };
+  [K in LogEventType]: { [V in keyof Schemas[K]]: (data: DataOf<Schemas[K][V]>) => RenderedLog };
 };
 
 export const LEAD_STATUS_MESSAGES: Record<LeadStatus, string> = {
@@ -243,7 +245,7 @@ export class NoRendererError extends Error {
 
 /** Renders validated `data` of an event type and version (also usable over stored rows). */
 export function renderLog(type: EventType, version: number, data: unknown): RenderedLog {
-  const render = (RENDERERS[type] as Record<number, ((data: unknown) => RenderedLog) | undefined>)[version];
+  const render = (RENDERERS as Partial<Record<string, Record<number, ((data: unknown) => RenderedLog) | undefined>>>)[type]?.[version];
   if (!render) throw new NoRendererError(type, version);
   return render(data);
 }

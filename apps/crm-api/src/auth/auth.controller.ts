@@ -7,6 +7,7 @@ import { ZodPipe } from '../common/zod.pipe';
 import { LoginDto, TokenView } from './auth.dto';
 import { AuthService } from './auth.service';
 import { Public } from './public.decorator';
+import { SessionOnly } from './session-only.decorator';
 
 @ApiTags('auth')
 @Controller('api/auth')
@@ -25,11 +26,12 @@ export class AuthController {
   }
 
   @Post('logout')
+  @SessionOnly()
   @HttpCode(204)
   @ApiNoContent('the session ended')
   @ApiBearerAuth()
   @ApiOperation({ summary: 'End the caller\'s session: its token is refused from now on on every replica, and its open streams end' })
-  @ApiErrors(401)
+  @ApiErrors(401, 403)
   async logout(@CurrentUser() caller: Caller): Promise<void> {
     await this.auth.logout(caller);
   }

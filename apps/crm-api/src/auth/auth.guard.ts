@@ -5,9 +5,14 @@ import { DomainError } from '../common/domain-error';
 import { ADMIN_ONLY } from './admin-only.decorator';
 import { AuthService } from './auth.service';
 import { IS_PUBLIC } from './public.decorator';
+import { SESSION_ONLY } from './session-only.decorator';
+
+/** The methods a key without the `write` scope may use. */
+const READS = new Set(['GET', 'HEAD']);
 
 /**
- * Global: every route needs `Authorization: Bearer <token>` unless marked @Public().
+ * Global: every route needs `Authorization: Bearer <token>` (a session's token or an API
+ * key, `crmk_…`) unless marked @Public().
  * Routes served outside Nest's controllers (the OpenAPI docs, static pages) never
  * reach a guard, so they are public by construction.
  */
@@ -25,11 +30,23 @@ export class AuthGuard implements CanActivate {
     const request = context.switchToHttp().getRequest<FastifyRequest>();
     const match = /^Bearer\s+(\S+)\s*$/i.exec(request.headers.authorization ?? '');
     if (!match) throw DomainError.unauthorized('send Authorization: Bearer <token> (from POST /api/auth/token/)');
-    request.caller = await this.auth.authenticate(match[1]);
+    // A key may already have been looked up by the body check (common/early-auth.ts).
+    request.caller ??= await this.auth.authenticate(match[1]);
+    if (request.caller.kind === 'api_key') this.checkKey(request, targets);
 
     if (this.reflector.getAllAndOverride<boolean>(ADMIN_ONLY, targets) && request.caller.role !== 'admin') {
-      throw DomainError.forbidden('only an admin may do this');
+      throw DomainError.forbidden(request.caller.kind === 'api_key' ? 'only an admin may do this: this API key has no `admin` scope' : 'only an admin may do this');
     }
     return true;
+  }
+
+  /** What a key's scopes and nature allow beyond its role (api-keys/scopes.ts). */
+  private checkKey(request: FastifyRequest, targets: Parameters<Reflector['getAllAndOverride']>[1]): void {
+    if (this.reflector.getAllAndOverride<boolean>(SESSION_ONLY, targets)) {
+      throw DomainError.forbidden('an API key has no session or password of its own: an admin revokes it with DELETE /api/api-keys/{id}/');
+    }
+    if (!READS.has(request.method) && !request.caller?.scopes?.includes('write')) {
+      throw DomainError.forbidden(`this API key lacks the \`write\` scope: ${request.method} needs it (its scopes: ${request.caller?.scopes?.join(', ')})`);
+    }
   }
 }

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
+import { ApiKeyAuth } from './api-key-auth';
 import { AuthController } from './auth.controller';
 import { AuthGuard } from './auth.guard';
 import { AuthService } from './auth.service';
@@ -7,7 +8,7 @@ import { SessionsService } from './sessions.service';
 
 @Module({
   controllers: [AuthController],
-  providers: [AuthService, SessionsService, { provide: APP_GUARD, useClass: AuthGuard }],
-  exports: [AuthService, SessionsService],
+  providers: [AuthService, SessionsService, ApiKeyAuth, { provide: APP_GUARD, useClass: AuthGuard }],
+  exports: [AuthService, SessionsService, ApiKeyAuth],
 })
 export class AuthModule {}

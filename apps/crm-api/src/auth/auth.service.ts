@@ -4,6 +4,8 @@ import { DomainError } from '../common/domain-error';
 import type { Caller } from '../common/request-context';
 import { ApiConfig } from '../config/api.config';
 import { User } from '../users/user.entity';
+import { looksLikeKey } from '../api-keys/secret';
+import { ApiKeyAuth } from './api-key-auth';
 import { signJwt, verifyJwt } from './jwt';
 import { SignInSlots } from './sign-in-slots';
 import { LoginLimiter } from './login-limiter';
@@ -21,6 +23,7 @@ export class AuthService {
     private readonly em: EntityManager,
     private readonly config: ApiConfig,
     private readonly sessions: SessionsService,
+    private readonly apiKeys: ApiKeyAuth,
   ) {
     this.limiter = new LoginLimiter(em, config.LOGIN_WINDOW_SECONDS);
     this.signInSlots = new SignInSlots(config.SIGN_IN_CONCURRENCY, config.SIGN_IN_WAIT_MS);
@@ -40,7 +43,9 @@ export class AuthService {
     const wait = await this.limiter.retryAfter(ip, normalized);
     if (wait > 0) throw new DomainError('rate_limited', `too many failed logins; try again in ${wait} s`, wait);
 
-    const user = await this.em.findOne(User, { email: normalized });
+    const found = await this.em.findOne(User, { email: normalized });
+    // An API key's service user never signs in: it is treated as no user at all.
+    const user = found?.kind === 'person' ? found : null;
     // Hash something even for an unknown email, so timing does not tell which exist.
     const ok = await verifyPassword(password, user?.passwordHash ?? (await decoyHash()));
     if (!user || !ok) {
@@ -55,11 +60,12 @@ export class AuthService {
   }
 
   /**
-   * The user a bearer token stands for, from its session, on every request: no cache, so
+   * The user a bearer token stands for (or, for an API key, its service user: api-key-auth.ts), from its session, on every request: no cache, so
    * a logout, a disabled user or a new role take effect on the next request on every
    * replica (docs/decisions.md, "Sessions that can be ended").
    */
   async authenticate(token: string): Promise<Caller> {
+    if (looksLikeKey(token)) return this.apiKeys.authenticate(token);
     const claims = verifyJwt(token, this.config.JWT_SECRET);
     if (!claims) throw DomainError.unauthorized('invalid or expired token');
     if (!claims.sid || !UUID.test(claims.sid) || !UUID.test(claims.sub)) throw DomainError.unauthorized('invalid or expired token');

@@ -4,7 +4,7 @@ import { ownersOf, Policy, visibleIdsSql } from './policy';
 
 const ME = '1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c01';
 const OTHER = '1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c02';
-const caller = (role: Caller['role']): Caller => ({ id: ME, name: 'Me', email: 'me@x.co', role });
+const caller = (role: Caller['role']): Caller => ({ id: ME, name: 'Me', email: 'me@x.co', role, kind: 'user' });
 const policy = (visibility: 'team' | 'own') => new Policy(Object.assign(new ApiConfig(), { RECORD_VISIBILITY: visibility }));
 
 describe('Policy', () => {

@@ -12,6 +12,7 @@ describe('SessionsService streams', () => {
     id,
     sessionId,
     role,
+    kind: 'user',
     name: id,
     email: `${id}@x.co`,
     expiresAt: new Date(Date.now() + 60_000),
@@ -67,6 +68,27 @@ describe('SessionsService streams', () => {
       jest.advanceTimersByTime(1);
       expect(ended).toBe(true);
       untrack();
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+
+  it('an API key\'s stream has no expiry: it ends when a user NOTIFY names its service user, or when the re-check finds the key revoked', async () => {
+    jest.useFakeTimers({ now: Date.now() });
+    try {
+      const s = service();
+      const ended: string[] = [];
+      const key = (id: string, apiKeyId: string): Caller => ({ id, name: id, email: `${id}@x.co`, role: 'sales_rep', kind: 'api_key', apiKeyId, scopes: ['read'] });
+      const untrack = [s.track(key('u1', 'k1'), () => ended.push('k1')), s.track(key('u2', 'k2'), () => ended.push('k2')), s.track(key('u3', 'k3'), () => ended.push('k3'))];
+      jest.advanceTimersByTime(365 * 86_400_000);
+      expect(ended).toEqual([]);
+      s.onEnded(JSON.stringify({ user: 'u1' }));
+      expect(ended).toEqual(['k1']);
+      untrack[0](); // its stream closed, as the feed does once ended
+      liveRows = [{ id: 'k2', role: 'sales_rep' }];
+      await s.recheck();
+      expect(ended).toEqual(['k1', 'k3']);
+      untrack.forEach((u) => u());
     } finally {
       jest.useRealTimers();
     }

@@ -1,5 +1,6 @@
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { CHANNELS } from '@app/contracts';
 import { PgListener } from '@app/platform';
 import { randomUUID } from 'node:crypto';
 import type { Caller, Role } from '../common/request-context';
@@ -9,7 +10,7 @@ import { ThrottledWarning } from '../common/throttled-warning';
 import { dbTimeouts } from '../database/db-timeouts';
 
 /** The channel every replica LISTENs on for ended sessions and changed users. */
-const CHANNEL = 'crm_sessions';
+const CHANNEL = CHANNELS.sessions;
 /**
  * Open streams' sessions are also re-checked this often (one query for all of a replica's
  * streams, only while there are any): what no NOTIFY announces (a user or session deleted
@@ -90,7 +91,7 @@ export class SessionsService implements OnModuleInit, OnApplicationShutdown {
     );
     if (!rows.length) return null;
     const r = rows[0];
-    return { id: r.id, name: r.name, email: r.email, role: r.role, sessionId, expiresAt: new Date(r.expires_at) };
+    return { id: r.id, name: r.name, email: r.email, role: r.role, kind: 'user', sessionId, expiresAt: new Date(r.expires_at) };
   }
 
   /** Ends one session (logout). */
@@ -122,10 +123,11 @@ export class SessionsService implements OnModuleInit, OnApplicationShutdown {
       throw new DomainError('rate_limited', `at most ${maxPerUser} open streams per user (this replica): close one first`, 5);
     const tracked: Tracked = { caller, end };
     this.streams.add(tracked);
-    const left = (caller.expiresAt?.getTime() ?? Date.now()) - Date.now();
-    const timer = setTimeout(end, Math.max(0, Math.min(left, 2 ** 31 - 1)));
+    // An API key has no expiry: its stream lasts until the key is revoked or the client leaves.
+    const left = caller.kind === 'api_key' ? null : (caller.expiresAt?.getTime() ?? Date.now()) - Date.now();
+    const timer = left === null ? undefined : setTimeout(end, Math.max(0, Math.min(left, 2 ** 31 - 1)));
     return () => {
-      clearTimeout(timer);
+      if (timer) clearTimeout(timer);
       this.streams.delete(tracked);
     };
   }
@@ -143,12 +145,15 @@ export class SessionsService implements OnModuleInit, OnApplicationShutdown {
     }
     for (const s of this.streams) {
       const { id, sessionId } = s.caller;
-      if (ended.session === sessionId || (ended.user === id && ended.except !== sessionId)) s.end();
+      // A key's stream has no session: an absent field of the notice must not match its absent sessionId.
+      const bySession = ended.session !== undefined && ended.session === sessionId;
+      const byUser = ended.user === id && (ended.except === undefined || ended.except !== sessionId);
+      if (bySession || byUser) s.end();
     }
   }
 
   /**
-   * Every held stream's session and role, checked in one query; the stale ones end. Run
+   * Every held stream's session (or key) and role, checked in a query or two; the stale ones end. Run
    * every RECHECK_MS and after the LISTEN connection was (re)opened (notifications sent
    * while it was down are lost). While the database is away the streams stay open (their
    * polls fail alike) and one warning per 10 s says so.
@@ -156,18 +161,35 @@ export class SessionsService implements OnModuleInit, OnApplicationShutdown {
   private async recheck(): Promise<void> {
     if (!this.streams.size) return;
     const held = [...this.streams];
-    const ids = [...new Set(held.map((s) => s.caller.sessionId ?? null))];
     try {
-      // Outside any request: the records' pool, through the connection (no entity is loaded).
-      const rows = await this.em.getConnection().execute<{ id: string; role: Role }[]>(
-        `select s.id, u.role from crm.sessions s join crm.users u on u.id = s.user_id
-         where s.id in (${ids.map(() => '?').join(', ')}) and s.expires_at > now() and u.disabled_at is null`,
-        ids,
-      );
-      const live = new Map(rows.map((r) => [r.id, r.role]));
-      for (const s of held) if (live.get(s.caller.sessionId ?? '') !== s.caller.role) s.end();
+      const live = new Map([...(await this.liveSessions(held)), ...(await this.liveKeys(held))]);
+      for (const s of held) if (live.get(s.caller.apiKeyId ?? s.caller.sessionId ?? '') !== s.caller.role) s.end();
     } catch (e) {
       this.recheckFailed.warn({ msg: 'could not re-check the sessions of open streams', error: (e as Error).message });
     }
+  }
+
+  /** The role of each live session among the held streams' (outside any request: through the connection, no entity loaded). */
+  private async liveSessions(held: Tracked[]): Promise<[string, Role][]> {
+    const ids = [...new Set(held.filter((s) => s.caller.kind !== 'api_key').map((s) => s.caller.sessionId ?? null))];
+    if (!ids.length) return [];
+    const rows = await this.em.getConnection().execute<{ id: string; role: Role }[]>(
+      `select s.id, u.role from crm.sessions s join crm.users u on u.id = s.user_id
+       where s.id in (${ids.map(() => '?').join(', ')}) and s.expires_at > now() and u.disabled_at is null`,
+      ids,
+    );
+    return rows.map((r) => [r.id, r.role]);
+  }
+
+  /** The role of each unrevoked key among the held streams'. */
+  private async liveKeys(held: Tracked[]): Promise<[string, Role][]> {
+    const ids = [...new Set(held.flatMap((s) => (s.caller.apiKeyId ? [s.caller.apiKeyId] : [])))];
+    if (!ids.length) return [];
+    const rows = await this.em.getConnection().execute<{ id: string; role: Role }[]>(
+      `select k.id, u.role from crm.api_keys k join crm.users u on u.id = k.user_id
+       where k.id in (${ids.map(() => '?').join(', ')}) and k.revoked_at is null and u.disabled_at is null`,
+      ids,
+    );
+    return rows.map((r) => [r.id, r.role]);
   }
 }

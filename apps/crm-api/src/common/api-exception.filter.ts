@@ -5,7 +5,7 @@ import { DomainError, DomainErrorCode } from './domain-error';
 import { errorBody, ErrorBody } from './error-body';
 import { ThrottledWarning } from './throttled-warning';
 
-const STATUS: Record<DomainErrorCode, number> = {
+export const STATUS: Record<DomainErrorCode, number> = {
   invalid: 400,
   unauthorized: 401,
   forbidden: 403,
@@ -13,6 +13,8 @@ const STATUS: Record<DomainErrorCode, number> = {
   conflict: 409,
   precondition_failed: 412,
   rate_limited: 429,
+  idempotency_key_in_use: 409,
+  idempotency_key_reused: 422,
 };
 
 /**

@@ -2,7 +2,18 @@
  * What a service may refuse with. Services know nothing of HTTP (the same code may run
  * outside a request); the one global filter maps each code to its status.
  */
-export type DomainErrorCode = 'invalid' | 'unauthorized' | 'forbidden' | 'not_found' | 'conflict' | 'precondition_failed' | 'rate_limited';
+export type DomainErrorCode =
+  | 'invalid'
+  | 'unauthorized'
+  | 'forbidden'
+  | 'not_found'
+  | 'conflict'
+  | 'precondition_failed'
+  | 'rate_limited'
+  /** Idempotency-Key: a request with this key is still running (409). */
+  | 'idempotency_key_in_use'
+  /** Idempotency-Key: already used for a different request (422). */
+  | 'idempotency_key_reused';
 
 export class DomainError extends Error {
   constructor(

@@ -1,5 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { looksLikeKey } from '../api-keys/secret';
 import { verifyJwt } from '../auth/jwt';
+import type { Caller } from './request-context';
 import { errorBody } from './error-body';
 
 /** The one route that takes a body without a token. */
@@ -22,8 +24,12 @@ function carriesBody(request: FastifyRequest): boolean {
  * the token's user still exists, and what it may do, is still the guard's business:
  * this only checks the signature and expiry, which costs one HMAC and no I/O. Sign-in is
  * exempt, but its route reads at most SIGN_IN_BODY_LIMIT_BYTES.
+ *
+ * An API key (`crmk_…`) has no signature to check: it is looked up here (the one indexed
+ * query the guard would make anyway) and the caller found is kept on the request, so the
+ * guard does not ask twice.
  */
-export function refuseAnonymousBodies(fastify: FastifyInstance, jwtSecret: string): void {
+export function refuseAnonymousBodies(fastify: FastifyInstance, jwtSecret: string, apiKey: (token: string) => Promise<Caller>): void {
   fastify.addHook('onRoute', (route) => {
     if (route.url.replace(/\/$/, '') === SIGN_IN_PATH) route.bodyLimit = SIGN_IN_BODY_LIMIT_BYTES;
   });
@@ -31,8 +37,19 @@ export function refuseAnonymousBodies(fastify: FastifyInstance, jwtSecret: strin
   fastify.addHook('onRequest', (request, reply, done) => {
     if (!carriesBody(request) || request.url.split('?')[0].replace(/\/$/, '') === SIGN_IN_PATH) return done();
     const match = BEARER.exec(request.headers.authorization ?? '');
+    const refuse = (message: string) => void reply.code(401).header('WWW-Authenticate', 'Bearer').header('Connection', 'close').send(errorBody(401, message));
+    if (match && looksLikeKey(match[1])) {
+      apiKey(match[1]).then(
+        (caller) => {
+          request.caller = caller;
+          done();
+        },
+        // The database failing is not the client's fault: the guard asks again and answers 503.
+        (e: Error) => (e.name === 'DomainError' ? refuse(e.message) : done()),
+      );
+      return;
+    }
     if (match && verifyJwt(match[1], jwtSecret)) return done();
-    const message = match ? 'invalid or expired token' : 'send Authorization: Bearer <token> (from POST /api/auth/token/)';
-    void reply.code(401).header('WWW-Authenticate', 'Bearer').header('Connection', 'close').send(errorBody(401, message));
+    refuse(match ? 'invalid or expired token' : 'send Authorization: Bearer <token> (from POST /api/auth/token/)');
   });
 }

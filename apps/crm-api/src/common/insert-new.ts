@@ -15,7 +15,8 @@ export interface Requires {
  * and its events commit together without BEGIN and COMMIT: one round trip instead of
  * the unit of work's four, and no change-set computation. Creates are the API's hottest
  * writes; see docs/benchmarks.md for what this measured. Changes of existing rows (which
- * lock and read first) keep `em.transactional`.
+ * lock and read first) keep `em.transactional`. Called inside a transaction, the one
+ * statement runs in it (no BEGIN or COMMIT of its own either way).
  *
  * With `requires`, each insert happens only if that record exists, checked in the same
  * statement, and a 404 names it when it does not.
@@ -26,7 +27,11 @@ export async function insertNew<T>(em: EntityManager, build: (em: EntityManager)
   const entities = [...fork.getUnitOfWork().getPersistStack()];
   const params: Knex.RawBinding[] = [];
   const inserts = entities.map((entity, i) => `w${i} as (${insertOf(fork, fork.getMetadata().get(entity.constructor.name), entity, params, requires)})`);
-  const res = await fork.getKnex().raw<{ rows: { inserted: number }[] }>(`with ${inserts.join(', ')} select (select count(*) from w0)::int as inserted`, params);
+  const query = fork.getKnex().raw<{ rows: { inserted: number }[] }>(`with ${inserts.join(', ')} select (select count(*) from w0)::int as inserted`, params);
+  // Inside a transaction (an Idempotency-Key's, common/idempotency.ts) the statement joins
+  // it, so it commits with what else the transaction writes; otherwise it stands alone.
+  const trx = em.getTransactionContext<Knex.Transaction>();
+  const res = await (trx ? query.transacting(trx) : query);
   if (requires && res.rows[0].inserted === 0) throw DomainError.notFound(requires.what, requires.id);
   return result;
 }

@@ -47,6 +47,7 @@ const ERROR_TEXT: Record<number, string> = {
   412: 'If-Match: the record changed since that ETag; nothing was written',
   413: 'body too large',
   415: 'body is not application/json',
+  422: 'Idempotency-Key: already used with a different request',
   429: 'too many failed attempts; see Retry-After',
 };
 

@@ -13,9 +13,14 @@ export interface Caller {
   name: string;
   email: string;
   role: Role;
-  /** The session the request's token belongs to, and when it ends. */
+  /** `user`: a person's session token; `api_key`: an integration's key (its service user is `id`). */
+  kind: 'user' | 'api_key';
+  /** The session the request's token belongs to, and when it ends (a key has neither). */
   sessionId?: string;
   expiresAt?: Date;
+  /** For a key: its id and scopes (api-keys/scopes.ts). */
+  apiKeyId?: string;
+  scopes?: readonly string[];
 }
 
 /** What every write needs besides its input: who acts, and the id shared by its events. */
@@ -60,5 +65,5 @@ export const CurrentUser = createParamDecorator((_: unknown, context: ExecutionC
   return callerOf(context.switchToHttp().getRequest<FastifyRequest>());
 });
 
-/** The Actor of an event: who did it, as the contracts want it. */
-export const actorOf = (ctx: RequestCtx) => ({ id: ctx.caller.id, name: ctx.caller.name });
+/** The Actor of an event: who did it, as the contracts want it, and whether a person or a key. */
+export const actorOf = (ctx: RequestCtx) => ({ id: ctx.caller.id, name: ctx.caller.name, kind: ctx.caller.kind });

@@ -49,6 +49,8 @@ export const ApiEnv = z
     PUBLIC_URL: z.preprocess((v) => (v === '' ? undefined : v), urlVar('', ['http:', 'https:']).optional()),
     /** What a sales rep reads: `team` (every record) or `own` (their records and those linked to them); see auth/policy.ts. */
     RECORD_VISIBILITY: z.enum(['team', 'own']).default('team'),
+    /** Active (unrevoked) API keys at most: creating one more answers 409. */
+    API_KEYS_MAX: intVar(100, 1, 100_000),
     /** Open feed streams one user may hold on one replica; more answer 429 (each costs memory and a poll). */
     STREAMS_PER_USER: intVar(10, 1, 10_000),
     /** Feed exports one user may run at once on one replica; more answer 429 (each holds a database connection while it runs). */

@@ -3,6 +3,7 @@ import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import { listPage } from '../common/list-page';
 import { ApiDeleted, ApiErrors, ApiIfMatch, ApiListResponse, ApiZodBody, ApiZodQuery, ApiZodResponse } from '../common/openapi';
+import { Idempotent } from '../common/idempotency';
 import { Caller, Ctx, CurrentUser, RequestCtx } from '../common/request-context';
 import { IdParam, ZodPipe } from '../common/zod.pipe';
 import { ContactListQuery, ContactView, CreateContactDto, toContactView, UpdateContactDto } from './contact.dto';
@@ -24,6 +25,7 @@ export class ContactsController {
   }
 
   @Post()
+  @Idempotent()
   @ApiZodBody(CreateContactDto)
   @ApiZodResponse(201, ContactView, 'created; emits contact.created')
   @ApiErrors(400, 413, 415)

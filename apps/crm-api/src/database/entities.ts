@@ -1,3 +1,4 @@
+import { ApiKey } from '../api-keys/api-key.entity';
 import { CrmRecord } from '../common/record.entity';
 import { Contact } from '../contacts/contact.entity';
 import { Lead } from '../leads/lead.entity';
@@ -8,4 +9,4 @@ import { Task } from '../tasks/task.entity';
 import { User } from '../users/user.entity';
 
 /** Every entity of crm-api, listed explicitly (no folder globs inside a bundle). */
-export const CRM_ENTITIES = [OutboxEvent, CrmRecord, User, Lead, Contact, Opportunity, Quote, Task];
+export const CRM_ENTITIES = [OutboxEvent, CrmRecord, User, ApiKey, Lead, Contact, Opportunity, Quote, Task];

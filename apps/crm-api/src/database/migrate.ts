@@ -1,16 +1,21 @@
 import { MikroORM } from '@mikro-orm/postgresql';
-import { ensureDatabase } from '@app/platform';
+import { ensureDatabase, underMigrationLock } from '@app/platform';
 import { crmOrmConfig } from './orm.config';
 
-/** `main.js migrate`: create the database when missing, then apply crm-api's migrations. */
+/**
+ * `main.js migrate`: create the database when missing, then apply crm-api's migrations,
+ * one replica at a time (underMigrationLock), like the logger's.
+ */
 export async function migrateCrm(databaseUrl: string): Promise<string[]> {
   await ensureDatabase(databaseUrl);
-  const orm = await MikroORM.init(crmOrmConfig(databaseUrl, 1));
-  try {
-    await orm.em.getConnection().execute('create schema if not exists "crm"');
-    const applied = await orm.getMigrator().up();
-    return applied.map((m) => m.name);
-  } finally {
-    await orm.close(true);
-  }
+  return underMigrationLock(databaseUrl, 'crm-api:migrate', async () => {
+    const orm = await MikroORM.init(crmOrmConfig(databaseUrl, 1));
+    try {
+      await orm.em.getConnection().execute('create schema if not exists "crm"');
+      const applied = await orm.getMigrator().up();
+      return applied.map((m) => m.name);
+    } finally {
+      await orm.close(true);
+    }
+  });
 }

@@ -71,14 +71,17 @@ export class FeedController {
     return this.pipeline.status(!this.policy.readsAll(caller));
   }
 
-  /** Server-Sent Events: one `interaction-log` event per new log; resumable with Last-Event-ID. */
+  /** Server-Sent Events: one `interaction-log` event per new or edited log, `interaction-log-deleted` per deleted one; resumable with Last-Event-ID. */
   @Get('stream')
   @ApiOperation({
     summary: 'Server-Sent Events: one `interaction-log` event per new log, same filters as the list',
-    description: 'Send Last-Event-ID (or ?last_event_id=) to resume after the last event received: nothing is missed.',
+    description:
+      'Send Last-Event-ID (or ?last_event_id=) to resume after the last event received: nothing is missed. ' +
+      'An edited manual log comes again as an `interaction-log` event with the same id (and edited_at, edited_by); ' +
+      'a deleted one as an `interaction-log-deleted` event whose data is {"id": "<log id>"}.',
   })
   @ApiProduces('text/event-stream')
-  @ApiResponse({ status: 200, description: 'text/event-stream: `interaction-log` events whose data is a log' })
+  @ApiResponse({ status: 200, description: 'text/event-stream: `interaction-log` events whose data is a log, `interaction-log-deleted` events whose data is {id}' })
   @ApiZodQuery(FeedStreamQuery)
   @ApiErrors(400, 401, 404, 429)
   async stream(
@@ -103,8 +106,9 @@ export class FeedController {
       const { startId, follow } = await this.feed.openStream(filters, caller, from);
       sse = new SseWriter(reply, startId, () => abort.abort());
       req.raw.on('close', () => abort.abort());
-      for await (const { id, log } of follow(abort.signal)) {
-        sse.send('interaction-log', id, log);
+      for await (const item of follow(abort.signal)) {
+        if (item.deleted) sse.send('interaction-log-deleted', item.id, item.deleted);
+        else sse.send('interaction-log', item.id, item.log);
       }
     } catch (e) {
       if (!sse) throw e; // before the stream began: a plain 4xx/5xx

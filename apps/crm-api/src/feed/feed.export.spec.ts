@@ -26,6 +26,8 @@ describe('feed export CSV', () => {
       id: 'i', timestamp: 't', recorded_at: 'r', user: 'u', user_name: null, type: 'note', summary: 'a, b', lead: null, contact: 'c',
       opportunity: null, source: 'manual', correlation_id: 'k', event_type: 'interaction.logged', data: {}, kind: 'interaction',
       via: { type: 'task', id: 'v', name: '=x' },
+      edited_at: null,
+      edited_by: null,
     };
     expect(csvLine(row)).toBe(`t,r,interaction,note,interaction.logged,manual,"a, b",u,,,c,,task,v,'=x,k,i\r\n`);
   });

@@ -22,10 +22,21 @@ export interface LogRow {
   event_type: string;
   data: Record<string, unknown>;
   xid: string;
+  /** A manual log's last correction (interaction.edited): when and by whom; null if never edited. */
+  edited_at: Date | null;
+  edited_by_id: string | null;
+  edited_by_name: string | null;
+  /** The edit event the row holds (the last applied). */
+  edit_id: string | null;
+  /** A deleted manual log's tombstone: only the live stream reads such a row (to announce it). */
+  deleted_at: Date | null;
 }
 
 const COLUMNS = `id, "timestamp", recorded_at, user_id, type, summary, lead_id, contact_id, opportunity_id, source,
-  correlation_id, event_type, data, xid::text as xid`;
+  correlation_id, event_type, data, xid::text as xid, edited_at, edited_by_id, edited_by_name, edit_id, deleted_at`;
+
+/** A deleted log's row stays as a tombstone (see the logger's log-changes.ts): every read but the stream's skips it. */
+const LIVE = 'deleted_at is null';
 
 /**
  * Filters with the opportunity's contact already resolved (for include_contact), the
@@ -81,7 +92,7 @@ export class FeedRepository {
 
   async page(filters: ResolvedFilters, limit: number, after?: CursorKey): Promise<LogRow[]> {
     const params: unknown[] = [];
-    const where = this.conditions(filters, params);
+    const where = [...this.conditions(filters, params), LIVE];
     if (after) {
       params.push(after.createdAt, after.id); // the log's timestamp
       where.push(`("timestamp", id) < ($${params.length - 1}::timestamptz, $${params.length}::uuid)`);
@@ -117,9 +128,22 @@ export class FeedRepository {
     return (await this.pool.query<LogRow>(sql, params)).rows;
   }
 
-  async byId(id: string, readable?: string | null): Promise<LogRow | null> {
-    const sql = `select ${COLUMNS} from activity.interaction_log where id = $1${readable ? ` and ${readable}` : ''}`;
+  /** One log; a deleted one only `withDeleted` (to see that a delete was applied). */
+  async byId(id: string, readable?: string | null, withDeleted = false): Promise<LogRow | null> {
+    const sql = `select ${COLUMNS} from activity.interaction_log where id = $1${readable ? ` and ${readable}` : ''}${withDeleted ? '' : ` and ${LIVE}`}`;
     const { rows } = await this.pool.query<LogRow>(sql, [id]);
+    return rows[0] ?? null;
+  }
+
+  /**
+   * A log to be changed, with its timestamp to the microsecond as text: the change event
+   * names the log by (id, timestamp), its key in the partitioned table, and a JS Date
+   * would round the timestamp to the millisecond.
+   */
+  async forChange(id: string, readable?: string | null): Promise<(LogRow & { timestamp_text: string }) | null> {
+    const sql = `select ${COLUMNS}, to_char("timestamp" at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as timestamp_text
+      from activity.interaction_log where id = $1 and ${LIVE}${readable ? ` and ${readable}` : ''}`;
+    const { rows } = await this.pool.query<LogRow & { timestamp_text: string }>(sql, [id]);
     return rows[0] ?? null;
   }
 
@@ -129,7 +153,8 @@ export class FeedRepository {
    * resuming from the last id it saw could miss a row committed later with a lower
    * position. Each row records its writing transaction's id (xid); a row is only
    * served once its xid is below the oldest transaction still running, after which no
-   * row with a lower (xid, id) can ever appear.
+   * row with a lower (xid, id) can ever appear. A log edited or deleted later takes the
+   * xid of that change, so it comes again (deleted ones too: the stream announces them).
    */
   async committedAfter(filters: ResolvedFilters, after: StreamPosition, limit = 500): Promise<LogRow[]> {
     const params: unknown[] = [after.xid, after.id];

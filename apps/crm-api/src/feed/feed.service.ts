@@ -1,6 +1,7 @@
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { EventEmitter } from 'node:events';
 import { Pool } from 'pg';
+import { CHANNELS } from '@app/contracts';
 import { PgListener } from '@app/platform';
 import { Policy } from '../auth/policy';
 import type { Caller } from '../common/request-context';
@@ -17,6 +18,9 @@ import type { ExportRow } from './feed.export';
 
 export const FEED_POOL = Symbol('FEED_POOL');
 export type { InteractionLogView } from './feed.view';
+
+/** What the live stream sends: a log (new or edited), or the id of a deleted one. */
+export type StreamItem = { id: string; log: InteractionLogView; deleted?: undefined } | { id: string; deleted: { id: string }; log?: undefined };
 
 /** Live updates poll at least this often, in case a notification was lost. */
 const FALLBACK_POLL_MS = 1000;
@@ -47,10 +51,10 @@ export class FeedService implements OnModuleInit, BeforeApplicationShutdown, OnA
   ) {
     this.repo = new FeedRepository(pool);
     const wake = () => this.written.emit('written');
-    this.listener = new PgListener(config.DATABASE_URL, 'interaction_log', wake, wake, {
+    this.listener = new PgListener(config.DATABASE_URL, CHANNELS.feed, wake, wake, {
       applicationName: 'crm-api listen interaction_log',
       timeouts: dbTimeouts(config),
-      onLost: (e) => this.log.warn({ msg: 'LISTEN connection lost: reconnecting with backoff (the poll goes on)', channel: 'interaction_log', error: e.message }),
+      onLost: (e) => this.log.warn({ msg: 'LISTEN connection lost: reconnecting with backoff (the poll goes on)', channel: CHANNELS.feed, error: e.message }),
     });
   }
 
@@ -181,10 +185,32 @@ export class FeedService implements OnModuleInit, BeforeApplicationShutdown, OnA
 
   /** Resolves with the log once a logger has written it, or null after timeoutMs. */
   async waitForLog(id: string, timeoutMs: number): Promise<InteractionLogView | null> {
+    const row = await this.waitForRow(id, timeoutMs, () => true);
+    return row && !row.deleted_at ? toView(row) : null; // deleted already: the client gets its 202
+  }
+
+  /**
+   * Resolves with the log's row (a deleted one included) once `applied` holds for it,
+   * or null after timeoutMs: a change (edit, delete) is applied by a logger later.
+   */
+  waitForRow(id: string, timeoutMs: number, applied: (row: LogRow) => boolean): Promise<LogRow | null> {
+    return this.poll(async () => {
+      const row = await this.repo.byId(id, null, true);
+      return row && applied(row) ? row : null;
+    }, timeoutMs);
+  }
+
+  /** A live log the caller reads, as a change (PATCH, DELETE) needs it; null when there is none for them. */
+  forChange(id: string, caller: Caller) {
+    return this.repo.forChange(id, this.policy.readableLogsSql(caller));
+  }
+
+  /** Asks `found` after each write a logger announces (and at least every second) until it answers, or null after timeoutMs. */
+  private async poll<T>(found: () => Promise<T | null>, timeoutMs: number): Promise<T | null> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      const row = await this.repo.byId(id);
-      if (row) return toView(row);
+      const value = await found();
+      if (value !== null) return value;
       const left = deadline - Date.now();
       if (left <= 0 || this.shutdown.signal.aborted) return null; // the client gets its 202
       await this.nextWrite(Math.min(left, FALLBACK_POLL_MS), this.shutdown.signal);
@@ -207,16 +233,18 @@ export class FeedService implements OnModuleInit, BeforeApplicationShutdown, OnA
 
   /**
    * Every log committed after `position`, as it is written, each with its SSE id, until
-   * `signal` aborts. A rolled-up timeline's members are read again before each poll, so
-   * a record linked after the stream opened (a new opportunity, a task) joins it.
+   * `signal` aborts. An edited log comes again with its new content; a deleted one as
+   * `deleted` (its id only). A rolled-up timeline's members are read again before each
+   * poll, so a record linked after the stream opened (a new opportunity, a task) joins it.
    */
-  private async *follow(filters: ResolvedFilters, caller: Caller, position: StreamPosition, signal: AbortSignal) {
+  private async *follow(filters: ResolvedFilters, caller: Caller, position: StreamPosition, signal: AbortSignal): AsyncGenerator<StreamItem> {
     while (!signal.aborted) {
       if (filters.rollupOf) filters = { ...filters, rollupOf: await resolveRollup(this.pool, this.policy, caller, filters.rollupOf.root) };
       const rows = await this.repo.committedAfter(filters, position);
       for (const row of rows) {
         position = { xid: row.xid, id: row.id };
-        yield { id: encodeStreamPosition(position), log: this.view(row, filters) };
+        const id = encodeStreamPosition(position);
+        yield row.deleted_at ? { id, deleted: { id: row.id } } : { id, log: this.view(row, filters) };
       }
       if (rows.length === 0) await this.nextWrite(FALLBACK_POLL_MS, signal);
     }

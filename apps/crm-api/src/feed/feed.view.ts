@@ -20,6 +20,8 @@ export const InteractionLogView = z.object({
   correlation_id: z.uuid().describe('shared by every log of one user action (a lead conversion makes four)'),
   event_type: z.string(),
   data: z.record(z.string(), z.unknown()).describe('what the summary was rendered from (for a change: field, old_value, new_value)'),
+  edited_at: z.string().nullable().describe('when a manual log was last corrected (PATCH); null if never'),
+  edited_by: z.object({ id: z.uuid(), name: z.string() }).nullable().describe('who last corrected it; null if never'),
   kind: z.enum(LOG_KINDS).describe('interaction (what people did: calls, emails, meetings, notes, task completions) or change (what happened to the records)'),
   via: z
     .object({ type: z.enum(RECORD_TYPES), id: z.uuid(), name: z.string() })
@@ -55,6 +57,8 @@ export function toView(row: LogRow, via: Via | null = null): InteractionLogView 
     correlation_id: row.correlation_id,
     event_type: row.event_type,
     data: row.data,
+    edited_at: row.edited_at ? row.edited_at.toISOString() : null,
+    edited_by: row.edited_by_id ? { id: row.edited_by_id, name: row.edited_by_name ?? '' } : null,
     kind: logKind(row.event_type),
     via,
   };

@@ -1,6 +1,7 @@
-import { Body, Controller, Headers, Post, Res } from '@nestjs/common';
+import { Body, Controller, Headers, Post, Req, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
-import type { FastifyReply } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { afterCommit, Idempotent } from '../common/idempotency';
 import { ApiErrors, ApiZodBody, ApiZodResponse } from '../common/openapi';
 import { Ctx, RequestCtx } from '../common/request-context';
 import { IdParam, ZodPipe } from '../common/zod.pipe';
@@ -22,41 +23,47 @@ export class InteractionsController {
   constructor(private readonly interactions: InteractionsService) {}
 
   @Post('leads/:id/log_interaction')
+  @Idempotent()
   @ApiZodBody(LogInteractionDto)
   @ApiOperation({ summary: 'Log a call, email, meeting or note about a lead' })
-  lead(@IdParam() id: string, @Body(body) dto: LogInteractionDto, @Ctx() ctx: RequestCtx, @Headers('prefer') prefer: string | undefined, @Res({ passthrough: true }) reply: FastifyReply) {
-    return this.handle('lead', id, dto, ctx, prefer, reply);
+  lead(@IdParam() id: string, @Body(body) dto: LogInteractionDto, @Ctx() ctx: RequestCtx, @Headers('prefer') prefer: string | undefined, @Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
+    return this.handle('lead', id, dto, ctx, prefer, request, reply);
   }
 
   @Post('contacts/:id/log_interaction')
+  @Idempotent()
   @ApiZodBody(LogInteractionDto)
   @ApiOperation({ summary: 'Log a call, email, meeting or note about a contact' })
-  contact(@IdParam() id: string, @Body(body) dto: LogInteractionDto, @Ctx() ctx: RequestCtx, @Headers('prefer') prefer: string | undefined, @Res({ passthrough: true }) reply: FastifyReply) {
-    return this.handle('contact', id, dto, ctx, prefer, reply);
+  contact(@IdParam() id: string, @Body(body) dto: LogInteractionDto, @Ctx() ctx: RequestCtx, @Headers('prefer') prefer: string | undefined, @Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
+    return this.handle('contact', id, dto, ctx, prefer, request, reply);
   }
 
   @Post('opportunities/:id/log_interaction')
+  @Idempotent()
   @ApiZodBody(LogInteractionDto)
   @ApiOperation({ summary: 'Log a call, email, meeting or note about an opportunity' })
-  opportunity(@IdParam() id: string, @Body(body) dto: LogInteractionDto, @Ctx() ctx: RequestCtx, @Headers('prefer') prefer: string | undefined, @Res({ passthrough: true }) reply: FastifyReply) {
-    return this.handle('opportunity', id, dto, ctx, prefer, reply);
+  opportunity(@IdParam() id: string, @Body(body) dto: LogInteractionDto, @Ctx() ctx: RequestCtx, @Headers('prefer') prefer: string | undefined, @Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
+    return this.handle('opportunity', id, dto, ctx, prefer, request, reply);
   }
 
-  /** 202 with the log to be, or (Prefer: wait=N) 201 with the log once written. */
-  private async handle(kind: LoggedRecord, id: string, dto: LogInteractionDto, ctx: RequestCtx, prefer: string | undefined, reply: FastifyReply) {
+  /**
+   * 202 with the log to be, or (Prefer: wait=N) 201 with the log once written. The wait
+   * comes after the write is committed (the logger cannot see it before): with an
+   * Idempotency-Key, the 202 is stored with the write, and replaced by the 201 if it comes.
+   */
+  private async handle(kind: LoggedRecord, id: string, dto: LogInteractionDto, ctx: RequestCtx, prefer: string | undefined, request: FastifyRequest, reply: FastifyReply) {
     const pending = await this.interactions.log(kind, id, dto, ctx);
     reply.header('Location', `/api/interaction-logs/${pending.id}/`);
     reply.header('Vary', 'Prefer');
-    const wait = preferredWait(prefer);
-    if (wait !== null) {
-      reply.header('Preference-Applied', `wait=${wait}`);
-      const written = await this.interactions.awaitWritten(pending.id, wait);
-      if (written) {
-        reply.status(201);
-        return written;
-      }
-    }
     reply.status(202);
-    return pending;
+    const wait = preferredWait(prefer);
+    if (wait === null) return pending;
+    reply.header('Preference-Applied', `wait=${wait}`);
+    return afterCommit<object>(request, pending, async () => {
+      const written = await this.interactions.awaitWritten(pending.id, wait);
+      if (!written) return pending;
+      reply.status(201);
+      return written;
+    });
   }
 }

@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { ContactView, toContactView } from '../contacts/contact.dto';
 import { listPage } from '../common/list-page';
 import { ApiDeleted, ApiErrors, ApiIfMatch, ApiListResponse, ApiZodBody, ApiZodQuery, ApiZodResponse } from '../common/openapi';
+import { Idempotent } from '../common/idempotency';
 import { Caller, Ctx, CurrentUser, RequestCtx } from '../common/request-context';
 import { IdParam, ZodPipe } from '../common/zod.pipe';
 import { OpportunityView, toOpportunityView } from '../opportunities/opportunity.dto';
@@ -29,6 +30,7 @@ export class LeadsController {
   }
 
   @Post()
+  @Idempotent()
   @ApiZodBody(CreateLeadDto)
   @ApiZodResponse(201, LeadView, 'created; emits lead.created')
   @ApiErrors(400, 413, 415)
@@ -61,6 +63,7 @@ export class LeadsController {
   }
 
   @Post(':id/convert')
+  @Idempotent()
   @ApiOperation({
     summary: 'Convert a lead: a contact from the lead, an opportunity linked to both, the lead converted; one transaction',
     description: 'Emits contact.created, opportunity.created, lead.status_changed and lead.converted with one correlation id.',

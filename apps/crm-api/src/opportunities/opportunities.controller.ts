@@ -3,6 +3,7 @@ import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import { listPage } from '../common/list-page';
 import { ApiDeleted, ApiErrors, ApiIfMatch, ApiListResponse, ApiZodBody, ApiZodQuery, ApiZodResponse } from '../common/openapi';
+import { Idempotent } from '../common/idempotency';
 import { Caller, Ctx, CurrentUser, RequestCtx } from '../common/request-context';
 import { IdParam, ZodPipe } from '../common/zod.pipe';
 import { OpportunityListQuery, OpportunityView, CreateOpportunityDto, toOpportunityView, UpdateOpportunityDto } from './opportunity.dto';
@@ -24,6 +25,7 @@ export class OpportunitiesController {
   }
 
   @Post()
+  @Idempotent()
   @ApiZodBody(CreateOpportunityDto)
   @ApiZodResponse(201, OpportunityView, 'created; emits opportunity.created')
   @ApiErrors(400, 413, 415)

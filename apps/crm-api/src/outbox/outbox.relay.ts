@@ -1,12 +1,12 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { CrmEvent, EXCHANGE, messageProperties } from '@app/contracts';
+import { CHANNELS, CrmEvent, EXCHANGE, messageProperties } from '@app/contracts';
 import { backoffDelay, ConfirmPublisher, PgListener } from '@app/platform';
 import { ApiConfig } from '../config/api.config';
 import { dbTimeouts } from '../database/db-timeouts';
 import { ApiMetrics } from '../metrics/metrics.registry';
 import { OutboxRepository, OutboxRow } from './outbox.repository';
 
-const NOTIFY_CHANNEL = 'crm_outbox';
+const NOTIFY_CHANNEL = CHANNELS.outbox;
 
 /**
  * Moves committed outbox rows to RabbitMQ. Woken by NOTIFY at each commit that added

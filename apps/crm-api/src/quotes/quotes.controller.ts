@@ -3,6 +3,7 @@ import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import { listPage } from '../common/list-page';
 import { ApiDeleted, ApiErrors, ApiIfMatch, ApiListResponse, ApiZodBody, ApiZodQuery, ApiZodResponse } from '../common/openapi';
+import { Idempotent } from '../common/idempotency';
 import { Caller, Ctx, CurrentUser, RequestCtx } from '../common/request-context';
 import { IdParam, ZodPipe } from '../common/zod.pipe';
 import { QuoteListQuery, QuoteView, CreateQuoteDto, toQuoteView, UpdateQuoteDto } from './quote.dto';
@@ -24,6 +25,7 @@ export class QuotesController {
   }
 
   @Post()
+  @Idempotent()
   @ApiZodBody(CreateQuoteDto)
   @ApiZodResponse(201, QuoteView, 'created; emits quote.created')
   @ApiErrors(400, 403, 404, 413, 415)

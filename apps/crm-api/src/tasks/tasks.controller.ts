@@ -3,6 +3,7 @@ import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import { listPage } from '../common/list-page';
 import { ApiDeleted, ApiErrors, ApiIfMatch, ApiListResponse, ApiZodBody, ApiZodQuery, ApiZodResponse } from '../common/openapi';
+import { Idempotent } from '../common/idempotency';
 import { Caller, Ctx, CurrentUser, RequestCtx } from '../common/request-context';
 import { IdParam, ZodPipe } from '../common/zod.pipe';
 import { CreateTaskDto, MarkCompletedDto, TaskListQuery, TaskView, toTaskView, UpdateTaskDto } from './task.dto';
@@ -24,6 +25,7 @@ export class TasksController {
   }
 
   @Post()
+  @Idempotent()
   @ApiZodBody(CreateTaskDto)
   @ApiZodResponse(201, TaskView, 'created (a task created completed emits task.completed)')
   @ApiErrors(400, 413, 415)
@@ -56,6 +58,7 @@ export class TasksController {
   }
 
   @Post(':id/mark_completed')
+  @Idempotent()
   @HttpCode(200)
   @ApiOperation({ summary: 'Complete a pending task; emits task.completed', description: 'Notes, when given, replace the task\'s notes.' })
   @ApiZodBody(MarkCompletedDto, false)

@@ -5,7 +5,7 @@ import { listQuery } from '../common/pagination';
 import { ROLES } from '../common/request-context';
 import { RecordViewShape } from '../common/views';
 import { recordView } from '../common/record.entity';
-import type { User } from './user.entity';
+import { USER_KINDS, type User } from './user.entity';
 
 
 /** Every password set anywhere: 8 to 1024 characters, then the rules of auth/password-rules.ts. */
@@ -44,7 +44,7 @@ export type ResetPasswordDto = z.output<typeof ResetPasswordDto>;
 export const ChangePasswordDto = z.strictObject({ current_password: z.string().min(1, 'required').max(1024), new_password: Password });
 export type ChangePasswordDto = z.output<typeof ChangePasswordDto>;
 
-export const UserListQuery = listQuery({ role: z.enum(ROLES).optional() });
+export const UserListQuery = listQuery({ role: z.enum(ROLES).optional(), kind: z.enum(USER_KINDS).optional() });
 export type UserListQuery = z.output<typeof UserListQuery>;
 
 export const UserView = z.object({
@@ -52,6 +52,7 @@ export const UserView = z.object({
   email: z.email(),
   name: z.string(),
   role: z.enum(ROLES),
+  kind: z.enum(USER_KINDS).describe('`service`: the user an API key acts as (named after the key; no password)'),
   disabled: z.boolean(),
 });
 
@@ -64,5 +65,5 @@ export function toUserNameView(u: User): z.infer<typeof UserNameView> {
 
 /** Never the password hash. */
 export function toUserView(u: User): z.infer<typeof UserView> {
-  return { ...recordView(u), email: u.email, name: u.name, role: u.role, disabled: u.disabledAt !== null };
+  return { ...recordView(u), email: u.email, name: u.name, role: u.role, kind: u.kind, disabled: u.disabledAt !== null };
 }

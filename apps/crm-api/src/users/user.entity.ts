@@ -1,6 +1,9 @@
-import { Entity, Property } from '@mikro-orm/core';
+import { Entity, Opt, Property } from '@mikro-orm/core';
 import { CrmRecord } from '../common/record.entity';
 import type { Role } from '../common/request-context';
+
+export const USER_KINDS = ['person', 'service'] as const;
+export type UserKind = (typeof USER_KINDS)[number];
 
 @Entity({ schema: 'crm', tableName: 'users' })
 export class User extends CrmRecord {
@@ -13,6 +16,10 @@ export class User extends CrmRecord {
 
   @Property({ type: 'string', length: 20 })
   role!: Role;
+
+  /** `service`: an API key's user (api-keys/): never signs in with a password, managed through its key. */
+  @Property({ type: 'string', length: 10 })
+  kind: UserKind & Opt = 'person';
 
   /** Set by an admin: the user cannot sign in and their sessions were ended. */
   @Property({ type: 'datetime', columnType: 'timestamptz(3)', nullable: true })

@@ -2,7 +2,9 @@ import { Body, Controller, Get, HttpCode, Patch, Post, Query, Req } from '@nestj
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import { AdminOnly } from '../auth/admin-only.decorator';
+import { SessionOnly } from '../auth/session-only.decorator';
 import { ApiErrors, ApiListResponse, ApiNoContent, ApiZodBody, ApiZodQuery, ApiZodResponse } from '../common/openapi';
+import { Idempotent } from '../common/idempotency';
 import { listPage } from '../common/list-page';
 import { Caller, Ctx, CurrentUser, RequestCtx } from '../common/request-context';
 import { IdParam, ZodPipe } from '../common/zod.pipe';
@@ -28,12 +30,13 @@ export class UsersController {
   @ApiOperation({ summary: 'Users: an admin sees every field; anyone else only ids and names (no email, no role)' })
   async list(@Query(new ZodPipe(UserListQuery, 'query')) query: UserListQuery, @Req() request: FastifyRequest, @CurrentUser() caller: Caller) {
     const admin = this.policy.managesUsers(caller);
-    if (!admin && query.role) throw DomainError.forbidden('only an admin may filter users by role');
+    if (!admin && (query.role || query.kind)) throw DomainError.forbidden('only an admin may filter users by role or kind');
     return listPage(request, await this.users.list(query), admin ? toUserView : toUserNameView);
   }
 
   @Post()
   @AdminOnly()
+  @Idempotent()
   @ApiOperation({ summary: 'Create a user (admin only)' })
   @ApiZodBody(CreateUserDto)
   @ApiZodResponse(201, UserView)
@@ -50,11 +53,12 @@ export class UsersController {
   }
 
   @Post('me/password')
+  @SessionOnly()
   @HttpCode(204)
   @ApiNoContent('password changed')
   @ApiOperation({ summary: 'Change one\'s own password (the current one is required); every other session of the caller ends' })
   @ApiZodBody(ChangePasswordDto)
-  @ApiErrors(400)
+  @ApiErrors(400, 403)
   async changeOwnPassword(@Body(new ZodPipe(ChangePasswordDto)) body: ChangePasswordDto, @CurrentUser() caller: Caller): Promise<void> {
     await this.users.changeOwnPassword(caller, body);
   }

@@ -19,13 +19,23 @@ export class UsersService {
   ) {}
 
   list(query: UserListQuery): Promise<Page<User>> {
-    const { limit, cursor, role } = query;
-    return findPage(this.em, User, defined({ role }), { limit, cursor });
+    const { limit, cursor, role, kind } = query;
+    return findPage(this.em, User, defined({ role, kind }), { limit, cursor });
   }
 
   async get(id: string): Promise<User> {
     const user = await this.em.findOne(User, { id });
     if (!user) throw DomainError.notFound('user', id);
+    return user;
+  }
+
+  /**
+   * A user an admin may change: not an API key's service user, whose role follows the
+   * key's scopes, who has no password and who is disabled by revoking the key.
+   */
+  private async person(id: string): Promise<User> {
+    const user = await this.get(id);
+    if (user.kind === 'service') throw DomainError.conflict(`user ${id} is an API key's service user: manage it through /api/api-keys/ (revoke and create a new key)`);
     return user;
   }
 
@@ -52,7 +62,7 @@ export class UsersService {
    */
   async update(id: string, input: UpdateUserDto, ctx: RequestCtx): Promise<User> {
     if (id === ctx.caller.id) throw DomainError.conflict('an admin cannot change their own role or disable themself; another admin must');
-    const user = await this.get(id);
+    const user = await this.person(id);
     const roleChanged = input.role !== undefined && input.role !== user.role;
     const disabling = input.disabled === true && user.disabledAt === null;
     if (input.role !== undefined) user.role = input.role;
@@ -66,7 +76,7 @@ export class UsersService {
 
   /** An admin sets a user's password: every session of that user ends. */
   async resetPassword(id: string, input: ResetPasswordDto): Promise<void> {
-    const user = await this.get(id);
+    const user = await this.person(id);
     await this.setPassword(user, input.password);
     await this.sessions.endAllOf(id);
   }

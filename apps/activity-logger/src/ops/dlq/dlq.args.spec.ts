@@ -22,6 +22,9 @@ describe('parseDlqArgs', () => {
     [['replay', '--all', 'a'], 'replay takes either IDs or --all'],
     [['purge', '--all'], 'purge does not take --all'],
     [['list', '--limit', '0'], '--limit must be an integer from 1 to 65535'],
+    [['list', '--limit'], '--limit must be an integer from 1 to 65535'],
+    [['purge', '--yes=1'], '--yes takes no value'],
+    [['list', '--everything'], 'list does not take --everything'],
   ])('refuses %j', (argv, error) => {
     expect(parseDlqArgs(argv)).toBe(error);
   });

@@ -1,3 +1,5 @@
+import { intOption, intRangeError, isRefused, parseCommandLine } from '../args';
+
 export const DEFAULT_RERENDER_BATCH = 1000;
 const MAX_RERENDER_BATCH = 10_000;
 
@@ -8,17 +10,9 @@ export const RERENDER_USAGE = `usage: main.js rerender [--batch N]
 
 /** Parses the words after `rerender`; a string is the error to print with the usage. */
 export function parseRerenderArgs(argv: string[]): { batch: number } | string {
-  let batch = DEFAULT_RERENDER_BATCH;
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    if (arg === '--batch' || arg.startsWith('--batch=')) {
-      const value = arg === '--batch' ? argv[++i] : arg.slice('--batch='.length);
-      const n = Number(value);
-      if (!Number.isInteger(n) || n < 1 || n > MAX_RERENDER_BATCH) return `--batch must be an integer from 1 to ${MAX_RERENDER_BATCH}`;
-      batch = n;
-    } else {
-      return `unexpected argument: ${arg}`;
-    }
-  }
-  return { batch };
+  const parsed = parseCommandLine(argv, { batch: { type: 'string' } }, false);
+  // The only value the parser refuses is a missing one (`--batch` last).
+  if (isRefused(parsed)) return parsed.refused === 'value' ? intRangeError('batch', MAX_RERENDER_BATCH) : `unexpected argument: ${parsed.word}`;
+  const batch = intOption('batch', parsed.values.batch, DEFAULT_RERENDER_BATCH, MAX_RERENDER_BATCH);
+  return typeof batch === 'string' ? batch : { batch };
 }
