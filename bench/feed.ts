@@ -2,6 +2,9 @@ import { performance } from 'node:perf_hooks';
 import { Client, Pool } from 'pg';
 import { addMonths, createPartitions, isPartitioned, monthOf, monthsBetween } from '../apps/activity-logger/src/database/partitions';
 import { FeedRepository } from '../apps/crm-api/src/feed/feed.repository';
+import { resolveRollup } from '../apps/crm-api/src/feed/feed.rollup';
+import type { Policy } from '../apps/crm-api/src/auth/policy';
+import type { Caller } from '../apps/crm-api/src/common/request-context';
 import { HttpClient } from './lib/http';
 import { log } from './lib/log';
 import { latencyProfile } from './lib/stats';
@@ -78,6 +81,52 @@ export async function loadLogs(databaseUrl: string, n: number, leads: number) {
   }
 }
 
+/**
+ * The CRM records behind the loaded logs' contacts, for the rolled-up timeline: contact k
+ * (the logs of leads 2k and 2k+1 name it) with the opportunities those leads' logs name
+ * (l / 3), a quote on each, a task on the contact, and three logs of each quote and task
+ * (found by `data` ->> quote_id / task_id). `leads / 2` contacts in all.
+ */
+export async function loadRollupRecords(databaseUrl: string, leads: number) {
+  const db = new Client({ connectionString: databaseUrl, application_name: 'bench feed rollup records' });
+  await db.connect();
+  const contacts = Math.ceil(leads / 2);
+  try {
+    const owner = `(select id from crm.users order by created_at limit 1)`;
+    await db.query(`insert into crm.contacts (id, name) select ${uuidSql('contact', 'k')}, 'Contact ' || k from generate_series(0, ${contacts - 1}) k`);
+    await db.query(`insert into crm.opportunities (id, name, owner_id, contact_id)
+      select distinct on (j) ${uuidSql('opportunity', 'j')}, 'Opportunity ' || j, ${owner}, ${uuidSql('contact', 'k')}
+      from generate_series(0, ${contacts - 1}) k, unnest(array[(2 * k) / 3, (2 * k + 1) / 3]) j order by j, k`);
+    await db.query(`insert into crm.quotes (id, title, total_price, opportunity_id)
+      select ${uuidSql('quote', 'j')}, 'Quote ' || j, 100, ${uuidSql('opportunity', 'j')} from generate_series(0, ${Math.floor((2 * contacts - 1) / 3)}) j`);
+    await db.query(`insert into crm.tasks (id, action, target, contact_id)
+      select ${uuidSql('task', 'k')}, 'Call', 'Contact ' || k, ${uuidSql('contact', 'k')} from generate_series(0, ${contacts - 1}) k`);
+    for (const [kind, count, link] of [
+      ['quote', Math.floor((2 * contacts - 1) / 3) + 1, 'opportunity_id'],
+      ['task', contacts, 'contact_id'],
+    ] as const) {
+      const owner = kind === 'quote' ? 'opportunity' : 'contact';
+      await db.query(`insert into activity.interaction_log
+          (id, "timestamp", user_id, type, summary, ${link}, source, event_type, event_version, correlation_id, data)
+        select gen_random_uuid(), now() - random() * interval '700 days', ${uuidSql('user', '0')}, 'note', '${kind} log ' || k,
+               ${uuidSql(owner, 'k')}, 'auto', '${kind === 'quote' ? 'quote.created' : 'task.completed'}', 1, gen_random_uuid(),
+               jsonb_build_object('${kind}_id', ${uuidSql(kind, 'k')}::text)
+        from generate_series(0, ${count - 1}) k, generate_series(1, 3)`);
+    }
+    await db.query('analyze');
+    log(`feed: CRM records for ${contacts.toLocaleString('en')} contacts' rolled-up timelines loaded`);
+  } finally {
+    await db.end();
+  }
+}
+
+/** A contact picked uniformly (its leads' logs, two opportunities, their quotes, a task). */
+export const randomContact = (leads: number) => uuidOf('contact', Math.floor(Math.random() * Math.ceil(leads / 2)));
+
+/** What the service does for rollup=true: read the members, then the merged page (an admin reads everything). */
+const everything = { readableIdsSql: () => null, readsAll: () => true } as unknown as Policy;
+const admin = { id: '00000000-0000-4000-8000-000000000000', role: 'admin' } as unknown as Caller;
+
 /** A lead picked like a rep would open one: uniformly among all leads (most have a few dozen logs). */
 export const randomLead = (leads: number) => uuidOf('lead', Math.floor(Math.random() * leads));
 
@@ -92,9 +141,10 @@ export async function feedLatency(baseUrl: string, token: string, databaseUrl: s
   const pool = new Pool({ connectionString: databaseUrl, max: 1, application_name: 'bench feed sql' });
   const seen: { text: string; values: unknown[] }[] = [];
   const recording = {
-    query: (text: string, values: unknown[]) => {
-      seen.push({ text, values });
-      return pool.query(text, values);
+    query: (text: string | { text: string; values: unknown[] }, values: unknown[]) => {
+      // A prepared statement (rolled-up pages) comes as a config object.
+      seen.push(typeof text === 'string' ? { text, values } : { text: text.text, values: text.values });
+      return pool.query(text as string, values);
     },
   } as unknown as Pool;
   const repo = new FeedRepository(recording);
@@ -102,6 +152,14 @@ export async function feedLatency(baseUrl: string, token: string, databaseUrl: s
     const pages = {
       lead: { http: () => `/api/interaction-logs/?lead=${randomLead(leads)}`, sql: () => repo.page({ lead: randomLead(leads) }, 21) },
       recent: { http: () => '/api/interaction-logs/?limit=20', sql: () => repo.page({}, 21) },
+      rollup: {
+        http: () => `/api/interaction-logs/?contact=${randomContact(leads)}&rollup=true`,
+        sql: async () => {
+          const contact = randomContact(leads);
+          const rollupOf = await resolveRollup(recording, everything, admin, { type: 'contact', id: contact });
+          return repo.page({ contact, rollup: true, rollupOf }, 21);
+        },
+      },
     };
     const out: Record<string, { http: ReturnType<typeof latencyProfile>; sql: ReturnType<typeof latencyProfile>; rows: number; plan: string }> = {};
     for (const [name, page] of Object.entries(pages)) {
@@ -137,4 +195,42 @@ export async function feedLatency(baseUrl: string, token: string, databaseUrl: s
     http.close();
     await pool.end();
   }
+}
+
+/**
+ * GET /api/interaction-logs/export/?format=csv of every log, read as fast as the client
+ * can: rows per second, and crm-api's peak RSS meanwhile (its memory must stay flat
+ * whatever the size: pages of EXPORT_PAGE_SIZE, written with backpressure).
+ */
+export async function exportThroughput(baseUrl: string, token: string, api: { rssMb(): number }) {
+  let peak = api.rssMb();
+  const before = peak;
+  const sampler = setInterval(() => (peak = Math.max(peak, api.rssMb())), 100);
+  const t = performance.now();
+  let rows = -1; // the header
+  let bytes = 0;
+  // RSS after each 100,000 rows: flat, not growing with the rows, is the point.
+  const trajectory: number[] = [];
+  try {
+    const res = await fetch(new URL('/api/interaction-logs/export/?format=csv', baseUrl), { headers: { authorization: `Bearer ${token}` } });
+    if (res.status !== 200) throw new Error(`export answered ${res.status}: ${await res.text()}`);
+    const reader = res.body!.getReader();
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      bytes += value.length;
+      // Records end with CRLF; a quoted summary may hold one too, rarely: close enough for a rate.
+      for (let i = 0; i < value.length; i++)
+        if (value[i] === 10 && value[i - 1] === 13 && ++rows % 100_000 === 0) trajectory.push(Math.round(api.rssMb()));
+    }
+  } finally {
+    clearInterval(sampler);
+  }
+  const seconds = (performance.now() - t) / 1000;
+  const out = { rows, bytes, seconds, rowsPerS: rows / seconds, rssBeforeMb: before, peakRssMb: Math.max(peak, api.rssMb()), rssEvery100kRowsMb: trajectory };
+  log(
+    `feed export: ${rows.toLocaleString('en')} rows (${(bytes / 1e6).toFixed(0)} MB) in ${seconds.toFixed(1)} s, ${out.rowsPerS.toFixed(0)} rows/s; ` +
+      `crm-api RSS ${Math.round(before)} → peak ${Math.round(out.peakRssMb)} MB (every 100,000 rows: ${trajectory.join(', ')})`,
+  );
+  return out;
 }

@@ -13,7 +13,7 @@ import { performance } from 'node:perf_hooks';
 import { apiLoad } from './api-load';
 import { drain } from './drain';
 import { e2eLatency } from './e2e-latency';
-import { feedLatency, loadLogs, randomLead } from './feed';
+import { exportThroughput, feedLatency, loadLogs, loadRollupRecords, randomLead } from './feed';
 import { rawBroker } from './raw-broker';
 import { rawDb } from './raw-db';
 import { CONFIG, ROOT, wants } from './lib/config';
@@ -68,6 +68,12 @@ function declareFigures(r: Report) {
   r.declare('feed.lead.http.p99', `feed with ${logs} logs: a lead's first page over HTTP, p99`, 'ms', 2, below(10));
   r.declare('feed.recent.http.p50', `feed with ${logs} logs: recent 20 over HTTP, p50`, 'ms', 2);
   r.declare('feed.recent.http.p99', `feed with ${logs} logs: recent 20 over HTTP, p99`, 'ms', 2, below(10));
+  r.declare('feed.rollup.http.p50', `feed with ${logs} logs: a contact's rolled-up first page over HTTP, p50`, 'ms', 2);
+  r.declare('feed.rollup.http.p99', `feed with ${logs} logs: a contact's rolled-up first page over HTTP, p99`, 'ms', 2, below(10));
+  r.declare('feed.rollup.sql.p50', `feed with ${logs} logs: a contact's rolled-up first page, members + SQL, p50`, 'ms', 2);
+  r.declare('feed.rollup.sql.p99', `feed with ${logs} logs: a contact's rolled-up first page, members + SQL, p99`, 'ms', 2);
+  r.declare('feed.export.rps', `feed export of ${logs} logs as CSV: throughput`, 'rows/s');
+  r.declare('feed.export.rss', `feed export of ${logs} logs as CSV: crm-api peak RSS`, 'MB');
   r.declare('feed.lead.sql.p50', `feed with ${logs} logs: a lead's first page, SQL only, p50`, 'ms', 2);
   r.declare('feed.lead.sql.p99', `feed with ${logs} logs: a lead's first page, SQL only, p99`, 'ms', 2);
   r.declare('feed.recent.sql.p50', `feed with ${logs} logs: recent 20, SQL only, p50`, 'ms', 2);
@@ -234,6 +240,7 @@ async function main() {
       if (wants('feed')) {
         const load = await loadLogs(stack.databaseUrl, CONFIG.feedLogs, CONFIG.feedLeads);
         report.notes.feedLoad = load;
+        await loadRollupRecords(stack.databaseUrl, CONFIG.feedLeads);
         for (let i = 1; i <= runs; i++) {
           const f = await feedLatency(api.url, token, stack.databaseUrl, CONFIG.feedLeads, CONFIG.feedSamples);
           report.add('feed.lead.http.p50', f.lead.http.p50, i === 1 ? f : undefined);
@@ -244,6 +251,15 @@ async function main() {
           report.add('feed.lead.sql.p99', f.lead.sql.p99);
           report.add('feed.recent.sql.p50', f.recent.sql.p50);
           report.add('feed.recent.sql.p99', f.recent.sql.p99);
+          report.add('feed.rollup.http.p50', f.rollup.http.p50);
+          report.add('feed.rollup.http.p99', f.rollup.http.p99);
+          report.add('feed.rollup.sql.p50', f.rollup.sql.p50);
+          report.add('feed.rollup.sql.p99', f.rollup.sql.p99);
+        }
+        for (let i = 1; i <= runs; i++) {
+          const x = await exportThroughput(api.url, token, api);
+          report.add('feed.export.rps', x.rowsPerS, x);
+          report.add('feed.export.rss', x.peakRssMb);
         }
         if (wants('api'))
           for (let i = 1; i <= runs; i++) {

@@ -173,6 +173,8 @@ describe('authorization matrix', () => {
     { name: 'GET /api/users/', need: 'read', ok: 200, noRecord: true, setup: async () => ({ id: '' }), act: (c) => c.get('/api/users/') },
     { name: 'GET /api/interaction-logs/', need: 'read', ok: 200, noRecord: true, setup: async () => ({ id: '' }), act: (c) => c.get('/api/interaction-logs/') },
     { name: 'GET /api/interaction-logs/status/', need: 'read', ok: 200, noRecord: true, setup: async () => ({ id: '' }), act: (c) => c.get('/api/interaction-logs/status/') },
+    { name: 'GET /api/interaction-logs/export/', need: 'read', ok: 200, noRecord: true, setup: async () => ({ id: '' }), act: (c) => c.get(`/api/interaction-logs/export/?format=ndjson&user=${adminId}`) },
+    { name: 'GET /api/interaction-logs/export/?contact={id}&rollup=true', need: 'read', ok: 200, noRecord: true, setup: async () => ({ id: '' }), act: (c) => c.get(`/api/interaction-logs/export/?format=csv&contact=00000000-0000-4000-8000-000000000000&rollup=true`) },
     { name: 'POST /api/leads/', need: 'read', ok: 201, noRecord: true, setup: async () => ({ id: '' }), act: (c) => c.post('/api/leads/', { name: uniq('New'), assigned_to: stranger.id }) },
     { name: 'POST /api/contacts/', need: 'read', ok: 201, noRecord: true, setup: async () => ({ id: '' }), act: (c) => c.post('/api/contacts/', { name: uniq('New') }) },
     { name: 'POST /api/opportunities/', need: 'read', ok: 201, noRecord: true, setup: async () => ({ id: '' }), act: (c) => c.post('/api/opportunities/', { name: uniq('New'), owner: stranger.id }) },

@@ -13,3 +13,4 @@ export * from './private-postgres';
 export * from './backoff-bound';
 export * from './pipeline-checks';
 export * from './sse';
+export * from './csv';

@@ -145,6 +145,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/interaction-logs/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export the feed (every filter of the list, rollup and kind included) as CSV or NDJSON, newest first
+         * @description Streamed in keyset order. CSV: UTF-8 with a byte-order mark, RFC 4180 quoting, CRLF; a cell starting with = + - @ (or a tab/CR) is prefixed with a single quote. Columns: timestamp, recorded_at, kind, type, event_type, source, summary, user_id, user_name, lead_id, contact_id, opportunity_id, via_type, via_id, via_name, correlation_id, id. NDJSON: one log per line (the list's fields and user_name). At most EXPORTS_PER_USER at once per user (429). A failure after the first byte cuts the transfer short (no terminating chunk): a client must treat a cut file as failed.
+         */
+        get: operations["FeedController_export"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/interaction-logs/status": {
         parameters: {
             query?: never;
@@ -1670,6 +1690,8 @@ export interface operations {
                 correlation_id?: string;
                 since?: string;
                 until?: string;
+                rollup?: "0" | "1" | "true" | "false";
+                kind?: "interaction" | "change";
                 group?: "correlation";
                 limit?: number;
                 cursor?: string;
@@ -1711,6 +1733,11 @@ export interface operations {
                             event_type: string;
                             /** Format: uuid */
                             id: string;
+                            /**
+                             * @description interaction (what people did: calls, emails, meetings, notes, task completions) or change (what happened to the records)
+                             * @enum {string}
+                             */
+                            kind: "interaction" | "change";
                             /** Format: uuid */
                             lead: string | null;
                             /** Format: uuid */
@@ -1726,6 +1753,14 @@ export interface operations {
                             type: string;
                             /** Format: uuid */
                             user: string;
+                            /** @description rollup=true: the related record this entry came through; null for the record's own and without rollup */
+                            via: {
+                                /** Format: uuid */
+                                id: string;
+                                name: string;
+                                /** @enum {string} */
+                                type: "lead" | "contact" | "opportunity" | "quote" | "task";
+                            } | null;
                         } | {
                             /** Format: uuid */
                             correlation_id: string;
@@ -1752,6 +1787,11 @@ export interface operations {
                                 event_type: string;
                                 /** Format: uuid */
                                 id: string;
+                                /**
+                                 * @description interaction (what people did: calls, emails, meetings, notes, task completions) or change (what happened to the records)
+                                 * @enum {string}
+                                 */
+                                kind: "interaction" | "change";
                                 /** Format: uuid */
                                 lead: string | null;
                                 /** Format: uuid */
@@ -1767,6 +1807,14 @@ export interface operations {
                                 type: string;
                                 /** Format: uuid */
                                 user: string;
+                                /** @description rollup=true: the related record this entry came through; null for the record's own and without rollup */
+                                via: {
+                                    /** Format: uuid */
+                                    id: string;
+                                    name: string;
+                                    /** @enum {string} */
+                                    type: "lead" | "contact" | "opportunity" | "quote" | "task";
+                                } | null;
                             }[];
                             timestamp: string;
                         })[];
@@ -1806,6 +1854,110 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        error: string;
+                        message: string | string[];
+                        status: number;
+                    };
+                };
+            };
+        };
+    };
+    FeedController_export: {
+        parameters: {
+            query?: {
+                lead?: string;
+                contact?: string;
+                opportunity?: string;
+                include_contact?: "0" | "1" | "true" | "false";
+                user?: string;
+                type?: "call" | "email" | "meeting" | "note";
+                source?: "auto" | "manual";
+                correlation_id?: string;
+                since?: string;
+                until?: string;
+                rollup?: "0" | "1" | "true" | "false";
+                kind?: "interaction" | "change";
+                format?: "csv" | "ndjson";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the file (Content-Disposition: attachment) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description invalid body, query or id (the message names each bad field) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/x-ndjson": {
+                        error: string;
+                        message: string | string[];
+                        status: number;
+                    };
+                    "text/csv": {
+                        error: string;
+                        message: string | string[];
+                        status: number;
+                    };
+                };
+            };
+            /** @description no valid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/x-ndjson": {
+                        error: string;
+                        message: string | string[];
+                        status: number;
+                    };
+                    "text/csv": {
+                        error: string;
+                        message: string | string[];
+                        status: number;
+                    };
+                };
+            };
+            /** @description no record with this id */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/x-ndjson": {
+                        error: string;
+                        message: string | string[];
+                        status: number;
+                    };
+                    "text/csv": {
+                        error: string;
+                        message: string | string[];
+                        status: number;
+                    };
+                };
+            };
+            /** @description too many failed attempts; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/x-ndjson": {
+                        error: string;
+                        message: string | string[];
+                        status: number;
+                    };
+                    "text/csv": {
                         error: string;
                         message: string | string[];
                         status: number;
@@ -1874,6 +2026,8 @@ export interface operations {
                 correlation_id?: string;
                 since?: string;
                 until?: string;
+                rollup?: "0" | "1" | "true" | "false";
+                kind?: "interaction" | "change";
                 last_event_id?: string;
             };
             header?: never;
@@ -1982,6 +2136,11 @@ export interface operations {
                         event_type: string;
                         /** Format: uuid */
                         id: string;
+                        /**
+                         * @description interaction (what people did: calls, emails, meetings, notes, task completions) or change (what happened to the records)
+                         * @enum {string}
+                         */
+                        kind: "interaction" | "change";
                         /** Format: uuid */
                         lead: string | null;
                         /** Format: uuid */
@@ -1997,6 +2156,14 @@ export interface operations {
                         type: string;
                         /** Format: uuid */
                         user: string;
+                        /** @description rollup=true: the related record this entry came through; null for the record's own and without rollup */
+                        via: {
+                            /** Format: uuid */
+                            id: string;
+                            name: string;
+                            /** @enum {string} */
+                            type: "lead" | "contact" | "opportunity" | "quote" | "task";
+                        } | null;
                     };
                 };
             };
@@ -2187,6 +2354,11 @@ export interface operations {
                         event_type: string;
                         /** Format: uuid */
                         id: string;
+                        /**
+                         * @description interaction (what people did: calls, emails, meetings, notes, task completions) or change (what happened to the records)
+                         * @enum {string}
+                         */
+                        kind: "interaction" | "change";
                         /** Format: uuid */
                         lead: string | null;
                         /** Format: uuid */
@@ -2202,6 +2374,14 @@ export interface operations {
                         type: string;
                         /** Format: uuid */
                         user: string;
+                        /** @description rollup=true: the related record this entry came through; null for the record's own and without rollup */
+                        via: {
+                            /** Format: uuid */
+                            id: string;
+                            name: string;
+                            /** @enum {string} */
+                            type: "lead" | "contact" | "opportunity" | "quote" | "task";
+                        } | null;
                     };
                 };
             };
@@ -2234,6 +2414,11 @@ export interface operations {
                         event_type: string;
                         /** Format: uuid */
                         id: string;
+                        /**
+                         * @description interaction (what people did: calls, emails, meetings, notes, task completions) or change (what happened to the records)
+                         * @enum {string}
+                         */
+                        kind: "interaction" | "change";
                         /** Format: uuid */
                         lead: string | null;
                         /** Format: uuid */
@@ -2251,6 +2436,14 @@ export interface operations {
                         type: string;
                         /** Format: uuid */
                         user: string;
+                        /** @description rollup=true: the related record this entry came through; null for the record's own and without rollup */
+                        via: {
+                            /** Format: uuid */
+                            id: string;
+                            name: string;
+                            /** @enum {string} */
+                            type: "lead" | "contact" | "opportunity" | "quote" | "task";
+                        } | null;
                     };
                 };
             };

@@ -12,3 +12,4 @@ export * from './events/quote.events';
 export * from './events/task.events';
 export * from './events/interaction.events';
 export * from './json-schema';
+export * from './log-kind';

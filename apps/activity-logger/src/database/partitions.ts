@@ -50,6 +50,18 @@ export function createPartitionSql(month: string, parent = LOG_TABLE): string {
 }
 
 /**
+ * A quote's and a task's logs by the record's id in `data` (crm-api's rolled-up feed
+ * finds them there: their lead/contact/opportunity columns say where the quote or task
+ * was when it was logged, not where it is now). Partial: only those events carry the id,
+ * and crm-api's queries repeat the `?` condition so the planner can use them.
+ * Migration20261203000300_rollup_indexes adds them to a table made before.
+ */
+export const ROLLUP_INDEXES: [name: string, columns: string, where: string][] = [
+  ['quote_idx', `("data"->>'quote_id'), "timestamp" desc, "id" desc`, `"data" ? 'quote_id'`],
+  ['task_idx', `("data"->>'task_id'), "timestamp" desc, "id" desc`, `"data" ? 'task_id'`],
+];
+
+/**
  * The partitioned table and the feed's indexes (declared on the
  * parent, so every partition gets them). `table` is a bare name in schema activity;
  * `indexPrefix` names its indexes (the online migration builds it beside the old one).
@@ -89,11 +101,12 @@ export function partitionedTableSql(table: string, indexPrefix = table): string[
     idx('type_idx', '"type", "timestamp" desc, "id" desc'),
     idx('correlation_idx', '"correlation_id"'),
     idx('xid_idx', '"xid", "id"'),
+    ...ROLLUP_INDEXES.map(([name, columns, where]) => idx(name, columns, where)),
   ];
 }
 
 /** The index suffixes above: the swap renames them to the canonical names. */
-export const LOG_INDEX_SUFFIXES = ['pkey', 'timestamp_idx', 'lead_idx', 'contact_idx', 'opportunity_idx', 'user_idx', 'type_idx', 'correlation_idx', 'xid_idx'];
+export const LOG_INDEX_SUFFIXES = ['pkey', 'timestamp_idx', 'lead_idx', 'contact_idx', 'opportunity_idx', 'user_idx', 'type_idx', 'correlation_idx', 'xid_idx', 'quote_idx', 'task_idx'];
 
 /** Serialises partition creation between loggers (and the migration). */
 export const PARTITION_LOCK_SQL = `select pg_advisory_xact_lock(hashtext('activity.interaction_log partitions'))`;

@@ -53,6 +53,10 @@ export const ApiEnv = z
     API_KEYS_MAX: intVar(100, 1, 100_000),
     /** Open feed streams one user may hold on one replica; more answer 429 (each costs memory and a poll). */
     STREAMS_PER_USER: intVar(10, 1, 10_000),
+    /** Feed exports one user may run at once on one replica; more answer 429 (each holds a database connection while it runs). */
+    EXPORTS_PER_USER: intVar(2, 1, 100),
+    /** Logs per query (and per write to the client) of an export: its memory is about this many rows. */
+    EXPORT_PAGE_SIZE: intVar(1000, 1, 10_000),
     /** Opening a database connection gives up after this: while PostgreSQL is away, a request answers 503 instead of waiting. */
     DB_CONNECT_TIMEOUT_MS: intVar(3000, 100, 120_000),
     /** One statement: the server cancels it past this (the request answers 503); the client gives up 2 s later on a dead line. */

@@ -2,6 +2,7 @@ import { Controller, Get, Headers, Query, Req, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiProduces, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { ServerResponse } from 'node:http';
 import { ZodPipe, IdParam } from '../common/zod.pipe';
 import { Policy } from '../auth/policy';
 import { SessionsService } from '../auth/sessions.service';
@@ -10,12 +11,27 @@ import { Caller, CurrentUser } from '../common/request-context';
 import { DomainError } from '../common/domain-error';
 import { pageLink } from '../common/pagination';
 import { ApiErrors, ApiListResponse, ApiZodQuery, ApiZodResponse } from '../common/openapi';
-import { FeedListQuery, FeedStreamQuery } from './feed.query';
+import { FeedExportQuery, FeedListQuery, FeedStreamQuery } from './feed.query';
+import { CSV_HEAD, csvLine, EXPORT_CONTENT_TYPES, ndjsonLine } from './feed.export';
 import { FeedService } from './feed.service';
 import { decodeStreamPosition } from './feed.cursor';
 import { PipelineStatusService } from './pipeline-status.service';
 import { SseWriter } from './sse.writer';
 import { CorrelatedLogsView, InteractionLogView, PipelineStatusView } from './feed.view';
+
+/** Writes a chunk, waiting for the client to take it when the socket's buffer is full (or for it to go away). */
+function write(res: ServerResponse, chunk: string): Promise<void> {
+  // Gone already (closed while a page was read): no 'drain' or 'close' would ever come.
+  if (res.destroyed || res.writableEnded) return Promise.resolve();
+  if (res.write(chunk) || res.destroyed) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      res.off('drain', done).off('close', done);
+      resolve();
+    };
+    res.on('drain', done).on('close', done);
+  });
+}
 
 @ApiTags('activity feed')
 @ApiBearerAuth()
@@ -100,6 +116,63 @@ export class FeedController {
     } finally {
       untrack();
       sse?.end();
+    }
+  }
+
+  /**
+   * The whole feed for the same filters as the list, as a file: read page by page in
+   * keyset order and written as the client takes it (memory stays flat whatever the size).
+   */
+  @Get('export')
+  @ApiOperation({
+    summary: 'Export the feed (every filter of the list, rollup and kind included) as CSV or NDJSON, newest first',
+    description:
+      'Streamed in keyset order. CSV: UTF-8 with a byte-order mark, RFC 4180 quoting, CRLF; a cell starting with = + - @ (or a tab/CR) ' +
+      'is prefixed with a single quote. Columns: ' +
+      'timestamp, recorded_at, kind, type, event_type, source, summary, user_id, user_name, lead_id, contact_id, opportunity_id, via_type, via_id, via_name, correlation_id, id. ' +
+      'NDJSON: one log per line (the list\'s fields and user_name). At most EXPORTS_PER_USER at once per user (429). ' +
+      'A failure after the first byte cuts the transfer short (no terminating chunk): a client must treat a cut file as failed.',
+  })
+  @ApiProduces('text/csv', 'application/x-ndjson')
+  @ApiResponse({ status: 200, description: 'the file (Content-Disposition: attachment)' })
+  @ApiZodQuery(FeedExportQuery)
+  @ApiErrors(400, 401, 404, 429)
+  async export(
+    @Query(new ZodPipe(FeedExportQuery, 'query')) query: FeedExportQuery,
+    @Res() reply: FastifyReply,
+    @CurrentUser() caller: Caller,
+  ) {
+    const { format, ...filters } = query;
+    const release = this.feed.claimExport(caller, this.config.EXPORTS_PER_USER);
+    const abort = new AbortController();
+    const res = reply.raw;
+    let started = false;
+    try {
+      const pages = this.feed.exportPages(filters, caller, this.config.EXPORT_PAGE_SIZE, abort.signal);
+      // The first page is read before the status line, so a bad filter is still a plain 4xx.
+      const first = await pages.next();
+      reply.hijack();
+      const stamp = new Date().toISOString().replace(/[-:]/g, '').slice(0, 15);
+      res.writeHead(200, {
+        'content-type': EXPORT_CONTENT_TYPES[format],
+        'content-disposition': `attachment; filename="interaction-logs-${stamp}Z.${format}"`,
+        'cache-control': 'no-store',
+        'x-accel-buffering': 'no',
+      });
+      started = true;
+      res.on('close', () => abort.abort());
+      const line = format === 'csv' ? csvLine : ndjsonLine;
+      if (format === 'csv') await write(res, CSV_HEAD);
+      if (!first.done) await write(res, first.value.map(line).join(''));
+      for await (const rows of pages) await write(res, rows.map(line).join(''));
+      if (!abort.signal.aborted) res.end();
+    } catch (e) {
+      if (!started) throw e; // before the status line: a plain 4xx/5xx
+      // The status line is gone: cut the transfer short, so the client sees a failed download, not a short file.
+      res.destroy(e as Error);
+    } finally {
+      abort.abort();
+      release();
     }
   }
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { LOG_SOURCES, LogType } from '@app/contracts';
+import { LOG_KINDS, LOG_SOURCES, LogType } from '@app/contracts';
 import { fromYearOne } from '../common/fields';
 import { listQuery } from '../common/pagination';
 import { decodeStreamPosition } from './feed.cursor';
@@ -24,17 +24,26 @@ const FILTERS = {
   correlation_id: z.uuid({ message: 'must be a UUID' }).optional(),
   since: instant.optional(),
   until: instant.optional(),
+  /** The record's timeline with its related records' logs (feed.rollup.ts); needs exactly one record filter. */
+  rollup: flag.optional(),
+  /** One lane: what people did (`interaction`) or what happened to the records (`change`); see libs/contracts log-kind.ts. */
+  kind: z.enum(LOG_KINDS).optional(),
 };
 
 const needsOpportunity = <T extends { include_contact?: boolean; opportunity?: string }>(q: T) =>
   !q.include_contact || !!q.opportunity;
 const needsOpportunityIssue = { path: ['include_contact'], message: 'goes with ?opportunity=' };
+const needsOneRecord = <T extends { rollup?: boolean; lead?: string; contact?: string; opportunity?: string }>(q: T) =>
+  !q.rollup || [q.lead, q.contact, q.opportunity].filter(Boolean).length === 1;
+const needsOneRecordIssue = { path: ['rollup'], message: 'goes with exactly one of ?lead=, ?contact= or ?opportunity=' };
 
 export const FeedListQuery = listQuery({
   ...FILTERS,
   /** `correlation`: the logs of one user action come as one entry (see FeedService.listGrouped). */
   group: z.enum(['correlation']).optional(),
-}).refine(needsOpportunity, needsOpportunityIssue);
+})
+  .refine(needsOpportunity, needsOpportunityIssue)
+  .refine(needsOneRecord, needsOneRecordIssue);
 
 export const FeedStreamQuery = z
   .strictObject({
@@ -47,8 +56,18 @@ export const FeedStreamQuery = z
       )
       .optional(),
   })
-  .refine(needsOpportunity, needsOpportunityIssue);
+  .refine(needsOpportunity, needsOpportunityIssue)
+  .refine(needsOneRecord, needsOneRecordIssue);
+
+export const EXPORT_FORMATS = ['csv', 'ndjson'] as const;
+
+/** GET /api/interaction-logs/export/: every filter of the feed, the whole result in keyset order. */
+export const FeedExportQuery = z
+  .strictObject({ ...FILTERS, format: z.enum(EXPORT_FORMATS, { message: 'must be csv or ndjson' }) })
+  .refine(needsOpportunity, needsOpportunityIssue)
+  .refine(needsOneRecord, needsOneRecordIssue);
 
 export type FeedFilters = { [K in keyof typeof FILTERS]?: z.output<(typeof FILTERS)[K]> };
 export type FeedListQuery = z.output<typeof FeedListQuery>;
 export type FeedStreamQuery = z.output<typeof FeedStreamQuery>;
+export type FeedExportQuery = z.output<typeof FeedExportQuery>;

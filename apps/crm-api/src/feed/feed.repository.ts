@@ -1,5 +1,8 @@
 import { Pool } from 'pg';
+import { INTERACTION_EVENT_TYPES, LogKind } from '@app/contracts';
 import { FeedFilters } from './feed.query';
+import { LOG_COLUMN, Rollup, RootKind } from './feed.rollup';
+import { prepared } from './feed.prepared';
 import { CursorKey } from '../common/cursor';
 import { StreamPosition } from './feed.cursor';
 
@@ -36,10 +39,48 @@ const COLUMNS = `id, "timestamp", recorded_at, user_id, type, summary, lead_id, 
 const LIVE = 'deleted_at is null';
 
 /**
- * Filters with the opportunity's contact already resolved (for include_contact), and the
- * Policy's condition on the logs the caller may read (auth/policy.ts; absent: all).
+ * Filters with the opportunity's contact already resolved (for include_contact), the
+ * rolled-up timeline's members (rollup=true), and the Policy's condition on the logs the
+ * caller may read (auth/policy.ts; absent: all).
  */
-export type ResolvedFilters = FeedFilters & { opportunityContact?: string | null; readable?: string | null };
+export type ResolvedFilters = FeedFilters & { opportunityContact?: string | null; readable?: string | null; rollupOf?: Rollup };
+
+/** A lane's condition, from the one list logKind() reads too (libs/contracts log-kind.ts). */
+export const kindSql = (kind: LogKind) =>
+  `event_type ${kind === 'interaction' ? '' : 'not '}in (${INTERACTION_EVENT_TYPES.map((t) => `'${t}'`).join(', ')})`;
+
+/** Members with an index range scan of their own in a rolled-up page; any more share one `= any(...)` scan. */
+const BRANCHES_PER_KIND = 20;
+
+/**
+ * Each way into a rolled-up timeline, as a condition an index serves: the root's column,
+ * each contact's and opportunity's (from `since` for a lead's conversion), and the quotes'
+ * and tasks' ids in `data` (each has a few logs: one branch for all of them).
+ */
+function rollupConditions(rollup: Rollup, params: unknown[]): string[] {
+  const p = (v: unknown) => (params.push(v), `$${params.length}`);
+  const out = [`${LOG_COLUMN[rollup.root.type]} = ${p(rollup.root.id)}::uuid`];
+  const shared = new Map<RootKind, string[]>();
+  const own = new Map<RootKind, number>();
+  for (const m of rollup.members) {
+    if (m.type === 'quote' || m.type === 'task') continue;
+    const column = LOG_COLUMN[m.type];
+    if (m.since) out.push(`${column} = ${p(m.id)}::uuid and "timestamp" >= ${p(m.since)}::timestamptz`);
+    else if ((own.get(m.type) ?? 0) < BRANCHES_PER_KIND) {
+      own.set(m.type, (own.get(m.type) ?? 0) + 1);
+      out.push(`${column} = ${p(m.id)}::uuid`);
+    } else shared.set(m.type, [...(shared.get(m.type) ?? []), m.id]);
+  }
+  for (const [type, ids] of shared) out.push(`${LOG_COLUMN[type]} = any(${p(ids)}::uuid[])`);
+  // Quotes and tasks share one branch (a bitmap OR of their two indexes): one scan fewer to plan.
+  // The `?` repeats each partial index's predicate, so the planner may use it.
+  const inData = (['quote', 'task'] as const)
+    .map((type) => [type, rollup.members.filter((m) => m.type === type).map((m) => m.id)] as const)
+    .filter(([, ids]) => ids.length > 0)
+    .map(([type, ids]) => `(data ? '${type}_id' and data->>'${type}_id' = any(${p(ids)}::text[]))`);
+  if (inData.length) out.push(inData.join(' or '));
+  return out;
+}
 
 /**
  * Reads activity.interaction_log, which the activity-logger owns and writes. Every
@@ -58,14 +99,24 @@ export class FeedRepository {
     }
     params.push(limit);
     const limitParam = `$${params.length}`;
+    const branch = (conds: string[]) =>
+      `(select ${COLUMNS} from activity.interaction_log where ${conds.join(' and ')}
+        order by "timestamp" desc, id desc limit ${limitParam})`;
+    if (filters.rollupOf) {
+      // One index range scan per way in, each with the keyset condition and its own
+      // limit, merged; a log reachable two ways comes once.
+      const branches = rollupConditions(filters.rollupOf, params).map((c) => branch([`(${c})`, ...where]));
+      const sql = `select distinct on ("timestamp", id) * from (${branches.join(' union all ')}) u
+        order by "timestamp" desc, id desc limit ${limitParam}`;
+      // Not for a rep under RECORD_VISIBILITY=own: their condition inlines their id, so each
+      // rep's text would be a plan of its own kept on every connection.
+      return (await this.pool.query<LogRow>(filters.readable ? { text: sql, values: params } : prepared(sql, params))).rows;
+    }
     if (filters.include_contact && filters.opportunityContact) {
       // Q(opportunity=o) | Q(contact=o.contact): two index range scans merged, rather
       // than an OR that would defeat both indexes.
       params.push(filters.opportunityContact);
       const byContact = where.map((w) => (w.startsWith('opportunity_id') ? `contact_id = $${params.length}` : w));
-      const branch = (conds: string[]) =>
-        `(select ${COLUMNS} from activity.interaction_log where ${conds.join(' and ')}
-          order by "timestamp" desc, id desc limit ${limitParam})`;
       // union, not union all: a log on both the opportunity and its contact comes once.
       const sql = `select * from (${branch(where)} union ${branch(byContact)}) u
         order by "timestamp" desc, id desc limit ${limitParam}`;
@@ -109,7 +160,9 @@ export class FeedRepository {
     const params: unknown[] = [after.xid, after.id];
     const where = [`(xid, id) > ($1::xid8, $2::uuid)`, `xid < pg_snapshot_xmin(pg_current_snapshot())`];
     const filterConds = this.conditions(filters, params);
-    if (filters.include_contact && filters.opportunityContact) {
+    if (filters.rollupOf) {
+      filterConds.push(`(${rollupConditions(filters.rollupOf, params).map((c) => `(${c})`).join(' or ')})`);
+    } else if (filters.include_contact && filters.opportunityContact) {
       params.push(filters.opportunityContact);
       const i = filterConds.findIndex((w) => w.startsWith('opportunity_id'));
       filterConds[i] = `(${filterConds[i]} or contact_id = $${params.length})`;
@@ -153,13 +206,15 @@ export class FeedRepository {
       params.push(value);
       out.push(`${column} = $${params.length}`);
     };
-    if (f.opportunity) eq('opportunity_id', f.opportunity);
-    if (f.lead) eq('lead_id', f.lead);
-    if (f.contact) eq('contact_id', f.contact);
+    // A rolled-up timeline replaces the record filter with its members (rollupConditions).
+    if (f.opportunity && !f.rollupOf) eq('opportunity_id', f.opportunity);
+    if (f.lead && !f.rollupOf) eq('lead_id', f.lead);
+    if (f.contact && !f.rollupOf) eq('contact_id', f.contact);
     if (f.user) eq('user_id', f.user);
     if (f.type) eq('type', f.type);
     if (f.source) eq('source', f.source);
     if (f.correlation_id) eq('correlation_id', f.correlation_id);
+    if (f.kind) out.push(kindSql(f.kind));
     if (f.since) {
       params.push(f.since);
       out.push(`"timestamp" >= $${params.length}::timestamptz`);

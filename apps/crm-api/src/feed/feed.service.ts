@@ -13,6 +13,8 @@ import { FeedRepository, LogRow, ResolvedFilters } from './feed.repository';
 import { FeedFilters } from './feed.query';
 import { encodeStreamPosition, StreamPosition } from './feed.cursor';
 import { InteractionLogView, toView } from './feed.view';
+import { resolveRollup, RootKind, viaOf } from './feed.rollup';
+import type { ExportRow } from './feed.export';
 
 export const FEED_POOL = Symbol('FEED_POOL');
 export type { InteractionLogView } from './feed.view';
@@ -22,6 +24,8 @@ export type StreamItem = { id: string; log: InteractionLogView; deleted?: undefi
 
 /** Live updates poll at least this often, in case a notification was lost. */
 const FALLBACK_POLL_MS = 1000;
+/** An export remembers at most this many user names (one lookup per page for the others). */
+const USER_NAMES_KEPT = 10_000;
 /** How far a grouped page may run past its limit to keep its last group whole. */
 const GROUP_SPILL = 20;
 
@@ -35,6 +39,8 @@ export class FeedService implements OnModuleInit, BeforeApplicationShutdown, OnA
   /** 'written' fires whenever a logger committed a batch (LISTEN interaction_log). */
   private readonly written = new EventEmitter().setMaxListeners(0);
   private readonly listener: PgListener;
+  /** Exports running per user id (claimExport). */
+  private readonly exports = new Map<string, number>();
   /** Aborted at shutdown: ends every live stream, so the HTTP server can close. */
   private readonly shutdown = new AbortController();
 
@@ -69,8 +75,9 @@ export class FeedService implements OnModuleInit, BeforeApplicationShutdown, OnA
   }
 
   async list(filters: FeedFilters, caller: Caller, limit: number, cursor?: CursorKey) {
-    const rows = await this.repo.page(await this.resolve(filters, caller), limit + 1, cursor);
-    return this.paged(rows, limit);
+    const resolved = await this.resolve(filters, caller);
+    const rows = await this.repo.page(resolved, limit + 1, cursor);
+    return this.paged(rows, limit, resolved);
   }
 
   /**
@@ -83,11 +90,12 @@ export class FeedService implements OnModuleInit, BeforeApplicationShutdown, OnA
    * the log's user: a lead created for a rep is the rep's log but the creator's action.)
    */
   async listGrouped(filters: FeedFilters, caller: Caller, limit: number, cursor?: CursorKey) {
-    const rows = await this.repo.page(await this.resolve(filters, caller), limit + 1 + GROUP_SPILL, cursor);
+    const resolved = await this.resolve(filters, caller);
+    const rows = await this.repo.page(resolved, limit + 1 + GROUP_SPILL, cursor);
     let end = Math.min(limit, rows.length);
     const sameGroup = (a: LogRow, b: LogRow) => a.correlation_id === b.correlation_id && actorOf(a.data, a.user_id) === actorOf(b.data, b.user_id);
     while (end < rows.length && end < limit + GROUP_SPILL && sameGroup(rows[end], rows[end - 1])) end += 1;
-    const { results, nextCursor } = this.paged(rows.slice(0, end + 1), end);
+    const { results, nextCursor } = this.paged(rows.slice(0, end + 1), end, resolved);
     const groups: { correlation_id: string; timestamp: string; logs: InteractionLogView[] }[] = [];
     const byId = new Map<string, (typeof groups)[number]>();
     for (const log of results) {
@@ -104,14 +112,63 @@ export class FeedService implements OnModuleInit, BeforeApplicationShutdown, OnA
   }
 
   /** `limit` rows and the cursor after them, from up to limit + 1 rows (the extra one says there is more). */
-  private paged(rows: LogRow[], limit: number) {
+  private paged(rows: LogRow[], limit: number, filters: ResolvedFilters) {
     const more = rows.length > limit;
     const page = more ? rows.slice(0, limit) : rows;
     const last = page[page.length - 1];
     return {
-      results: page.map(toView),
+      results: page.map((row) => this.view(row, filters)),
       nextCursor: more && last ? encodeCursor({ createdAt: last.timestamp, id: last.id }) : null,
     };
+  }
+
+  /**
+   * Holds one of the caller's EXPORTS_PER_USER exports on this replica (429 past it):
+   * each holds a connection of the feed's pool for as long as it runs.
+   */
+  claimExport(caller: Caller, max: number): () => void {
+    const open = this.exports.get(caller.id) ?? 0;
+    if (open >= max) throw new DomainError('rate_limited', `at most ${max} exports at once per user (this replica): wait for one to finish`, 5);
+    this.exports.set(caller.id, open + 1);
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      const left = (this.exports.get(caller.id) ?? 1) - 1;
+      if (left > 0) this.exports.set(caller.id, left);
+      else this.exports.delete(caller.id);
+    };
+  }
+
+  /** A row as clients see it: with `via` on a rolled-up timeline. */
+  private view(row: LogRow, filters: ResolvedFilters): InteractionLogView {
+    return toView(row, filters.rollupOf ? viaOf(row, filters.rollupOf) : null);
+  }
+
+  /**
+   * Every log the filters select, newest first, in pages of `pageSize` (keyset: each page
+   * one query, nothing held between them), until the end or until `signal` aborts.
+   * A rolled-up timeline's members are read once, at the start.
+   */
+  async *exportPages(filters: FeedFilters, caller: Caller, pageSize: number, signal: AbortSignal): AsyncGenerator<ExportRow[]> {
+    const resolved = await this.resolve(filters, caller);
+    const names = new Map<string, string | null>();
+    let after: CursorKey | undefined;
+    while (!signal.aborted && !this.shutdown.signal.aborted) {
+      const rows = await this.repo.page(resolved, pageSize, after);
+      if (rows.length === 0) return;
+      const missing = [...new Set(rows.map((r) => r.user_id))].filter((id) => !names.has(id));
+      if (names.size + missing.length > USER_NAMES_KEPT) names.clear();
+      if (missing.length) {
+        const found = await this.pool.query<{ id: string; name: string }>(`select id, name from crm.users where id = any($1::uuid[])`, [missing]);
+        for (const id of missing) names.set(id, null); // a user since deleted
+        for (const u of found.rows) names.set(u.id, u.name);
+      }
+      yield rows.map((row) => ({ ...this.view(row, resolved), user_name: names.get(row.user_id) ?? null }));
+      if (rows.length < pageSize) return;
+      const last = rows[rows.length - 1];
+      after = { createdAt: last.timestamp, id: last.id };
+    }
   }
 
   /** The feed database's replication lag (FEED_DATABASE_URL on a standby), null on a primary. */
@@ -170,22 +227,24 @@ export class FeedService implements OnModuleInit, BeforeApplicationShutdown, OnA
     return {
       /** Sent first, so a client cut before any log arrived still resumes from here. */
       startId: encodeStreamPosition(start),
-      follow: (signal: AbortSignal) => this.follow(resolved, start, AbortSignal.any([signal, this.shutdown.signal])),
+      follow: (signal: AbortSignal) => this.follow(resolved, caller, start, AbortSignal.any([signal, this.shutdown.signal])),
     };
   }
 
   /**
    * Every log committed after `position`, as it is written, each with its SSE id, until
    * `signal` aborts. An edited log comes again with its new content; a deleted one as
-   * `deleted` (its id only).
+   * `deleted` (its id only). A rolled-up timeline's members are read again before each
+   * poll, so a record linked after the stream opened (a new opportunity, a task) joins it.
    */
-  private async *follow(filters: ResolvedFilters, position: StreamPosition, signal: AbortSignal): AsyncGenerator<StreamItem> {
+  private async *follow(filters: ResolvedFilters, caller: Caller, position: StreamPosition, signal: AbortSignal): AsyncGenerator<StreamItem> {
     while (!signal.aborted) {
+      if (filters.rollupOf) filters = { ...filters, rollupOf: await resolveRollup(this.pool, this.policy, caller, filters.rollupOf.root) };
       const rows = await this.repo.committedAfter(filters, position);
       for (const row of rows) {
         position = { xid: row.xid, id: row.id };
         const id = encodeStreamPosition(position);
-        yield row.deleted_at ? { id, deleted: { id: row.id } } : { id, log: toView(row) };
+        yield row.deleted_at ? { id, deleted: { id: row.id } } : { id, log: this.view(row, filters) };
       }
       if (rows.length === 0) await this.nextWrite(FALLBACK_POLL_MS, signal);
     }
@@ -212,6 +271,12 @@ export class FeedService implements OnModuleInit, BeforeApplicationShutdown, OnA
    */
   private async resolve(filters: FeedFilters, caller: Caller): Promise<ResolvedFilters> {
     const readable = this.policy.readableLogsSql(caller);
+    if (filters.rollup) {
+      // The query's refinement let exactly one record filter through.
+      const type: RootKind = filters.lead ? 'lead' : filters.contact ? 'contact' : 'opportunity';
+      const id = (filters.lead ?? filters.contact ?? filters.opportunity) as string;
+      return { ...filters, readable, rollupOf: await resolveRollup(this.pool, this.policy, caller, { type, id }) };
+    }
     if (!filters.include_contact || !filters.opportunity) return { ...filters, readable };
     const visible = this.policy.readableIdsSql('opportunity', caller);
     const { rows } = await this.pool.query<{ contact_id: string | null }>(

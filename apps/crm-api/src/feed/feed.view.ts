@@ -1,5 +1,9 @@
 import { z } from 'zod';
+import { LOG_KINDS, logKind } from '@app/contracts';
 import type { LogRow } from './feed.repository';
+import type { Via } from './feed.rollup';
+
+const RECORD_TYPES = ['lead', 'contact', 'opportunity', 'quote', 'task'] as const;
 
 /** A log as clients see it: the original app's fields, then the structured facts behind the summary. */
 export const InteractionLogView = z.object({
@@ -18,6 +22,11 @@ export const InteractionLogView = z.object({
   data: z.record(z.string(), z.unknown()).describe('what the summary was rendered from (for a change: field, old_value, new_value)'),
   edited_at: z.string().nullable().describe('when a manual log was last corrected (PATCH); null if never'),
   edited_by: z.object({ id: z.uuid(), name: z.string() }).nullable().describe('who last corrected it; null if never'),
+  kind: z.enum(LOG_KINDS).describe('interaction (what people did: calls, emails, meetings, notes, task completions) or change (what happened to the records)'),
+  via: z
+    .object({ type: z.enum(RECORD_TYPES), id: z.uuid(), name: z.string() })
+    .nullable()
+    .describe('rollup=true: the related record this entry came through; null for the record\'s own and without rollup'),
 });
 export type InteractionLogView = z.infer<typeof InteractionLogView>;
 
@@ -33,7 +42,7 @@ export const PipelineStatusView = z.looseObject({
   broker_connected: z.boolean(),
 });
 
-export function toView(row: LogRow): InteractionLogView {
+export function toView(row: LogRow, via: Via | null = null): InteractionLogView {
   return {
     id: row.id,
     timestamp: row.timestamp.toISOString(),
@@ -50,5 +59,7 @@ export function toView(row: LogRow): InteractionLogView {
     data: row.data,
     edited_at: row.edited_at ? row.edited_at.toISOString() : null,
     edited_by: row.edited_by_id ? { id: row.edited_by_id, name: row.edited_by_name ?? '' } : null,
+    kind: logKind(row.event_type),
+    via,
   };
 }

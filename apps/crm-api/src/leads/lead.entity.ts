@@ -21,4 +21,14 @@ export class Lead extends CrmRecord {
 
   @Property({ type: 'uuid', nullable: true })
   assignedToId: string | null = null;
+
+  /** What the conversion made, and when (the lead's rolled-up feed follows them from then on). */
+  @Property({ type: 'uuid', nullable: true })
+  convertedContactId: string | null = null;
+
+  @Property({ type: 'uuid', nullable: true })
+  convertedOpportunityId: string | null = null;
+
+  @Property({ type: 'datetime', columnType: 'timestamptz(3)', nullable: true })
+  convertedAt: Date | null = null;
 }

@@ -139,6 +139,9 @@ export class LeadsService {
       const oldStatus = lead.status;
       lead.status = 'converted';
       lead.updatedAt = step(2);
+      lead.convertedContactId = contact.id;
+      lead.convertedOpportunityId = opportunity.id;
+      lead.convertedAt = step(0);
       this.statusChanged(em, lead, oldStatus, ctx, step(2));
       this.outbox.emit(
         em,

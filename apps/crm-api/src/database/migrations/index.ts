@@ -5,6 +5,7 @@ import { Migration20261202000100_roles_owners } from './Migration20261202000100_
 import { Migration20261202000200_sessions } from './Migration20261202000200_sessions';
 import { Migration20261203000100_idempotency } from './Migration20261203000100_idempotency';
 import { Migration20261203000200_api_keys } from './Migration20261203000200_api_keys';
+import { Migration20261203000300_lead_conversion } from './Migration20261203000300_lead_conversion';
 import { Migration20261203000400_log_changes } from './Migration20261203000400_log_changes';
 
 /** Listed explicitly: a webpack bundle has no folder to scan. Append new ones in order. */
@@ -16,5 +17,6 @@ export const CRM_MIGRATIONS = [
   { name: 'Migration20261202000200_sessions', class: Migration20261202000200_sessions },
   { name: 'Migration20261203000100_idempotency', class: Migration20261203000100_idempotency },
   { name: 'Migration20261203000200_api_keys', class: Migration20261203000200_api_keys },
+  { name: 'Migration20261203000300_lead_conversion', class: Migration20261203000300_lead_conversion },
   { name: 'Migration20261203000400_log_changes', class: Migration20261203000400_log_changes },
 ];
