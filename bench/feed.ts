@@ -1,6 +1,8 @@
 import { performance } from 'node:perf_hooks';
 import { Client, Pool } from 'pg';
 import { addMonths, createPartitions, isPartitioned, monthOf, monthsBetween } from '../apps/activity-logger/src/database/partitions';
+import { pgSettings } from '../libs/platform/src/pg-connections';
+import { FEED_POOL_SETTINGS } from '../apps/crm-api/src/feed/feed.prepared';
 import { FeedRepository } from '../apps/crm-api/src/feed/feed.repository';
 import { resolveRollup } from '../apps/crm-api/src/feed/feed.rollup';
 import type { Policy } from '../apps/crm-api/src/auth/policy';
@@ -138,7 +140,8 @@ export const randomLead = (leads: number) => uuidOf('lead', Math.floor(Math.rand
 export async function feedLatency(baseUrl: string, token: string, databaseUrl: string, leads: number, samples: number) {
   const http = new HttpClient(baseUrl, 1);
   http.token = token;
-  const pool = new Pool({ connectionString: databaseUrl, max: 1, application_name: 'bench feed sql' });
+  // The feed pool's own settings (generic plans), so "SQL only" is what crm-api runs.
+  const pool = new Pool({ connectionString: databaseUrl, max: 1, application_name: 'bench feed sql', options: pgSettings(FEED_POOL_SETTINGS) });
   const seen: { text: string; values: unknown[] }[] = [];
   const recording = {
     query: (text: string | { text: string; values: unknown[] }, values: unknown[]) => {

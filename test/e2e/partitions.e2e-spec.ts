@@ -1,9 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { connect } from 'amqplib';
-import { Client, Pool } from 'pg';
+import { Client, Pool, QueryConfig } from 'pg';
+import { pgSettings } from '@app/platform';
 import { buildEvent, CrmEvent, EXCHANGE, messageProperties } from '@app/contracts';
 import { Migration20261202000100_recorded_at } from '../../apps/activity-logger/src/database/migrations/Migration20261202000100_recorded_at';
 import { Migration20261127000100_activity } from '../../apps/activity-logger/src/database/migrations/Migration20261127000100_activity';
+import { FEED_POOL_SETTINGS } from '../../apps/crm-api/src/feed/feed.prepared';
 import { FeedRepository } from '../../apps/crm-api/src/feed/feed.repository';
 import { AppProcess, eventually, isolatedStack, IsolatedStack, migrate, startLogger, uniq } from '../utils';
 
@@ -166,16 +168,28 @@ describe('the partitioned log', () => {
   }
 
   /**
-   * The feed's own SQL (crm-api's FeedRepository), run under EXPLAIN ANALYZE: which
-   * partitions were actually read (scanned at least once, not pruned, not "never executed").
+   * The feed's own SQL (crm-api's FeedRepository), run under EXPLAIN ANALYZE as crm-api
+   * runs it: prepared, on a connection with the feed pool's settings (a generic plan, so
+   * months are pruned when it runs, not when it is planned). Which partitions were actually
+   * read (scanned at least once, not pruned, not "never executed").
    */
   async function explained(run: (repo: FeedRepository) => Promise<unknown>): Promise<{ read: string[] }> {
     const plans: any[] = [];
-    const pool = new Pool({ connectionString: stack.databaseUrl, max: 1 });
+    const pool = new Pool({ connectionString: stack.databaseUrl, max: 1, options: pgSettings(FEED_POOL_SETTINGS) });
     const capturing = {
-      query: async (sql: string, params: unknown[]) => {
-        const { rows } = await pool.query(`explain (analyze, costs off, timing off, format json) ${sql}`, params);
-        plans.push(rows[0]['QUERY PLAN'][0].Plan);
+      query: async (query: QueryConfig) => {
+        const name = `explained_${plans.length}`;
+        // EXPLAIN EXECUTE takes no bound parameters: its arguments are literals.
+        const client = await pool.connect();
+        try {
+          const literal = (v: unknown) => client.escapeLiteral(v instanceof Date ? v.toISOString() : Array.isArray(v) ? `{${v.join(',')}}` : String(v));
+          const args = (query.values ?? []).map(literal).join(', ');
+          await client.query(`prepare ${name} as ${query.text}`);
+          const { rows } = await client.query(`explain (analyze, costs off, timing off, format json) execute ${name}${args ? `(${args})` : ''}`);
+          plans.push(rows[0]['QUERY PLAN'][0].Plan);
+        } finally {
+          client.release();
+        }
         return { rows: [] };
       },
     } as unknown as Pool;

@@ -39,6 +39,14 @@ export interface PgPoolOptions {
   timeouts: DbTimeouts;
   /** A connection was lost (idle or in use); the pool has already discarded it. */
   onLost?: (error: Error) => void;
+  /** Server settings for every connection of the pool (sent at startup, `-c name=value`). */
+  settings?: Record<string, string>;
+}
+
+/** Server settings as a connection's startup `options` (`-c name=value …`); undefined for none. */
+export function pgSettings(settings: Record<string, string>): string | undefined {
+  const words = Object.entries(settings).map(([name, value]) => `-c ${name}=${value}`);
+  return words.length ? words.join(' ') : undefined;
 }
 
 /**
@@ -50,7 +58,14 @@ export interface PgPoolOptions {
  * At most `max` connections, each attempt bounded by the connect timeout.
  */
 export function createPgPool(connectionString: string, options: PgPoolOptions): Pool {
-  const pool = new Pool({ connectionString, max: options.max, idleTimeoutMillis: 30_000, ...pgClientOptions(options.timeouts, options.applicationName) });
+  const settings = pgSettings(options.settings ?? {});
+  const pool = new Pool({
+    connectionString,
+    max: options.max,
+    idleTimeoutMillis: 30_000,
+    ...pgClientOptions(options.timeouts, options.applicationName),
+    ...(settings ? { options: settings } : {}),
+  });
   pool.on('error', () => undefined); // an idle client lost: the pool removed it (and its own listener reported it)
   pool.on('connect', (client) => {
     let reported = false; // a loss may be reported twice ('error' from the socket, then from its end)

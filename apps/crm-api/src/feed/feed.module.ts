@@ -4,6 +4,7 @@ import { AuthModule } from '../auth/auth.module';
 import { ApiConfig } from '../config/api.config';
 import { dbTimeouts } from '../database/db-timeouts';
 import { FeedController } from './feed.controller';
+import { FEED_POOL_SETTINGS } from './feed.prepared';
 import { FEED_POOL, FeedService } from './feed.service';
 import { PipelineStatusService } from './pipeline-status.service';
 
@@ -23,6 +24,8 @@ import { PipelineStatusService } from './pipeline-status.service';
           applicationName: 'crm-api feed',
           timeouts: dbTimeouts(cfg),
           onLost: (e) => log.warn({ msg: 'database connection lost', pool: 'feed', error: e.message }),
+          // Pages planned once per connection (feed.prepared.ts).
+          settings: FEED_POOL_SETTINGS,
         });
       },
     },
