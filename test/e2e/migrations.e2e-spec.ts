@@ -1,20 +1,14 @@
-import { execFile } from 'node:child_process';
-import { join } from 'node:path';
 import { Client } from 'pg';
 import { CRM_MIGRATIONS } from '../../apps/crm-api/src/database/migrations';
 import { ACTIVITY_MIGRATIONS } from '../../apps/activity-logger/src/database/migrations';
-import { dropDatabase, newName, record, ROOT, serverUrl } from '../support/resources';
-import { testEnv } from '../utils';
+import { dropDatabase, newName, record, serverUrl } from '../support/resources';
+import { runAppToExit, testEnv } from '../utils';
 
 jest.setTimeout(300_000);
 
 /** `main.js migrate` of one app on `databaseUrl`, to its exit. */
 const migrateApp = (app: 'crm-api' | 'activity-logger', databaseUrl: string) =>
-  new Promise<{ code: number; output: string }>((resolve) =>
-    execFile(process.execPath, [join(ROOT, 'dist', 'apps', app, 'main.js'), 'migrate'], { cwd: ROOT, env: { ...process.env, DATABASE_URL: databaseUrl }, timeout: 240_000 }, (err, out, stderr) =>
-      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, output: `${out}${stderr}` }),
-    ),
-  );
+  runAppToExit(app, ['migrate'], { ...process.env, DATABASE_URL: databaseUrl }, 240_000, 'a migration should end');
 
 /**
  * Replicas started together (compose --scale, several crm-apis) all migrate at start: on

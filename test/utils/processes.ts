@@ -164,15 +164,26 @@ export function startLogger(env: NodeJS.ProcessEnv = {}): Promise<AppProcess> {
 
 /** Runs crm-api's main.js to its exit (for a start it must refuse): exit code and output. */
 export function runApiToExit(env: NodeJS.ProcessEnv, timeoutMs = 30_000): Promise<{ code: number | null; output: string }> {
+  return runAppToExit('crm-api', [], env, timeoutMs, 'it should have refused to start');
+}
+
+/** Runs an app's built main.js with `args` (e.g. `migrate`) to its exit: exit code and output. */
+export function runAppToExit(
+  app: 'crm-api' | 'activity-logger',
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  timeoutMs: number,
+  expected = 'it should have exited',
+): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(ROOT, 'dist', 'apps', 'crm-api', 'main.js')], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [join(ROOT, 'dist', 'apps', app, 'main.js'), ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
     if (child.pid) recordPid(testEnv().runDir, child.pid);
     let output = '';
     child.stdout!.on('data', (d) => (output += d));
     child.stderr!.on('data', (d) => (output += d));
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new Error(`crm-api still running after ${timeoutMs} ms; it should have refused to start:\n${output}`));
+      reject(new Error(`${app} still running after ${timeoutMs} ms; ${expected}:\n${output}`));
     }, timeoutMs);
     child.on('exit', (code) => {
       clearTimeout(timer);

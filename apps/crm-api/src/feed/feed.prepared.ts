@@ -20,15 +20,15 @@ export const FEED_POOL_SETTINGS = { plan_cache_mode: 'force_generic_plan' };
  * branches, at most BRANCHES_PER_KIND per kind), so the connections' statement caches
  * stay small.
  */
-export function prepared(text: string, values: unknown[]): QueryConfig {
+function prepared(text: string, values: unknown[]): QueryConfig {
   return { name: `feed_${createHash('sha1').update(text).digest('hex').slice(0, 20)}`, text, values };
 }
 
 /**
- * Prepared unless the text inlines a caller's id (a rep's condition under
- * RECORD_VISIBILITY=own): each rep's text would be a plan of its own kept on every
- * connection, without bound.
+ * Prepared unless the text inlines a caller's id (`inlinesCaller`: a rep's visibility
+ * condition under RECORD_VISIBILITY=own): each rep's text would be a plan of its own kept
+ * on every connection, without bound.
  */
-export function feedQuery(text: string, values: unknown[], readable?: string | null): QueryConfig {
-  return readable ? { text, values } : prepared(text, values);
+export function feedQuery(text: string, values: unknown[], inlinesCaller: boolean): QueryConfig {
+  return inlinesCaller ? { text, values } : prepared(text, values);
 }

@@ -123,7 +123,7 @@ export class FeedRepository {
       const branches = rollupConditions(filters.rollupOf, params).map((b) => branch([`(${b.sql})`, ...where], b.sorted));
       const sql = `select distinct on ("timestamp", id) * from (${branches.join(' union all ')}) u
         order by "timestamp" desc, id desc limit ${limitParam}`;
-      return (await this.pool.query<LogRow>(feedQuery(sql, params, filters.readable))).rows;
+      return (await this.pool.query<LogRow>(feedQuery(sql, params, !!filters.readable))).rows;
     }
     if (filters.include_contact && filters.opportunityContact) {
       // Q(opportunity=o) | Q(contact=o.contact): two index range scans merged, rather
@@ -133,18 +133,18 @@ export class FeedRepository {
       // union, not union all: a log on both the opportunity and its contact comes once.
       const sql = `select * from (${branch(where)} union ${branch(byContact)}) u
         order by "timestamp" desc, id desc limit ${limitParam}`;
-      return (await this.pool.query<LogRow>(feedQuery(sql, params, filters.readable))).rows;
+      return (await this.pool.query<LogRow>(feedQuery(sql, params, !!filters.readable))).rows;
     }
     const sql = `select ${COLUMNS} from activity.interaction_log
       ${where.length ? `where ${where.join(' and ')}` : ''}
       order by "timestamp" desc, id desc limit ${limitParam}`;
-    return (await this.pool.query<LogRow>(feedQuery(sql, params, filters.readable))).rows;
+    return (await this.pool.query<LogRow>(feedQuery(sql, params, !!filters.readable))).rows;
   }
 
   /** One log; a deleted one only `withDeleted` (to see that a delete was applied). */
   async byId(id: string, readable?: string | null, withDeleted = false): Promise<LogRow | null> {
     const sql = `select ${COLUMNS} from activity.interaction_log where id = $1${readable ? ` and ${readable}` : ''}${withDeleted ? '' : ` and ${LIVE}`}`;
-    const { rows } = await this.pool.query<LogRow>(feedQuery(sql, [id], readable));
+    const { rows } = await this.pool.query<LogRow>(feedQuery(sql, [id], !!readable));
     return rows[0] ?? null;
   }
 
@@ -156,7 +156,7 @@ export class FeedRepository {
   async forChange(id: string, readable?: string | null): Promise<(LogRow & { timestamp_text: string }) | null> {
     const sql = `select ${COLUMNS}, to_char("timestamp" at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as timestamp_text
       from activity.interaction_log where id = $1 and ${LIVE}${readable ? ` and ${readable}` : ''}`;
-    const { rows } = await this.pool.query<LogRow & { timestamp_text: string }>(feedQuery(sql, [id], readable));
+    const { rows } = await this.pool.query<LogRow & { timestamp_text: string }>(feedQuery(sql, [id], !!readable));
     return rows[0] ?? null;
   }
 
@@ -183,7 +183,7 @@ export class FeedRepository {
     params.push(limit);
     const sql = `select ${COLUMNS} from activity.interaction_log where ${[...where, ...filterConds].join(' and ')}
       order by xid, id limit $${params.length}`;
-    return (await this.pool.query<LogRow>(feedQuery(sql, params, filters.readable))).rows;
+    return (await this.pool.query<LogRow>(feedQuery(sql, params, !!filters.readable))).rows;
   }
 
   /** Where a new stream starts: everything already committed counts as the past. */

@@ -2,7 +2,7 @@ import type { Pool } from 'pg';
 import type { Policy, RecordKind } from '../auth/policy';
 import type { Caller } from '../common/request-context';
 import type { LogRow } from './feed.repository';
-import { prepared } from './feed.prepared';
+import { feedQuery } from './feed.prepared';
 
 /** The record a rolled-up timeline belongs to. */
 export type RootKind = 'lead' | 'contact' | 'opportunity';
@@ -78,7 +78,7 @@ export async function resolveRollup(pool: Pool, policy: Policy, caller: Caller, 
     return ids ? ` and ${alias}.id in (${ids})` : '';
   };
   const sql = membersSql(root.type, visible);
-  const { rows } = await pool.query<Member>(policy.readsAll(caller) ? prepared(sql, [root.id]) : { text: sql, values: [root.id] });
+  const { rows } = await pool.query<Member>(feedQuery(sql, [root.id], !policy.readsAll(caller)));
   return { root, members: rows };
 }
 
