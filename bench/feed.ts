@@ -159,7 +159,7 @@ export async function feedLatency(baseUrl: string, token: string, databaseUrl: s
         http: () => `/api/interaction-logs/?contact=${randomContact(leads)}&rollup=true`,
         sql: async () => {
           const contact = randomContact(leads);
-          const rollupOf = await resolveRollup(recording, everything, admin, { type: 'contact', id: contact });
+          const rollupOf = await resolveRollup(repo, everything, admin, { type: 'contact', id: contact });
           return repo.page({ contact, rollup: true, rollupOf }, 21);
         },
       },

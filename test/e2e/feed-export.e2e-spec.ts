@@ -20,6 +20,9 @@ const COLUMNS = [
   'via_name',
   'correlation_id',
   'id',
+  'edited_at',
+  'edited_by_id',
+  'edited_by_name',
 ];
 
 /** GET /api/interaction-logs/export/ as a browser downloads it: the raw bytes and headers (`client` null: no token). */
@@ -135,6 +138,9 @@ describe('feed export', () => {
       via_name: '',
       correlation_id: same.correlation_id,
       id: same.id,
+      edited_at: '',
+      edited_by_id: '',
+      edited_by_name: '',
     });
   });
 
@@ -168,6 +174,18 @@ describe('feed export', () => {
     expect(csv.map((r) => r.id)).toEqual(rolled.map((l) => l.id));
     expect(csv.map((r) => [r.via_type, r.via_id, r.via_name])).toEqual(rolled.map((l) => (l.via ? [l.via.type, l.via.id, l.via.name] : ['', '', ''])));
     expect(csv.find((r) => r.event_type === 'quote.created')).toMatchObject({ via_type: 'quote', via_id: quote.id, via_name: quote.title });
+  });
+
+  it('CSV: a corrected manual log carries when and by whom (edited_at, edited_by_id, edited_by_name); others leave them empty', async () => {
+    const lead = await create(rep.client, 'leads', { name: uniq('Corrected Lead') });
+    const log = expectStatus(await rep.client.post(`/api/leads/${lead.id}/log_interaction/`, { type: 'call', summary: 'Called, no answer' }, { prefer: 'wait=10' }), 201);
+    const edited = expectStatus(await rep.client.patch(`/api/interaction-logs/${log.id}/`, { summary: 'Called, left a voicemail' }, { prefer: 'wait=10' }), 200, 'PATCH with wait');
+    const rows = csvRecords((await download(rep.client, { format: 'csv', lead: lead.id })).text);
+    const row = rows.find((r) => r.id === log.id);
+    expect(row).toMatchObject({ summary: 'Called, left a voicemail', edited_at: edited.edited_at, edited_by_id: rep.id, edited_by_name: rep.name });
+    const others = rows.filter((r) => r.id !== log.id);
+    expect(others.length).toBeGreaterThan(0); // the lead's creation
+    for (const r of others) expect([r.edited_at, r.edited_by_id, r.edited_by_name]).toEqual(['', '', '']);
   });
 
   it('RECORD_VISIBILITY=own: a rep exports only the logs they may read', async () => {

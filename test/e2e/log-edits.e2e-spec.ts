@@ -192,6 +192,23 @@ describe('editing and deleting manual logs', () => {
     expect((await admin.get(`/api/interaction-logs/${log.id}/`)).status).toBe(404);
   });
 
+  it('a stream filtered by type is told when an edit moves a log out of it (interaction-log-deleted), and sees one moved into it', async () => {
+    const { log: out } = await loggedCall();
+    const { log: into } = await loggedCall();
+    expectStatus(await author.client.patch(`/api/interaction-logs/${into.id}/`, { type: 'email' }, { prefer: 'wait=10' }), 200, 'PATCH to email');
+    const calls = openStream(admin, { type: 'call' });
+    await calls.opened();
+    expectStatus(await author.client.patch(`/api/interaction-logs/${out.id}/`, { type: 'meeting' }, { prefer: 'wait=10' }), 200, 'PATCH out of calls');
+    expectStatus(await author.client.patch(`/api/interaction-logs/${into.id}/`, { type: 'call', summary: 'A call after all' }, { prefer: 'wait=10' }), 200, 'PATCH into calls');
+    await eventually(() => {
+      expect(calls.events.filter((e) => e.data.id === out.id)).toEqual([expect.objectContaining({ event: 'interaction-log-deleted', data: { id: out.id } })]);
+      expect(calls.events.filter((e) => e.data.id === into.id)).toEqual([
+        expect.objectContaining({ event: 'interaction-log', data: expect.objectContaining({ type: 'call', summary: 'A call after all' }) }),
+      ]);
+    });
+    await calls.close();
+  });
+
   /** A log written after everything published before it: once it is in the feed, so is all that came before on the queue. */
   async function publishMarkerAndWait() {
     const marker = buildEvent('interaction.logged', { type: 'note', summary: uniq('marker'), lead_id: null, contact_id: null, opportunity_id: null, actor: { id: author.id, name: author.name } });

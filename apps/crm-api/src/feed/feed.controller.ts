@@ -13,6 +13,7 @@ import { pageLink } from '../common/pagination';
 import { ApiErrors, ApiListResponse, ApiZodQuery, ApiZodResponse } from '../common/openapi';
 import { FeedExportQuery, FeedListQuery, FeedStreamQuery } from './feed.query';
 import { CSV_HEAD, csvLine, EXPORT_CONTENT_TYPES, ndjsonLine } from './feed.export';
+import { ExportSlots } from './feed.export-slots';
 import { FeedService } from './feed.service';
 import { decodeStreamPosition } from './feed.cursor';
 import { PipelineStatusService } from './pipeline-status.service';
@@ -43,6 +44,7 @@ export class FeedController {
     private readonly policy: Policy,
     private readonly sessions: SessionsService,
     private readonly config: ApiConfig,
+    private readonly exportSlots: ExportSlots,
   ) {}
 
   @Get()
@@ -78,7 +80,8 @@ export class FeedController {
     description:
       'Send Last-Event-ID (or ?last_event_id=) to resume after the last event received: nothing is missed. ' +
       'An edited manual log comes again as an `interaction-log` event with the same id (and edited_at, edited_by); ' +
-      'a deleted one as an `interaction-log-deleted` event whose data is {"id": "<log id>"}.',
+      'a deleted one as an `interaction-log-deleted` event whose data is {"id": "<log id>"}, and so is one that an edit ' +
+      'moved out of the stream\'s `type` filter.',
   })
   @ApiProduces('text/event-stream')
   @ApiResponse({ status: 200, description: 'text/event-stream: `interaction-log` events whose data is a log, `interaction-log-deleted` events whose data is {id}' })
@@ -129,7 +132,7 @@ export class FeedController {
     description:
       'Streamed in keyset order. CSV: UTF-8 with a byte-order mark, RFC 4180 quoting, CRLF; a cell starting with = + - @ (or a tab/CR) ' +
       'is prefixed with a single quote. Columns: ' +
-      'timestamp, recorded_at, kind, type, event_type, source, summary, user_id, user_name, lead_id, contact_id, opportunity_id, via_type, via_id, via_name, correlation_id, id. ' +
+      'timestamp, recorded_at, kind, type, event_type, source, summary, user_id, user_name, lead_id, contact_id, opportunity_id, via_type, via_id, via_name, correlation_id, id, edited_at, edited_by_id, edited_by_name. ' +
       'NDJSON: one log per line (the list\'s fields and user_name). At most EXPORTS_PER_USER at once per user (429). ' +
       'A failure after the first byte cuts the transfer short (no terminating chunk): a client must treat a cut file as failed.',
   })
@@ -143,7 +146,7 @@ export class FeedController {
     @CurrentUser() caller: Caller,
   ) {
     const { format, ...filters } = query;
-    const release = this.feed.claimExport(caller, this.config.EXPORTS_PER_USER);
+    const release = this.exportSlots.claim(caller, this.config.EXPORTS_PER_USER);
     const abort = new AbortController();
     const res = reply.raw;
     let started = false;

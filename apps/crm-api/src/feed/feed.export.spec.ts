@@ -29,6 +29,6 @@ describe('feed export CSV', () => {
       edited_at: null,
       edited_by: null,
     };
-    expect(csvLine(row)).toBe(`t,r,interaction,note,interaction.logged,manual,"a, b",u,,,c,,task,v,'=x,k,i\r\n`);
+    expect(csvLine(row)).toBe(`t,r,interaction,note,interaction.logged,manual,"a, b",u,,,c,,task,v,'=x,k,i,,,\r\n`);
   });
 });

@@ -22,6 +22,10 @@ export const CSV_COLUMNS: [header: string, value: (r: ExportRow) => string | nul
   ['via_name', (r) => r.via?.name ?? null],
   ['correlation_id', (r) => r.correlation_id],
   ['id', (r) => r.id],
+  // Last, so the columns that were there first keep their places: a corrected manual log.
+  ['edited_at', (r) => r.edited_at],
+  ['edited_by_id', (r) => r.edited_by?.id ?? null],
+  ['edited_by_name', (r) => r.edited_by?.name ?? null],
 ];
 
 /**

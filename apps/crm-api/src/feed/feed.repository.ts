@@ -1,10 +1,14 @@
+import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { Pool } from 'pg';
 import { INTERACTION_EVENT_TYPES, LogKind } from '@app/contracts';
 import { FeedFilters } from './feed.query';
-import { LOG_COLUMN, Rollup, RootKind } from './feed.rollup';
+import type { RecordKind } from '../auth/policy';
+import { Member, Rollup } from './feed.rollup';
+import { membersSql, rollupConditions } from './feed.rollup.sql';
 import { feedQuery } from './feed.prepared';
 import { CursorKey } from '../common/cursor';
 import { StreamPosition } from './feed.cursor';
+import { FEED_POOL } from './feed.pool';
 
 export interface LogRow {
   id: string;
@@ -49,59 +53,19 @@ export type ResolvedFilters = FeedFilters & { opportunityContact?: string | null
 export const kindSql = (kind: LogKind) =>
   `event_type ${kind === 'interaction' ? '' : 'not '}in (${INTERACTION_EVENT_TYPES.map((t) => `'${t}'`).join(', ')})`;
 
-/** Members with an index range scan of their own in a rolled-up page; any more share one `= any(...)` scan. */
-const BRANCHES_PER_KIND = 20;
-
-/**
- * Each way into a rolled-up timeline, as a condition an index serves: the root's column,
- * each contact's and opportunity's (from `since` for a lead's conversion), and the quotes'
- * and tasks' ids in `data` (each has a few logs: one branch for all of them).
- */
-/**
- * One way into a rolled-up timeline. `sorted: false` for the quotes' and tasks' branch:
- * its rows are few (a handful of records' logs) but no index gives them in time order,
- * and a generic plan (feed.module.ts), not knowing how few, would walk the whole log in
- * time order filtering for them (600 ms measured on 1,000,000 logs): the branch sorts
- * its few rows instead (see page()).
- */
-interface RollupBranch {
-  sql: string;
-  sorted: boolean;
-}
-
-function rollupConditions(rollup: Rollup, params: unknown[]): RollupBranch[] {
-  const p = (v: unknown) => (params.push(v), `$${params.length}`);
-  const out = [`${LOG_COLUMN[rollup.root.type]} = ${p(rollup.root.id)}::uuid`];
-  const shared = new Map<RootKind, string[]>();
-  const own = new Map<RootKind, number>();
-  for (const m of rollup.members) {
-    if (m.type === 'quote' || m.type === 'task') continue;
-    const column = LOG_COLUMN[m.type];
-    if (m.since) out.push(`${column} = ${p(m.id)}::uuid and "timestamp" >= ${p(m.since)}::timestamptz`);
-    else if ((own.get(m.type) ?? 0) < BRANCHES_PER_KIND) {
-      own.set(m.type, (own.get(m.type) ?? 0) + 1);
-      out.push(`${column} = ${p(m.id)}::uuid`);
-    } else shared.set(m.type, [...(shared.get(m.type) ?? []), m.id]);
-  }
-  for (const [type, ids] of shared) out.push(`${LOG_COLUMN[type]} = any(${p(ids)}::uuid[])`);
-  // Quotes and tasks share one branch (a bitmap OR of their two indexes): one scan fewer to plan.
-  // The `?` repeats each partial index's predicate, so the planner may use it.
-  const inData = (['quote', 'task'] as const)
-    .map((type) => [type, rollup.members.filter((m) => m.type === type).map((m) => m.id)] as const)
-    .filter(([, ids]) => ids.length > 0)
-    .map(([type, ids]) => `(data ? '${type}_id' and data->>'${type}_id' = any(${p(ids)}::text[]))`);
-  const branches = out.map((sql) => ({ sql, sorted: true }));
-  if (inData.length) branches.push({ sql: inData.join(' or '), sorted: false });
-  return branches;
-}
-
 /**
  * Reads activity.interaction_log, which the activity-logger owns and writes. Every
  * filter has an index of the form (column, timestamp desc, id desc), so each page is an
  * index range scan: keyset pagination, no OFFSET, no count of the table.
  */
-export class FeedRepository {
-  constructor(private readonly pool: Pool) {}
+@Injectable()
+export class FeedRepository implements OnApplicationShutdown {
+  constructor(@Inject(FEED_POOL) private readonly pool: Pool) {}
+
+  /** After the HTTP server closed: in-flight requests have had their queries. */
+  async onApplicationShutdown() {
+    await this.pool.end().catch(() => undefined);
+  }
 
   async page(filters: ResolvedFilters, limit: number, after?: CursorKey): Promise<LogRow[]> {
     const params: unknown[] = [];
@@ -180,6 +144,10 @@ export class FeedRepository {
       const i = filterConds.findIndex((w) => w.startsWith('opportunity_id'));
       filterConds[i] = `(${filterConds[i]} or contact_id = $${params.length})`;
     }
+    // An edit can change a log's type: one edited out of a type-filtered stream must still
+    // reach it, so the stream can tell the page to drop it (FeedService.follow).
+    const byType = filterConds.findIndex((w) => w.startsWith('type = '));
+    if (byType >= 0) filterConds[byType] = `(${filterConds[byType]} or edit_id is not null)`;
     params.push(limit);
     const sql = `select ${COLUMNS} from activity.interaction_log where ${[...where, ...filterConds].join(' and ')}
       order by xid, id limit $${params.length}`;
@@ -206,6 +174,32 @@ export class FeedRepository {
     );
     if (!rows[0].standby) return null;
     return rows[0].lag === null ? -1 : Math.max(0, Math.round(rows[0].lag * 10) / 10);
+  }
+
+  /**
+   * A rolled-up timeline's members (feed.rollup.sql.ts); `visible(kind)`: the Policy's
+   * condition on the ids of that kind the caller reads (null: all).
+   */
+  async rollupMembers(root: Rollup['root'], visible: (kind: RecordKind) => string | null, inlinesCaller: boolean): Promise<Member[]> {
+    const sql = membersSql(root.type, (kind, alias) => {
+      const ids = visible(kind);
+      return ids ? ` and ${alias}.id in (${ids})` : '';
+    });
+    return (await this.pool.query<Member>(feedQuery(sql, [root.id], inlinesCaller))).rows;
+  }
+
+  /** The opportunity's contact (include_contact); undefined when the opportunity is not there for the caller (`visible`). */
+  async opportunityContact(id: string, visible: string | null): Promise<{ contactId: string | null } | undefined> {
+    const { rows } = await this.pool.query<{ contact_id: string | null }>(
+      `select contact_id from crm.opportunities where id = $1${visible ? ` and id in (${visible})` : ''}`,
+      [id],
+    );
+    return rows[0] ? { contactId: rows[0].contact_id } : undefined;
+  }
+
+  /** Names of the users with these ids (an export's user_name); a deleted user is absent. */
+  async userNames(ids: string[]): Promise<{ id: string; name: string }[]> {
+    return (await this.pool.query<{ id: string; name: string }>(`select id, name from crm.users where id = any($1::uuid[])`, [ids])).rows;
   }
 
   async newest(): Promise<Date | null> {

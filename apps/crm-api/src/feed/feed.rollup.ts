@@ -1,8 +1,6 @@
-import type { Pool } from 'pg';
 import type { Policy, RecordKind } from '../auth/policy';
 import type { Caller } from '../common/request-context';
-import type { LogRow } from './feed.repository';
-import { feedQuery } from './feed.prepared';
+import type { FeedRepository, LogRow } from './feed.repository';
 
 /** The record a rolled-up timeline belongs to. */
 export type RootKind = 'lead' | 'contact' | 'opportunity';
@@ -34,52 +32,10 @@ export const LOG_COLUMN: Record<RootKind, 'lead_id' | 'contact_id' | 'opportunit
   opportunity: 'opportunity_id',
 };
 
-const TASK_NAME = `t.action || ' ' || t.target`;
-
-/**
- * Who belongs to a record's timeline, from the CRM's tables as they are now:
- * - a contact: its opportunities, their quotes, the tasks on the contact or on those
- *   opportunities;
- * - an opportunity: its quotes, its tasks, its contact;
- * - a lead: the contact and opportunity it was converted into, from the conversion on.
- * `$1` is the root's id. Records the caller may not read are left out
- * (their names would show in `via`).
- */
-function membersSql(kind: RootKind, visible: (k: RecordKind, alias: string) => string): string {
-  switch (kind) {
-    case 'contact':
-      return `with o as (select o.id, o.name from crm.opportunities o where o.contact_id = $1${visible('opportunity', 'o')})
-        select 'opportunity' as type, id, name, null::timestamptz as since from o
-        union all
-        select 'quote', q.id, q.title, null from crm.quotes q where q.opportunity_id in (select id from o)${visible('quote', 'q')}
-        union all
-        select 'task', t.id, ${TASK_NAME}, null from crm.tasks t
-          where (t.contact_id = $1 or t.opportunity_id in (select id from o))${visible('task', 't')}`;
-    case 'opportunity':
-      return `select 'contact' as type, c.id, c.name, null::timestamptz as since
-          from crm.opportunities o join crm.contacts c on c.id = o.contact_id where o.id = $1${visible('contact', 'c')}
-        union all
-        select 'quote', q.id, q.title, null from crm.quotes q where q.opportunity_id = $1${visible('quote', 'q')}
-        union all
-        select 'task', t.id, ${TASK_NAME}, null from crm.tasks t where t.opportunity_id = $1${visible('task', 't')}`;
-    case 'lead':
-      return `select 'contact' as type, c.id, c.name, l.converted_at as since
-          from crm.leads l join crm.contacts c on c.id = l.converted_contact_id where l.id = $1${visible('contact', 'c')}
-        union all
-        select 'opportunity', o.id, o.name, l.converted_at
-          from crm.leads l join crm.opportunities o on o.id = l.converted_opportunity_id where l.id = $1${visible('opportunity', 'o')}`;
-  }
-}
-
 /** The root's members now. Read on every page and every poll of a stream, so a new opportunity joins at once. */
-export async function resolveRollup(pool: Pool, policy: Policy, caller: Caller, root: Rollup['root']): Promise<Rollup> {
-  const visible = (kind: RecordKind, alias: string) => {
-    const ids = policy.readableIdsSql(kind, caller);
-    return ids ? ` and ${alias}.id in (${ids})` : '';
-  };
-  const sql = membersSql(root.type, visible);
-  const { rows } = await pool.query<Member>(feedQuery(sql, [root.id], !policy.readsAll(caller)));
-  return { root, members: rows };
+export async function resolveRollup(repo: Pick<FeedRepository, 'rollupMembers'>, policy: Policy, caller: Caller, root: Rollup['root']): Promise<Rollup> {
+  const visible = (kind: RecordKind) => policy.readableIdsSql(kind, caller);
+  return { root, members: await repo.rollupMembers(root, visible, !policy.readsAll(caller)) };
 }
 
 const str = (v: unknown): string | null => (typeof v === 'string' ? v : null);

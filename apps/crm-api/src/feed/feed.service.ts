@@ -1,12 +1,6 @@
-import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
-import { EventEmitter } from 'node:events';
-import { Pool } from 'pg';
-import { CHANNELS } from '@app/contracts';
-import { PgListener } from '@app/platform';
+import { Injectable } from '@nestjs/common';
 import { Policy } from '../auth/policy';
 import type { Caller } from '../common/request-context';
-import { ApiConfig } from '../config/api.config';
-import { dbTimeouts } from '../database/db-timeouts';
 import { DomainError } from '../common/domain-error';
 import { CursorKey, encodeCursor } from '../common/cursor';
 import { FeedRepository, LogRow, ResolvedFilters } from './feed.repository';
@@ -15,8 +9,8 @@ import { encodeStreamPosition, StreamPosition } from './feed.cursor';
 import { InteractionLogView, toView } from './feed.view';
 import { resolveRollup, RootKind, viaOf } from './feed.rollup';
 import type { ExportRow } from './feed.export';
+import { FeedWrites } from './feed.writes';
 
-export const FEED_POOL = Symbol('FEED_POOL');
 export type { InteractionLogView } from './feed.view';
 
 /** What the live stream sends: a log (new or edited), or the id of a deleted one. */
@@ -33,46 +27,12 @@ const GROUP_SPILL = 20;
 const actorOf = (data: Record<string, unknown>, user: string): string => (data.actor as { id?: string } | undefined)?.id ?? user;
 
 @Injectable()
-export class FeedService implements OnModuleInit, BeforeApplicationShutdown, OnApplicationShutdown {
-  private readonly log = new Logger(FeedService.name);
-  private readonly repo: FeedRepository;
-  /** 'written' fires whenever a logger committed a batch (LISTEN interaction_log). */
-  private readonly written = new EventEmitter().setMaxListeners(0);
-  private readonly listener: PgListener;
-  /** Exports running per user id (claimExport). */
-  private readonly exports = new Map<string, number>();
-  /** Aborted at shutdown: ends every live stream, so the HTTP server can close. */
-  private readonly shutdown = new AbortController();
-
+export class FeedService {
   constructor(
-    @Inject(FEED_POOL) private readonly pool: Pool,
-    config: ApiConfig,
+    private readonly repo: FeedRepository,
+    private readonly writes: FeedWrites,
     private readonly policy: Policy,
-  ) {
-    this.repo = new FeedRepository(pool);
-    const wake = () => this.written.emit('written');
-    this.listener = new PgListener(config.DATABASE_URL, CHANNELS.feed, wake, wake, {
-      applicationName: 'crm-api listen interaction_log',
-      timeouts: dbTimeouts(config),
-      onLost: (e) => this.log.warn({ msg: 'LISTEN connection lost: reconnecting with backoff (the poll goes on)', channel: CHANNELS.feed, error: e.message }),
-    });
-  }
-
-  onModuleInit() {
-    this.listener.start();
-  }
-
-  /** Before the HTTP server closes: a live stream would otherwise hold it open forever. */
-  beforeApplicationShutdown() {
-    this.shutdown.abort();
-    this.written.emit('closing');
-  }
-
-  /** After it closed: in-flight requests have had their queries. */
-  async onApplicationShutdown() {
-    await this.listener.stop();
-    await this.pool.end().catch(() => undefined);
-  }
+  ) {}
 
   async list(filters: FeedFilters, caller: Caller, limit: number, cursor?: CursorKey) {
     const resolved = await this.resolve(filters, caller);
@@ -122,24 +82,6 @@ export class FeedService implements OnModuleInit, BeforeApplicationShutdown, OnA
     };
   }
 
-  /**
-   * Holds one of the caller's EXPORTS_PER_USER exports on this replica (429 past it):
-   * each holds a connection of the feed's pool for as long as it runs.
-   */
-  claimExport(caller: Caller, max: number): () => void {
-    const open = this.exports.get(caller.id) ?? 0;
-    if (open >= max) throw new DomainError('rate_limited', `at most ${max} exports at once per user (this replica): wait for one to finish`, 5);
-    this.exports.set(caller.id, open + 1);
-    let released = false;
-    return () => {
-      if (released) return;
-      released = true;
-      const left = (this.exports.get(caller.id) ?? 1) - 1;
-      if (left > 0) this.exports.set(caller.id, left);
-      else this.exports.delete(caller.id);
-    };
-  }
-
   /** A row as clients see it: with `via` on a rolled-up timeline. */
   private view(row: LogRow, filters: ResolvedFilters): InteractionLogView {
     return toView(row, filters.rollupOf ? viaOf(row, filters.rollupOf) : null);
@@ -154,15 +96,15 @@ export class FeedService implements OnModuleInit, BeforeApplicationShutdown, OnA
     const resolved = await this.resolve(filters, caller);
     const names = new Map<string, string | null>();
     let after: CursorKey | undefined;
-    while (!signal.aborted && !this.shutdown.signal.aborted) {
+    while (!signal.aborted && !this.writes.closed.aborted) {
       const rows = await this.repo.page(resolved, pageSize, after);
       if (rows.length === 0) return;
       const missing = [...new Set(rows.map((r) => r.user_id))].filter((id) => !names.has(id));
       if (names.size + missing.length > USER_NAMES_KEPT) names.clear();
       if (missing.length) {
-        const found = await this.pool.query<{ id: string; name: string }>(`select id, name from crm.users where id = any($1::uuid[])`, [missing]);
+        const found = await this.repo.userNames(missing);
         for (const id of missing) names.set(id, null); // a user since deleted
-        for (const u of found.rows) names.set(u.id, u.name);
+        for (const u of found) names.set(u.id, u.name);
       }
       yield rows.map((row) => ({ ...this.view(row, resolved), user_name: names.get(row.user_id) ?? null }));
       if (rows.length < pageSize) return;
@@ -212,8 +154,8 @@ export class FeedService implements OnModuleInit, BeforeApplicationShutdown, OnA
       const value = await found();
       if (value !== null) return value;
       const left = deadline - Date.now();
-      if (left <= 0 || this.shutdown.signal.aborted) return null; // the client gets its 202
-      await this.nextWrite(Math.min(left, FALLBACK_POLL_MS), this.shutdown.signal);
+      if (left <= 0 || this.writes.closed.aborted) return null; // the client gets its 202
+      await this.writes.next(Math.min(left, FALLBACK_POLL_MS), this.writes.closed);
     }
   }
 
@@ -227,41 +169,30 @@ export class FeedService implements OnModuleInit, BeforeApplicationShutdown, OnA
     return {
       /** Sent first, so a client cut before any log arrived still resumes from here. */
       startId: encodeStreamPosition(start),
-      follow: (signal: AbortSignal) => this.follow(resolved, caller, start, AbortSignal.any([signal, this.shutdown.signal])),
+      follow: (signal: AbortSignal) => this.follow(resolved, caller, start, AbortSignal.any([signal, this.writes.closed])),
     };
   }
 
   /**
    * Every log committed after `position`, as it is written, each with its SSE id, until
    * `signal` aborts. An edited log comes again with its new content; a deleted one as
-   * `deleted` (its id only). A rolled-up timeline's members are read again before each
-   * poll, so a record linked after the stream opened (a new opportunity, a task) joins it.
+   * `deleted` (its id only), and so does one an edit moved out of the stream's `type`.
+   * A rolled-up timeline's members are read again before each poll, so a record linked
+   * after the stream opened (a new opportunity, a task) joins it.
    */
   private async *follow(filters: ResolvedFilters, caller: Caller, position: StreamPosition, signal: AbortSignal): AsyncGenerator<StreamItem> {
     while (!signal.aborted) {
-      if (filters.rollupOf) filters = { ...filters, rollupOf: await resolveRollup(this.pool, this.policy, caller, filters.rollupOf.root) };
+      if (filters.rollupOf) filters = { ...filters, rollupOf: await resolveRollup(this.repo, this.policy, caller, filters.rollupOf.root) };
       const rows = await this.repo.committedAfter(filters, position);
       for (const row of rows) {
         position = { xid: row.xid, id: row.id };
         const id = encodeStreamPosition(position);
-        yield row.deleted_at ? { id, deleted: { id: row.id } } : { id, log: this.view(row, filters) };
+        // Edited out of the stream's type (committedAfter lets it through): gone from this view.
+        const left = row.deleted_at || (filters.type && row.type !== filters.type);
+        yield left ? { id, deleted: { id: row.id } } : { id, log: this.view(row, filters) };
       }
-      if (rows.length === 0) await this.nextWrite(FALLBACK_POLL_MS, signal);
+      if (rows.length === 0) await this.writes.next(FALLBACK_POLL_MS, signal);
     }
-  }
-
-  private nextWrite(maxMs: number, signal?: AbortSignal): Promise<void> {
-    return new Promise((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        this.written.off('written', done).off('closing', done);
-        signal?.removeEventListener('abort', done);
-        resolve();
-      };
-      const timer = setTimeout(done, maxMs);
-      this.written.once('written', done).once('closing', done);
-      signal?.addEventListener('abort', done, { once: true });
-    });
   }
 
   /**
@@ -275,15 +206,12 @@ export class FeedService implements OnModuleInit, BeforeApplicationShutdown, OnA
       // The query's refinement let exactly one record filter through.
       const type: RootKind = filters.lead ? 'lead' : filters.contact ? 'contact' : 'opportunity';
       const id = (filters.lead ?? filters.contact ?? filters.opportunity) as string;
-      return { ...filters, readable, rollupOf: await resolveRollup(this.pool, this.policy, caller, { type, id }) };
+      return { ...filters, readable, rollupOf: await resolveRollup(this.repo, this.policy, caller, { type, id }) };
     }
     if (!filters.include_contact || !filters.opportunity) return { ...filters, readable };
     const visible = this.policy.readableIdsSql('opportunity', caller);
-    const { rows } = await this.pool.query<{ contact_id: string | null }>(
-      `select contact_id from crm.opportunities where id = $1${visible ? ` and id in (${visible})` : ''}`,
-      [filters.opportunity],
-    );
-    if (rows.length === 0) throw DomainError.notFound('opportunity', filters.opportunity);
-    return { ...filters, readable, opportunityContact: rows[0].contact_id };
+    const found = await this.repo.opportunityContact(filters.opportunity, visible);
+    if (!found) throw DomainError.notFound('opportunity', filters.opportunity);
+    return { ...filters, readable, opportunityContact: found.contactId };
   }
 }
