@@ -154,7 +154,7 @@ export interface paths {
         };
         /**
          * Export the feed (every filter of the list, rollup and kind included) as CSV or NDJSON, newest first
-         * @description Streamed in keyset order. CSV: UTF-8 with a byte-order mark, RFC 4180 quoting, CRLF; a cell starting with = + - @ (or a tab/CR) is prefixed with a single quote. Columns: timestamp, recorded_at, kind, type, event_type, source, summary, user_id, user_name, lead_id, contact_id, opportunity_id, via_type, via_id, via_name, correlation_id, id. NDJSON: one log per line (the list's fields and user_name). At most EXPORTS_PER_USER at once per user (429). A failure after the first byte cuts the transfer short (no terminating chunk): a client must treat a cut file as failed.
+         * @description Streamed in keyset order. CSV: UTF-8 with a byte-order mark, RFC 4180 quoting, CRLF; a cell starting with = + - @ (or a tab/CR) is prefixed with a single quote. Columns: timestamp, recorded_at, kind, type, event_type, source, summary, user_id, user_name, lead_id, contact_id, opportunity_id, via_type, via_id, via_name, correlation_id, id, edited_at, edited_by_id, edited_by_name. NDJSON: one log per line (the list's fields and user_name). At most EXPORTS_PER_USER at once per user (429). A failure after the first byte cuts the transfer short (no terminating chunk): a client must treat a cut file as failed.
          */
         get: operations["FeedController_export"];
         put?: never;
@@ -191,7 +191,7 @@ export interface paths {
         };
         /**
          * Server-Sent Events: one `interaction-log` event per new log, same filters as the list
-         * @description Send Last-Event-ID (or ?last_event_id=) to resume after the last event received: nothing is missed. An edited manual log comes again as an `interaction-log` event with the same id (and edited_at, edited_by); a deleted one as an `interaction-log-deleted` event whose data is {"id": "<log id>"}.
+         * @description Send Last-Event-ID (or ?last_event_id=) to resume after the last event received: nothing is missed. An edited manual log comes again as an `interaction-log` event with the same id (and edited_at, edited_by); a deleted one as an `interaction-log-deleted` event whose data is {"id": "<log id>"}, and so is one that an edit moved out of the stream's `type` filter.
          */
         get: operations["FeedController_stream"];
         put?: never;
