@@ -1,4 +1,5 @@
-import { api, ApiClient, AppProcess, create, createUser, eventually, expectStatus, feed, logsEventually, parseCsv, startApi, startLogger, uniq, update, User } from '../utils';
+import { Client } from 'pg';
+import { api, ApiClient, AppProcess, create, createUser, eventually, expectStatus, feed, isolatedStack, IsolatedStack, logsEventually, parseCsv, startApi, startLogger, uniq, update, User } from '../utils';
 
 jest.setTimeout(180_000);
 
@@ -234,5 +235,68 @@ describe('feed export', () => {
     expect(Object.keys(log)).toEqual(expect.arrayContaining(['kind', 'via']));
     const one = expectStatus(await rep.client.get(`/api/interaction-logs/${log.id}/`), 200);
     expect(one).toEqual(log);
+  });
+});
+
+/**
+ * EXPORTS_PER_USER: an export holds a connection of the feed's pool while it runs, so a
+ * user gets a bounded number at once. The log table is locked by the test, so an export
+ * stays in its first page for as long as the test wants (a database of the file's own).
+ */
+describe('feed export: the bound on exports at once', () => {
+  let stack: IsolatedStack;
+  let crm: AppProcess;
+  let admin: ApiClient;
+
+  beforeAll(async () => {
+    stack = await isolatedStack();
+    // A statement waits for the test's lock up to DB_QUERY_TIMEOUT_MS.
+    crm = await startApi({ ...stack.env, EXPORTS_PER_USER: '1', EXPORT_PAGE_SIZE: '1', DB_QUERY_TIMEOUT_MS: '60000' });
+    admin = await api(crm.url);
+  });
+
+  afterAll(async () => {
+    await crm?.stop();
+    await stack?.destroy();
+  });
+
+  const exportOf = (client: ApiClient, signal?: AbortSignal) =>
+    fetch(new URL('/api/interaction-logs/export/?format=ndjson', client.baseUrl), { headers: { authorization: `Bearer ${client.token}` }, signal });
+
+  it("a user's second export while the first runs is a 429 with Retry-After; another user's is not; the slot is free again once the first client went away", async () => {
+    const [rep, other] = await Promise.all([createUser(admin), createUser(admin)]);
+    // One connection holds the lock; another watches (a transaction sees pg_stat_activity as of its first look).
+    const [holder, watcher] = [new Client({ connectionString: stack.databaseUrl }), new Client({ connectionString: stack.databaseUrl })];
+    await Promise.all([holder.connect(), watcher.connect()]);
+    const first = new AbortController();
+    let othersExport: Promise<Response> | undefined;
+    try {
+      await holder.query('begin');
+      await holder.query('lock table activity.interaction_log in access exclusive mode');
+      const running = exportOf(rep.client, first.signal).catch((e: Error) => e);
+      await eventually(async () => {
+        const { rows } = await watcher.query<{ n: number }>(
+          `select count(*)::int as n from pg_stat_activity where datname = current_database() and application_name = 'crm-api feed' and wait_event_type = 'Lock'`,
+        );
+        expect(rows[0].n).toBe(1);
+      });
+      const refused = await exportOf(rep.client);
+      expect(refused.status).toBe(429);
+      expect(refused.headers.get('content-type')).toMatch(/^application\/json/);
+      expect(refused.headers.get('retry-after')).toBe('5');
+      expect(await refused.json()).toMatchObject({ status: 429, message: expect.stringMatching(/at most 1 exports? at once/) });
+      othersExport = exportOf(other.client); // waits for the lock like the first, but is not refused
+      first.abort(); // the first client goes away while its export waits
+      expect(((await running) as Error).name).toBe('AbortError');
+    } finally {
+      await holder.query('rollback');
+      await Promise.all([holder.end(), watcher.end()]);
+    }
+    expect((await othersExport!).status).toBe(200);
+    await eventually(async () => {
+      const again = await exportOf(rep.client);
+      expect(again.status).toBe(200);
+      await again.text();
+    });
   });
 });

@@ -150,6 +150,8 @@ export class FeedController {
     const abort = new AbortController();
     const res = reply.raw;
     let started = false;
+    // From the start: a client gone while the first page was read must stop the export too.
+    res.on('close', () => abort.abort());
     try {
       const pages = this.feed.exportPages(filters, caller, this.config.EXPORT_PAGE_SIZE, abort.signal);
       // The first page is read before the status line, so a bad filter is still a plain 4xx.
@@ -163,7 +165,6 @@ export class FeedController {
         'x-accel-buffering': 'no',
       });
       started = true;
-      res.on('close', () => abort.abort());
       const line = format === 'csv' ? csvLine : ndjsonLine;
       if (format === 'csv') await write(res, CSV_HEAD);
       if (!first.done) await write(res, first.value.map(line).join(''));
