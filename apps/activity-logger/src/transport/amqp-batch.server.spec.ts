@@ -6,7 +6,8 @@ import { LoggerConfig } from '../config/logger.config';
 import { toRecord } from '../logs/logs.service';
 import { renderEvent } from '../logs/summary.renderer';
 import { MetricsService } from '../health/metrics.service';
-import { AmqpBatchServer, SHUTDOWN_GRACE_MS, SHUTDOWN_IN_FLIGHT_MS } from './amqp-batch.server';
+import { AmqpBatchServer } from './amqp-batch.server';
+import { SHUTDOWN_GRACE_MS, SHUTDOWN_IN_FLIGHT_MS } from './shutdown';
 import { LOG_BATCH } from './transport.constants';
 
 /** Just enough of an amqplib channel to watch what the server does with it. */
