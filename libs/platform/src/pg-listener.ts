@@ -8,6 +8,13 @@ const HEARTBEAT_MS = 15_000;
 const STABLE_MS = 10_000;
 const DEFAULT_TIMEOUTS: DbTimeouts = { connectTimeoutMs: 5_000, queryTimeoutMs: 5_000 };
 
+/** What a listener calls; given to the constructor, or to start() by a user that gets the listener injected. */
+export interface ListenerHandlers {
+  onNotify?: (payload: string | undefined) => void;
+  onReconnect?: () => void;
+  onLost?: (error: Error) => void;
+}
+
 /**
  * One dedicated connection LISTENing on a channel, reconnecting with backoff when it is
  * lost. Notifications are only a wake-up: callers poll as well, since a notification
@@ -20,6 +27,7 @@ const DEFAULT_TIMEOUTS: DbTimeouts = { connectTimeoutMs: 5_000, queryTimeoutMs: 
  */
 export class PgListener {
   private client?: Client;
+  private onLost?: (error: Error) => void;
   private stopped = false;
   private loop?: Promise<void>;
   private wakeStop: () => void = () => undefined;
@@ -28,14 +36,19 @@ export class PgListener {
   constructor(
     private readonly databaseUrl: string,
     private readonly channel: string,
-    private readonly onNotify: (payload: string | undefined) => void,
-    private readonly onReconnect: () => void = () => undefined,
+    private onNotify: (payload: string | undefined) => void = () => undefined,
+    private onReconnect: () => void = () => undefined,
     private readonly options: { applicationName?: string; timeouts?: DbTimeouts; onLost?: (error: Error) => void } = {},
   ) {
     if (!/^[a-z_][a-z0-9_]*$/.test(channel)) throw new Error(`bad channel name: ${channel}`);
+    this.onLost = options.onLost;
   }
 
-  start(): void {
+  /** Starts listening; `handlers` replace the constructor's (a provider is built before the service that uses it). */
+  start(handlers: ListenerHandlers = {}): void {
+    this.onNotify = handlers.onNotify ?? this.onNotify;
+    this.onReconnect = handlers.onReconnect ?? this.onReconnect;
+    this.onLost = handlers.onLost ?? this.onLost;
     this.loop ??= this.run();
   }
 
@@ -78,9 +91,9 @@ export class PgListener {
       heartbeat = setInterval(() => client.query('select 1').catch((e: Error) => reportLost(e)), HEARTBEAT_MS);
       this.onReconnect();
       const error = await Promise.race([lost, this.stopping.then(() => null)]);
-      if (error && !this.stopped) this.options.onLost?.(error);
+      if (error && !this.stopped) this.onLost?.(error);
     } catch (e) {
-      if (!this.stopped) this.options.onLost?.(e as Error);
+      if (!this.stopped) this.onLost?.(e as Error);
     } finally {
       clearInterval(heartbeat);
       if (this.client === client) this.client = undefined;

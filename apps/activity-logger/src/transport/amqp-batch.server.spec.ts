@@ -6,7 +6,8 @@ import { LoggerConfig } from '../config/logger.config';
 import { toRecord } from '../logs/logs.service';
 import { renderEvent } from '../logs/summary.renderer';
 import { MetricsService } from '../health/metrics.service';
-import { AmqpBatchServer, SHUTDOWN_GRACE_MS, SHUTDOWN_IN_FLIGHT_MS } from './amqp-batch.server';
+import { AmqpBatchServer } from './amqp-batch.server';
+import { SHUTDOWN_GRACE_MS, SHUTDOWN_IN_FLIGHT_MS } from './shutdown';
 import { LOG_BATCH } from './transport.constants';
 
 /** Just enough of an amqplib channel to watch what the server does with it. */
@@ -185,6 +186,25 @@ describe('AmqpBatchServer', () => {
     expect(dl.options.headers).toMatchObject({ [HEADERS.deadLetterReason]: expect.stringMatching(/^not JSON/), [HEADERS.deadLetterAttempts]: 1 });
     expect(ctx.batches).toHaveLength(0);
     expect(await ctx.metrics.deadLettered.get()).toMatchObject({ values: [{ labels: { reason_class: 'not_json' }, value: 1 }] });
+  });
+
+  it('gives a dead letter the broker returned (no queue bound to the DLX) back to the queue, unacked', async () => {
+    ctx = setup();
+    await ctx.start();
+    const confirm = ctx.current().confirm;
+    confirm.publish = (exchange, routingKey, content, options, cb) => {
+      confirm.published.push({ exchange, routingKey, content, options });
+      setImmediate(() => {
+        confirm.emit('return', { fields: { exchange, routingKey }, properties: options });
+        cb(null); // acked after the return, as the broker does
+      });
+      return true;
+    };
+    ctx.deliver('{oops');
+    await eventually(() => expect(ctx.current().channel.nacks).toEqual([{ tag: 1, requeue: true }]));
+    expect(confirm.published[0].options.mandatory).toBe(true);
+    expect(ctx.current().channel.acks).toEqual([]);
+    expect(await ctx.metrics.deadLettered.get()).toMatchObject({ values: [] });
   });
 
   it('acks valid messages individually while an earlier unreadable one is still being dead-lettered', async () => {

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { connect } from 'amqplib';
-import { AMQP_CONNECT, AmqpBatchServer } from './amqp-batch.server';
+import { AmqpBatchServer } from './amqp-batch.server';
+import { AMQP_CONNECT } from './broker-link';
 
 /** Provides the transport as an injectable, so main.ts can connect it and health can ask it. */
 @Module({

@@ -1,9 +1,10 @@
-import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { CHANNELS, CrmEvent, EXCHANGE, messageProperties } from '@app/contracts';
 import { backoffDelay, ConfirmPublisher, PgListener } from '@app/platform';
 import { ApiConfig } from '../config/api.config';
 import { dbTimeouts } from '../database/db-timeouts';
 import { ApiMetrics } from '../metrics/metrics.registry';
+import { OUTBOX_LISTENER, OUTBOX_PUBLISHER } from './outbox.connections';
 import { OutboxRepository, OutboxRow } from './outbox.repository';
 
 const NOTIFY_CHANNEL = CHANNELS.outbox;
@@ -18,8 +19,6 @@ const NOTIFY_CHANNEL = CHANNELS.outbox;
 export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly log = new Logger(OutboxRelay.name);
   private readonly repo: OutboxRepository;
-  private readonly publisher: ConfirmPublisher;
-  private readonly listener: PgListener;
   private stopped = false;
   private running?: Promise<void>;
   private again = false;
@@ -30,22 +29,19 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
   constructor(
     private readonly config: ApiConfig,
     private readonly metrics: ApiMetrics,
+    @Inject(OUTBOX_PUBLISHER) private readonly publisher: ConfirmPublisher,
+    @Inject(OUTBOX_LISTENER) private readonly listener: PgListener,
   ) {
     const lost = (e: Error) => this.log.warn({ msg: 'database connection lost', pool: 'outbox relay', error: e.message });
     this.repo = new OutboxRepository(config.DATABASE_URL, dbTimeouts(config), lost);
-    this.publisher = new ConfirmPublisher(config.AMQP_URL, 'crm-api outbox relay', async (ch) => {
-      // Declared by the producer too, so publishing works before any consumer started.
-      await ch.assertExchange(EXCHANGE, 'topic', { durable: true });
-    });
-    this.listener = new PgListener(config.DATABASE_URL, NOTIFY_CHANNEL, () => this.wake(), () => this.retryNow(), {
-      applicationName: `crm-api listen ${NOTIFY_CHANNEL}`,
-      timeouts: dbTimeouts(config),
-      onLost: (e) => this.log.warn({ msg: 'LISTEN connection lost: reconnecting with backoff (the poll goes on)', channel: NOTIFY_CHANNEL, error: e.message }),
-    });
   }
 
   onApplicationBootstrap() {
-    this.listener.start();
+    this.listener.start({
+      onNotify: () => this.wake(),
+      onReconnect: () => this.retryNow(),
+      onLost: (e) => this.log.warn({ msg: 'LISTEN connection lost: reconnecting with backoff (the poll goes on)', channel: NOTIFY_CHANNEL, error: e.message }),
+    });
     this.wake();
   }
 

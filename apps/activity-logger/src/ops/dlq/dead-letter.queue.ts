@@ -1,6 +1,6 @@
 import { connect, ChannelModel, ConsumeMessage } from 'amqplib';
 import { LOGGER_DEAD_LETTER_QUEUE } from '@app/contracts';
-import { BrokerRotation, cancelThenClose } from '@app/platform';
+import { BrokerRotation, cancelThenClose, MandatoryPublisher } from '@app/platform';
 import { ReplayMessage } from './replay.message';
 
 /** Without a delivery for this long the browse stops: the queue had fewer messages than it said (someone else took some). */
@@ -99,38 +99,19 @@ export class DeadLetterQueue {
   }
 
   /**
-   * Publishes each message on a confirm channel and resolves with the ones the broker
-   * confirmed into a queue: a nack, a basic.return (mandatory, no queue bound) or a lost
-   * channel counts as failed. A return names the message only by its messageId, so every
-   * message of that id counts as failed (it stays dead-lettered: conservative).
+   * Publishes each message on a confirm channel of its own and resolves with the ones the
+   * broker confirmed into a queue: a nack, a basic.return (mandatory, no queue bound) or a
+   * lost channel counts as failed (MandatoryPublisher says how a return is matched).
    */
   async publishConfirmed(messages: ReplayMessage[]): Promise<{ confirmed: ReplayMessage[]; failed: { message: ReplayMessage; reason: string }[] }> {
     const channel = await this.connection.createConfirmChannel();
-    const returned = new Set<string>();
-    let lost: string | undefined;
-    channel.on('return', (msg: ConsumeMessage) => returned.add(String(msg.properties.messageId ?? '')));
-    channel.on('error', (err: Error) => (lost = err.message));
-    const results = await Promise.all(
-      messages.map(
-        (m) =>
-          new Promise<string | undefined>((resolve) => {
-            try {
-              channel.publish(m.exchange, m.routingKey, m.content, m.options, (err) => resolve(err ? `nacked: ${String(err?.message ?? err)}` : undefined));
-            } catch (err) {
-              resolve(`publish failed: ${(err as Error).message}`);
-            }
-          }),
-      ),
-    );
+    const failures = await new MandatoryPublisher(channel).publish(messages);
     await channel.close().catch(() => undefined);
     const confirmed: ReplayMessage[] = [];
     const failed: { message: ReplayMessage; reason: string }[] = [];
     messages.forEach((message, i) => {
-      const reason =
-        results[i] ??
-        (returned.has(String(message.options.messageId ?? '')) ? `unroutable: no queue bound to ${message.exchange} for ${message.routingKey}` : undefined) ??
-        (lost ? `channel lost: ${lost}` : undefined);
-      if (reason) failed.push({ message, reason });
+      const failure = failures[i];
+      if (failure) failed.push({ message, reason: failure.reason });
       else confirmed.push(message);
     });
     return { confirmed, failed };

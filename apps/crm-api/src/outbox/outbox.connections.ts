@@ -1,0 +1,36 @@
+import type { Provider } from '@nestjs/common';
+import { CHANNELS, EXCHANGE } from '@app/contracts';
+import { ConfirmPublisher, PgListener } from '@app/platform';
+import { ApiConfig } from '../config/api.config';
+import { dbTimeouts } from '../database/db-timeouts';
+
+/** The relay's broker connection: a ConfirmPublisher (publishes with mandatory, counts returns as failures). */
+export const OUTBOX_PUBLISHER = Symbol('OUTBOX_PUBLISHER');
+/** The relay's LISTEN connection on CHANNELS.outbox: the relay hands it its callbacks at start(). */
+export const OUTBOX_LISTENER = Symbol('OUTBOX_LISTENER');
+
+/**
+ * The relay's two connections, built by Nest from the config (not by the relay), so a
+ * test can hand the relay others. The relay opens and closes them: its shutdown order
+ * (the round in flight first, then the listener, then the publisher) is what matters.
+ */
+export const outboxConnections: Provider[] = [
+  {
+    provide: OUTBOX_PUBLISHER,
+    inject: [ApiConfig],
+    useFactory: (config: ApiConfig) =>
+      new ConfirmPublisher(config.AMQP_URL, 'crm-api outbox relay', async (ch) => {
+        // Declared by the producer too, so publishing works before any consumer started.
+        await ch.assertExchange(EXCHANGE, 'topic', { durable: true });
+      }),
+  },
+  {
+    provide: OUTBOX_LISTENER,
+    inject: [ApiConfig],
+    useFactory: (config: ApiConfig) =>
+      new PgListener(config.DATABASE_URL, CHANNELS.outbox, undefined, undefined, {
+        applicationName: `crm-api listen ${CHANNELS.outbox}`,
+        timeouts: dbTimeouts(config),
+      }),
+  },
+];
