@@ -11,6 +11,7 @@ import { refuseAnonymousBodies } from './common/early-auth';
 import { configureHttpEdge } from './common/http-setup';
 import { setupOpenApi } from './common/openapi-setup';
 import { ApiConfig } from './config/api.config';
+import { serveDashboard } from './dashboard/serve-dashboard';
 
 /**
  * Builds crm-api, ready to listen: main.ts uses it, and so can a test that wants the
@@ -62,5 +63,7 @@ export async function createApp(config: ApiConfig, logger = new JsonLogger('crm-
     },
   });
   setupOpenApi(app);
+  // The dashboard's static files, at /dashboard/ (public: outside Nest's guards).
+  await serveDashboard(fastify);
   return app;
 }

@@ -13,7 +13,6 @@ import { ConfigModule } from './config/config.module';
 import { ContactsModule } from './contacts/contacts.module';
 import { dbTimeouts } from './database/db-timeouts';
 import { crmOrmConfig } from './database/orm.config';
-import { DashboardModule } from './dashboard/dashboard.module';
 import { FeedModule } from './feed/feed.module';
 import { HealthModule } from './health/health.module';
 import { InteractionsModule } from './interactions/interactions.module';
@@ -57,7 +56,6 @@ import { UsersModule } from './users/users.module';
     TasksModule,
     InteractionsModule,
     HealthModule,
-    DashboardModule,
   ],
   providers: [
     { provide: APP_FILTER, useClass: ApiExceptionFilter },
