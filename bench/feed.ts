@@ -126,8 +126,8 @@ export async function loadRollupRecords(databaseUrl: string, leads: number) {
 export const randomContact = (leads: number) => uuidOf('contact', Math.floor(Math.random() * Math.ceil(leads / 2)));
 
 /** What the service does for rollup=true: read the members, then the merged page (an admin reads everything). */
-const everything = { readableIdsSql: () => null, readsAll: () => true } as unknown as Policy;
-const admin = { id: '00000000-0000-4000-8000-000000000000', role: 'admin' } as unknown as Caller;
+export const everything = { readableIdsSql: () => null, readsAll: () => true } as unknown as Policy;
+export const admin = { id: '00000000-0000-4000-8000-000000000000', role: 'admin' } as unknown as Caller;
 
 /** A lead picked like a rep would open one: uniformly among all leads (most have a few dozen logs). */
 export const randomLead = (leads: number) => uuidOf('lead', Math.floor(Math.random() * leads));

@@ -81,7 +81,7 @@ let seq = 0;
  * Starts a built app on an ephemeral port and waits until its readiness path answers 200.
  * With BENCH_PROFILE=1 it runs under --cpu-prof (the profile is written on a clean exit).
  */
-export async function startApp(app: AppName, env: NodeJS.ProcessEnv, opts: { readyPath: string; portVar: string; label?: string }): Promise<App> {
+export async function startApp(app: AppName, env: NodeJS.ProcessEnv, opts: { readyPath: string; portVar: string; label?: string; distDir?: string }): Promise<App> {
   const name = opts.label ?? `${app}#${++seq}`;
   const nodeArgs: string[] = [];
   const spawnedAt = Date.now();
@@ -92,7 +92,7 @@ export async function startApp(app: AppName, env: NodeJS.ProcessEnv, opts: { rea
     profileFile = join(dir, `${name.replace(/[^\w.-]/g, '_')}-${spawnedAt}.cpuprofile`);
     nodeArgs.push('--cpu-prof', `--cpu-prof-dir=${dir}`, `--cpu-prof-name=${profileFile.slice(dir.length + 1)}`);
   }
-  const child = spawn(process.execPath, [...nodeArgs, join(ROOT, 'dist', 'apps', app, 'main.js')], {
+  const child = spawn(process.execPath, [...nodeArgs, join(opts.distDir ?? join(ROOT, 'dist'), 'apps', app, 'main.js')], {
     cwd: ROOT,
     env: { ...process.env, NODE_ENV: 'development', LOG_LEVEL: 'info', ...env, [opts.portVar]: '0' },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -183,8 +183,8 @@ export async function startApp(app: AppName, env: NodeJS.ProcessEnv, opts: { rea
  * crm-api's per-address connection cap (HTTP_MAX_CONNECTIONS_PER_ADDRESS, 128) would cut
  * the e2e run's open-loop requests, so it is raised to the total cap here.
  */
-export const startApi = (env: NodeJS.ProcessEnv, label?: string) =>
-  startApp('crm-api', { HTTP_MAX_CONNECTIONS_PER_ADDRESS: '2048', ...env }, { readyPath: '/health', portVar: 'PORT', label });
+export const startApi = (env: NodeJS.ProcessEnv, label?: string, distDir?: string) =>
+  startApp('crm-api', { HTTP_MAX_CONNECTIONS_PER_ADDRESS: '2048', ...env }, { readyPath: '/health', portVar: 'PORT', label, distDir });
 
 export const startLogger = (env: NodeJS.ProcessEnv, label?: string) =>
   startApp('activity-logger', env, { readyPath: process.env.BENCH_LOGGER_READY ?? '/health/ready', portVar: 'LOGGER_HTTP_PORT', label });
