@@ -1,13 +1,14 @@
-import type { EntityManager } from '@mikro-orm/postgresql';
-import { ApiConfig } from '../config/api.config';
-import type { Caller } from '../common/request-context';
+import { newTestService } from '../../../../test/utils/service-test';
+import { ApiKeysRepository } from '../api-keys/api-keys.repository';
+import type { Caller, Role } from '../common/request-context';
+import { SessionsRepository } from './sessions.repository';
 import { SessionsService } from './sessions.service';
 
 /** The stream registry alone: which NOTIFY ends which stream, the re-check after a lost LISTEN, the cap. */
 describe('SessionsService streams', () => {
-  const config = ApiConfig.load({});
-  let liveRows: { id: string; role: string }[] = [];
-  const em = { getConnection: () => ({ execute: async () => liveRows }) } as unknown as EntityManager;
+  let liveRows: { id: string; role: Role }[] = [];
+  /** What both repositories answer: the live ones among the ids asked for. */
+  const live = async (ids: string[]) => new Map(liveRows.filter((r) => ids.includes(r.id)).map((r) => [r.id, r.role] as const));
   const caller = (id: string, sessionId: string, role: Caller['role'] = 'sales_rep'): Caller => ({
     id,
     sessionId,
@@ -19,10 +20,15 @@ describe('SessionsService streams', () => {
   });
   /** The service with its two private handlers reachable (what the LISTEN connection calls). */
   type Exposed = Pick<SessionsService, 'track'> & { onEnded(p: string): void; recheck(): Promise<void> };
-  const service = () => new SessionsService(em, config) as unknown as Exposed;
+  const service = async () => {
+    const t = await newTestService(SessionsService);
+    t.mock(SessionsRepository).liveRoles.mockImplementation(live);
+    t.mock(ApiKeysRepository).liveRoles.mockImplementation(live);
+    return t.sut as unknown as Exposed;
+  };
 
-  it('a session NOTIFY ends that session\'s streams; a user NOTIFY all of the user\'s but the one excepted', () => {
-    const s = service();
+  it('a session NOTIFY ends that session\'s streams; a user NOTIFY all of the user\'s but the one excepted', async () => {
+    const s = await service();
     const ended: string[] = [];
     const untrack = ['a1', 'a2', 'b1'].map((sid) => s.track(caller(sid[0], sid), () => ended.push(sid)));
     s.onEnded(JSON.stringify({ session: 'a1' }));
@@ -35,7 +41,7 @@ describe('SessionsService streams', () => {
   });
 
   it('after a lost LISTEN, streams whose session is gone or whose role changed end', async () => {
-    const s = service();
+    const s = await service();
     const ended: string[] = [];
     const untrack = [s.track(caller('a', 's1'), () => ended.push('s1')), s.track(caller('b', 's2'), () => ended.push('s2')), s.track(caller('c', 's3'), () => ended.push('s3'))];
     liveRows = [
@@ -47,8 +53,8 @@ describe('SessionsService streams', () => {
     untrack.forEach((u) => u());
   });
 
-  it('at most maxPerUser streams per user: the next is a 429', () => {
-    const s = service();
+  it('at most maxPerUser streams per user: the next is a 429', async () => {
+    const s = await service();
     const untrack = [s.track(caller('a', 's1'), () => undefined, 2), s.track(caller('a', 's1'), () => undefined, 2)];
     expect(() => s.track(caller('a', 's1'), () => undefined, 2)).toThrow(/at most 2 open streams/);
     const other = s.track(caller('b', 's2'), () => undefined, 2);
@@ -57,10 +63,10 @@ describe('SessionsService streams', () => {
     [untrack[1], other].forEach((u) => u());
   });
 
-  it('a stream ends when its session expires, not before', () => {
+  it('a stream ends when its session expires, not before', async () => {
     jest.useFakeTimers({ now: Date.now() });
     try {
-      const s = service();
+      const s = await service();
       let ended = false;
       const untrack = s.track({ ...caller('a', 's1'), expiresAt: new Date(Date.now() + 20_000) }, () => (ended = true));
       jest.advanceTimersByTime(19_999);
@@ -76,7 +82,7 @@ describe('SessionsService streams', () => {
   it('an API key\'s stream has no expiry: it ends when a user NOTIFY names its service user, or when the re-check finds the key revoked', async () => {
     jest.useFakeTimers({ now: Date.now() });
     try {
-      const s = service();
+      const s = await service();
       const ended: string[] = [];
       const key = (id: string, apiKeyId: string): Caller => ({ id, name: id, email: `${id}@x.co`, role: 'sales_rep', kind: 'api_key', apiKeyId, scopes: ['read'] });
       const untrack = [s.track(key('u1', 'k1'), () => ended.push('k1')), s.track(key('u2', 'k2'), () => ended.push('k2')), s.track(key('u3', 'k3'), () => ended.push('k3'))];
