@@ -1,6 +1,8 @@
+import { CHANNELS } from '@app/contracts';
 import { newTestService } from '../../../../test/utils/service-test';
 import { ApiKeysRepository } from '../api-keys/api-keys.repository';
 import type { Caller, Role } from '../common/request-context';
+import { SessionsListener } from './sessions.listener';
 import { SessionsRepository } from './sessions.repository';
 import { SessionsService } from './sessions.service';
 
@@ -98,5 +100,58 @@ describe('SessionsService streams', () => {
     } finally {
       jest.useRealTimers();
     }
+  });
+});
+
+/** Sessions as records: what is written, ended and announced to the other replicas. */
+describe('SessionsService sessions', () => {
+  const USER = '0b9f7a52-2f2c-4d8e-9a55-6f0e1c7d2a11';
+  async function sessions() {
+    const t = await newTestService(SessionsService, { env: { JWT_TTL_SECONDS: '900' } });
+    const repo = t.mock(SessionsRepository);
+    for (const m of [repo.insert, repo.deleteEndedBefore, repo.delete, repo.deleteAllOf, repo.notify]) m.mockResolvedValue();
+    return { sut: t.sut, repo, listener: t.mock(SessionsListener) };
+  }
+
+  it('open: a new session id lasting JWT_TTL_SECONDS, and sessions ended over an hour ago removed', async () => {
+    const { sut, repo } = await sessions();
+    const id = await sut.open(USER);
+    expect(id).toMatch(/^[0-9a-f-]{36}$/);
+    expect(repo.insert).toHaveBeenCalledWith(id, USER, 900);
+    expect(repo.deleteEndedBefore).toHaveBeenCalledWith(3600);
+    expect(await sut.open(USER)).not.toBe(id);
+  });
+
+  it('caller: the live session\'s user as a session caller, or null', async () => {
+    const { sut, repo } = await sessions();
+    const expiresAt = new Date(Date.now() + 60_000);
+    repo.liveUser.mockResolvedValueOnce({ id: USER, name: 'Ann', email: 'ann@x.co', role: 'manager', expiresAt }).mockResolvedValueOnce(null);
+    await expect(sut.caller('s1', USER)).resolves.toEqual({ id: USER, name: 'Ann', email: 'ann@x.co', role: 'manager', kind: 'user', sessionId: 's1', expiresAt });
+    await expect(sut.caller('s1', USER)).resolves.toBeNull();
+  });
+
+  it('end, endAllOf and rightsChanged tell every replica through the sessions channel, after the rows are gone', async () => {
+    const { sut, repo } = await sessions();
+    await sut.end('s1');
+    await sut.endAllOf(USER, 's2');
+    await sut.rightsChanged(USER);
+    expect(repo.delete).toHaveBeenCalledWith('s1');
+    expect(repo.deleteAllOf).toHaveBeenCalledWith(USER, 's2');
+    expect(repo.notify.mock.calls).toEqual([
+      [CHANNELS.sessions, JSON.stringify({ session: 's1' })],
+      [CHANNELS.sessions, JSON.stringify({ user: USER, except: 's2' })],
+      [CHANNELS.sessions, JSON.stringify({ user: USER })],
+    ]);
+    expect(repo.delete.mock.invocationCallOrder[0]).toBeLessThan(repo.notify.mock.invocationCallOrder[0]);
+  });
+
+  it('listens from module init to application shutdown', async () => {
+    const { sut, listener } = await sessions();
+    listener.start.mockReturnValue();
+    listener.stop.mockResolvedValue();
+    sut.onModuleInit();
+    expect(listener.start).toHaveBeenCalledTimes(1);
+    await sut.onApplicationShutdown();
+    expect(listener.stop).toHaveBeenCalledTimes(1);
   });
 });
