@@ -24,8 +24,12 @@ export function mediumDatabase() {
     return orm;
   };
   return {
-    /** A fresh EntityManager, as a request gets one (a repository built on it sees only its own unit of work). */
-    em: (): EntityManager => opened().em.fork(),
+    /**
+     * A fresh EntityManager that, like the one Nest injects, resolves to the transaction
+     * in progress (useContext): a repository's `transactional` work then runs in it. A
+     * plain fork would run those statements beside the transaction, not in it.
+     */
+    em: (): EntityManager => opened().em.fork({ useContext: true }),
     /** A plain statement, to look at (or age) rows the way an operator would. */
     sql: <T = Record<string, unknown>>(text: string, params: unknown[] = []): Promise<T[]> => opened().em.fork().execute<T[]>(text, params),
     /** A new person with a random email; returns its id. */
