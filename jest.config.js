@@ -1,6 +1,7 @@
-// One jest config, two projects: unit specs beside the code, and the
-// integration/end-to-end suites under test/ that talk to the real PostgreSQL and
-// RabbitMQ. 2 cores on the machine: at most 2 workers.
+// One jest config, the test tiers as projects (docs/testing.md): unit and service specs
+// beside the code; medium, repositories against a PostgreSQL database of the run's own;
+// the integration/end-to-end suites under test/ that run the built apps on the real
+// PostgreSQL and RabbitMQ. 2 cores on the machine: at most 2 workers.
 const swc = ['@swc/jest', {
   jsc: {
     parser: { syntax: 'typescript', decorators: true },
@@ -33,6 +34,19 @@ module.exports = {
       transformIgnorePatterns,
       moduleNameMapper,
       testEnvironment: 'node',
+    },
+    {
+      // Repositories (and services over them) against the real PostgreSQL: one database
+      // per run, made and migrated from the source by the global setup, dropped at the end.
+      displayName: 'medium',
+      rootDir: __dirname,
+      testMatch: ['<rootDir>/test/medium/**/*.medium-spec.ts'],
+      transform,
+      transformIgnorePatterns,
+      moduleNameMapper,
+      testEnvironment: 'node',
+      globalSetup: '<rootDir>/test/support/medium-setup.ts',
+      globalTeardown: '<rootDir>/test/support/global-teardown.ts',
     },
     {
       displayName: 'e2e',

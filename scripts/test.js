@@ -4,9 +4,10 @@
 //  1. PostgreSQL and RabbitMQ answer (started when they are not running);
 //  2. `npm run build`: the end-to-end tests spawn the real built apps;
 //  3. Chromium for the dashboard's browser test (lib/chromium.js: apt-get when missing);
-//  4. jest, both projects. The e2e project's global setup creates this run's database
-//     and vhost and its teardown removes them; should jest die before its teardown,
-//     the resources it recorded are removed here. Exit code = jest's.
+//  4. jest, every project (unit, medium, e2e, engines). The medium project's global setup
+//     creates its database, the e2e project's a database and vhost, all recorded in one
+//     run directory; the teardown removes them, and should jest die before its teardown,
+//     the resources recorded are removed here. Exit code = jest's.
 const { spawn } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');

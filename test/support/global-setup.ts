@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { claimRun, cleanupRun, createStack, makeRunDir, pruneOldLogs, ROOT, sweepDeadRuns } from './resources';
+import { cleanupRun, createStack, openRun, ROOT } from './resources';
 
 /**
  * Once per run of the e2e project: a database and a vhost of their own (crm_test_<random>),
@@ -16,11 +16,7 @@ export default async function globalSetup(): Promise<void> {
   // jest process, its database and vhost serve both.
   if (process.env.TEST_DB_NAME && process.env.TEST_RUN_DIR && existsSync(process.env.TEST_RUN_DIR)) return;
   const log = (m: string) => process.stderr.write(`[e2e] ${m}\n`);
-  pruneOldLogs();
-  const runDir = process.env.TEST_RUN_DIR || makeRunDir();
-  process.env.TEST_RUN_DIR = runDir;
-  claimRun(runDir);
-  await sweepDeadRuns(runDir, log);
+  const runDir = await openRun(log);
   try {
     const stack = await createStack(runDir);
     process.env.TEST_DB_NAME = stack.name;

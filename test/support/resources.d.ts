@@ -9,6 +9,8 @@ export const ROOT: string;
 export function newName(prefix?: string): string;
 export function makeRunDir(): string;
 export function rabbitmqctl(args: string[]): Promise<string>;
+export function createDatabase(runDir: string, prefix?: string): Promise<{ name: string; databaseUrl: string }>;
+export function openRun(log: (message: string) => void): Promise<string>;
 export function createStack(runDir: string, prefix?: string): Promise<Stack>;
 export function dropDatabase(name: string): Promise<void>;
 export function deleteVhost(name: string): Promise<void>;

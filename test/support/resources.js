@@ -85,15 +85,21 @@ function runMigrate(env) {
   });
 }
 
+/** An empty database of a new random name, registered in the run directory first (teardown drops it). */
+async function createDatabase(runDir, prefix = PREFIX) {
+  const name = newName(prefix);
+  record(runDir, { kind: 'database', name });
+  await withServer((c) => c.query(`CREATE DATABASE ${quoteIdent(name)}`));
+  return { name, databaseUrl: serverUrl(name) };
+}
+
 /**
  * A fresh database and vhost of the same random name, migrated by both apps.
  * Registered in the run directory first, so teardown removes them whatever happens.
  */
 async function createStack(runDir, prefix = PREFIX) {
-  const name = newName(prefix);
-  record(runDir, { kind: 'database', name });
+  const { name } = await createDatabase(runDir, prefix);
   record(runDir, { kind: 'vhost', name });
-  await withServer((c) => c.query(`CREATE DATABASE ${quoteIdent(name)}`));
   await rabbitmqctl(['add_vhost', name]);
   await rabbitmqctl(['set_permissions', '-p', name, 'guest', '.*', '.*', '.*']);
   const stack = { name, databaseUrl: serverUrl(name), amqpUrl: brokerUrl(name) };
@@ -192,6 +198,30 @@ async function sweepDeadRuns(currentRunDir, log) {
   }
 }
 
+/**
+ * The run directory of this jest process, for every project's global setup: the one this
+ * process already claimed (another project's setup ran first), else TEST_RUN_DIR when
+ * scripts/test.js made it, else a new one; claimed, and dead runs swept.
+ */
+async function openRun(log) {
+  const current = process.env.TEST_RUN_DIR;
+  if (current && fs.existsSync(current) && ownerOf(current) === process.pid) return current;
+  pruneOldLogs();
+  const runDir = current && fs.existsSync(current) ? current : makeRunDir();
+  process.env.TEST_RUN_DIR = runDir;
+  claimRun(runDir);
+  await sweepDeadRuns(runDir, log);
+  return runDir;
+}
+
+function ownerOf(runDir) {
+  try {
+    return Number(fs.readFileSync(path.join(runDir, 'owner'), 'utf8'));
+  } catch {
+    return NaN;
+  }
+}
+
 /** The apps' output of each run stays in test/.artifacts/logs/<run>/ for a day, to read after a failure. */
 function pruneOldLogs(maxAgeMs = 24 * 3600 * 1000) {
   const dir = path.join(ARTIFACTS, 'logs');
@@ -210,4 +240,6 @@ function pruneOldLogs(maxAgeMs = 24 * 3600 * 1000) {
 module.exports = {
   pruneOldLogs,
   claimRun,
+  openRun,
+  createDatabase,
   sweepDeadRuns, ROOT, newName, makeRunDir, rabbitmqctl, createStack, dropDatabase, deleteVhost, cleanupRun, recordPid, record, serverUrl, brokerUrl };

@@ -8,6 +8,7 @@ import { PolicyModule } from './auth/policy.module';
 import { ApiExceptionFilter } from './common/api-exception.filter';
 import { EtagInterceptor } from './common/etag';
 import { IdempotencyInterceptor } from './common/idempotency';
+import { IdempotencyRepository } from './common/idempotency.repository';
 import { ApiConfig } from './config/api.config';
 import { ConfigModule } from './config/config.module';
 import { ContactsModule } from './contacts/contacts.module';
@@ -58,6 +59,7 @@ import { UsersModule } from './users/users.module';
     HealthModule,
   ],
   providers: [
+    IdempotencyRepository,
     { provide: APP_FILTER, useClass: ApiExceptionFilter },
     // In this order: the idempotency interceptor wraps the ETag one, so the ETag it
     // stores with an answer (and replays) is the one that answer was sent with.

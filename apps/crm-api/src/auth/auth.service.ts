@@ -1,11 +1,10 @@
-import { EntityManager } from '@mikro-orm/postgresql';
 import { Injectable } from '@nestjs/common';
 import { DomainError } from '../common/domain-error';
 import type { Caller } from '../common/request-context';
 import { ApiConfig } from '../config/api.config';
-import { User } from '../users/user.entity';
 import { looksLikeKey } from '../api-keys/secret';
 import { ApiKeyAuth } from './api-key-auth';
+import { CredentialsRepository } from './credentials.repository';
 import { signJwt, verifyJwt } from './jwt';
 import { SignInSlots } from './sign-in-slots';
 import { LoginLimiter } from './login-limiter';
@@ -16,18 +15,14 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 @Injectable()
 export class AuthService {
-  private readonly limiter: LoginLimiter;
-  private readonly signInSlots: SignInSlots;
-
   constructor(
-    private readonly em: EntityManager,
+    private readonly users: CredentialsRepository,
     private readonly config: ApiConfig,
     private readonly sessions: SessionsService,
     private readonly apiKeys: ApiKeyAuth,
-  ) {
-    this.limiter = new LoginLimiter(em, config.LOGIN_WINDOW_SECONDS);
-    this.signInSlots = new SignInSlots(config.SIGN_IN_CONCURRENCY, config.SIGN_IN_WAIT_MS);
-  }
+    private readonly limiter: LoginLimiter,
+    private readonly signInSlots: SignInSlots,
+  ) {}
 
   /**
    * A token for the right email and password; one answer for every wrong pair. The whole
@@ -43,7 +38,7 @@ export class AuthService {
     const wait = await this.limiter.retryAfter(ip, normalized);
     if (wait > 0) throw new DomainError('rate_limited', `too many failed logins; try again in ${wait} s`, wait);
 
-    const found = await this.em.findOne(User, { email: normalized });
+    const found = await this.users.byEmail(normalized);
     // An API key's service user never signs in: it is treated as no user at all.
     const user = found?.kind === 'person' ? found : null;
     // Hash something even for an unknown email, so timing does not tell which exist.

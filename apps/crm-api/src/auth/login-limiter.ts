@@ -1,4 +1,6 @@
-import { EntityManager } from '@mikro-orm/postgresql';
+import { Injectable } from '@nestjs/common';
+import { ApiConfig } from '../config/api.config';
+import { LoginFailuresRepository } from './login-failures.repository';
 
 /** At most this many failed logins per (address, email) in a window... */
 export const LOGIN_MAX_FAILURES = 10;
@@ -29,71 +31,53 @@ const SWEEP_EVERY_MS = 60_000;
  * Rows are keyed by kind: `p|ip|email`, `a|ip`, `u|email`, `s|email` (the slowdown's next
  * slot) and `k|ip|email` (a known address).
  */
+@Injectable()
 export class LoginLimiter {
   private lastSweep = 0;
+  /** The pair's and the address's window (LOGIN_WINDOW_SECONDS). */
+  private readonly windowSeconds: number;
 
   constructor(
-    private readonly em: EntityManager,
-    /** The pair's and the address's window (LOGIN_WINDOW_SECONDS). */
-    private readonly windowSeconds = LOGIN_WINDOW_SECONDS,
-  ) {}
+    private readonly failures: LoginFailuresRepository,
+    config: ApiConfig,
+  ) {
+    this.windowSeconds = config.LOGIN_WINDOW_SECONDS;
+  }
 
   /** Seconds until this attempt may be made, or 0 when it may be made now (it then takes the account's slot, if slowed). */
   async retryAfter(ip: string, email: string): Promise<number> {
     const keys = { pair: `p|${ip}|${email}`, address: `a|${ip}`, account: `u|${email}`, known: `k|${ip}|${email}` };
-    const rows = await this.execute<{ key: string; failures: number; wait: string }>(
-      `select key, failures, ceil(extract(epoch from reset_at - now())) as wait from crm.login_failures
-       where key in (?, ?, ?, ?) and reset_at > now()`,
-      Object.values(keys),
-    );
+    const rows = await this.failures.liveWindows(Object.values(keys));
     const row = (key: string) => rows.find((r) => r.key === key);
     const over = (key: string, max: number) => {
       const r = row(key);
-      return r && r.failures >= max ? Math.max(1, Number(r.wait)) : 0;
+      return r && r.failures >= max ? Math.max(1, r.waitSeconds) : 0;
     };
     const wait = Math.max(over(keys.pair, LOGIN_MAX_FAILURES), over(keys.address, ADDRESS_MAX_FAILURES));
     if (wait > 0 || !over(keys.account, ACCOUNT_MAX_FAILURES) || row(keys.known)) return wait;
     // Slowed down: take the account's next slot if it is free, atomically across replicas.
-    const taken = await this.execute(
-      `insert into crm.login_failures as f (key, failures, reset_at) values (?, 0, now() + make_interval(secs => ?))
-       on conflict (key) do update set reset_at = excluded.reset_at where f.reset_at <= now()
-       returning key`,
-      [`s|${email}`, ACCOUNT_SLOWDOWN_SECONDS],
-    );
-    return taken.length ? 0 : ACCOUNT_SLOWDOWN_SECONDS;
+    return (await this.failures.takeSlot(`s|${email}`, ACCOUNT_SLOWDOWN_SECONDS)) ? 0 : ACCOUNT_SLOWDOWN_SECONDS;
   }
 
   /** One more failure of each count: a new window when there is none (or it ended), else one more in it. */
   async fail(ip: string, email: string): Promise<void> {
-    await this.execute(
-      `insert into crm.login_failures as f (key, failures, reset_at)
-       values (?, 1, now() + make_interval(secs => ?)), (?, 1, now() + make_interval(secs => ?)), (?, 1, now() + make_interval(secs => ?))
-       on conflict (key) do update set
-         failures = case when f.reset_at <= now() then 1 else f.failures + 1 end,
-         reset_at = case when f.reset_at <= now() then excluded.reset_at else f.reset_at end`,
-      [`p|${ip}|${email}`, this.windowSeconds, `a|${ip}`, this.windowSeconds, `u|${email}`, ACCOUNT_WINDOW_SECONDS],
-    );
+    await this.failures.countFailure([
+      { key: `p|${ip}|${email}`, seconds: this.windowSeconds },
+      { key: `a|${ip}`, seconds: this.windowSeconds },
+      { key: `u|${email}`, seconds: ACCOUNT_WINDOW_SECONDS },
+    ]);
     await this.sweep();
   }
 
   /** The pair starts afresh, and the address becomes a known one for the account. */
   async succeed(ip: string, email: string): Promise<void> {
-    await this.execute(
-      `with gone as (delete from crm.login_failures where key = ?)
-       insert into crm.login_failures (key, failures, reset_at) values (?, 0, now() + make_interval(secs => ?))
-       on conflict (key) do update set reset_at = excluded.reset_at`,
-      [`p|${ip}|${email}`, `k|${ip}|${email}`, KNOWN_ADDRESS_SECONDS],
-    );
-  }
-
-  private execute<T = unknown>(sql: string, params: unknown[]): Promise<T[]> {
-    return this.em.getConnection().execute<T[]>(sql, params);
+    await this.failures.forgetAndMark(`p|${ip}|${email}`, `k|${ip}|${email}`, KNOWN_ADDRESS_SECONDS);
   }
 
   /** Ended windows are gone from the table within a minute or so of the next failure. */
   private async sweep(): Promise<void> {
     if (Date.now() - this.lastSweep < SWEEP_EVERY_MS) return;
     this.lastSweep = Date.now();
-    await this.execute('delete from crm.login_failures where reset_at <= now()', []);
+    await this.failures.deleteEnded();
   }
 }

@@ -1,13 +1,13 @@
-import { EntityManager } from '@mikro-orm/postgresql';
 import { Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { CHANNELS } from '@app/contracts';
-import { PgListener } from '@app/platform';
 import { randomUUID } from 'node:crypto';
+import { ApiKeysRepository } from '../api-keys/api-keys.repository';
 import type { Caller, Role } from '../common/request-context';
 import { ApiConfig } from '../config/api.config';
 import { DomainError } from '../common/domain-error';
 import { ThrottledWarning } from '../common/throttled-warning';
-import { dbTimeouts } from '../database/db-timeouts';
+import { SessionsListener } from './sessions.listener';
+import { SessionsRepository } from './sessions.repository';
 
 /** The channel every replica LISTENs on for ended sessions and changed users. */
 const CHANNEL = CHANNELS.sessions;
@@ -17,6 +17,8 @@ const CHANNEL = CHANNELS.sessions;
  * in the database by hand, a notification lost) still ends a stream within this time.
  */
 const RECHECK_MS = 5_000;
+/** Ended sessions are removed this long after their end. */
+const ENDED_KEPT_SECONDS = 3600;
 
 /** What a NOTIFY on CHANNEL says: end the streams of this session, or of every session of this user (but one). */
 interface Ended {
@@ -42,24 +44,21 @@ interface Tracked {
 export class SessionsService implements OnModuleInit, OnApplicationShutdown {
   private readonly log = new Logger(SessionsService.name);
   private readonly streams = new Set<Tracked>();
-  private readonly listener: PgListener;
   private readonly recheckFailed = new ThrottledWarning(this.log);
-
-  constructor(
-    private readonly em: EntityManager,
-    private readonly config: ApiConfig,
-  ) {
-    this.listener = new PgListener(config.DATABASE_URL, CHANNEL, (payload) => this.onEnded(payload), () => void this.recheck(), {
-      applicationName: 'crm-api listen crm_sessions',
-      timeouts: dbTimeouts(config),
-      onLost: (e) => this.log.warn({ msg: 'LISTEN connection lost: reconnecting with backoff', channel: CHANNEL, error: e.message }),
-    });
-  }
-
   private recheckTimer?: NodeJS.Timeout;
 
+  constructor(
+    private readonly sessions: SessionsRepository,
+    private readonly keys: ApiKeysRepository,
+    private readonly listener: SessionsListener,
+    private readonly config: ApiConfig,
+  ) {}
+
   onModuleInit() {
-    this.listener.start();
+    this.listener.start(
+      (payload) => this.onEnded(payload),
+      () => void this.recheck(),
+    );
     this.recheckTimer = setInterval(() => void this.recheck(), RECHECK_MS);
     this.recheckTimer.unref();
   }
@@ -72,37 +71,27 @@ export class SessionsService implements OnModuleInit, OnApplicationShutdown {
   /** A new session for the user, ending when the token does. */
   async open(userId: string): Promise<string> {
     const id = randomUUID();
-    await this.em.getConnection().execute(`insert into crm.sessions (id, user_id, expires_at) values (?, ?, now() + make_interval(secs => ?))`, [
-      id,
-      userId,
-      this.config.JWT_TTL_SECONDS,
-    ]);
+    await this.sessions.insert(id, userId, this.config.JWT_TTL_SECONDS);
     // Ended sessions leave with the logins that follow them.
-    await this.em.getConnection().execute(`delete from crm.sessions where expires_at < now() - interval '1 hour'`);
+    await this.sessions.deleteEndedBefore(ENDED_KEPT_SECONDS);
     return id;
   }
 
   /** The caller a live session stands for, or null (no such session, expired, user disabled). */
   async caller(sessionId: string, userId: string): Promise<Caller | null> {
-    const rows = await this.em.getConnection().execute<{ id: string; name: string; email: string; role: Role; expires_at: Date }[]>(
-      `select u.id, u.name, u.email, u.role, s.expires_at from crm.sessions s join crm.users u on u.id = s.user_id
-       where s.id = ? and s.user_id = ? and s.expires_at > now() and u.disabled_at is null`,
-      [sessionId, userId],
-    );
-    if (!rows.length) return null;
-    const r = rows[0];
-    return { id: r.id, name: r.name, email: r.email, role: r.role, kind: 'user', sessionId, expiresAt: new Date(r.expires_at) };
+    const user = await this.sessions.liveUser(sessionId, userId);
+    return user && { ...user, kind: 'user', sessionId };
   }
 
   /** Ends one session (logout). */
   async end(sessionId: string): Promise<void> {
-    await this.em.getConnection().execute('delete from crm.sessions where id = ?', [sessionId]);
+    await this.sessions.delete(sessionId);
     await this.notify({ session: sessionId });
   }
 
   /** Ends every session of a user but `except` (a password change keeps the session it was made in). */
   async endAllOf(userId: string, except?: string): Promise<void> {
-    await this.em.getConnection().execute(`delete from crm.sessions where user_id = ?${except ? ' and id <> ?' : ''}`, except ? [userId, except] : [userId]);
+    await this.sessions.deleteAllOf(userId, except);
     await this.notify({ user: userId, except });
   }
 
@@ -133,7 +122,7 @@ export class SessionsService implements OnModuleInit, OnApplicationShutdown {
   }
 
   private async notify(ended: Ended): Promise<void> {
-    await this.em.getConnection().execute('select pg_notify(?, ?)', [CHANNEL, JSON.stringify(ended)]);
+    await this.sessions.notify(CHANNEL, JSON.stringify(ended));
   }
 
   private onEnded(payload: string | undefined): void {
@@ -169,27 +158,14 @@ export class SessionsService implements OnModuleInit, OnApplicationShutdown {
     }
   }
 
-  /** The role of each live session among the held streams' (outside any request: through the connection, no entity loaded). */
-  private async liveSessions(held: Tracked[]): Promise<[string, Role][]> {
-    const ids = [...new Set(held.filter((s) => s.caller.kind !== 'api_key').map((s) => s.caller.sessionId ?? null))];
-    if (!ids.length) return [];
-    const rows = await this.em.getConnection().execute<{ id: string; role: Role }[]>(
-      `select s.id, u.role from crm.sessions s join crm.users u on u.id = s.user_id
-       where s.id in (${ids.map(() => '?').join(', ')}) and s.expires_at > now() and u.disabled_at is null`,
-      ids,
-    );
-    return rows.map((r) => [r.id, r.role]);
+  /** The role of each live session among the held streams' (outside any request: plain statements, no entity loaded). */
+  private async liveSessions(held: Tracked[]): Promise<Map<string, Role>> {
+    const ids = [...new Set(held.filter((s) => s.caller.kind !== 'api_key').flatMap((s) => (s.caller.sessionId ? [s.caller.sessionId] : [])))];
+    return this.sessions.liveRoles(ids);
   }
 
   /** The role of each unrevoked key among the held streams'. */
-  private async liveKeys(held: Tracked[]): Promise<[string, Role][]> {
-    const ids = [...new Set(held.flatMap((s) => (s.caller.apiKeyId ? [s.caller.apiKeyId] : [])))];
-    if (!ids.length) return [];
-    const rows = await this.em.getConnection().execute<{ id: string; role: Role }[]>(
-      `select k.id, u.role from crm.api_keys k join crm.users u on u.id = k.user_id
-       where k.id in (${ids.map(() => '?').join(', ')}) and k.revoked_at is null and u.disabled_at is null`,
-      ids,
-    );
-    return rows.map((r) => [r.id, r.role]);
+  private liveKeys(held: Tracked[]): Promise<Map<string, Role>> {
+    return this.keys.liveRoles([...new Set(held.flatMap((s) => (s.caller.apiKeyId ? [s.caller.apiKeyId] : [])))]);
   }
 }

@@ -1,4 +1,6 @@
+import { Provider } from '@nestjs/common';
 import { DomainError } from '../common/domain-error';
+import { ApiConfig } from '../config/api.config';
 
 /**
  * A bound on sign-ins in progress. Each hashes a password with scrypt (~16 MB and tens of
@@ -50,3 +52,10 @@ export class SignInSlots {
     else this.busy -= 1;
   }
 }
+
+/** The replica's one SignInSlots, sized by SIGN_IN_CONCURRENCY and SIGN_IN_WAIT_MS. */
+export const SIGN_IN_SLOTS: Provider = {
+  provide: SignInSlots,
+  inject: [ApiConfig],
+  useFactory: (config: ApiConfig) => new SignInSlots(config.SIGN_IN_CONCURRENCY, config.SIGN_IN_WAIT_MS),
+};

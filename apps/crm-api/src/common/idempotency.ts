@@ -1,4 +1,3 @@
-import { EntityManager } from '@mikro-orm/postgresql';
 import { applyDecorators, CallHandler, ExecutionContext, Injectable, Logger, NestInterceptor, SetMetadata } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { ApiHeader } from '@nestjs/swagger';
@@ -8,6 +7,7 @@ import { STATUS } from './api-exception.filter';
 import { DomainError } from './domain-error';
 import { errorBody } from './error-body';
 import { fingerprintOf, IDEMPOTENCY_HEADER, IDEMPOTENCY_TTL_HOURS, idempotencyKeyOf, lockIdOf } from './idempotency-key';
+import { IdempotencyRepository, StoredAnswer } from './idempotency.repository';
 import { ApiErrors } from './openapi';
 
 const IDEMPOTENT = 'crm:idempotent';
@@ -40,12 +40,7 @@ const STORED_ERRORS = new Set(['forbidden', 'not_found', 'conflict']);
 
 const SWEEP_EVERY_MS = 10 * 60_000;
 
-interface Answer {
-  status: number;
-  /** The exact JSON text sent, or null for no body. */
-  body: string | null;
-  headers: Record<string, string>;
-}
+type Answer = StoredAnswer;
 
 /** What a route that must do something after its answer is committed leaves here (see afterCommit). */
 interface Scope {
@@ -86,7 +81,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
 
   constructor(
     private readonly reflector: Reflector,
-    private readonly em: EntityManager,
+    private readonly keys: IdempotencyRepository,
   ) {}
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
@@ -106,13 +101,10 @@ export class IdempotencyInterceptor implements NestInterceptor {
     let ran = false;
     let result: { answer: Answer; replayed: boolean };
     try {
-      result = await this.em.transactional(async (em) => {
-        const [{ locked }] = await em.execute<{ locked: boolean }[]>('select pg_try_advisory_xact_lock(?::bigint) as locked', [lockIdOf(userId, key)]);
-        if (!locked) throw new DomainError('idempotency_key_in_use', `${IDEMPOTENCY_HEADER}: a request with this key is still running; retry once it has its answer`, 1);
-        const [found] = await em.execute<{ fingerprint: string; status: number; body: string | null; headers: Record<string, string> }[]>(
-          `select fingerprint, status, body, headers from crm.idempotency_keys where user_id = ? and key = ? and created_at > now() - make_interval(hours => ?)`,
-          [userId, key, IDEMPOTENCY_TTL_HOURS],
-        );
+      result = await this.keys.transaction(async () => {
+        if (!(await this.keys.tryLock(lockIdOf(userId, key))))
+          throw new DomainError('idempotency_key_in_use', `${IDEMPOTENCY_HEADER}: a request with this key is still running; retry once it has its answer`, 1);
+        const found = await this.keys.findLive(userId, key, IDEMPOTENCY_TTL_HOURS);
         if (found) {
           if (found.fingerprint !== fingerprint)
             throw new DomainError('idempotency_key_reused', `${IDEMPOTENCY_HEADER}: this key was used for a different request (another route or body); use a new key`);
@@ -122,12 +114,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
         ran = true;
         const answer = answerOf(reply, await lastValueFrom(next.handle(), { defaultValue: undefined }));
         // An expired row under the same key is replaced.
-        await em.execute(
-          `insert into crm.idempotency_keys (user_id, key, fingerprint, status, body, headers) values (?, ?, ?, ?, ?, ?::jsonb)
-           on conflict (user_id, key) do update set fingerprint = excluded.fingerprint, status = excluded.status, body = excluded.body,
-             headers = excluded.headers, created_at = now()`,
-          [userId, key, fingerprint, answer.status, answer.body, JSON.stringify(answer.headers)],
-        );
+        await this.keys.save(userId, key, fingerprint, answer);
         return { answer, replayed: false };
       });
     } catch (error) {
@@ -149,15 +136,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
     const answer = answerOf(reply, await sequel());
     if (answer.status === first.status && answer.body === first.body) return answer;
     try {
-      await this.em
-        .getConnection()
-        .execute(`update crm.idempotency_keys set status = ?, body = ?, headers = ?::jsonb where user_id = ? and key = ?`, [
-          answer.status,
-          answer.body,
-          JSON.stringify(answer.headers),
-          userId,
-          key,
-        ]);
+      await this.keys.replaceAnswer(userId, key, answer);
       return answer;
     } catch (e) {
       // The first answer stays stored, and is what this request gets too: a retry sees the same.
@@ -179,15 +158,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
   private async storeRefusal(userId: string, key: string, fingerprint: string, error: DomainError): Promise<void> {
     const status = STATUS[error.code];
     try {
-      await this.em
-        .getConnection()
-        .execute(
-          `insert into crm.idempotency_keys (user_id, key, fingerprint, status, body) values (?, ?, ?, ?, ?)
-           on conflict (user_id, key) do update set fingerprint = excluded.fingerprint, status = excluded.status, body = excluded.body,
-             headers = excluded.headers, created_at = now()
-           where crm.idempotency_keys.created_at <= now() - make_interval(hours => ?)`,
-          [userId, key, fingerprint, status, JSON.stringify(errorBody(status, error.detail)), IDEMPOTENCY_TTL_HOURS],
-        );
+      await this.keys.saveRefusal(userId, key, fingerprint, status, JSON.stringify(errorBody(status, error.detail)), IDEMPOTENCY_TTL_HOURS);
     } catch (e) {
       // Not stored: a retry runs the request again, which is safe (nothing was written).
       this.log.warn({ msg: 'storing a refusal for an idempotency key failed', error: (e as Error).message });
@@ -198,9 +169,8 @@ export class IdempotencyInterceptor implements NestInterceptor {
   private sweep(): void {
     if (Date.now() - this.lastSweep < SWEEP_EVERY_MS) return;
     this.lastSweep = Date.now();
-    this.em
-      .getConnection()
-      .execute(`delete from crm.idempotency_keys where created_at <= now() - make_interval(hours => ?)`, [IDEMPOTENCY_TTL_HOURS])
+    this.keys
+      .deleteOlderThan(IDEMPOTENCY_TTL_HOURS)
       .catch((e: Error) => this.log.warn({ msg: 'sweeping expired idempotency keys failed', error: e.message }));
   }
 }

@@ -1,0 +1,44 @@
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { cleanupRun, newName, openRun, record, ROOT, serverUrl } from './resources';
+
+/**
+ * Once per run of the medium project: a PostgreSQL database of its own (crm_medium_<random>),
+ * recorded in the run directory before it exists (the teardown, or scripts/test.js after
+ * a crash, drops it), made and migrated by crm-api's own `migrateCrm` from the SOURCE
+ * (the medium tier tests the source's repositories, which a stale dist/ would not match).
+ * Test files find it in TEST_MEDIUM_DATABASE_URL.
+ */
+export default async function mediumSetup(): Promise<void> {
+  const log = (m: string) => process.stderr.write(`[medium] ${m}\n`);
+  const runDir = await openRun(log);
+  try {
+    const name = newName('crm_medium');
+    record(runDir, { kind: 'database', name });
+    const url = serverUrl(name);
+    await migrateFromSource(url);
+    process.env.TEST_MEDIUM_DATABASE_URL = url;
+    log(`database ${name}`);
+  } catch (err) {
+    // Jest skips the teardown when the setup throws: clean up here.
+    await cleanupRun(runDir, log).catch(() => undefined);
+    throw err;
+  }
+}
+
+/** `migrateCrm(url)` (ensureDatabase, then the migrations under their advisory lock) in a ts-node child. */
+function migrateFromSource(url: string): Promise<void> {
+  const script = `require(${JSON.stringify(join(ROOT, 'apps/crm-api/src/database/migrate'))}).migrateCrm(process.argv[1])
+    .then(() => process.exit(0), (e) => { console.error(e.stack || e.message); process.exit(1); })`;
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register', '-e', script, url], {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.on('data', (d) => (output += d));
+    child.stderr.on('data', (d) => (output += d));
+    child.on('error', reject);
+    child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`crm-api's migrations failed (exit ${code}):\n${output.slice(-4000)}`))));
+  });
+}

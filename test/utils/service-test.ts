@@ -1,0 +1,61 @@
+import type { InjectionToken, Provider, Type } from '@nestjs/common';
+import { Test, TestingModule } from '@nestjs/testing';
+import { ApiConfig } from '../../apps/crm-api/src/config/api.config';
+
+/**
+ * The service tier's kit (as immich's `newTestService`): the service under test built by
+ * Nest's own injector, each of its constructor's collaborators (repositories, other
+ * services, listeners) replaced by a typed jest mock, and the real ApiConfig from
+ * `env` (config is values, not behaviour). A mock method that a test did not give an
+ * implementation throws when called: a service that reaches for a repository the test
+ * did not expect fails loudly instead of receiving `undefined`.
+ */
+export type Mocked<T> = jest.Mocked<T>;
+
+export interface ServiceTest<T> {
+  sut: T;
+  /** The mock that stands for `type` (the same instance the service received). */
+  mock<R>(type: Type<R>): Mocked<R>;
+  module: TestingModule;
+}
+
+/** A jest mock of every method of `type` (its prototype chain, accessors excluded). */
+export function automock<T>(type: Type<T>): Mocked<T> {
+  const mock: Record<string, jest.Mock> = {};
+  for (let proto = type.prototype; proto && proto !== Object.prototype; proto = Object.getPrototypeOf(proto)) {
+    for (const name of Object.getOwnPropertyNames(proto)) {
+      const descriptor = Object.getOwnPropertyDescriptor(proto, name);
+      if (name === 'constructor' || name in mock || typeof descriptor?.value !== 'function') continue;
+      mock[name] = jest.fn(() => {
+        throw new Error(`${type.name}.${name} was called, but the test gave it no implementation`);
+      });
+    }
+  }
+  return mock as unknown as Mocked<T>;
+}
+
+export async function newTestService<T>(
+  service: Type<T>,
+  options: { env?: NodeJS.ProcessEnv; providers?: Provider[] } = {},
+): Promise<ServiceTest<T>> {
+  const mocks = new Map<InjectionToken, unknown>();
+  const module = await Test.createTestingModule({
+    providers: [service, { provide: ApiConfig, useValue: ApiConfig.load(options.env ?? {}) }, ...(options.providers ?? [])],
+  })
+    .useMocker((token) => {
+      if (typeof token !== 'function') throw new Error(`no mock for the token ${String(token)}: pass a provider for it`);
+      const made = automock(token as Type<unknown>);
+      mocks.set(token, made);
+      return made;
+    })
+    .compile();
+  return {
+    sut: module.get(service),
+    mock<R>(type: Type<R>): Mocked<R> {
+      const found = mocks.get(type);
+      if (!found) throw new Error(`${type.name} is not a mocked collaborator of ${service.name}`);
+      return found as Mocked<R>;
+    },
+    module,
+  };
+}
