@@ -5,6 +5,7 @@ import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify
 import { JsonLogger } from '@app/platform';
 import { AppModule } from './app.module';
 import { ApiKeyAuth } from './auth/api-key-auth';
+import { Tokens } from './auth/tokens';
 import { errorBody } from './common/error-body';
 import { limitConnections } from './common/connection-limits';
 import { refuseAnonymousBodies } from './common/early-auth';
@@ -45,7 +46,8 @@ export async function createApp(config: ApiConfig, logger = new JsonLogger('crm-
   const fastify = app.getHttpAdapter().getInstance();
   configureHttpEdge(fastify, config.BODY_LIMIT_BYTES, config.PUBLIC_URL);
   const keys = app.get(ApiKeyAuth);
-  refuseAnonymousBodies(fastify, config.JWT_SECRET, (token) => keys.authenticate(token));
+  const tokens = app.get(Tokens);
+  refuseAnonymousBodies(fastify, (token) => tokens.verify(token) !== null, (token) => keys.authenticate(token));
   limitConnections(fastify.server, config.HTTP_MAX_CONNECTIONS, config.HTTP_MAX_CONNECTIONS_PER_ADDRESS);
   await app.register(helmet, {
     // The Swagger UI at /api/docs loads its scripts from here but styles elements inline.

@@ -5,10 +5,12 @@ import { AuthController } from './auth.controller';
 import { AuthGuard } from './auth.guard';
 import { AuthService } from './auth.service';
 import { SessionsService } from './sessions.service';
+import { Tokens, TokensJwtModule } from './tokens';
 
 @Module({
+  imports: [TokensJwtModule],
   controllers: [AuthController],
-  providers: [AuthService, SessionsService, ApiKeyAuth, { provide: APP_GUARD, useClass: AuthGuard }],
-  exports: [AuthService, SessionsService, ApiKeyAuth],
+  providers: [AuthService, SessionsService, ApiKeyAuth, Tokens, { provide: APP_GUARD, useClass: AuthGuard }],
+  exports: [AuthService, SessionsService, ApiKeyAuth, Tokens],
 })
 export class AuthModule {}
