@@ -2,7 +2,7 @@ import helmet from '@fastify/helmet';
 import { NestFactory } from '@nestjs/core';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
-import { JsonLogger } from '@app/platform';
+import { AppLogger } from '@app/platform';
 import { AppModule } from './app.module';
 import { ApiKeyAuth } from './auth/api-key-auth';
 import { Tokens } from './auth/tokens';
@@ -17,7 +17,7 @@ import { ApiConfig } from './config/api.config';
  * Builds crm-api, ready to listen: main.ts uses it, and so can a test that wants the
  * real HTTP edge (parsers, headers, docs) rather than a bare module.
  */
-export async function createApp(config: ApiConfig, logger = new JsonLogger('crm-api', config.LOG_LEVEL)): Promise<NestFastifyApplication> {
+export async function createApp(config: ApiConfig, logger = new AppLogger('crm-api', config.LOG_LEVEL, config.LOG_FORMAT)): Promise<NestFastifyApplication> {
   const adapter = new FastifyAdapter({
     routerOptions: { ignoreTrailingSlash: true },
     bodyLimit: config.BODY_LIMIT_BYTES,
@@ -42,7 +42,7 @@ export async function createApp(config: ApiConfig, logger = new JsonLogger('crm-
     },
   });
   // bodyParser off: the JSON-only parser of configureHttpEdge replaces Nest's and Fastify's.
-  const app = await NestFactory.create<NestFastifyApplication>(AppModule, adapter, { logger, bodyParser: false });
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, { logger, bodyParser: false });
   const fastify = app.getHttpAdapter().getInstance();
   configureHttpEdge(fastify, config.BODY_LIMIT_BYTES, config.PUBLIC_URL);
   const keys = app.get(ApiKeyAuth);
