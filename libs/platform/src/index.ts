@@ -11,3 +11,4 @@ export * from './metrics-access';
 export * from './amqp-urls';
 export * from './migration-lock';
 export * from './shutdown';
+export * from './health-check';
