@@ -17,13 +17,14 @@ import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify
 import { canonicalJson } from '@app/contracts';
 import { AppModule } from '../apps/crm-api/src/app.module';
 import { openApiDocument } from '../apps/crm-api/src/common/openapi-setup';
+import { ApiConfig } from '../apps/crm-api/src/config/api.config';
 
 const ROOT = join(__dirname, '..');
 const DOCUMENT = join(ROOT, 'docs', 'openapi.json');
 const TYPES = join(ROOT, 'libs', 'client', 'src', 'schema.d.ts');
 
 async function documentText(): Promise<string> {
-  const app = await NestFactory.create<NestFastifyApplication>(AppModule, new FastifyAdapter(), { preview: true, logger: false });
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(ApiConfig.load({})), new FastifyAdapter(), { preview: true, logger: false });
   try {
     return canonicalJson(openApiDocument(app));
   } finally {

@@ -2,6 +2,8 @@
 'use strict';
 // `npm start` (after `npm run build`): migrate, then run crm-api and the activity-logger
 // in the foreground, each line of their output prefixed with the app's name.
+// At a terminal the apps print coloured, human-readable lines (LOG_FORMAT=pretty, unless
+// LOG_FORMAT is set); piped or redirected, JSON lines, as when they run on their own.
 // Ctrl-C / SIGTERM is forwarded to both and we exit once both have stopped; if one dies
 // on its own, the other is stopped and we exit non-zero.
 const { spawn } = require('node:child_process');
@@ -12,6 +14,8 @@ const STOP_GRACE_MS = 15_000;
 const width = Math.max(...APPS.map((a) => a.length));
 const children = new Map(); // app -> { child, exited: Promise<{code, signal}> }
 let stopping = null; // the reason we are stopping, once we are
+// The apps' stdout is a pipe to us, so they cannot see the terminal: we tell them.
+const env = process.stdout.isTTY && !process.env.LOG_FORMAT ? { ...process.env, LOG_FORMAT: 'pretty' } : process.env;
 
 function say(msg) {
   console.error(`${'[start]'.padEnd(width + 2)} ${msg}`);
@@ -24,7 +28,7 @@ function pipeWithPrefix(stream, out, prefix) {
 function launch(app) {
   // Own process group: a terminal's Ctrl-C reaches only us, and each app gets the
   // signal exactly once, from us (a second SIGINT makes some runtimes exit at once).
-  const child = spawn(process.execPath, [entryOf(app)], { env: process.env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const child = spawn(process.execPath, [entryOf(app)], { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   const prefix = `[${app}]`.padEnd(width + 2);
   pipeWithPrefix(child.stdout, process.stdout, prefix);
   pipeWithPrefix(child.stderr, process.stderr, prefix);
@@ -66,7 +70,7 @@ async function shutdown(reason, signal, failureCode) {
 async function main() {
   for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(sig, () => shutdown(`received ${sig}`, sig === 'SIGHUP' ? 'SIGTERM' : sig, 0));
   say('migrating');
-  await migrateAll();
+  await migrateAll({ env });
   if (stopping) return;
   for (const app of APPS) launch(app);
 }

@@ -1,7 +1,7 @@
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { AddressInfo } from 'node:net';
-import { exitOnSignals, JsonLogger } from '@app/platform';
+import { AppLogger, exitOnSignals } from '@app/platform';
 import { LoggerConfig } from './config/logger.config';
 import { LoggerModule } from './logger.module';
 import { isOpsCommand, runOpsCommand } from './ops/ops.command';
@@ -11,7 +11,7 @@ const SERVICE = 'activity-logger';
 /** Past this after SIGTERM/SIGINT the process exits whatever it was waiting for. */
 const HARD_EXIT_MS = 10_000;
 
-async function serve(config: LoggerConfig, logger: JsonLogger): Promise<void> {
+async function serve(config: LoggerConfig, logger: AppLogger): Promise<void> {
   const app = await NestFactory.create<NestFastifyApplication>(LoggerModule.forRoot(config), new FastifyAdapter(), { logger });
   // SIGTERM/SIGINT -> app.close(): the transport stops consuming, writes and acks what it
   // holds and closes the broker link; then the HTTP port; then the database pool.
@@ -25,14 +25,10 @@ async function serve(config: LoggerConfig, logger: JsonLogger): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  let config: LoggerConfig;
-  try {
-    config = LoggerConfig.load();
-  } catch (err) {
-    new JsonLogger(SERVICE).error({ msg: (err as Error).message });
-    process.exit(1);
-  }
-  const logger = new JsonLogger(SERVICE, config.LOG_LEVEL);
+  // First, before anything connects: a bad variable stops the start with its name. Loaded
+  // once, here, and passed in (LoggerModule.forRoot): no module reads the environment again.
+  const config = LoggerConfig.load();
+  const logger = new AppLogger(SERVICE, config.LOG_LEVEL, config.LOG_FORMAT);
   if (process.argv[2] === 'migrate') {
     // Loaded only here: MikroORM is for migrations alone (batches are plain SQL), and
     // leaving it out of the running logger saves ~20 MB of its resident memory.
@@ -47,6 +43,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: Error) => {
-  new JsonLogger(SERVICE).error({ msg: 'fatal', error: err.message, stack: err.stack });
+  // The configuration may be what failed: JSON, the default format.
+  new AppLogger(SERVICE).error({ msg: err.message, stack: err.stack });
   process.exit(1);
 });

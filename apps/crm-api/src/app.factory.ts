@@ -2,9 +2,10 @@ import helmet from '@fastify/helmet';
 import { NestFactory } from '@nestjs/core';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
-import { JsonLogger } from '@app/platform';
+import { AppLogger } from '@app/platform';
 import { AppModule } from './app.module';
 import { ApiKeyAuth } from './auth/api-key-auth';
+import { Tokens } from './auth/tokens';
 import { errorBody } from './common/error-body';
 import { limitConnections } from './common/connection-limits';
 import { refuseAnonymousBodies } from './common/early-auth';
@@ -17,7 +18,7 @@ import { serveDashboard } from './dashboard/serve-dashboard';
  * Builds crm-api, ready to listen: main.ts uses it, and so can a test that wants the
  * real HTTP edge (parsers, headers, docs) rather than a bare module.
  */
-export async function createApp(config: ApiConfig, logger = new JsonLogger('crm-api', config.LOG_LEVEL)): Promise<NestFastifyApplication> {
+export async function createApp(config: ApiConfig, logger = new AppLogger('crm-api', config.LOG_LEVEL, config.LOG_FORMAT)): Promise<NestFastifyApplication> {
   const adapter = new FastifyAdapter({
     routerOptions: { ignoreTrailingSlash: true },
     bodyLimit: config.BODY_LIMIT_BYTES,
@@ -42,11 +43,12 @@ export async function createApp(config: ApiConfig, logger = new JsonLogger('crm-
     },
   });
   // bodyParser off: the JSON-only parser of configureHttpEdge replaces Nest's and Fastify's.
-  const app = await NestFactory.create<NestFastifyApplication>(AppModule, adapter, { logger, bodyParser: false });
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, { logger, bodyParser: false });
   const fastify = app.getHttpAdapter().getInstance();
   configureHttpEdge(fastify, config.BODY_LIMIT_BYTES, config.PUBLIC_URL);
   const keys = app.get(ApiKeyAuth);
-  refuseAnonymousBodies(fastify, config.JWT_SECRET, (token) => keys.authenticate(token));
+  const tokens = app.get(Tokens);
+  refuseAnonymousBodies(fastify, (token) => tokens.verify(token) !== null, (token) => keys.authenticate(token));
   limitConnections(fastify.server, config.HTTP_MAX_CONNECTIONS, config.HTTP_MAX_CONNECTIONS_PER_ADDRESS);
   await app.register(helmet, {
     // The Swagger UI at /api/docs loads its scripts from here but styles elements inline.

@@ -1,6 +1,6 @@
 import { MikroOrmModule } from '@mikro-orm/nestjs';
 import { PostgreSqlDriver } from '@mikro-orm/postgresql';
-import { Logger, Module } from '@nestjs/common';
+import { DynamicModule, Logger, Module } from '@nestjs/common';
 import { APP_FILTER, APP_INTERCEPTOR } from '@nestjs/core';
 import { ApiKeysModule } from './api-keys/api-keys.module';
 import { AuthModule } from './auth/auth.module';
@@ -27,7 +27,6 @@ import { UsersModule } from './users/users.module';
 
 @Module({
   imports: [
-    ConfigModule,
     // The module's default middleware gives every request its own EntityManager
     // (a RequestContext fork); services inject EntityManager and get the request's.
     MikroOrmModule.forRootAsync({
@@ -67,4 +66,9 @@ import { UsersModule } from './users/users.module';
     { provide: APP_INTERCEPTOR, useClass: EtagInterceptor },
   ],
 })
-export class AppModule {}
+export class AppModule {
+  /** `config` is loaded once, in main.ts (or by whoever builds the app), before anything else starts. */
+  static forRoot(config: ApiConfig): DynamicModule {
+    return { module: AppModule, imports: [ConfigModule.forRoot(config)] };
+  }
+}

@@ -1,6 +1,6 @@
 export * from './env';
 export * from './backoff';
-export * from './json-logger';
+export * from './app-logger';
 export * from './database';
 export * from './confirm-publisher';
 export * from './pg-connections';
@@ -11,3 +11,4 @@ export * from './metrics-access';
 export * from './amqp-urls';
 export * from './migration-lock';
 export * from './shutdown';
+export * from './health-check';

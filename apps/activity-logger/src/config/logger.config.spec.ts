@@ -12,6 +12,7 @@ describe('LoggerConfig', () => {
       LOGGER_WRITERS: 2,
       LOGGER_MAX_ATTEMPTS: 5,
       LOG_LEVEL: 'info',
+      LOG_FORMAT: 'json',
       DB_POOL_SIZE: 4,
       LOG_RETENTION_MODE: 'delete',
       LOG_RETENTION_INTERVAL_SECONDS: 3600,

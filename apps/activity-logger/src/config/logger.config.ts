@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { amqpUrlsVar, intVar, loadEnv, urlVar } from '@app/platform';
+import { amqpUrlsVar, intVar, loadEnv, LOG_FORMATS, urlVar } from '@app/platform';
 
 export const LoggerEnv = z.object({
   DATABASE_URL: urlVar('postgres://postgres@127.0.0.1:5432/crm', ['postgres:', 'postgresql:']),
@@ -25,6 +25,8 @@ export const LoggerEnv = z.object({
   /** Unset: /metrics answers the loopback interface only. Set: /metrics wants `Authorization: Bearer <METRICS_TOKEN>` from everyone. */
   METRICS_TOKEN: z.preprocess((v) => (v === '' ? undefined : v), z.string().min(16, 'at least 16 characters').optional()),
   LOG_LEVEL: z.enum(['error', 'warn', 'info', 'debug']).default('info'),
+  /** `json` lines, or `pretty` coloured lines for a terminal (what `npm start` sets when its output is one). */
+  LOG_FORMAT: z.enum(LOG_FORMATS).default('json'),
   DB_POOL_SIZE: intVar(4, 1, 100),
   /**
    * Logs whose timestamp is older than this many days are deleted or archived by a

@@ -1,15 +1,17 @@
 import { Controller, ForbiddenException, Get, Headers, Req, Res, ServiceUnavailableException, UnauthorizedException } from '@nestjs/common';
-import { METRICS_LOOPBACK_ONLY, METRICS_TOKEN_REQUIRED, metricsAccess } from '@app/platform';
+import { HealthCheckService } from '@nestjs/terminus';
+import { checkResult, indicatorState, METRICS_LOOPBACK_ONLY, METRICS_TOKEN_REQUIRED, metricsAccess } from '@app/platform';
 import { LoggerConfig } from '../config/logger.config';
-import { LogWriterRepository } from '../logs/log-writer.repository';
 import { AmqpBatchServer } from '../transport/amqp-batch.server';
 import { MetricsService } from './metrics.service';
+import { ReadinessIndicators } from './readiness.indicators';
 
 @Controller()
 export class HealthController {
   constructor(
     private readonly transport: AmqpBatchServer,
-    private readonly writer: LogWriterRepository,
+    private readonly terminus: HealthCheckService,
+    private readonly readiness: ReadinessIndicators,
     private readonly metrics: MetricsService,
     private readonly config: LoggerConfig,
   ) {}
@@ -20,13 +22,17 @@ export class HealthController {
     return { status: 'ok' };
   }
 
-  /** Consuming from the broker and able to reach the database. */
+  /**
+   * Consuming from the broker and able to reach the database. Terminus runs the two
+   * indicators; the answer keeps its body (`status`, `broker`, `database`, `held`).
+   */
   @Get('health/ready')
   async ready() {
-    const broker = this.transport.isConsuming();
-    const database = await this.writer.ping();
-    const body = { status: broker && database ? 'ok' : 'unavailable', broker: up(broker), database: up(database), held: this.transport.held() };
-    if (!broker || !database) throw new ServiceUnavailableException(body);
+    const result = await checkResult(this.terminus.check([() => this.readiness.broker(), () => this.readiness.database()]));
+    const [broker, database] = [indicatorState(result, 'broker'), indicatorState(result, 'database')];
+    const ok = broker === 'up' && database === 'up';
+    const body = { status: ok ? 'ok' : 'unavailable', broker, database, held: this.transport.held() };
+    if (!ok) throw new ServiceUnavailableException(body);
     return body;
   }
 
@@ -45,5 +51,3 @@ export class HealthController {
     return this.metrics.registry.metrics();
   }
 }
-
-const up = (ok: boolean) => (ok ? 'up' : 'down');

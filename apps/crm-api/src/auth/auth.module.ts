@@ -12,9 +12,11 @@ import { SessionsListener } from './sessions.listener';
 import { SessionsRepository } from './sessions.repository';
 import { SessionsService } from './sessions.service';
 import { SIGN_IN_SLOTS } from './sign-in-slots';
+import { Tokens, TokensJwtModule } from './tokens';
 
 /** Sign-in, sessions and API-key callers; ApiKeysRepository lives here because every request's key check needs it. */
 @Module({
+  imports: [TokensJwtModule],
   controllers: [AuthController],
   providers: [
     AuthService,
@@ -27,8 +29,9 @@ import { SIGN_IN_SLOTS } from './sign-in-slots';
     LoginFailuresRepository,
     CredentialsRepository,
     ApiKeysRepository,
+    Tokens,
     { provide: APP_GUARD, useClass: AuthGuard },
   ],
-  exports: [AuthService, SessionsService, ApiKeyAuth, ApiKeysRepository],
+  exports: [AuthService, SessionsService, ApiKeyAuth, ApiKeysRepository, Tokens],
 })
 export class AuthModule {}

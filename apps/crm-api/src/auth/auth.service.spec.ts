@@ -5,15 +5,20 @@ import { User } from '../users/user.entity';
 import { ApiKeyAuth } from './api-key-auth';
 import { AuthService } from './auth.service';
 import { CredentialsRepository } from './credentials.repository';
-import { signJwt, verifyJwt } from './jwt';
 import { LoginLimiter } from './login-limiter';
 import { hashPassword } from './password';
 import { SessionsService } from './sessions.service';
 import { SIGN_IN_SLOTS } from './sign-in-slots';
+import { Tokens } from './tokens';
+import { JwtService } from '@nestjs/jwt';
 
 const SECRET = 'a-test-secret-of-at-least-32-characters!!';
 const USER_ID = '0b9f7a52-2f2c-4d8e-9a55-6f0e1c7d2a11';
 const SESSION_ID = '5d3c8e0a-77b1-4f0c-bd7e-2a9e4f1c6b22';
+/** Real tokens (as TokensJwtModule sets them up) with a secret of the test's choosing. */
+const tokensWith = (secret: string) =>
+  new Tokens(new JwtService({ secret, signOptions: { algorithm: 'HS256', expiresIn: 600 }, verifyOptions: { algorithms: ['HS256'] } }));
+const tokens = tokensWith(SECRET);
 
 /** Sign-in and the bearer check, over mocked users, sessions, limiter and keys (the real sign-in slots). */
 describe('AuthService', () => {
@@ -23,7 +28,7 @@ describe('AuthService', () => {
   });
 
   async function auth(user: Partial<User> | null = {}) {
-    const t = await newTestService(AuthService, { env: { JWT_SECRET: SECRET, JWT_TTL_SECONDS: '600' }, providers: [SIGN_IN_SLOTS] });
+    const t = await newTestService(AuthService, { env: { JWT_SECRET: SECRET, JWT_TTL_SECONDS: '600' }, providers: [SIGN_IN_SLOTS, { provide: Tokens, useValue: tokens }] });
     const found = user && ({ id: USER_ID, kind: 'person', passwordHash, disabledAt: null, ...user } as User);
     t.mock(CredentialsRepository).byEmail.mockResolvedValue(found);
     const limiter = t.mock(LoginLimiter);
@@ -39,7 +44,7 @@ describe('AuthService', () => {
   it('the right password: a token naming the user and a new session, the pair counted as a success', async () => {
     const { sut, users, limiter, sessions } = await auth();
     const { token } = await sut.login('  Ann@X.co ', 'correct horse battery', '203.0.113.7');
-    expect(verifyJwt(token, SECRET)).toMatchObject({ sub: USER_ID, sid: SESSION_ID });
+    expect(tokens.verify(token)).toMatchObject({ sub: USER_ID, sid: SESSION_ID });
     expect(users.byEmail).toHaveBeenCalledWith('ann@x.co');
     expect(limiter.succeed).toHaveBeenCalledWith('203.0.113.7', 'ann@x.co');
     expect(limiter.fail).not.toHaveBeenCalled();
@@ -81,13 +86,13 @@ describe('AuthService', () => {
     const { sut, sessions } = await auth();
     const caller: Caller = { id: USER_ID, name: 'Ann', email: 'ann@x.co', role: 'sales_rep', kind: 'user', sessionId: SESSION_ID };
     sessions.caller.mockResolvedValue(caller);
-    const token = signJwt(USER_ID, SECRET, 600, Date.now(), SESSION_ID);
+    const token = tokens.sign(USER_ID, SESSION_ID);
     await expect(sut.authenticate(token)).resolves.toBe(caller);
     expect(sessions.caller).toHaveBeenCalledWith(SESSION_ID, USER_ID);
     sessions.caller.mockResolvedValue(null);
     await expect(refusal(sut.authenticate(token))).resolves.toMatchObject({ code: 'unauthorized', message: /session has ended/ });
-    await expect(refusal(sut.authenticate(signJwt(USER_ID, 'another-secret-of-at-least-32-chars!!', 600)))).resolves.toMatchObject({ code: 'unauthorized' });
-    await expect(refusal(sut.authenticate(signJwt(USER_ID, SECRET, 600, Date.now(), 'not-a-uuid')))).resolves.toMatchObject({ code: 'unauthorized' });
+    await expect(refusal(sut.authenticate(tokensWith('another-secret-of-at-least-32-chars!!').sign(USER_ID)))).resolves.toMatchObject({ code: 'unauthorized' });
+    await expect(refusal(sut.authenticate(tokens.sign(USER_ID, 'not-a-uuid')))).resolves.toMatchObject({ code: 'unauthorized' });
     expect(sessions.caller).toHaveBeenCalledTimes(2);
   });
 

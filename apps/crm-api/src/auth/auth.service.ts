@@ -5,11 +5,11 @@ import { ApiConfig } from '../config/api.config';
 import { looksLikeKey } from '../api-keys/secret';
 import { ApiKeyAuth } from './api-key-auth';
 import { CredentialsRepository } from './credentials.repository';
-import { signJwt, verifyJwt } from './jwt';
 import { SignInSlots } from './sign-in-slots';
 import { LoginLimiter } from './login-limiter';
 import { decoyHash, verifyPassword } from './password';
 import { SessionsService } from './sessions.service';
+import { Tokens } from './tokens';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -22,6 +22,7 @@ export class AuthService {
     private readonly apiKeys: ApiKeyAuth,
     private readonly limiter: LoginLimiter,
     private readonly signInSlots: SignInSlots,
+    private readonly tokens: Tokens,
   ) {}
 
   /**
@@ -51,7 +52,7 @@ export class AuthService {
     // Said only to whoever knows the password: the account exists but an admin disabled it.
     if (user.disabledAt) throw DomainError.unauthorized('this account is disabled; ask an admin');
     const sessionId = await this.sessions.open(user.id);
-    return { token: signJwt(user.id, this.config.JWT_SECRET, this.config.JWT_TTL_SECONDS, Date.now(), sessionId) };
+    return { token: this.tokens.sign(user.id, sessionId) };
   }
 
   /**
@@ -61,7 +62,7 @@ export class AuthService {
    */
   async authenticate(token: string): Promise<Caller> {
     if (looksLikeKey(token)) return this.apiKeys.authenticate(token);
-    const claims = verifyJwt(token, this.config.JWT_SECRET);
+    const claims = this.tokens.verify(token);
     if (!claims) throw DomainError.unauthorized('invalid or expired token');
     if (!claims.sid || !UUID.test(claims.sid) || !UUID.test(claims.sub)) throw DomainError.unauthorized('invalid or expired token');
     const caller = await this.sessions.caller(claims.sid, claims.sub);

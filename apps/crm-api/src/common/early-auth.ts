@@ -1,6 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { looksLikeKey } from '../api-keys/secret';
-import { verifyJwt } from '../auth/jwt';
 import type { Caller } from './request-context';
 import { errorBody } from './error-body';
 
@@ -29,7 +28,11 @@ function carriesBody(request: FastifyRequest): boolean {
  * query the guard would make anyway) and the caller found is kept on the request, so the
  * guard does not ask twice.
  */
-export function refuseAnonymousBodies(fastify: FastifyInstance, jwtSecret: string, apiKey: (token: string) => Promise<Caller>): void {
+export function refuseAnonymousBodies(
+  fastify: FastifyInstance,
+  tokenValid: (token: string) => boolean,
+  apiKey: (token: string) => Promise<Caller>,
+): void {
   fastify.addHook('onRoute', (route) => {
     if (route.url.replace(/\/$/, '') === SIGN_IN_PATH) route.bodyLimit = SIGN_IN_BODY_LIMIT_BYTES;
   });
@@ -49,7 +52,7 @@ export function refuseAnonymousBodies(fastify: FastifyInstance, jwtSecret: strin
       );
       return;
     }
-    if (match && verifyJwt(match[1], jwtSecret)) return done();
+    if (match && tokenValid(match[1])) return done();
     refuse(match ? 'invalid or expired token' : 'send Authorization: Bearer <token> (from POST /api/auth/token/)');
   });
 }

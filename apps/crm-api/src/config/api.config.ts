@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { amqpUrlsVar, intVar, loadEnv, urlVar } from '@app/platform';
+import { amqpUrlsVar, intVar, loadEnv, LOG_FORMATS, urlVar } from '@app/platform';
 import { passwordProblem } from '../auth/password-rules';
 
 const DEV_ADMIN_EMAIL = 'admin@example.com';
@@ -26,6 +26,8 @@ export const ApiEnv = z
     /** Unset: /metrics answers the loopback interface only. Set: /metrics wants `Authorization: Bearer <METRICS_TOKEN>` from everyone. */
     METRICS_TOKEN: z.preprocess((v) => (v === '' ? undefined : v), z.string().min(16, 'at least 16 characters').optional()),
     LOG_LEVEL: z.enum(['error', 'warn', 'info', 'debug']).default('info'),
+    /** `json` lines, or `pretty` coloured lines for a terminal (what `npm start` sets when its output is one). */
+    LOG_FORMAT: z.enum(LOG_FORMATS).default('json'),
     DB_POOL_SIZE: intVar(10, 1, 100),
     RELAY_BATCH_SIZE: intVar(500, 1, 10000),
     RELAY_POLL_MS: intVar(1000, 10),
@@ -98,7 +100,7 @@ export const ApiEnv = z
 
 export type ApiConfigValues = z.infer<typeof ApiEnv>;
 
-/** The one typed configuration of crm-api; inject it, never read process.env elsewhere. */
+/** The one typed configuration of crm-api: loaded once, in main.ts, and passed in (AppModule.forRoot); inject it, never read process.env elsewhere. */
 export class ApiConfig {
   static load(env: NodeJS.ProcessEnv = process.env): ApiConfig {
     return Object.assign(new ApiConfig(), loadEnv(ApiEnv, env));
