@@ -2,8 +2,9 @@
  * Interleaved A/B of crm-api's feed pages: two builds of crm-api (A: BENCH_A_DIST, a copy
  * of an earlier `dist/` kept inside the repository so it finds node_modules, e.g.
  * `.bench/dist-a`; B: `dist/`) on the same database of BENCH_FEED_LOGS logs, answering
- * the same random pages in alternating blocks of 50, so both see the same machine. Printed
- * beside each: the page's SQL alone (crm-api's FeedRepository from source) in the same run.
+ * the same random pages in alternating blocks of 50, so both see the same machine: latency
+ * and crm-api's CPU per request (/proc). Printed beside them: the page's SQL alone
+ * (crm-api's FeedRepository from source) in the same run.
  *
  *   cp -r dist .bench/dist-a   # before the change, then rebuild
  *   BENCH_A_DIST=.bench/dist-a node -r ts-node/register/transpile-only -r tsconfig-paths/register bench/feed-ab.ts
@@ -17,6 +18,7 @@ import { FeedRepository } from '../apps/crm-api/src/feed/feed.repository';
 import { resolveRollup } from '../apps/crm-api/src/feed/feed.rollup';
 import { everything, admin, loadLogs, loadRollupRecords, randomContact, randomLead } from './feed';
 import { CONFIG, ROOT } from './lib/config';
+import { procCpuMs } from './lib/cpu';
 import { HttpClient } from './lib/http';
 import { log } from './lib/log';
 import { runOnce, startApi, stopAll } from './lib/procs';
@@ -61,18 +63,24 @@ async function main() {
     try {
       for (const [name, page] of Object.entries(pages)) {
         const got: Record<'A' | 'B' | 'SQL', number[]> = { A: [], B: [], SQL: [] };
+        const cpuMs = { A: 0, B: 0 };
+        const pids = { A: a.pid, B: b.pid };
         for (let i = 0; i < 100; i++) for (const c of Object.values(clients)) await c.json('GET', page.http(), undefined, 200); // warm-up
         for (let block = 0; block < (2 * samples) / BLOCK; block++) {
           const order = block % 2 ? (['B', 'A', 'SQL'] as const) : (['A', 'B', 'SQL'] as const);
-          for (const side of order)
+          for (const side of order) {
+            const cpu0 = side === 'SQL' ? 0 : procCpuMs(pids[side]);
             for (let i = 0; i < BLOCK / 2; i++) {
               const t = performance.now();
               if (side === 'SQL') await page.sql();
               else await clients[side].json('GET', page.http(), undefined, 200);
               got[side].push(performance.now() - t);
             }
+            if (side !== 'SQL') cpuMs[side] += procCpuMs(pids[side]) - cpu0;
+          }
         }
-        console.log(`${name}: A ${fmt(got.A)} | B ${fmt(got.B)} | SQL only ${fmt(got.SQL)} (${got.A.length} each)`);
+        const perReq = (side: 'A' | 'B') => `${((cpuMs[side] * 1000) / got[side].length).toFixed(0)} µs CPU/req`;
+        console.log(`${name}: A ${fmt(got.A)}, ${perReq('A')} | B ${fmt(got.B)}, ${perReq('B')} | SQL only ${fmt(got.SQL)} (${got.A.length} each)`);
       }
       log(`RSS: A ${a.rssMb().toFixed(0)} MB, B ${b.rssMb().toFixed(0)} MB`);
     } finally {
