@@ -14,3 +14,4 @@ export * from './backoff-bound';
 export * from './pipeline-checks';
 export * from './sse';
 export * from './csv';
+export * from '../kit/metrics';
