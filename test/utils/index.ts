@@ -15,3 +15,4 @@ export * from './pipeline-checks';
 export * from './sse';
 export * from './csv';
 export * from '../kit/metrics';
+export * from './system';
