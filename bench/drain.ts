@@ -2,6 +2,7 @@ import { connect } from 'amqplib';
 import { Client } from 'pg';
 import { EXCHANGE, LOGGER_DEAD_LETTER_QUEUE, LOGGER_QUEUE } from '@app/contracts';
 import { assertTopology } from '../apps/activity-logger/src/transport/topology';
+import { parseMetrics, scrapeMetrics } from '../test/kit/metrics';
 import { publishConfirmed } from './lib/amqp';
 import { cpuWindow, CpuWindow, pidsMatching } from './lib/cpu';
 import { EventMix } from './lib/events';
@@ -136,14 +137,16 @@ export async function drain(stack: BenchStack, n: number, loggers: number, env: 
   }
 }
 
+const MEMORY_TOTALS = ['process_resident_memory_bytes', 'nodejs_heap_size_total_bytes', 'nodejs_heap_size_used_bytes', 'nodejs_external_memory_bytes'];
+
 /** Where the memory is, from the logger's /metrics (prom-client's default process and heap metrics), in MB. */
 async function heapBreakdown(url: string): Promise<Record<string, number> | null> {
   try {
-    const text = await (await fetch(`${url}/metrics`, { signal: AbortSignal.timeout(2_000) })).text();
     const out: Record<string, number> = {};
-    for (const line of text.split('\n')) {
-      const m = /^(process_resident_memory_bytes|nodejs_heap_size_total_bytes|nodejs_heap_size_used_bytes|nodejs_external_memory_bytes|nodejs_heap_space_size_total_bytes\{space="(\w+)"\})\s+([\d.e+]+)/.exec(line);
-      if (m) out[m[2] ? `heap_space_${m[2]}` : m[1].replace(/_bytes$/, '')] = Math.round(Number(m[3]) / 2 ** 20);
+    for (const { name, labels, value } of parseMetrics(await scrapeMetrics(url, { timeoutMs: 2_000 }))) {
+      const space = name === 'nodejs_heap_space_size_total_bytes' ? /^space="(\w+)"$/.exec(labels)?.[1] : undefined;
+      if (space) out[`heap_space_${space}`] = Math.round(value / 2 ** 20);
+      else if (!labels && MEMORY_TOTALS.includes(name)) out[name.replace(/_bytes$/, '')] = Math.round(value / 2 ** 20);
     }
     return Object.keys(out).length ? out : null;
   } catch {

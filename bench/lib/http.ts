@@ -1,4 +1,5 @@
 import http from 'node:http';
+import { parseBody } from '../../test/kit/http';
 
 /**
  * A small keep-alive JSON client on node:http: cheaper per request than fetch, so the
@@ -37,14 +38,7 @@ export class HttpClient {
           const chunks: Buffer[] = [];
           res.on('data', (c: Buffer) => chunks.push(c));
           res.on('end', () => {
-            const text = Buffer.concat(chunks).toString('utf8');
-            let parsed: unknown = text;
-            try {
-              parsed = text ? JSON.parse(text) : null;
-            } catch {
-              /* keep text */
-            }
-            resolve({ status: res.statusCode ?? 0, body: parsed as T, headers: res.headers });
+            resolve({ status: res.statusCode ?? 0, body: parseBody(Buffer.concat(chunks).toString('utf8')) as T, headers: res.headers });
           });
           res.on('error', reject);
         },

@@ -1,11 +1,10 @@
-import { ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
-import { CONFIG, OUT_DIR, ROOT } from './config';
-import { log, sleep, until } from './log';
+import { AppName, runAppToExit, spawnApp, stopAllApps, waitReady } from '../../test/kit/apps';
+import { CONFIG, OUT_DIR } from './config';
+import { log } from './log';
 
-export type AppName = 'crm-api' | 'activity-logger';
+export type { AppName };
 
 export interface App {
   name: string;
@@ -22,33 +21,8 @@ export interface App {
   output(): string;
 }
 
-const live = new Set<ChildProcess>();
-process.once('exit', () => {
-  for (const child of live) child.kill('SIGKILL');
-});
-
 /** Every app process still running, for the signal handler. */
-export async function stopAll() {
-  for (const child of live) child.kill('SIGTERM');
-  const deadline = Date.now() + 5_000;
-  while (live.size && Date.now() < deadline) await sleep(50);
-  for (const child of live) child.kill('SIGKILL');
-}
-
-function portFrom(line: string): number | null {
-  try {
-    const j = JSON.parse(line) as Record<string, unknown>;
-    const text = `${j.msg ?? ''} ${j.message ?? ''}`;
-    if (typeof j.port === 'number' && j.port > 0 && /listen|start|ready|http/i.test(text)) return j.port;
-    for (const c of [j.url, j.address, text]) {
-      const m = typeof c === 'string' ? /https?:\/\/[^\s/"]+:(\d{2,5})/.exec(c) : null;
-      if (m) return Number(m[1]);
-    }
-  } catch {
-    /* not JSON */
-  }
-  return null;
-}
+export const stopAll = () => stopAllApps(5_000);
 
 function statusField(pid: number, field: string): number {
   try {
@@ -60,19 +34,10 @@ function statusField(pid: number, field: string): number {
 }
 
 /** Runs `node dist/apps/<app>/main.js [args]` to completion (migrations). */
-export function runOnce(app: AppName, args: string[], env: NodeJS.ProcessEnv): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(ROOT, 'dist', 'apps', app, 'main.js'), ...args], {
-      cwd: ROOT,
-      env: { ...process.env, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.stderr.on('data', (d) => (out += d));
-    child.on('error', reject);
-    child.on('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`${app} ${args.join(' ')} exited ${code}:\n${out.slice(-3000)}`))));
-  });
+export async function runOnce(app: AppName, args: string[], env: NodeJS.ProcessEnv): Promise<string> {
+  const { code, output } = await runAppToExit(app, args, { ...process.env, ...env });
+  if (code !== 0) throw new Error(`${app} ${args.join(' ')} exited ${code}:\n${output.slice(-3000)}`);
+  return output;
 }
 
 let seq = 0;
@@ -92,31 +57,13 @@ export async function startApp(app: AppName, env: NodeJS.ProcessEnv, opts: { rea
     profileFile = join(dir, `${name.replace(/[^\w.-]/g, '_')}-${spawnedAt}.cpuprofile`);
     nodeArgs.push('--cpu-prof', `--cpu-prof-dir=${dir}`, `--cpu-prof-name=${profileFile.slice(dir.length + 1)}`);
   }
-  const child = spawn(process.execPath, [...nodeArgs, join(opts.distDir ?? join(ROOT, 'dist'), 'apps', app, 'main.js')], {
-    cwd: ROOT,
+  const child = spawnApp(app, {
+    distDir: opts.distDir,
     env: { ...process.env, NODE_ENV: 'development', LOG_LEVEL: 'info', ...env, [opts.portVar]: '0' },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    nodeArgs,
+    keepLines: 300,
   });
-  if (!child.pid) throw new Error(`${app} could not be spawned`);
-  live.add(child);
-  const pid = child.pid;
-  const lines: string[] = [];
-  let port: number | null = null;
-  for (const stream of [child.stdout!, child.stderr!]) {
-    createInterface({ input: stream, crlfDelay: Infinity }).on('line', (line) => {
-      lines.push(line);
-      if (lines.length > 300) lines.shift();
-      port ??= portFrom(line);
-    });
-  }
-  let status: { code: number | null; signal: NodeJS.Signals | null } | null = null;
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.once('exit', (code, signal) => {
-      status = { code, signal };
-      live.delete(child);
-      resolve(status);
-    }),
-  );
+  const { pid, exited, output } = child;
   let sampledPeak = 0;
   const sampler = setInterval(() => {
     const rss = statusField(pid, 'VmRSS');
@@ -126,36 +73,16 @@ export async function startApp(app: AppName, env: NodeJS.ProcessEnv, opts: { rea
   void exited.then(() => clearInterval(sampler));
   let hwmResettable = true;
 
-  const stop = async (graceMs = 15_000) => {
-    if (status) return;
-    child.kill('SIGTERM');
-    const timer = setTimeout(() => {
-      log(`${name} still running ${graceMs} ms after SIGTERM: SIGKILL`);
-      child.kill('SIGKILL');
-    }, graceMs);
-    await exited;
-    clearTimeout(timer);
-  };
-  const output = () => lines.join('\n');
+  const stop = (graceMs = 15_000) => child.stop(graceMs, () => log(`${name} still running ${graceMs} ms after SIGTERM: SIGKILL`));
   try {
-    const url = await until(
-      `${name} to be ready`,
-      async () => {
-        if (status) throw new Error(`${name} exited (${JSON.stringify(status)})`);
-        if (!port) return undefined;
-        const res = await fetch(`http://127.0.0.1:${port}${opts.readyPath}`, { signal: AbortSignal.timeout(2_000) });
-        return res.status === 200 ? `http://127.0.0.1:${port}` : undefined;
-      },
-      60_000,
-      50,
-    );
+    const url = await waitReady(child, name, opts.readyPath, { timeout: 60_000, interval: 50 });
     // Beside the profile: how long start-up took, so the summary can leave it out.
     if (profileFile) writeFileSync(`${profileFile}.json`, JSON.stringify({ name, readyAfterMs: Date.now() - spawnedAt }));
     return {
       name,
       app,
       pid,
-      port: port!,
+      port: child.port()!,
       url,
       exited,
       output,

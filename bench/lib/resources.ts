@@ -1,8 +1,7 @@
-import { execFile } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Client } from 'pg';
+import type { Client } from 'pg';
+import * as kit from '../../test/kit/resources';
 import { OUT_DIR } from './config';
 import { log } from './log';
 
@@ -14,60 +13,22 @@ import { log } from './log';
  * else is ever dropped: other engineers' databases and vhosts have other names.
  */
 const RUNS_DIR = join(OUT_DIR, 'runs');
-const SERVER_URL = process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-const BROKER_URL = process.env.BENCH_AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
+const SERVER_URL = process.env.BENCH_PG_URL ?? kit.DEFAULT_SERVER_URL;
+const BROKER_URL = process.env.BENCH_AMQP_URL ?? kit.DEFAULT_BROKER_URL;
 
-export interface BenchStack {
-  name: string;
-  databaseUrl: string;
-  amqpUrl: string;
+export type BenchStack = kit.Stack;
+const APPLICATION_NAME = 'crm bench';
+
+export const rabbitmqctl = kit.rabbitmqctl;
+
+export function withServer<T>(fn: (c: Client) => Promise<T>): Promise<T> {
+  return kit.withServer(SERVER_URL, fn, APPLICATION_NAME);
 }
-
-const quoteIdent = (name: string) => `"${name.replace(/"/g, '""')}"`;
-
-export function rabbitmqctl(args: string[]): Promise<string> {
-  return new Promise((resolve, reject) => {
-    execFile('rabbitmqctl', ['--quiet', ...args], { timeout: 60_000 }, (err, stdout, stderr) => {
-      if (err) reject(new Error(`rabbitmqctl ${args.join(' ')} failed: ${(stderr || err.message).trim()}`));
-      else resolve(stdout);
-    });
-  });
-}
-
-export async function withServer<T>(fn: (c: Client) => Promise<T>): Promise<T> {
-  const client = new Client({ connectionString: SERVER_URL, application_name: 'crm bench' });
-  await client.connect();
-  try {
-    return await fn(client);
-  } finally {
-    await client.end();
-  }
-}
-
-function urlFor(base: string, path: string) {
-  const u = new URL(base);
-  u.pathname = `/${encodeURIComponent(path)}`;
-  return u.toString();
-}
-
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-};
 
 async function dropAll(name: string) {
   const errors: string[] = [];
-  await withServer((c) => c.query(`DROP DATABASE IF EXISTS ${quoteIdent(name)} WITH (FORCE)`)).catch((e) => errors.push(e.message));
-  try {
-    const vhosts = (await rabbitmqctl(['list_vhosts', 'name'])).split('\n').map((l) => l.trim());
-    if (vhosts.includes(name)) await rabbitmqctl(['delete_vhost', name]);
-  } catch (e) {
-    errors.push((e as Error).message);
-  }
+  await kit.dropDatabase(SERVER_URL, name, APPLICATION_NAME).catch((e) => errors.push(e.message));
+  await kit.deleteVhost(name).catch((e: Error) => errors.push(e.message));
   if (errors.length) throw new Error(`could not remove ${name}: ${errors.join('; ')}`);
 }
 
@@ -82,7 +43,7 @@ export async function sweepStale() {
     } catch {
       continue;
     }
-    if (alive(rec.pid) || !/^crm_bench_[0-9a-f]+$/.test(rec.name)) continue;
+    if (kit.alive(rec.pid) || !/^crm_bench_[0-9a-f]+$/.test(rec.name)) continue;
     log(`removing ${rec.name}, left behind by bench process ${rec.pid}`);
     await dropAll(rec.name).then(
       () => rmSync(join(RUNS_DIR, file), { force: true }),
@@ -92,13 +53,10 @@ export async function sweepStale() {
 }
 
 export async function createStack(): Promise<BenchStack> {
-  const name = `crm_bench_${randomBytes(5).toString('hex')}`;
+  const name = kit.newName('crm_bench', 5);
   mkdirSync(RUNS_DIR, { recursive: true });
   writeFileSync(join(RUNS_DIR, `${name}.json`), JSON.stringify({ name, pid: process.pid, started: new Date().toISOString() }));
-  await withServer((c) => c.query(`CREATE DATABASE ${quoteIdent(name)}`));
-  await rabbitmqctl(['add_vhost', name]);
-  await rabbitmqctl(['set_permissions', '-p', name, 'guest', '.*', '.*', '.*']);
-  return { name, databaseUrl: urlFor(SERVER_URL, name), amqpUrl: urlFor(BROKER_URL, name) };
+  return kit.createDatabaseAndVhost(name, { serverUrl: SERVER_URL, brokerUrl: BROKER_URL, applicationName: APPLICATION_NAME });
 }
 
 export async function destroyStack(stack: BenchStack) {

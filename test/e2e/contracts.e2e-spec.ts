@@ -7,7 +7,7 @@ import Ajv from 'ajv';
 import addFormats from 'ajv-formats';
 import { connect } from 'amqplib';
 import { CrmEvent, EVENT_TYPES, EXAMPLES, EXCHANGE, LOG_EVENT_TYPES, messageProperties } from '@app/contracts';
-import { amqpCapture, AmqpCapture, api, ApiClient, AppProcess, create, createUser, eventually, expectStatus, isolatedStack, IsolatedStack, startApi, startLogger, uniq, update } from '../utils';
+import { amqpCapture, AmqpCapture, ApiClient, create, createUser, eventually, expectStatus, uniq, update, withSystem } from '../utils';
 
 const ROOT = join(__dirname, '..', '..');
 
@@ -69,30 +69,18 @@ function startExternalConsumer(amqpUrl: string) {
  * messages on the run's shared one (delivery, infra, poison, fuzz).
  */
 describe('message contracts on the wire', () => {
-  let stack: IsolatedStack;
-  let apiProcess: AppProcess;
-  let logger: AppProcess;
-  let admin: ApiClient;
   let capture: AmqpCapture;
+  const sys = withSystem({ isolated: true });
 
   beforeAll(async () => {
-    stack = await isolatedStack();
-    [apiProcess, logger] = await Promise.all([startApi(stack.env), startLogger(stack.env)]);
-    admin = await api(apiProcess.url);
-    capture = await amqpCapture(stack.amqpUrl);
-  });
-
-  afterAll(async () => {
-    await capture?.close();
-    await Promise.all([apiProcess?.stop(), logger?.stop()]);
-    await stack?.destroy();
+    capture = sys.closeAtEnd(await amqpCapture(sys.stack.amqpUrl));
   });
 
   it('every message crm-api publishes matches the AsyncAPI document, checked by a consumer that knows only the document', async () => {
-    const external = startExternalConsumer(stack.amqpUrl);
+    const external = startExternalConsumer(sys.stack.amqpUrl);
     await external.ready();
     const before = capture.messages.length;
-    await everyKindOfChange(admin);
+    await everyKindOfChange(sys.admin);
     // Both witnesses saw the traffic: our capture, and the outside consumer.
     const seenTypes = () => new Set(capture.messages.slice(before).map((m) => m.routingKey));
     await eventually(() => expect([...seenTypes()].sort()).toEqual([...EVENT_TYPES].sort()));
@@ -106,7 +94,7 @@ describe('message contracts on the wire', () => {
     const ajv = new Ajv({ allErrors: true, strict: false });
     addFormats(ajv);
     const before = capture.messages.length;
-    await everyKindOfChange(admin);
+    await everyKindOfChange(sys.admin);
     await eventually(() => expect(new Set(capture.messages.slice(before).map((m) => m.routingKey)).size).toBe(EVENT_TYPES.length));
     for (const m of capture.messages) {
       const version = m.properties.headers?.['x-event-version'];
@@ -139,7 +127,7 @@ describe('message contracts on the wire', () => {
       'task.deleted': { summary: 'Task deleted: Call John Doe at ACME Corp', type: 'note', source: 'auto' },
     };
     expect(Object.keys(expected).sort()).toEqual([...LOG_EVENT_TYPES].sort());
-    const connection = await connect(stack.amqpUrl);
+    const connection = await connect(sys.stack.amqpUrl);
     const channel = await connection.createConfirmChannel();
     const published: { id: string; type: string }[] = [];
     for (const type of LOG_EVENT_TYPES) {
@@ -153,13 +141,13 @@ describe('message contracts on the wire', () => {
     await channel.waitForConfirms();
     await connection.close();
     for (const { id, type } of published) {
-      const log = await eventually(async () => expectStatus(await admin.get(`/api/interaction-logs/${id}/`), 200, `log of ${type}`));
+      const log = await eventually(async () => expectStatus(await sys.admin.get(`/api/interaction-logs/${id}/`), 200, `log of ${type}`));
       expect({ summary: log.summary, type: log.type, source: log.source }).toEqual(expected[type]);
     }
   });
 
   it("the logger applies the canonical changes of a log to that log: the edit's text and type, the delete's tombstone", async () => {
-    const connection = await connect(stack.amqpUrl);
+    const connection = await connect(sys.stack.amqpUrl);
     const channel = await connection.createConfirmChannel();
     const send = (e: CrmEvent) => channel.publish(EXCHANGE, e.type, Buffer.from(JSON.stringify(e)), { ...messageProperties(e), mandatory: true });
     // Each change names the canonical manual log: here a fresh copy of it each.
@@ -174,11 +162,11 @@ describe('message contracts on the wire', () => {
     await channel.waitForConfirms();
     await connection.close();
     await eventually(async () => {
-      const log = expectStatus(await admin.get(`/api/interaction-logs/${edited.id}/`), 200);
+      const log = expectStatus(await sys.admin.get(`/api/interaction-logs/${edited.id}/`), 200);
       expect({ summary: log.summary, type: log.type, edited_by: log.edited_by, edited_at: log.edited_at }).toEqual({
         summary: edit.data.summary, type: edit.data.type, edited_by: edit.data.actor, edited_at: edit.time,
       });
     });
-    await eventually(async () => expectStatus(await admin.get(`/api/interaction-logs/${deleted.id}/`), 404));
+    await eventually(async () => expectStatus(await sys.admin.get(`/api/interaction-logs/${deleted.id}/`), 404));
   });
 });

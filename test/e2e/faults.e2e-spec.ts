@@ -17,6 +17,7 @@ import {
   expectStatus,
   IsolatedStack,
   isolatedStack,
+  readMetric,
   startApi,
   startLogger,
   TcpProxy,
@@ -444,8 +445,7 @@ describe('faults: nothing lost, nothing twice', () => {
       expect(Math.min(...rows.map((r) => r.attempts))).toBeGreaterThanOrEqual(2);
     });
     expect((await rabbitmqctl(['list_queues', '-p', vhost, 'name'])).trim()).toBe(''); // really nowhere to go
-    const metrics = await (await fetch(`${apiProcess.url}/metrics`)).text();
-    expect(Number(/^crm_api_events_publish_failures_total (\d+)/m.exec(metrics)?.[1])).toBeGreaterThanOrEqual(6);
+    expect(await readMetric(apiProcess.url, 'crm_api_events_publish_failures_total')).toBeGreaterThanOrEqual(6);
     expect(await loggedCount(events)).toBe(0);
 
     await logger({ AMQP_URL: amqpUrl }); // declares and binds its queue: from now on they are routable
@@ -465,7 +465,7 @@ describe('faults: nothing lost, nothing twice', () => {
     const events = await eventsOf(leads);
     await eventually(async () => expect(await loggedCount(events)).toBe(5));
     const firstWritten = (await db.query('select id, logged_at from activity.interaction_log where id = any($1::uuid[]) order by id', [events])).rows;
-    const duplicates = async () => Number(/^activity_logger_duplicates_skipped_total (\d+)/m.exec(await (await fetch(`${loggerProcess.url}/metrics`)).text())?.[1] ?? 0);
+    const duplicates = () => readMetric(loggerProcess.url, 'activity_logger_duplicates_skipped_total');
     const skippedBefore = await duplicates();
 
     // What a crash after the broker's confirm and before the update leaves: confirmed, not marked.
@@ -556,7 +556,7 @@ describe('faults: nothing lost, nothing twice', () => {
     await logger();
     const [clientA, clientB] = [await api(a.url), await api(b.url)];
     const lead = await create(clientA, 'leads', { name: uniq('Two Relays') });
-    const published = async (p: AppProcess) => Number(/^crm_api_events_published_total (\d+)/m.exec(await (await fetch(`${p.url}/metrics`)).text())?.[1] ?? 0);
+    const published = (p: AppProcess) => readMetric(p.url, 'crm_api_events_published_total');
     const before = { a: await published(a), b: await published(b) };
 
     // A backlog both relays are woken for at once, and writes through both replicas meanwhile.
@@ -730,13 +730,8 @@ describe('faults: nothing lost, nothing twice', () => {
     const proxy = await createProxy(dbUrl.hostname, Number(dbUrl.port || 5432));
     closers.push(() => proxy.close());
     const loggerProcess = await logger({ DATABASE_URL: viaProxy(stack.databaseUrl, proxy) });
-    const metric = async (name: string) => {
-      const text = await (await fetch(`${loggerProcess.url}/metrics`)).text();
-      return text
-        .split('\n')
-        .filter((l) => l.startsWith(name))
-        .reduce((sum, l) => sum + Number(l.split(' ').pop()), 0);
-    };
+    // A name sums its label sets (activity_logger_dead_lettered_total), name{…} is one series.
+    const metric = (name: string) => readMetric(loggerProcess.url, name);
 
     proxy.cut();
     const leads = [];

@@ -1,7 +1,5 @@
 import {
-  api,
   ApiClient,
-  AppProcess,
   create,
   createUser,
   eventually,
@@ -11,11 +9,10 @@ import {
   InteractionLog,
   logsEventually,
   logWithSummary,
-  startApi,
-  startLogger,
   uniq,
   update,
   User,
+  withSystem,
 } from '../utils';
 
 // jest reads testTimeout only from the top level of its config, not from a project's.
@@ -27,24 +24,13 @@ jest.setTimeout(120_000);
  * `?user=` sees only this file's logs whatever else runs beside it.
  */
 describe('activity feed queries', () => {
-  let apiProcess: AppProcess;
-  let loggerProcess: AppProcess;
-  let admin: ApiClient;
-
-  beforeAll(async () => {
-    [apiProcess, loggerProcess] = await Promise.all([startApi(), startLogger()]);
-    admin = await api(apiProcess.url);
-  });
-
-  afterAll(async () => {
-    await Promise.all([apiProcess?.stop(), loggerProcess?.stop()]);
-  });
+  const sys = withSystem();
 
   const logInteraction = async (client: ApiClient, resource: string, id: string, type: string, summary: string) =>
     expectStatus(await client.post(`/api/${resource}/${id}/log_interaction/`, { type, summary }), 202, 'log_interaction') as { id: string };
 
   it('?lead= returns all of that lead\'s logs and no other, newest first', async () => {
-    const rep = await createUser(admin);
+    const rep = await createUser(sys.admin);
     const name = uniq('Feed Lead');
     const lead = await create(rep.client, 'leads', { name });
     const other = await create(rep.client, 'leads', { name: uniq('Other Lead') });
@@ -52,27 +38,27 @@ describe('activity feed queries', () => {
     await logInteraction(rep.client, 'leads', lead.id, 'call', `Called ${name}`);
     await logInteraction(rep.client, 'leads', other.id, 'call', 'Called the other lead');
 
-    const logs = await logsEventually(admin, { lead: lead.id }, 3);
+    const logs = await logsEventually(sys.admin, { lead: lead.id }, 3);
     expect(logs.map((l) => l.summary)).toEqual([`Called ${name}`, `Lead ${name} contacted for the first time`, `New lead created: ${name}`]);
     expect(logs.every((l) => l.lead === lead.id)).toBe(true);
     expectNewestFirst(logs);
   });
 
   it('?user= returns every log attributed to that rep and only those, newest first', async () => {
-    const rep = await createUser(admin);
+    const rep = await createUser(sys.admin);
     const name = uniq('Rep Lead');
     const lead = await create(rep.client, 'leads', { name });
-    await update(admin, 'leads', lead.id, { status: 'qualified' }); // the admin's, not the rep's
+    await update(sys.admin, 'leads', lead.id, { status: 'qualified' }); // the admin's, not the rep's
     await logInteraction(rep.client, 'leads', lead.id, 'email', `Emailed ${name}`);
-    await logWithSummary(admin, { lead: lead.id }, `Lead ${name} qualified as a potential customer`);
+    await logWithSummary(sys.admin, { lead: lead.id }, `Lead ${name} qualified as a potential customer`);
 
-    const logs = await logsEventually(admin, { user: rep.id }, 2);
+    const logs = await logsEventually(sys.admin, { user: rep.id }, 2);
     expect(logs.map((l) => l.summary)).toEqual([`Emailed ${name}`, `New lead created: ${name}`]);
     expect(logs.every((l) => l.user === rep.id)).toBe(true);
   });
 
   it('answers the 20 most recent logs newest first, and the next page continues where it stopped', async () => {
-    const rep: User = await createUser(admin);
+    const rep: User = await createUser(sys.admin);
     const lead = await create(rep.client, 'leads', { name: uniq('Busy Lead') });
     const sent: string[] = [`New lead created: ${lead.name}`];
     for (let i = 1; i <= 25; i += 1) {
@@ -80,25 +66,25 @@ describe('activity feed queries', () => {
       await logInteraction(rep.client, 'leads', lead.id, 'note', summary);
       sent.push(summary);
     }
-    await logsEventually(admin, { user: rep.id }, 26);
+    await logsEventually(sys.admin, { user: rep.id }, 26);
 
     const newestFirst = [...sent].reverse();
-    const first = expectStatus(await admin.get(`/api/interaction-logs/?user=${rep.id}`), 200, 'first page');
+    const first = expectStatus(await sys.admin.get(`/api/interaction-logs/?user=${rep.id}`), 200, 'first page');
     expect(first.results.map((l: InteractionLog) => l.summary)).toEqual(newestFirst.slice(0, 20));
     expect(first.next).toEqual(expect.any(String));
-    const second = expectStatus(await admin.get(first.next), 200, 'next page');
+    const second = expectStatus(await sys.admin.get(first.next), 200, 'next page');
     expect(second.results.map((l: InteractionLog) => l.summary)).toEqual(newestFirst.slice(20));
     expect(second.next).toBeNull();
 
     // Across all entities (other files write too): 20 by default, newest first.
-    const recent = expectStatus(await admin.get('/api/interaction-logs/'), 200, 'recent');
+    const recent = expectStatus(await sys.admin.get('/api/interaction-logs/'), 200, 'recent');
     expect(recent.results).toHaveLength(20);
     expectNewestFirst(recent.results);
     expect(recent.next).toEqual(expect.any(String));
   });
 
   it('?opportunity=X&include_contact=true returns the opportunity\'s logs and its contact\'s together', async () => {
-    const rep = await createUser(admin);
+    const rep = await createUser(sys.admin);
     const contact = await create(rep.client, 'contacts', { name: uniq('Feed Contact'), company: 'Wayne Enterprises' });
     const opportunity = await create(rep.client, 'opportunities', { name: uniq('Feed Deal'), amount: '700', contact: contact.id });
     const unrelatedContact = await create(rep.client, 'contacts', { name: uniq('Unrelated Contact') });
@@ -112,14 +98,14 @@ describe('activity feed queries', () => {
       await logInteraction(rep.client, 'opportunities', unrelatedOpportunity.id, 'call', 'unrelated opportunity'),
     ];
 
-    const ofOpportunity = await logsEventually(admin, { opportunity: opportunity.id }, 3);
-    const ofContact = await logsEventually(admin, { contact: contact.id }, 1);
+    const ofOpportunity = await logsEventually(sys.admin, { opportunity: opportunity.id }, 3);
+    const ofContact = await logsEventually(sys.admin, { contact: contact.id }, 1);
     expect(ofContact.map((l) => l.id)).toContain(onContact.id);
     expect(ofOpportunity.map((l) => l.id)).toContain(onOpportunity.id);
     expect(ofOpportunity.map((l) => l.id)).not.toContain(onContact.id);
-    await logsEventually(admin, { user: rep.id }, ofOpportunity.length + ofContact.length + noise.length);
+    await logsEventually(sys.admin, { user: rep.id }, ofOpportunity.length + ofContact.length + noise.length);
 
-    const { results } = await feed(admin, { opportunity: opportunity.id, include_contact: 'true' });
+    const { results } = await feed(sys.admin, { opportunity: opportunity.id, include_contact: 'true' });
     const expected = new Map([...ofOpportunity, ...ofContact].map((l) => [l.id, l]));
     expect(new Set(results.map((l) => l.id))).toEqual(new Set(expected.keys()));
     expect(results).toHaveLength(expected.size);
@@ -129,18 +115,18 @@ describe('activity feed queries', () => {
   });
 
   it('GET /api/interaction-logs/{id}/ returns one log; Prefer: wait answers 201 with the written log', async () => {
-    const rep = await createUser(admin);
+    const rep = await createUser(sys.admin);
     const lead = await create(rep.client, 'leads', { name: uniq('Waited Lead') });
     const summary = `Waited for ${lead.name}`;
     const res = await rep.client.post(`/api/leads/${lead.id}/log_interaction/`, { type: 'call', summary }, { prefer: 'wait=10' });
     expect(res.status).toBe(201);
     expect(res.body).toMatchObject({ summary, type: 'call', source: 'manual', user: rep.id, lead: lead.id, contact: null, opportunity: null });
-    const one = expectStatus(await admin.get(`/api/interaction-logs/${res.body.id}/`), 200, 'GET one log');
+    const one = expectStatus(await sys.admin.get(`/api/interaction-logs/${res.body.id}/`), 200, 'GET one log');
     expect(one).toEqual(res.body);
   });
 
   it('?type=, ?source=, ?correlation_id=, ?since=, ?until= each return exactly the matching logs, newest first', async () => {
-    const rep = await createUser(admin);
+    const rep = await createUser(sys.admin);
     const lead = await create(rep.client, 'leads', { name: uniq('Filtered Lead') }); // auto, a note, now
     // Manual logs backdated to known instants, one of each type.
     const manual = [
@@ -155,12 +141,12 @@ describe('activity feed queries', () => {
     const converted = await create(rep.client, 'leads', { name: uniq('Converted Lead') });
     expectStatus(await rep.client.post(`/api/leads/${converted.id}/convert/`, { opportunity: { name: uniq('Filtered Deal'), amount: '10' } }), 201, 'convert');
     const all = await eventually(async () => {
-      const { results } = await feed(admin, { user: rep.id });
+      const { results } = await feed(sys.admin, { user: rep.id });
       // 1 lead + 3 manual + the second lead's creation + its conversion's four logs
       expect(results.map((l) => l.summary)).toHaveLength(9);
       return results;
     });
-    const ofRep = (query: Record<string, string>) => feed(admin, { user: rep.id, ...query }).then((page) => page.results);
+    const ofRep = (query: Record<string, string>) => feed(sys.admin, { user: rep.id, ...query }).then((page) => page.results);
     const idsOf = (logs: InteractionLog[]) => logs.map((l) => l.id);
     const expectExactly = async (query: Record<string, string>, keep: (l: InteractionLog & { correlation_id?: string }) => boolean) => {
       const got = await ofRep(query);
@@ -187,7 +173,7 @@ describe('activity feed queries', () => {
   });
 
   it('a log_interaction timestamp may be up to a minute ahead (clock skew), not more', async () => {
-    const rep = await createUser(admin);
+    const rep = await createUser(sys.admin);
     const lead = await create(rep.client, 'leads', { name: uniq('Skew Lead') });
     // Bounds on both sides of the 60 s allowance that hold however slow the request: the
     // server's clock only moves on while it travels, which makes "ahead" smaller.
@@ -197,9 +183,9 @@ describe('activity feed queries', () => {
     const beyond = await rep.client.post(`/api/leads/${lead.id}/log_interaction/`, { type: 'call', summary: 'too far ahead', timestamp: ahead(90) });
     expectStatus(beyond, 400, 'timestamp 90 s ahead');
     expect(JSON.stringify(beyond.body.message)).toMatch(/timestamp.*future/);
-    const log = await eventually(async () => expectStatus(await admin.get(`/api/interaction-logs/${accepted.id}/`), 200, 'the accepted log'));
+    const log = await eventually(async () => expectStatus(await sys.admin.get(`/api/interaction-logs/${accepted.id}/`), 200, 'the accepted log'));
     expect(log.timestamp).toBe(within);
-    const { results } = await feed(admin, { lead: lead.id });
+    const { results } = await feed(sys.admin, { lead: lead.id });
     expect(results.map((l) => l.summary).sort()).toEqual(['New lead created: ' + lead.name, 'slightly ahead'].sort());
   });
 });

@@ -1,4 +1,4 @@
-import { api, ApiClient, AppProcess, create, createUser, eventually, expectNewestFirst, expectStatus, feed, openStream, startApi, startLogger, uniq, update } from '../utils';
+import { ApiClient, create, createUser, eventually, expectNewestFirst, expectStatus, feed, openStream, uniq, update, withSystem } from '../utils';
 
 jest.setTimeout(180_000);
 
@@ -17,18 +17,7 @@ interface Entry {
  * RabbitMQ, activity-logger).
  */
 describe('rolled-up timelines and kind lanes', () => {
-  let apiProcess: AppProcess;
-  let loggerProcess: AppProcess;
-  let admin: ApiClient;
-
-  beforeAll(async () => {
-    [apiProcess, loggerProcess] = await Promise.all([startApi(), startLogger()]);
-    admin = await api(apiProcess.url);
-  });
-
-  afterAll(async () => {
-    await Promise.all([apiProcess?.stop(), loggerProcess?.stop()]);
-  });
+  const sys = withSystem();
 
   const logOn = async (client: ApiClient, resource: string, id: string, summary: string, extra: Record<string, unknown> = {}) =>
     expectStatus(await client.post(`/api/${resource}/${id}/log_interaction/`, { type: 'note', summary, ...extra }), 202, 'log_interaction') as { id: string };
@@ -49,7 +38,7 @@ describe('rolled-up timelines and kind lanes', () => {
   };
 
   it("a contact's timeline has its opportunities', their quotes' and its tasks' logs, each with via; a log reachable two ways once", async () => {
-    const rep = await createUser(admin);
+    const rep = await createUser(sys.admin);
     const contact = await create(rep.client, 'contacts', { name: uniq('Roll Contact') });
     const deal = await create(rep.client, 'opportunities', { name: uniq('ACME Expansion'), amount: '100.00', contact: contact.id });
     const otherDeal = await create(rep.client, 'opportunities', { name: uniq('Unrelated Deal'), amount: '1.00' });
@@ -94,7 +83,7 @@ describe('rolled-up timelines and kind lanes', () => {
   });
 
   it("a lead's timeline has its converted contact's and opportunity's logs from the conversion on, not before", async () => {
-    const rep = await createUser(admin);
+    const rep = await createUser(sys.admin);
     const lead = await create(rep.client, 'leads', { name: uniq('Roll Lead') });
     await logOn(rep.client, 'leads', lead.id, `Lead note ${lead.name}`);
     const converted = expectStatus(await rep.client.post(`/api/leads/${lead.id}/convert/`, { opportunity: { name: uniq('Converted Deal'), amount: '5.00' } }), 201);
@@ -117,7 +106,7 @@ describe('rolled-up timelines and kind lanes', () => {
   });
 
   it("an opportunity's timeline has its quotes', tasks' and contact's logs; keyset pages of 2 equal the whole list", async () => {
-    const rep = await createUser(admin);
+    const rep = await createUser(sys.admin);
     const contact = await create(rep.client, 'contacts', { name: uniq('Opp Contact') });
     const deal = await create(rep.client, 'opportunities', { name: uniq('Paged Deal'), amount: '10.00', contact: contact.id });
     const quote = await create(rep.client, 'quotes', { title: uniq('Q-2'), total_price: '10.00', opportunity: deal.id });
@@ -157,7 +146,7 @@ describe('rolled-up timelines and kind lanes', () => {
     const [a, b] = ['00000000-0000-4000-8000-000000000000', '00000000-0000-4000-8000-000000000001'];
     for (const query of ['rollup=true', `rollup=true&user=${a}`, `rollup=true&lead=${a}&contact=${b}`]) {
       for (const path of ['/api/interaction-logs/', '/api/interaction-logs/stream/', '/api/interaction-logs/export/']) {
-        const res = await admin.get(`${path}?${query}${path.includes('export') ? '&format=csv' : ''}`);
+        const res = await sys.admin.get(`${path}?${query}${path.includes('export') ? '&format=csv' : ''}`);
         expect(res.status).toBe(400);
         expect(JSON.stringify(res.body)).toMatch(/rollup/);
       }
@@ -165,7 +154,7 @@ describe('rolled-up timelines and kind lanes', () => {
   });
 
   it('the stream with rollup=true delivers a log of a record linked after it opened, with via', async () => {
-    const rep = await createUser(admin);
+    const rep = await createUser(sys.admin);
     const contact = await create(rep.client, 'contacts', { name: uniq('Live Contact') });
     const stream = openStream(rep.client, { contact: contact.id, rollup: 'true' });
     try {
@@ -187,7 +176,7 @@ describe('rolled-up timelines and kind lanes', () => {
   });
 
   it('kind=interaction and kind=change split a feed into its two lanes, on the list and the stream; every log says its kind', async () => {
-    const rep = await createUser(admin);
+    const rep = await createUser(sys.admin);
     const stream = openStream(rep.client, { user: rep.id, kind: 'interaction' });
     try {
       await stream.opened();
@@ -218,7 +207,7 @@ describe('rolled-up timelines and kind lanes', () => {
       await stream.close();
     }
 
-    const bad = await admin.get('/api/interaction-logs/?kind=chat');
+    const bad = await sys.admin.get('/api/interaction-logs/?kind=chat');
     expect(bad.status).toBe(400);
     expect(JSON.stringify(bad.body)).toMatch(/kind/);
   });

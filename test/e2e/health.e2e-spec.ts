@@ -1,4 +1,4 @@
-import { api, AppProcess, create, createProxy, eventually, IsolatedStack, isolatedStack, startApi, startLogger, TcpProxy, uniq, viaProxy } from '../utils';
+import { api, AppProcess, create, createProxy, eventually, IsolatedStack, isolatedStack, metricValue, samplesOf, startApi, startLogger, TcpProxy, uniq, viaProxy } from '../utils';
 
 /**
  * What operators watch: liveness, readiness and Prometheus metrics of both services.
@@ -12,9 +12,8 @@ const get = async (url: string) => {
 
 /** The value of a metric line such as `name 3` or `name{label="x"} 3` (summed over labels). */
 function metric(text: string, name: string): number {
-  const lines = text.split('\n').filter((l) => l.startsWith(`${name} `) || l.startsWith(`${name}{`));
-  if (lines.length === 0) throw new Error(`metric ${name} not exposed`);
-  return lines.reduce((sum, l) => sum + Number(l.slice(l.lastIndexOf(' ') + 1)), 0);
+  if (samplesOf(text, name).length === 0) throw new Error(`metric ${name} not exposed`);
+  return metricValue(text, name);
 }
 
 describe('health and metrics', () => {

@@ -8,20 +8,14 @@ import { buildEvent, CrmEvent, EXCHANGE, messageProperties } from '@app/contract
 import {
   amqpCapture,
   AmqpCapture,
-  api,
-  ApiClient,
-  AppProcess,
   create,
   createUser,
   eventually,
   expectStatus,
-  isolatedStack,
-  IsolatedStack,
-  startApi,
-  startLogger,
   takeDeadLetters,
   uniq,
   User,
+  withSystem,
 } from '../utils';
 import { openStream } from '../utils/sse';
 
@@ -34,40 +28,28 @@ const ROOT = join(__dirname, '..', '..');
  * the logger's dead letters, which must be this file's only.
  */
 describe('editing and deleting manual logs', () => {
-  let stack: IsolatedStack;
-  let crm: AppProcess;
-  let logger: AppProcess;
-  let admin: ApiClient;
   let capture: AmqpCapture;
   let author: User;
   let otherRep: User;
   let manager: User;
+  const sys = withSystem({ isolated: true, logger: { LOGGER_MAX_ATTEMPTS: '2' } });
 
   beforeAll(async () => {
-    stack = await isolatedStack();
-    [crm, logger] = await Promise.all([startApi(stack.env), startLogger({ ...stack.env, LOGGER_MAX_ATTEMPTS: '2' })]);
-    admin = await api(crm.url);
-    capture = await amqpCapture(stack.amqpUrl);
-    [author, otherRep, manager] = await Promise.all([createUser(admin), createUser(admin), createUser(admin, 'manager')]);
-  });
-
-  afterAll(async () => {
-    await capture?.close();
-    await Promise.all([crm?.stop(), logger?.stop()]);
-    await stack?.destroy();
+    capture = sys.closeAtEnd(await amqpCapture(sys.stack.amqpUrl));
+    [author, otherRep, manager] = await Promise.all([createUser(sys.admin), createUser(sys.admin), createUser(sys.admin, 'manager')]);
   });
 
   /** A lead of the author's with a call they logged, once in the feed. */
   async function loggedCall(by: User = author, summary = uniq('Talked to the buyer')) {
-    const lead = await create(admin, 'leads', { name: uniq('Edit Lead'), assigned_to: by.id });
+    const lead = await create(sys.admin, 'leads', { name: uniq('Edit Lead'), assigned_to: by.id });
     const log = expectStatus(await by.client.post(`/api/leads/${lead.id}/log_interaction/`, { type: 'call', summary }, { prefer: 'wait=10' }), 201, 'log_interaction');
     return { lead, log };
   }
 
-  const getLog = async (id: string) => expectStatus(await admin.get(`/api/interaction-logs/${id}/`), 200, `GET log ${id}`);
+  const getLog = async (id: string) => expectStatus(await sys.admin.get(`/api/interaction-logs/${id}/`), 200, `GET log ${id}`);
 
   async function publish(events: CrmEvent[]) {
-    const connection = await connect(stack.amqpUrl);
+    const connection = await connect(sys.stack.amqpUrl);
     try {
       const channel = await connection.createConfirmChannel();
       for (const e of events) channel.publish(EXCHANGE, e.type, Buffer.from(JSON.stringify(e)), { ...messageProperties(e), mandatory: true });
@@ -100,7 +82,7 @@ describe('editing and deleting manual logs', () => {
     expect(Date.parse(edited.edited_at)).toBeGreaterThan(Date.parse(log.recorded_at));
     // The text is replaced everywhere a client reads it, the list and `data` included.
     expect(edited.data).toMatchObject({ summary: 'Met the buyer in person', type: 'meeting' });
-    const listed = expectStatus(await admin.get(`/api/interaction-logs/?lead=${lead.id}&source=manual`), 200).results;
+    const listed = expectStatus(await sys.admin.get(`/api/interaction-logs/?lead=${lead.id}&source=manual`), 200).results;
     expect(listed.map((l: any) => [l.id, l.summary, l.edited_at])).toEqual([[log.id, 'Met the buyer in person', pending.edited_at]]);
 
     // Only the type: the summary stays the corrected one (also when the first edit was still on its way).
@@ -131,11 +113,11 @@ describe('editing and deleting manual logs', () => {
     const name = uniq('Auto Lead');
     const lead = await create(author.client, 'leads', { name });
     const auto = await eventually(async () => {
-      const [l] = expectStatus(await admin.get(`/api/interaction-logs/?lead=${lead.id}`), 200).results;
+      const [l] = expectStatus(await sys.admin.get(`/api/interaction-logs/?lead=${lead.id}`), 200).results;
       expect(l?.summary).toBe(`New lead created: ${name}`);
       return l;
     });
-    for (const res of [await admin.patch(`/api/interaction-logs/${auto.id}/`, { summary: 'Rewritten history' }), await admin.delete(`/api/interaction-logs/${auto.id}/`)]) {
+    for (const res of [await sys.admin.patch(`/api/interaction-logs/${auto.id}/`, { summary: 'Rewritten history' }), await sys.admin.delete(`/api/interaction-logs/${auto.id}/`)]) {
       expect(res.status).toBe(409);
       expect(res.body.message).toMatch(/written by the system \(source auto\): only manual logs can be edited or deleted/);
     }
@@ -167,14 +149,14 @@ describe('editing and deleting manual logs', () => {
   it('delete: the log leaves the list and GET (404), an open stream is told, and it cannot be edited any more', async () => {
     const { lead, log } = await loggedCall();
     const { log: kept } = await loggedCall();
-    const stream = openStream(admin, {});
+    const stream = openStream(sys.admin, {});
     await stream.opened();
     expectStatus(await author.client.patch(`/api/interaction-logs/${kept.id}/`, { summary: 'Streamed fix' }), 202);
     const res = await author.client.delete(`/api/interaction-logs/${log.id}/`, { prefer: 'wait=10' });
     expect(res.status).toBe(204);
-    expect((await admin.get(`/api/interaction-logs/${log.id}/`)).status).toBe(404);
-    expect(expectStatus(await admin.get(`/api/interaction-logs/?lead=${lead.id}&source=manual`), 200).results).toEqual([]);
-    expect(expectStatus(await admin.get(`/api/interaction-logs/?lead=${lead.id}&source=manual&group=correlation`), 200).results).toEqual([]);
+    expect((await sys.admin.get(`/api/interaction-logs/${log.id}/`)).status).toBe(404);
+    expect(expectStatus(await sys.admin.get(`/api/interaction-logs/?lead=${lead.id}&source=manual`), 200).results).toEqual([]);
+    expect(expectStatus(await sys.admin.get(`/api/interaction-logs/?lead=${lead.id}&source=manual&group=correlation`), 200).results).toEqual([]);
     await eventually(() => {
       expect(stream.events.find((e) => e.event === 'interaction-log-deleted')).toMatchObject({ data: { id: log.id } });
       const edit = stream.events.find((e) => e.event === 'interaction-log' && e.data.id === kept.id);
@@ -189,14 +171,14 @@ describe('editing and deleting manual logs', () => {
     const original = (await capture.waitFor((m) => m.body.id === log.id)).body as CrmEvent;
     await publish([original]);
     await publishMarkerAndWait();
-    expect((await admin.get(`/api/interaction-logs/${log.id}/`)).status).toBe(404);
+    expect((await sys.admin.get(`/api/interaction-logs/${log.id}/`)).status).toBe(404);
   });
 
   it('a stream filtered by type is told when an edit moves a log out of it (interaction-log-deleted), and sees one moved into it', async () => {
     const { log: out } = await loggedCall();
     const { log: into } = await loggedCall();
     expectStatus(await author.client.patch(`/api/interaction-logs/${into.id}/`, { type: 'email' }, { prefer: 'wait=10' }), 200, 'PATCH to email');
-    const calls = openStream(admin, { type: 'call' });
+    const calls = openStream(sys.admin, { type: 'call' });
     await calls.opened();
     expectStatus(await author.client.patch(`/api/interaction-logs/${out.id}/`, { type: 'meeting' }, { prefer: 'wait=10' }), 200, 'PATCH out of calls');
     expectStatus(await author.client.patch(`/api/interaction-logs/${into.id}/`, { type: 'call', summary: 'A call after all' }, { prefer: 'wait=10' }), 200, 'PATCH into calls');
@@ -213,7 +195,7 @@ describe('editing and deleting manual logs', () => {
   async function publishMarkerAndWait() {
     const marker = buildEvent('interaction.logged', { type: 'note', summary: uniq('marker'), lead_id: null, contact_id: null, opportunity_id: null, actor: { id: author.id, name: author.name } });
     await publish([marker]);
-    await eventually(async () => expectStatus(await admin.get(`/api/interaction-logs/${marker.id}/`), 200));
+    await eventually(async () => expectStatus(await sys.admin.get(`/api/interaction-logs/${marker.id}/`), 200));
   }
 
   it('redelivered edits change nothing more: the same one again, or an older one after a newer', async () => {
@@ -221,7 +203,7 @@ describe('editing and deleting manual logs', () => {
     expectStatus(await author.client.patch(`/api/interaction-logs/${log.id}/`, { summary: 'Older fix' }, { prefer: 'wait=10' }), 200);
     const newer = expectStatus(await author.client.patch(`/api/interaction-logs/${log.id}/`, { summary: 'Newer fix' }, { prefer: 'wait=10' }), 200);
     const [older, latest] = [await changeEvent('interaction.edited', log.id, 0), await changeEvent('interaction.edited', log.id, 1)];
-    const stream = openStream(admin, { user: author.id });
+    const stream = openStream(sys.admin, { user: author.id });
     await stream.opened();
     await publish([latest, older, older]);
     await publishMarkerAndWait();
@@ -240,7 +222,7 @@ describe('editing and deleting manual logs', () => {
     await publish([edit]);
     const found = new Map<string, ConsumeMessage>();
     await eventually(async () => {
-      await takeDeadLetters(stack.amqpUrl, [edit.id], found);
+      await takeDeadLetters(sys.stack.amqpUrl, [edit.id], found);
       expect(found.has(edit.id)).toBe(true);
     });
     expect(String(found.get(edit.id)!.properties.headers?.['x-dead-letter-reason'])).toMatch(`interaction log not found: ${log.id}`);
@@ -254,7 +236,7 @@ describe('editing and deleting manual logs', () => {
     const { log } = await loggedCall();
     const edited = expectStatus(await author.client.patch(`/api/interaction-logs/${log.id}/`, { summary: 'Edited, then rerendered' }, { prefer: 'wait=10' }), 200);
     const out = await new Promise<string>((resolve, reject) => {
-      const child = spawn(process.execPath, [join(ROOT, 'dist', 'apps', 'activity-logger', 'main.js'), 'rerender'], { cwd: ROOT, env: { ...process.env, NODE_ENV: 'test', ...stack.env } });
+      const child = spawn(process.execPath, [join(ROOT, 'dist', 'apps', 'activity-logger', 'main.js'), 'rerender'], { cwd: ROOT, env: { ...process.env, NODE_ENV: 'test', ...sys.stack.env } });
       let text = '';
       child.stdout.on('data', (d) => (text += d));
       child.stderr.on('data', (d) => (text += d));
@@ -268,7 +250,7 @@ describe('editing and deleting manual logs', () => {
   it('the tombstone stays in the table: a deleted log is kept for audit, with who deleted it', async () => {
     const { log } = await loggedCall();
     expect((await manager.client.delete(`/api/interaction-logs/${log.id}/`, { prefer: 'wait=10' })).status).toBe(204);
-    const db = new Client({ connectionString: stack.databaseUrl });
+    const db = new Client({ connectionString: sys.stack.databaseUrl });
     await db.connect();
     try {
       const { rows } = await db.query(`select summary, deleted_at is not null as deleted, deleted_by_id from activity.interaction_log where id = $1`, [log.id]);

@@ -5,7 +5,7 @@ import { ChannelModel, ConfirmChannel, connect } from 'amqplib';
 import { Client } from 'pg';
 import { buildEvent, CrmEvent, DEAD_LETTER_EXCHANGE, EXCHANGE, LOGGER_DEAD_LETTER_QUEUE, messageProperties } from '@app/contracts';
 import { ROOT } from '../support/resources';
-import { AppProcess, eventually, IsolatedStack, isolatedStack, startLogger, uniq } from '../utils';
+import { AppProcess, eventually, IsolatedStack, isolatedStack, readMetric, startLogger, uniq } from '../utils';
 
 // jest reads testTimeout only from the top level of its config, not from a project's.
 jest.setTimeout(180_000);
@@ -93,11 +93,7 @@ describe('operations', () => {
   const logs = async (ids: string[]) =>
     (await db.query('select id, summary, type, source, "timestamp" from activity.interaction_log where id = any($1::uuid[])', [ids])).rows;
   const waitLogged = (ids: string[]) => eventually(async () => expect((await logs(ids)).map((r) => r.id).sort()).toEqual([...ids].sort()));
-  const metric = async (app: AppProcess, name: string) => {
-    const text = await (await fetch(`${app.url}/metrics`)).text();
-    const m = new RegExp(`^${name} (\\d+)`, 'm').exec(text);
-    return m ? Number(m[1]) : 0;
-  };
+  const metric = (app: AppProcess, name: string) => readMetric(app.url, name);
   const startRetentionLogger = async (env: Record<string, string>) => {
     const p = await startLogger({ ...stack.env, LOG_RETENTION_INTERVAL_SECONDS: '1', ...env });
     started.push(p);
@@ -415,7 +411,7 @@ describe('operations', () => {
         expect((await logs(kept.map((e) => e.id))).length).toBe(2);
         expect(await inArchive(old.map((e) => e.id))).toEqual([]);
         // The counter moves after the round's commit, which is when the rows vanished: poll it too.
-        await eventually(async () => expect(await metric(retention, 'activity_logger_retention_removed_total\\{mode="delete"\\}')).toBeGreaterThanOrEqual(2));
+        await eventually(async () => expect(await metric(retention, 'activity_logger_retention_removed_total{mode="delete"}')).toBeGreaterThanOrEqual(2));
         expect(await inExpiredMonths(7)).toBe(0);
         await retention.stop();
         expect(retention.exitStatus()).toEqual({ code: 0, signal: null });

@@ -1,9 +1,7 @@
 import {
   AmqpCapture,
   amqpCapture,
-  api,
   ApiClient,
-  AppProcess,
   create,
   createUser,
   eventually,
@@ -11,12 +9,11 @@ import {
   feed,
   logsEventually,
   logWithSummary,
-  startApi,
-  startLogger,
   testEnv,
   uniq,
   update,
   User,
+  withSystem,
 } from '../utils';
 
 // jest reads testTimeout only from the top level of its config, not from a project's.
@@ -32,38 +29,29 @@ jest.setTimeout(120_000);
 const AUTO = { type: 'note', source: 'auto' } as const;
 
 describe('activity pipeline: REST -> outbox -> RabbitMQ -> activity-logger -> feed', () => {
-  let apiProcess: AppProcess;
-  let loggerProcess: AppProcess;
   let capture: AmqpCapture;
-  let admin: ApiClient;
   let alice: User;
   let bob: User;
   let carol: User;
+  const sys = withSystem();
 
   beforeAll(async () => {
-    [apiProcess, loggerProcess] = await Promise.all([startApi(), startLogger()]);
-    admin = await api(apiProcess.url);
-    [alice, bob, carol] = await Promise.all([createUser(admin), createUser(admin), createUser(admin, 'manager')]);
-    capture = await amqpCapture(testEnv().amqpUrl);
-  });
-
-  afterAll(async () => {
-    await capture?.close();
-    await Promise.all([apiProcess?.stop(), loggerProcess?.stop()]);
+    [alice, bob, carol] = await Promise.all([createUser(sys.admin), createUser(sys.admin), createUser(sys.admin, 'manager')]);
+    capture = sys.closeAtEnd(await amqpCapture(testEnv().amqpUrl));
   });
 
   describe('lead created', () => {
     it('reads "New lead created: {name} from {company}", attributed to the assigned user', async () => {
       const name = uniq('John Doe');
       const lead = await create(alice.client, 'leads', { name, company: 'ACME Corp', email: 'john@example.com', assigned_to: bob.id });
-      const log = await logWithSummary(admin, { lead: lead.id }, `New lead created: ${name} from ACME Corp`);
+      const log = await logWithSummary(sys.admin, { lead: lead.id }, `New lead created: ${name} from ACME Corp`);
       expect(log).toMatchObject({ ...AUTO, user: bob.id, lead: lead.id, contact: null, opportunity: null });
     });
 
     it('leaves out " from …" without a company, and is attributed to the creator when nobody is assigned', async () => {
       const name = uniq('Jane Roe');
       const lead = await create(alice.client, 'leads', { name });
-      const log = await logWithSummary(admin, { lead: lead.id }, `New lead created: ${name}`);
+      const log = await logWithSummary(sys.admin, { lead: lead.id }, `New lead created: ${name}`);
       expect(log).toMatchObject({ ...AUTO, user: alice.id, lead: lead.id, contact: null, opportunity: null });
     });
   });
@@ -75,7 +63,7 @@ describe('activity pipeline: REST -> outbox -> RabbitMQ -> activity-logger -> fe
       for (const status of ['contacted', 'qualified', 'disqualified', 'new'])
         expect(await update(carol.client, 'leads', lead.id, { status })).toMatchObject({ status });
 
-      const logs = await logsEventually(admin, { lead: lead.id }, 5);
+      const logs = await logsEventually(sys.admin, { lead: lead.id }, 5);
       expect(logs.map((l) => l.summary)).toEqual([
         `Lead ${name} marked as new`,
         `Lead ${name} disqualified from sales process`,
@@ -90,7 +78,7 @@ describe('activity pipeline: REST -> outbox -> RabbitMQ -> activity-logger -> fe
       const name = uniq('Converted Lead');
       const lead = await create(alice.client, 'leads', { name, assigned_to: bob.id });
       expectStatus(await carol.client.post(`/api/leads/${lead.id}/convert/`, { opportunity: { name: uniq('Deal'), amount: '1' } }), 201, 'convert');
-      const log = await logWithSummary(admin, { lead: lead.id }, `Lead ${name} successfully converted to opportunity`);
+      const log = await logWithSummary(sys.admin, { lead: lead.id }, `Lead ${name} successfully converted to opportunity`);
       expect(log).toMatchObject({ ...AUTO, user: carol.id, lead: lead.id });
     });
 
@@ -102,8 +90,8 @@ describe('activity pipeline: REST -> outbox -> RabbitMQ -> activity-logger -> fe
       await update(carol.client, 'leads', lead.id, { status: 'contacted' }); // the marker
 
       await capture.waitFor((m) => m.routingKey === 'lead.status_changed' && m.body?.data?.lead_id === lead.id);
-      const marker = await logWithSummary(admin, { lead: lead.id }, `Lead ${name} contacted for the first time`);
-      const { results } = await feed(admin, { lead: lead.id });
+      const marker = await logWithSummary(sys.admin, { lead: lead.id }, `Lead ${name} contacted for the first time`);
+      const { results } = await feed(sys.admin, { lead: lead.id });
       expect(results.map((l) => l.summary)).toEqual([marker.summary, `New lead created: ${name} from Hooli`]);
       // And on the wire: one status event for this lead, the marker's.
       const statusEvents = capture.messages.filter((m) => m.routingKey === 'lead.status_changed' && m.body?.data?.lead_id === lead.id);
@@ -116,21 +104,21 @@ describe('activity pipeline: REST -> outbox -> RabbitMQ -> activity-logger -> fe
       const name = uniq('ACME Expansion');
       const opportunity = await create(alice.client, 'opportunities', { name, amount: 50000, owner: bob.id });
       expect(opportunity.amount).toBe('50000.00');
-      const log = await logWithSummary(admin, { opportunity: opportunity.id }, `New opportunity created: ${name} worth $50000.00`);
+      const log = await logWithSummary(sys.admin, { opportunity: opportunity.id }, `New opportunity created: ${name} worth $50000.00`);
       expect(log).toMatchObject({ ...AUTO, user: bob.id, opportunity: opportunity.id, lead: null, contact: null });
     });
 
     it('writes the amount with two decimals and no separators; the caller owns it by default', async () => {
       const name = uniq('Small Deal');
       const opportunity = await create(alice.client, 'opportunities', { name, amount: '1234.5' });
-      const log = await logWithSummary(admin, { opportunity: opportunity.id }, `New opportunity created: ${name} worth $1234.50`);
+      const log = await logWithSummary(sys.admin, { opportunity: opportunity.id }, `New opportunity created: ${name} worth $1234.50`);
       expect(log).toMatchObject({ ...AUTO, user: alice.id, opportunity: opportunity.id });
     });
 
     it('reads $0.00 when there is no amount', async () => {
       const name = uniq('No Amount Deal');
       const opportunity = await create(alice.client, 'opportunities', { name, owner: bob.id });
-      const log = await logWithSummary(admin, { opportunity: opportunity.id }, `New opportunity created: ${name} worth $0.00`);
+      const log = await logWithSummary(sys.admin, { opportunity: opportunity.id }, `New opportunity created: ${name} worth $0.00`);
       expect(log).toMatchObject({ ...AUTO, user: bob.id, opportunity: opportunity.id });
     });
   });
@@ -142,7 +130,7 @@ describe('activity pipeline: REST -> outbox -> RabbitMQ -> activity-logger -> fe
       for (const stage of ['proposal', 'negotiation', 'won'])
         expect(await update(carol.client, 'opportunities', opportunity.id, { stage })).toMatchObject({ stage });
 
-      const logs = await logsEventually(admin, { opportunity: opportunity.id }, 4);
+      const logs = await logsEventually(sys.admin, { opportunity: opportunity.id }, 4);
       expect(logs.map((l) => l.summary)).toEqual([
         `Opportunity ${name} WON! \u{1F389} Deal closed successfully`,
         `Opportunity ${name} entered negotiation phase`,
@@ -158,7 +146,7 @@ describe('activity pipeline: REST -> outbox -> RabbitMQ -> activity-logger -> fe
       await update(carol.client, 'opportunities', opportunity.id, { stage: 'qualification' });
       await update(carol.client, 'opportunities', opportunity.id, { stage: 'lost' });
 
-      const logs = await logsEventually(admin, { opportunity: opportunity.id }, 3);
+      const logs = await logsEventually(sys.admin, { opportunity: opportunity.id }, 3);
       expect(logs.map((l) => l.summary)).toEqual([
         `Opportunity ${name} marked as lost - opportunity closed`,
         `Opportunity ${name} moved to qualification stage`,
@@ -175,8 +163,8 @@ describe('activity pipeline: REST -> outbox -> RabbitMQ -> activity-logger -> fe
       await update(carol.client, 'opportunities', opportunity.id, { stage: 'negotiation' }); // the marker
 
       await capture.waitFor((m) => m.routingKey === 'opportunity.stage_changed' && m.body?.data?.opportunity_id === opportunity.id);
-      await logWithSummary(admin, { opportunity: opportunity.id }, `Opportunity ${name} entered negotiation phase`);
-      const { results } = await feed(admin, { opportunity: opportunity.id });
+      await logWithSummary(sys.admin, { opportunity: opportunity.id }, `Opportunity ${name} entered negotiation phase`);
+      const { results } = await feed(sys.admin, { opportunity: opportunity.id });
       expect(results.map((l) => l.summary)).toEqual([`Opportunity ${name} entered negotiation phase`, `New opportunity created: ${name} worth $10.00`]);
       const stageEvents = capture.messages.filter((m) => m.routingKey === 'opportunity.stage_changed' && m.body?.data?.opportunity_id === opportunity.id);
       expect(stageEvents).toHaveLength(1);
@@ -190,12 +178,12 @@ describe('activity pipeline: REST -> outbox -> RabbitMQ -> activity-logger -> fe
       const title = uniq('Q-1');
       const quote = await create(alice.client, 'quotes', { title, total_price: '1234.5', opportunity: opportunity.id });
       expect(quote.total_price).toBe('1234.50');
-      const log = await logWithSummary(admin, { opportunity: opportunity.id }, `Quote created: ${title} for $1234.50`);
+      const log = await logWithSummary(sys.admin, { opportunity: opportunity.id }, `Quote created: ${title} for $1234.50`);
       expect(log).toMatchObject({ ...AUTO, user: alice.id, opportunity: opportunity.id, lead: null, contact: null });
 
       const title2 = uniq('Q-2');
       await create(carol.client, 'quotes', { title: title2, total_price: 999, opportunity: opportunity.id });
-      const log2 = await logWithSummary(admin, { opportunity: opportunity.id }, `Quote created: ${title2} for $999.00`);
+      const log2 = await logWithSummary(sys.admin, { opportunity: opportunity.id }, `Quote created: ${title2} for $999.00`);
       expect(log2).toMatchObject({ ...AUTO, user: carol.id, opportunity: opportunity.id });
     });
   });
@@ -206,9 +194,9 @@ describe('activity pipeline: REST -> outbox -> RabbitMQ -> activity-logger -> fe
     let opportunity: any;
 
     beforeAll(async () => {
-      lead = await create(admin, 'leads', { name: uniq('Task Lead'), company: 'Umbrella' });
-      contact = await create(admin, 'contacts', { name: uniq('Task Contact'), company: 'Umbrella', lead: lead.id });
-      opportunity = await create(admin, 'opportunities', { name: uniq('Task Deal'), contact: contact.id, lead: lead.id });
+      lead = await create(sys.admin, 'leads', { name: uniq('Task Lead'), company: 'Umbrella' });
+      contact = await create(sys.admin, 'contacts', { name: uniq('Task Contact'), company: 'Umbrella', lead: lead.id });
+      opportunity = await create(sys.admin, 'opportunities', { name: uniq('Task Deal'), contact: contact.id, lead: lead.id });
     });
 
     const completeTask = async (body: Record<string, unknown>, completion?: Record<string, unknown>) => {
@@ -228,21 +216,21 @@ describe('activity pipeline: REST -> outbox -> RabbitMQ -> activity-logger -> fe
       const action = uniq('Call');
       const target = 'John Doe at ACME Corp';
       await completeTask({ action, target, type: taskType, notes: 'Interested in the pro plan', lead: lead.id, contact: contact.id, opportunity: opportunity.id });
-      const log = await logWithSummary(admin, { lead: lead.id }, `Task completed: ${action} ${target} - Notes: Interested in the pro plan`);
+      const log = await logWithSummary(sys.admin, { lead: lead.id }, `Task completed: ${action} ${target} - Notes: Interested in the pro plan`);
       expect(log).toMatchObject({ type: logType, source: 'auto', user: carol.id, lead: lead.id, contact: contact.id, opportunity: opportunity.id });
     });
 
     it('leaves out " - Notes: …" when the task has none', async () => {
       const action = uniq('Email');
       await completeTask({ action, target: 'the buyer', type: 'email', lead: lead.id });
-      const log = await logWithSummary(admin, { lead: lead.id }, `Task completed: ${action} the buyer`);
+      const log = await logWithSummary(sys.admin, { lead: lead.id }, `Task completed: ${action} the buyer`);
       expect(log).toMatchObject({ type: 'email', source: 'auto', user: carol.id, lead: lead.id, contact: null, opportunity: null });
     });
 
     it('uses the notes given when the task is completed', async () => {
       const action = uniq('Meet');
       await completeTask({ action, target: 'the board', type: 'meeting', notes: 'before', opportunity: opportunity.id }, { notes: 'Agreed on a pilot' });
-      const log = await logWithSummary(admin, { opportunity: opportunity.id }, `Task completed: ${action} the board - Notes: Agreed on a pilot`);
+      const log = await logWithSummary(sys.admin, { opportunity: opportunity.id }, `Task completed: ${action} the board - Notes: Agreed on a pilot`);
       expect(log).toMatchObject({ type: 'meeting', source: 'auto', user: carol.id, opportunity: opportunity.id, lead: null, contact: null });
     });
   });
@@ -252,20 +240,20 @@ describe('activity pipeline: REST -> outbox -> RabbitMQ -> activity-logger -> fe
       const name = uniq('Convertible');
       const opportunityName = uniq('Converted Deal');
       // bob converts the lead assigned to him (a rep converts only leads they own).
-      const lead = await create(admin, 'leads', { name, company: 'Globex', assigned_to: bob.id });
+      const lead = await create(sys.admin, 'leads', { name, company: 'Globex', assigned_to: bob.id });
       const converted = expectStatus(await bob.client.post(`/api/leads/${lead.id}/convert/`, { opportunity: { name: opportunityName, amount: '2500' } }), 201, 'convert');
       expect(converted.lead).toMatchObject({ id: lead.id, status: 'converted' });
       const contactId: string = converted.contact.id;
       const opportunityId: string = converted.opportunity.id;
       expect(converted.opportunity).toMatchObject({ name: opportunityName, contact: contactId, lead: lead.id });
 
-      const conversion = await logWithSummary(admin, { lead: lead.id }, `Lead ${name} converted to opportunity ${opportunityName}`);
+      const conversion = await logWithSummary(sys.admin, { lead: lead.id }, `Lead ${name} converted to opportunity ${opportunityName}`);
       expect(conversion).toMatchObject({ ...AUTO, user: bob.id, lead: lead.id, contact: contactId, opportunity: opportunityId });
-      const status = await logWithSummary(admin, { lead: lead.id }, `Lead ${name} successfully converted to opportunity`);
+      const status = await logWithSummary(sys.admin, { lead: lead.id }, `Lead ${name} successfully converted to opportunity`);
       expect(status).toMatchObject({ ...AUTO, user: bob.id, lead: lead.id });
-      const contactLog = await logWithSummary(admin, { contact: contactId }, `New contact created: ${name} from Globex`);
+      const contactLog = await logWithSummary(sys.admin, { contact: contactId }, `New contact created: ${name} from Globex`);
       expect(contactLog).toMatchObject({ ...AUTO, user: bob.id, contact: contactId });
-      const opportunityLog = await logWithSummary(admin, { opportunity: opportunityId }, `New opportunity created: ${opportunityName} worth $2500.00`);
+      const opportunityLog = await logWithSummary(sys.admin, { opportunity: opportunityId }, `New opportunity created: ${opportunityName} worth $2500.00`);
       expect(opportunityLog).toMatchObject({ ...AUTO, user: bob.id, opportunity: opportunityId });
 
       // The four events of the one action share its correlation id, in body and properties.
@@ -294,7 +282,7 @@ describe('activity pipeline: REST -> outbox -> RabbitMQ -> activity-logger -> fe
       await update(carol.client, 'leads', lead.id, { assigned_to: null });
       await update(carol.client, 'leads', lead.id, { assigned_to: null, company: 'no change of assignee' });
       await update(carol.client, 'leads', lead.id, { assigned_to: bob.id });
-      const logs = await logsEventually(admin, { lead: lead.id }, 4);
+      const logs = await logsEventually(sys.admin, { lead: lead.id }, 4);
       expect(logs.map((l) => [l.summary, l.user])).toEqual([
         [`Lead ${name} assigned to ${bob.name}`, carol.id],
         [`Lead ${name} unassigned from ${alice.name}`, carol.id],
@@ -305,13 +293,13 @@ describe('activity pipeline: REST -> outbox -> RabbitMQ -> activity-logger -> fe
       const deal = uniq('Passed Deal');
       const opportunity = await create(alice.client, 'opportunities', { name: deal, owner: bob.id, lead: lead.id });
       await update(carol.client, 'opportunities', opportunity.id, { owner: alice.id });
-      const owner = await logWithSummary(admin, { opportunity: opportunity.id }, `Opportunity ${deal} reassigned from ${bob.name} to ${alice.name}`);
+      const owner = await logWithSummary(sys.admin, { opportunity: opportunity.id }, `Opportunity ${deal} reassigned from ${bob.name} to ${alice.name}`);
       expect(owner).toMatchObject({ ...AUTO, user: carol.id, opportunity: opportunity.id, lead: lead.id });
 
       const action = uniq('Call');
       const task = await create(alice.client, 'tasks', { action, target: 'the buyer', opportunity: opportunity.id });
       await update(carol.client, 'tasks', task.id, { assigned_to: bob.id });
-      const taskLog = await logWithSummary(admin, { opportunity: opportunity.id }, `Task ${action} the buyer assigned to ${bob.name}`);
+      const taskLog = await logWithSummary(sys.admin, { opportunity: opportunity.id }, `Task ${action} the buyer assigned to ${bob.name}`);
       expect(taskLog).toMatchObject({ ...AUTO, user: carol.id, opportunity: opportunity.id });
     });
 
@@ -322,7 +310,7 @@ describe('activity pipeline: REST -> outbox -> RabbitMQ -> activity-logger -> fe
       const opportunity = await create(alice.client, 'opportunities', { name: uniq('Gone Deal'), contact: contact.id, lead: lead.id });
       const quote = await create(alice.client, 'quotes', { title: uniq('Gone Quote'), total_price: '10', opportunity: opportunity.id });
       const task = await create(alice.client, 'tasks', { action: uniq('Visit'), target: 'the plant', lead: lead.id, contact: contact.id, opportunity: opportunity.id });
-      await logWithSummary(admin, { lead: lead.id }, `New lead created: ${name} from Vandelay`);
+      await logWithSummary(sys.admin, { lead: lead.id }, `New lead created: ${name} from Vandelay`);
 
       // Children first, as a user tidying up would; each DELETE is its own event.
       for (const [resource, id] of [['tasks', task.id], ['quotes', quote.id], ['opportunities', opportunity.id], ['contacts', contact.id], ['leads', lead.id]]) {
@@ -336,9 +324,9 @@ describe('activity pipeline: REST -> outbox -> RabbitMQ -> activity-logger -> fe
         [{ lead: lead.id }, `Contact deleted: ${contact.name}`],
         [{ lead: lead.id }, `Lead deleted: ${name}`],
       ] as const;
-      for (const [query, summary] of expected) expect(await logWithSummary(admin, query, summary)).toMatchObject({ ...AUTO, user: carol.id });
+      for (const [query, summary] of expected) expect(await logWithSummary(sys.admin, query, summary)).toMatchObject({ ...AUTO, user: carol.id });
       // The lead's feed still holds its whole history, newest (its deletion) first.
-      const history = await logsEventually(admin, { lead: lead.id }, 7);
+      const history = await logsEventually(sys.admin, { lead: lead.id }, 7);
       expect(history.map((l) => l.summary)).toEqual([
         `Lead deleted: ${name}`,
         `Contact deleted: ${contact.name}`,
@@ -371,10 +359,10 @@ describe('activity pipeline: REST -> outbox -> RabbitMQ -> activity-logger -> fe
       const location = res.headers.get('location');
       expect(location).toBeTruthy();
 
-      const log = await eventuallyGet(alice.client, new URL(location!, apiProcess.url).toString());
+      const log = await eventuallyGet(alice.client, new URL(location!, sys.crm.url).toString());
       const links = { lead: null, contact: null, opportunity: null, [field]: record.id };
       expect(log).toMatchObject({ id: res.body.id, summary, type, source: 'manual', user: alice.id, ...links });
-      const inFeed = await logWithSummary(admin, { [field]: record.id }, summary);
+      const inFeed = await logWithSummary(sys.admin, { [field]: record.id }, summary);
       expect(inFeed.id).toBe(res.body.id);
     });
   });

@@ -3,7 +3,7 @@ import { ChannelModel, ConfirmChannel, connect, ConsumeMessage } from 'amqplib';
 import { Client } from 'pg';
 import { buildEvent, CrmEvent, EXCHANGE, HEADERS, LOGGER_DEAD_LETTER_QUEUE, messageProperties } from '@app/contracts';
 import { rabbitmqctl } from '../support/resources';
-import { AppProcess, eventually, IsolatedStack, isolatedStack, startLogger, takeDeadLetters } from '../utils';
+import { AppProcess, eventually, IsolatedStack, isolatedStack, readMetric, startLogger, takeDeadLetters } from '../utils';
 
 // jest reads testTimeout only from the top level of its config, not from a project's.
 jest.setTimeout(120_000);
@@ -66,9 +66,7 @@ describe('poison messages', () => {
 
   /** The logger's counters, from its /metrics. */
   async function metric(name: string, labels = ''): Promise<number> {
-    const text = await (await fetch(`${logger.url}/metrics`)).text();
-    const line = text.split('\n').find((l) => l.startsWith(`${name}${labels ? `{${labels}}` : ''} `));
-    return line ? Number(line.split(' ').pop()) : 0;
+    return readMetric(logger.url, `${name}${labels ? `{${labels}}` : ''}`);
   }
   const queueDepth = async (name: string) => {
     const out = await rabbitmqctl(['list_queues', '-p', stack.name, 'name', 'messages']);

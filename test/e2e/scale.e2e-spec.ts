@@ -1,5 +1,5 @@
 import { Client } from 'pg';
-import { api, ApiClient, AppProcess, create, eventually, IsolatedStack, isolatedStack, startApi, startLogger, uniq, update } from '../utils';
+import { api, ApiClient, AppProcess, create, eventually, IsolatedStack, isolatedStack, readMetric, startApi, startLogger, uniq, update } from '../utils';
 
 // jest reads testTimeout only from the top level of its config, not from a project's.
 jest.setTimeout(240_000);
@@ -21,11 +21,7 @@ async function pool<T>(items: T[], limit: number, work: (item: T, index: number)
 }
 
 /** A counter's value on an app's /metrics (0 when absent). */
-async function counter(app: AppProcess, name: string): Promise<number> {
-  const text = await (await fetch(`${app.url}/metrics`)).text();
-  const m = new RegExp(`^${name} (\\d+(?:\\.\\d+)?)`, 'm').exec(text);
-  return m ? Number(m[1]) : 0;
-}
+const counter = (app: AppProcess, name: string): Promise<number> => readMetric(app.url, name);
 
 /**
  * Any number of each service at once: two crm-api (two outbox relays claiming with SKIP

@@ -1,10 +1,6 @@
 // Types of resources.js (plain CommonJS, shared with scripts/test.js).
-export interface Stack {
-  /** The database's and the vhost's name (the same random name). */
-  name: string;
-  databaseUrl: string;
-  amqpUrl: string;
-}
+import type { Stack } from '../kit/resources';
+export type { Stack };
 export const ROOT: string;
 export function newName(prefix?: string): string;
 export function makeRunDir(): string;

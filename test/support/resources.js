@@ -8,54 +8,29 @@
 //   pids             one pid per line of every app process a test spawned
 // Cleanup removes exactly what is listed there and nothing else: other runs (other
 // engineers' in the same checkout) have their own directories and names.
-const { execFile, spawn } = require('node:child_process');
-const { randomBytes } = require('node:crypto');
+const { spawn } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
-const { Client } = require('pg');
+const kit = require('../kit/resources');
 
 const ROOT = path.resolve(__dirname, '../..');
 const ARTIFACTS = path.join(ROOT, 'test', '.artifacts');
 const PREFIX = 'crm_test';
+const { rabbitmqctl, deleteVhost, alive } = kit;
 
 /** The server the run's databases live on: DATABASE_URL's host and credentials, or the local default. */
 function serverUrl(database = 'postgres') {
-  const url = new URL(process.env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres');
-  url.pathname = `/${encodeURIComponent(database)}`;
-  return url.toString();
+  return kit.urlFor(process.env.DATABASE_URL || kit.DEFAULT_SERVER_URL, database);
 }
 
-function brokerUrl(vhost) {
-  const url = new URL(process.env.AMQP_URL || 'amqp://guest:guest@127.0.0.1:5672');
-  url.pathname = `/${encodeURIComponent(vhost)}`;
-  return url.toString();
-}
+const brokerBase = () => process.env.AMQP_URL || kit.DEFAULT_BROKER_URL;
+const brokerUrl = (vhost) => kit.urlFor(brokerBase(), vhost);
 
-const newName = (prefix = PREFIX) => `${prefix}_${randomBytes(6).toString('hex')}`;
-const quoteIdent = (name) => `"${name.replace(/"/g, '""')}"`;
+const newName = (prefix = PREFIX) => kit.newName(prefix);
 
 function makeRunDir() {
   fs.mkdirSync(ARTIFACTS, { recursive: true });
   return fs.mkdtempSync(path.join(ARTIFACTS, 'run-'));
-}
-
-function rabbitmqctl(args) {
-  return new Promise((resolve, reject) => {
-    execFile('rabbitmqctl', ['--quiet', ...args], { timeout: 60_000 }, (err, stdout, stderr) => {
-      if (err) reject(new Error(`rabbitmqctl ${args.join(' ')} failed: ${(stderr || err.message).trim()}`));
-      else resolve(stdout);
-    });
-  });
-}
-
-async function withServer(fn) {
-  const client = new Client({ connectionString: serverUrl() });
-  await client.connect();
-  try {
-    return await fn(client);
-  } finally {
-    await client.end();
-  }
 }
 
 function record(runDir, entry) {
@@ -89,8 +64,7 @@ function runMigrate(env) {
 async function createDatabase(runDir, prefix = PREFIX) {
   const name = newName(prefix);
   record(runDir, { kind: 'database', name });
-  await withServer((c) => c.query(`CREATE DATABASE ${quoteIdent(name)}`));
-  return { name, databaseUrl: serverUrl(name) };
+  return { name, databaseUrl: await kit.createDatabase(name, { serverUrl: serverUrl() }) };
 }
 
 /**
@@ -100,20 +74,14 @@ async function createDatabase(runDir, prefix = PREFIX) {
 async function createStack(runDir, prefix = PREFIX) {
   const { name } = await createDatabase(runDir, prefix);
   record(runDir, { kind: 'vhost', name });
-  await rabbitmqctl(['add_vhost', name]);
-  await rabbitmqctl(['set_permissions', '-p', name, 'guest', '.*', '.*', '.*']);
+  await kit.createVhost(name);
   const stack = { name, databaseUrl: serverUrl(name), amqpUrl: brokerUrl(name) };
   await runMigrate({ ...process.env, DATABASE_URL: stack.databaseUrl, AMQP_URL: stack.amqpUrl });
   return stack;
 }
 
 async function dropDatabase(name) {
-  await withServer((c) => c.query(`DROP DATABASE IF EXISTS ${quoteIdent(name)} WITH (FORCE)`));
-}
-
-async function deleteVhost(name) {
-  const listed = await rabbitmqctl(['list_vhosts', 'name']);
-  if (listed.split('\n').map((l) => l.trim()).includes(name)) await rabbitmqctl(['delete_vhost', name]);
+  await kit.dropDatabase(serverUrl(), name);
 }
 
 function killRecordedPids(runDir, log) {
@@ -155,15 +123,6 @@ async function cleanupRun(runDir, log = (m) => console.error(m)) {
   }
   if (errors.length) throw errors[0];
   fs.rmSync(runDir, { recursive: true, force: true });
-}
-
-function alive(pid) {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return err.code === 'EPERM';
-  }
 }
 
 /** Marks the run directory as this process's: a later run may sweep it once this process is gone. */

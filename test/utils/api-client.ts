@@ -1,33 +1,14 @@
+import { sendRaw } from '../kit/http';
+import type { ApiResponse } from '../kit/http';
 import { testEnv } from './env';
 
-export interface ApiResponse<T = any> {
-  status: number;
-  headers: Headers;
-  /** Parsed JSON, or the text when the body is not JSON (null when empty). */
-  body: T;
-}
+// The raw request is the kit's (test/kit/http.ts), shared with the bench.
+export { sendRaw };
+export type { ApiResponse };
 
 export interface Credentials {
   email: string;
   password: string;
-}
-
-const REQUEST_TIMEOUT_MS = 15_000;
-
-/**
- * One request with the body as given (any text, any content type: malformed JSON and
- * other media types included), answered with the body parsed as JSON when it is JSON.
- */
-export async function sendRaw(url: string | URL, method: string, body: string | undefined, headers: Record<string, string> = {}): Promise<ApiResponse> {
-  const res = await fetch(url, { method, headers, body, signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
-  const text = await res.text();
-  let parsed: unknown = text || null;
-  try {
-    parsed = text ? JSON.parse(text) : null;
-  } catch {
-    /* not JSON: keep the text */
-  }
-  return { status: res.status, headers: res.headers, body: parsed };
 }
 
 function send(baseUrl: string, method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<ApiResponse> {

@@ -14,3 +14,5 @@ export * from './backoff-bound';
 export * from './pipeline-checks';
 export * from './sse';
 export * from './csv';
+export * from '../kit/metrics';
+export * from './system';

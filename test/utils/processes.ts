@@ -1,9 +1,7 @@
-import { ChildProcess, spawn } from 'node:child_process';
-import { createWriteStream, mkdirSync, readFileSync } from 'node:fs';
+import { createWriteStream, mkdirSync, readFileSync, WriteStream } from 'node:fs';
 import { join, relative } from 'node:path';
-import { createInterface } from 'node:readline';
 import { recordPid, ROOT } from '../support/resources';
-import { eventually } from './eventually';
+import { AppName, runAppToExit as runToExit, spawnApp, waitReady } from '../kit/apps';
 import { testEnv } from './env';
 
 export interface AppProcess {
@@ -30,7 +28,7 @@ export interface AppProcess {
 }
 
 interface AppSpec {
-  app: 'crm-api' | 'activity-logger';
+  app: AppName;
   portVariable: string;
   readyPath: string;
 }
@@ -38,31 +36,6 @@ interface AppSpec {
 // Generous: the machine is shared and loaded, and a start that takes long is not what these tests judge.
 const START_TIMEOUT_MS = 60_000;
 const MAX_LINES = 400;
-const live = new Set<ChildProcess>();
-
-// A worker that ends without stopping what it started must not leave it running.
-process.once('exit', () => {
-  for (const child of live) child.kill('SIGKILL');
-});
-
-/** The bound port, from a JSON log line such as {"msg":"listening","port":41234}. */
-function portFrom(line: string): number | null {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(line);
-  } catch {
-    return null;
-  }
-  if (!parsed || typeof parsed !== 'object') return null;
-  const { port, url, address, msg, message } = parsed as Record<string, unknown>;
-  const text = `${msg ?? ''} ${message ?? ''}`;
-  if (typeof port === 'number' && port > 0 && /listen|start|ready|http/i.test(text)) return port;
-  for (const candidate of [url, address, text]) {
-    const m = typeof candidate === 'string' ? /https?:\/\/[^\s/"]+:(\d{2,5})/.exec(candidate) : null;
-    if (m) return Number(m[1]);
-  }
-  return null;
-}
 
 /** test/.artifacts/logs/<run>/: the apps' output and the tests' own records; kept a day after the run. */
 export function runLogDir(): string {
@@ -73,8 +46,10 @@ export function runLogDir(): string {
 
 async function startApp(spec: AppSpec, env: NodeJS.ProcessEnv): Promise<AppProcess> {
   const t = testEnv();
-  const child = spawn(process.execPath, [join(ROOT, 'dist', 'apps', spec.app, 'main.js')], {
-    cwd: ROOT,
+  const logDir = runLogDir();
+  // Opened right after the spawn, in the same tick: no output can arrive before it.
+  let log!: WriteStream;
+  const child = spawnApp(spec.app, {
     env: {
       ...process.env,
       NODE_ENV: 'test',
@@ -85,66 +60,28 @@ async function startApp(spec: AppSpec, env: NodeJS.ProcessEnv): Promise<AppProce
       [spec.portVariable]: '0',
       ...env,
     },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    keepLines: MAX_LINES,
+    onLine: (line) => log.write(`${line}\n`),
   });
-  if (!child.pid) throw new Error(`${spec.app} could not be spawned`);
   recordPid(t.runDir, child.pid);
-  live.add(child);
 
-  const logDir = runLogDir();
   const logFile = join(logDir, `${spec.app}-${child.pid}.log`);
-  const log = createWriteStream(logFile);
+  log = createWriteStream(logFile);
   const logWritten = new Promise<void>((resolve) => log.once('close', () => resolve()));
   // 'close', not 'exit': its output may still be in the pipes when it exits.
-  child.once('close', () => log.end());
+  child.child.once('close', () => log.end());
 
-  const lines: string[] = [];
-  let port: number | null = null;
-  for (const stream of [child.stdout!, child.stderr!]) {
-    createInterface({ input: stream, crlfDelay: Infinity }).on('line', (line) => {
-      log.write(`${line}\n`);
-      lines.push(line);
-      if (lines.length > MAX_LINES) lines.shift();
-      port ??= portFrom(line);
-    });
-  }
-  let status: { code: number | null; signal: NodeJS.Signals | null } | null = null;
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.once('exit', (code, signal) => {
-      status = { code, signal };
-      live.delete(child);
-      resolve(status);
-    }),
-  );
-  const output = () => lines.join('\n');
-  const kill = (signal: NodeJS.Signals = 'SIGTERM') => {
-    if (!status) child.kill(signal);
-  };
-  const stop = async (graceMs = 10_000) => {
-    if (status) return;
-    kill('SIGTERM');
-    const timer = setTimeout(() => kill('SIGKILL'), graceMs);
-    await exited;
-    clearTimeout(timer);
-  };
+  const { exited, exitStatus, kill, output } = child;
+  const stop = (graceMs = 10_000) => child.stop(graceMs);
 
   try {
-    const url = await eventually(
-      async () => {
-        if (status) throw new Error(`${spec.app} exited (${JSON.stringify(status)}) before it was ready`);
-        if (!port) throw new Error(`${spec.app} has not printed the port it listens on`);
-        const res = await fetch(`http://127.0.0.1:${port}${spec.readyPath}`, { signal: AbortSignal.timeout(2_000) });
-        if (res.status !== 200) throw new Error(`${spec.app} GET ${spec.readyPath} answered ${res.status}`);
-        return `http://127.0.0.1:${port}`;
-      },
-      { timeout: START_TIMEOUT_MS, interval: 100 },
-    );
+    const url = await waitReady(child, spec.app, spec.readyPath, { timeout: START_TIMEOUT_MS, interval: 100 });
     const wholeLog = async () => {
       await stop();
       await logWritten;
       return readFileSync(logFile, 'utf8');
     };
-    return { name: spec.app, pid: child.pid, port: port!, url, exited, exitStatus: () => status, kill, stop, output, logFile, wholeLog };
+    return { name: spec.app, pid: child.pid, port: child.port()!, url, exited, exitStatus, kill, stop, output, logFile, wholeLog };
   } catch (err) {
     await stop(2_000);
     (err as Error).message += `\n--- ${spec.app} output (all of it in ${relative(ROOT, logFile)}) ---\n${output()}`;
@@ -169,25 +106,11 @@ export function runApiToExit(env: NodeJS.ProcessEnv, timeoutMs = 30_000): Promis
 
 /** Runs an app's built main.js with `args` (e.g. `migrate`) to its exit: exit code and output. */
 export function runAppToExit(
-  app: 'crm-api' | 'activity-logger',
+  app: AppName,
   args: string[],
   env: NodeJS.ProcessEnv,
   timeoutMs: number,
   expected = 'it should have exited',
 ): Promise<{ code: number | null; output: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(ROOT, 'dist', 'apps', app, 'main.js'), ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    if (child.pid) recordPid(testEnv().runDir, child.pid);
-    let output = '';
-    child.stdout!.on('data', (d) => (output += d));
-    child.stderr!.on('data', (d) => (output += d));
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`${app} still running after ${timeoutMs} ms; ${expected}:\n${output}`));
-    }, timeoutMs);
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      resolve({ code, output });
-    });
-  });
+  return runToExit(app, args, env, { timeoutMs, expected, onSpawn: (pid) => recordPid(testEnv().runDir, pid) });
 }
