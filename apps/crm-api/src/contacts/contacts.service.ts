@@ -50,7 +50,6 @@ export class ContactsService {
     });
     em.persist(contact);
     this.outbox.emit(
-      em,
       ctx,
       'contact.created',
       { contact_id: contact.id, name: contact.name, company: contact.company, lead_id: contact.leadId },
@@ -68,7 +67,6 @@ export class ContactsService {
   remove(id: string, ctx: RequestCtx): Promise<void> {
     return deleteOr404(this.em, Contact, id, 'contact', (em, contact) =>
       this.outbox.emit(
-        em,
         ctx,
         'contact.deleted',
         { contact_id: contact.id, name: contact.name, lead_id: contact.leadId },

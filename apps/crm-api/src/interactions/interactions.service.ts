@@ -44,7 +44,7 @@ export class InteractionsService {
     // The record's existence is checked in the insert's own statement: one round trip.
     await insertNew(
       this.em,
-      (em) => this.outbox.emit(em, ctx, 'interaction.logged', data, { id: logId, subject: id, time }),
+      (em) => this.outbox.emit(ctx, 'interaction.logged', data, { id: logId, subject: id, time }),
       { entity: ENTITIES[kind], id, what: kind },
     );
     return {

@@ -49,7 +49,7 @@ export class LogChangesService {
       const type = input.type ?? base.type!;
       const time = this.nextTime(log, latest);
       const data: Omit<EventData<'interaction.edited', 1>, 'actor'> = { log_id: log.id, log_timestamp: log.timestamp_text, type, summary };
-      const event = this.outbox.emit(em, ctx, 'interaction.edited', data, { subject: log.id, time });
+      const event = this.outbox.emit(ctx, 'interaction.edited', data, { subject: log.id, time });
       const view = toView(log);
       return {
         eventId: event.id,
@@ -71,7 +71,7 @@ export class LogChangesService {
     return this.em.transactional(async (em) => {
       const { log, latest } = await this.target(em, id, ctx, 'delete');
       const data: Omit<EventData<'interaction.deleted', 1>, 'actor'> = { log_id: log.id, log_timestamp: log.timestamp_text };
-      const event = this.outbox.emit(em, ctx, 'interaction.deleted', data, { subject: log.id, time: this.nextTime(log, latest) });
+      const event = this.outbox.emit(ctx, 'interaction.deleted', data, { subject: log.id, time: this.nextTime(log, latest) });
       return { eventId: event.id };
     });
   }

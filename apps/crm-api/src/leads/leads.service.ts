@@ -59,7 +59,6 @@ export class LeadsService {
       });
       em.persist(lead);
       this.outbox.emit(
-        em,
         ctx,
         'lead.created',
         { lead_id: lead.id, name: lead.name, company: lead.company, status: lead.status, assigned_to: lead.assignedToId },
@@ -85,7 +84,6 @@ export class LeadsService {
       if (changed.includes('status')) this.statusChanged(em, lead, before.status, ctx, now);
       if (changed.includes('assignedToId')) {
         this.outbox.emit(
-          em,
           ctx,
           'lead.reassigned',
           { lead_id: lead.id, name: lead.name, ...(await reassignment(em, 'assigned_to', before.assignedToId, lead.assignedToId)) },
@@ -97,7 +95,7 @@ export class LeadsService {
 
   remove(id: string, ctx: RequestCtx): Promise<void> {
     return deleteOr404(this.em, Lead, id, 'lead', (em, lead) =>
-      this.outbox.emit(em, ctx, 'lead.deleted', { lead_id: lead.id, name: lead.name }, { subject: lead.id }),
+      this.outbox.emit(ctx, 'lead.deleted', { lead_id: lead.id, name: lead.name }, { subject: lead.id }),
       this.policy.on('lead', ctx.caller),
     );
   }
@@ -144,7 +142,6 @@ export class LeadsService {
       lead.convertedAt = step(0);
       this.statusChanged(em, lead, oldStatus, ctx, step(2));
       this.outbox.emit(
-        em,
         ctx,
         'lead.converted',
         { lead_id: lead.id, name: lead.name, contact_id: contact.id, opportunity_id: opportunity.id, opportunity_name: opportunity.name },
@@ -156,7 +153,6 @@ export class LeadsService {
 
   private statusChanged(em: EntityManager, lead: Lead, oldStatus: LeadStatus, ctx: RequestCtx, now: Date) {
     this.outbox.emit(
-      em,
       ctx,
       'lead.status_changed',
       { lead_id: lead.id, name: lead.name, field: 'status', old_value: oldStatus, new_value: lead.status },

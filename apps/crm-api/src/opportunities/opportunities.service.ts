@@ -49,7 +49,6 @@ export class OpportunitiesService {
     });
     em.persist(opportunity);
     this.outbox.emit(
-      em,
       ctx,
       'opportunity.created',
       {
@@ -80,7 +79,6 @@ export class OpportunitiesService {
       const opts = { subject: opportunity.id, time: now };
       if (changed.includes('stage')) {
         this.outbox.emit(
-          em,
           ctx,
           'opportunity.stage_changed',
           { ...about, field: 'stage', old_value: before.stage, new_value: opportunity.stage, ...links },
@@ -89,7 +87,6 @@ export class OpportunitiesService {
       }
       if (changed.includes('ownerId')) {
         this.outbox.emit(
-          em,
           ctx,
           'opportunity.reassigned',
           { ...about, ...(await reassignment(em, 'owner', before.ownerId, opportunity.ownerId)), ...links },
@@ -102,7 +99,6 @@ export class OpportunitiesService {
   remove(id: string, ctx: RequestCtx): Promise<void> {
     return deleteOr404(this.em, Opportunity, id, 'opportunity', (em, o) =>
       this.outbox.emit(
-        em,
         ctx,
         'opportunity.deleted',
         { opportunity_id: o.id, name: o.name, contact_id: o.contactId, lead_id: o.leadId },

@@ -1,10 +1,11 @@
 import { Global, Module } from '@nestjs/common';
+import { OutboxEventsRepository } from './outbox.repository';
 import { OutboxRelay } from './outbox.relay';
 import { OutboxService } from './outbox.service';
 
 @Global()
 @Module({
-  providers: [OutboxService, OutboxRelay],
-  exports: [OutboxService, OutboxRelay],
+  providers: [OutboxService, OutboxEventsRepository, OutboxRelay],
+  exports: [OutboxService, OutboxEventsRepository, OutboxRelay],
 })
 export class OutboxModule {}

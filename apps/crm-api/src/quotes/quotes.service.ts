@@ -44,7 +44,6 @@ export class QuotesService {
       });
       em.persist(quote);
       this.outbox.emit(
-        em,
         ctx,
         'quote.created',
         { quote_id: quote.id, title: quote.title, total_price: quote.totalPrice, opportunity_id: quote.opportunityId },
@@ -64,7 +63,6 @@ export class QuotesService {
   remove(id: string, ctx: RequestCtx): Promise<void> {
     return deleteOr404(this.em, Quote, id, 'quote', (em, quote) =>
       this.outbox.emit(
-        em,
         ctx,
         'quote.deleted',
         { quote_id: quote.id, title: quote.title, opportunity_id: quote.opportunityId },

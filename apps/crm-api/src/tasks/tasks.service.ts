@@ -79,7 +79,6 @@ export class TasksService {
       if (changed.includes('status') && task.status === 'completed') this.completed(em, task, ctx, now);
       if (changed.includes('assignedToId')) {
         this.outbox.emit(
-          em,
           ctx,
           'task.reassigned',
           { ...this.taskRef(task), ...(await reassignment(em, 'assigned_to', before.assignedToId, task.assignedToId)) },
@@ -105,7 +104,7 @@ export class TasksService {
 
   remove(id: string, ctx: RequestCtx): Promise<void> {
     return deleteOr404(this.em, Task, id, 'task', (em, task) =>
-      this.outbox.emit(em, ctx, 'task.deleted', this.taskRef(task), { subject: task.id }),
+      this.outbox.emit(ctx, 'task.deleted', this.taskRef(task), { subject: task.id }),
       this.policy.on('task', ctx.caller),
     );
   }
@@ -117,7 +116,6 @@ export class TasksService {
 
   private completed(em: EntityManager, task: Task, ctx: RequestCtx, now: Date) {
     this.outbox.emit(
-      em,
       ctx,
       'task.completed',
       { ...this.taskRef(task), notes: task.notes, task_type: task.type },
