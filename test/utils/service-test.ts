@@ -40,6 +40,7 @@ export function fakeRecords<T extends CrmRecord>(what: string, rows: T[] = []): 
       return record;
     }),
     insertNew: jest.fn(async (build: () => unknown) => build()),
+    insertNewIfExists: jest.fn(async (id: string, build: () => unknown) => (find(id), build())),
     change: jest.fn(async (id: string, patch: Partial<T>, emit: (r: T, c: object) => unknown) => {
       const record = find(id);
       const before = { ...record };
@@ -80,16 +81,27 @@ export interface EmittedEvents {
 /**
  * Builds `service` with `Test.createTestingModule`: the given providers (repository
  * mocks: `{ provide: LeadsRepository, useValue: fakeRecords('lead') }`), the real
- * OutboxService over a recording events repository, and `openPolicy()` unless given.
+ * OutboxService over a recording events repository (`outbox` adds to or replaces its
+ * other methods), and `openPolicy()` unless given.
  */
-export async function serviceWith<S>(service: Type<S>, providers: Provider[]): Promise<{ service: S; emitted: EmittedEvents }> {
+export async function serviceWith<S>(
+  service: Type<S>,
+  providers: Provider[],
+  outbox: Partial<Record<keyof OutboxEventsRepository, jest.Mock>> = {},
+): Promise<{ service: S; emitted: EmittedEvents; outbox: Record<keyof OutboxEventsRepository, jest.Mock> }> {
   const events: CrmEvent[] = [];
+  const outboxMock = {
+    add: jest.fn((e: CrmEvent) => events.push(e)),
+    latestLogChange: jest.fn(async () => undefined),
+    underLogChangeLock: jest.fn((_id: string, work: () => unknown) => work()),
+    ...outbox,
+  };
   const given = new Set(providers.map((p) => (typeof p === 'object' && 'provide' in p ? p.provide : p)));
   const module = await Test.createTestingModule({
     providers: [
       service,
       OutboxService,
-      { provide: OutboxEventsRepository, useValue: { add: jest.fn((e: CrmEvent) => events.push(e)), latestLogChange: jest.fn(), lockLogChanges: jest.fn() } },
+      { provide: OutboxEventsRepository, useValue: outboxMock },
       ...(given.has(Policy) ? [] : [{ provide: Policy, useValue: openPolicy() }]),
       ...providers,
     ],
@@ -99,7 +111,7 @@ export async function serviceWith<S>(service: Type<S>, providers: Provider[]): P
     types: () => events.map((e) => e.type),
     of: <K extends CrmEvent['type']>(type: K) => events.filter((e) => e.type === type) as CrmEvent<K>[],
   };
-  return { service: module.get(service), emitted };
+  return { service: module.get(service), emitted, outbox: outboxMock };
 }
 
 /** A request's context: a caller of `role`, a correlation id. */

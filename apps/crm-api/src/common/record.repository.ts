@@ -3,7 +3,7 @@ import type { Access } from '../auth/record-access';
 import { assertReadableRefs, assertWritableRef } from '../auth/record-access';
 import type { Policy, RecordKind } from '../auth/policy';
 import type { CrmRecord } from './record.entity';
-import { insertNew, Requires } from './insert-new';
+import { insertNew } from './insert-new';
 import { findPage, Page, PageRequest } from './pagination';
 import { Changes, deleteOr404, findOr404, updateOr404 } from './records';
 import type { Caller } from './request-context';
@@ -41,8 +41,13 @@ export abstract class RecordRepository<T extends CrmRecord> {
   }
 
   /** Runs `build` (which only adds new records and events) and writes all it added in one statement (common/insert-new.ts). */
-  insertNew<R>(build: () => R, requires?: Requires): Promise<R> {
-    return insertNew(this.em, () => build(), requires);
+  insertNew<R>(build: () => R): Promise<R> {
+    return insertNew(this.em, () => build());
+  }
+
+  /** As `insertNew`, written only if the record `id` of this kind exists, checked in the same statement (else a 404). */
+  insertNewIfExists<R>(id: string, build: () => R): Promise<R> {
+    return insertNew(this.em, () => build(), { entity: this.entity, id, what: this.what });
   }
 
   /** A PATCH under FOR UPDATE, with `emit` run in the transaction when something changed (common/records.ts). */

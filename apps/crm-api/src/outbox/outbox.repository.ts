@@ -119,9 +119,16 @@ export class OutboxEventsRepository {
     return latest;
   }
 
-  /** One change of a log at a time, on every replica: held until the current transaction ends. */
-  async lockLogChanges(logId: string): Promise<void> {
-    await this.em.getConnection().execute(`select pg_advisory_xact_lock(hashtextextended(?, 0))`, [`interaction_log change ${logId}`], 'all', this.em.getTransactionContext());
+  /**
+   * One transaction holding the lock on the changes of log `logId` until it ends (an
+   * advisory lock: one change of a log at a time, on every replica); what `work` emits
+   * commits with it.
+   */
+  underLogChangeLock<R>(logId: string, work: () => Promise<R>): Promise<R> {
+    return this.em.transactional(async (tx) => {
+      await tx.getConnection().execute(`select pg_advisory_xact_lock(hashtextextended(?, 0))`, [`interaction_log change ${logId}`], 'all', tx.getTransactionContext());
+      return work();
+    });
   }
 }
 
