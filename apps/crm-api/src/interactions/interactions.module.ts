@@ -1,16 +1,16 @@
 import { Module } from '@nestjs/common';
-import { ContactsRepository } from '../contacts/contacts.repository';
+import { ContactsModule } from '../contacts/contacts.module';
 import { FeedModule } from '../feed/feed.module';
-import { LeadsRepository } from '../leads/leads.repository';
-import { OpportunitiesRepository } from '../opportunities/opportunities.repository';
+import { LeadsModule } from '../leads/leads.module';
+import { OpportunitiesModule } from '../opportunities/opportunities.module';
 import { InteractionsController } from './interactions.controller';
 import { InteractionsService } from './interactions.service';
 import { LogChangesController } from './log-changes.controller';
 import { LogChangesService } from './log-changes.service';
 
 @Module({
-  imports: [FeedModule],
+  imports: [FeedModule, LeadsModule, ContactsModule, OpportunitiesModule],
   controllers: [InteractionsController, LogChangesController],
-  providers: [InteractionsService, LogChangesService, LeadsRepository, ContactsRepository, OpportunitiesRepository],
+  providers: [InteractionsService, LogChangesService],
 })
 export class InteractionsModule {}

@@ -1,11 +1,12 @@
 import { Module } from '@nestjs/common';
 import { TasksController } from './tasks.controller';
-import { UsersRepository } from '../users/users.repository';
+import { UsersModule } from '../users/users.module';
 import { TasksRepository } from './tasks.repository';
 import { TasksService } from './tasks.service';
 
 @Module({
   controllers: [TasksController],
-  providers: [TasksService, TasksRepository, UsersRepository],
+  imports: [UsersModule],
+  providers: [TasksService, TasksRepository],
 })
 export class TasksModule {}
