@@ -1,4 +1,4 @@
-import { Entity, Enum, ManyToOne, Opt, Property } from '@mikro-orm/core';
+import { Entity, Enum, Opt, Property } from '@mikro-orm/core';
 import { LEAD_STATUSES, LeadStatus } from '@app/contracts';
 import { CrmRecord, ListIndexes, RecordRef } from '../common/record.entity';
 
@@ -25,14 +25,16 @@ export class Lead extends CrmRecord {
 
   /**
    * What the conversion made, and when (the lead's rolled-up feed follows them from then
-   * on). Relations, so a conversion's lead is written after its contact and opportunity,
-   * but without a foreign key (migration 20261203000300): a historical fact, which a
-   * later deletion of the contact does not undo.
+   * on). Plain columns, not relations, as migration 20261203000300 has them: a historical
+   * fact without a foreign key, which a later deletion of the contact does not undo. As
+   * relations they would also close a cycle (a contact names its lead, the lead its
+   * contact) that leaves the unit of work's insert order to chance: contacts and
+   * opportunities must be inserted after their lead, and an opportunity after its contact.
    */
-  @ManyToOne('Contact', { mapToPk: true, fieldName: 'converted_contact_id', nullable: true, createForeignKeyConstraint: false })
+  @Property({ type: 'uuid', nullable: true })
   convertedContactId: string | null = null;
 
-  @ManyToOne('Opportunity', { mapToPk: true, fieldName: 'converted_opportunity_id', nullable: true, createForeignKeyConstraint: false })
+  @Property({ type: 'uuid', nullable: true })
   convertedOpportunityId: string | null = null;
 
   @Property({ type: 'datetime', columnType: 'timestamptz(3)', nullable: true })
