@@ -1,6 +1,6 @@
 import { EntityClass, EntityManager, RequiredEntityData } from '@mikro-orm/postgresql';
 import type { Access } from '../auth/record-access';
-import { assertReadableRefs, assertWritableRef } from '../auth/record-access';
+import { assertReadableRefs, assertWritableRef, readableWhere } from '../auth/record-access';
 import type { Policy, RecordKind } from '../auth/policy';
 import type { CrmRecord } from './record.entity';
 import { insertNew } from './insert-new';
@@ -23,9 +23,9 @@ export abstract class RecordRepository<T extends CrmRecord> {
     readonly what: string,
   ) {}
 
-  /** Newest first, keyset-paged (common/pagination.ts). */
-  page(where: Record<string, unknown>, page: PageRequest): Promise<Page<T>> {
-    return findPage(this.em, this.entity, where, page);
+  /** Newest first, keyset-paged (common/pagination.ts); with `access`, only the records the caller reads. */
+  page(where: Record<string, unknown>, page: PageRequest, access?: Access): Promise<Page<T>> {
+    return findPage(this.em, this.entity, { ...where, ...(access ? readableWhere(access) : {}) }, page);
   }
 
   /** The record, or a 404 (also when `access` says the caller may not read it). */

@@ -1,6 +1,5 @@
 import { Injectable } from '@nestjs/common';
 import { Policy } from '../auth/policy';
-import { readableWhere } from '../auth/record-access';
 import { defined } from '../common/objects';
 import { Page } from '../common/pagination';
 import { Caller, RequestCtx } from '../common/request-context';
@@ -19,7 +18,7 @@ export class ContactsService {
 
   list(query: ContactListQuery, caller: Caller): Promise<Page<Contact>> {
     const { limit, cursor, lead } = query;
-    return this.contacts.page({ ...defined({ leadId: lead }), ...readableWhere(this.policy.on('contact', caller)) }, { limit, cursor });
+    return this.contacts.page(defined({ leadId: lead }), { limit, cursor }, this.policy.on('contact', caller));
   }
 
   get(id: string, caller: Caller): Promise<Contact> {

@@ -82,6 +82,12 @@ describe('LeadsService (repositories mocked)', () => {
     expect(emitted.events).toEqual([]);
   });
 
+  it('list: the filters given, paged, only what the caller reads', async () => {
+    const { service } = await build();
+    await service.list({ status: 'new', limit: 5 }, ctx.caller);
+    expect(leads.page).toHaveBeenCalledWith({ status: 'new' }, { limit: 5, cursor: undefined }, expect.objectContaining({ kind: 'lead', caller: ctx.caller }));
+  });
+
   it('remove: lead.deleted names what was deleted; a missing lead is a 404', async () => {
     const { service, emitted } = await build();
     const lead = aLead();

@@ -1,6 +1,5 @@
 import { Injectable } from '@nestjs/common';
 import { Policy } from '../auth/policy';
-import { readableWhere } from '../auth/record-access';
 import type { LeadStatus } from '@app/contracts';
 import { Contact } from '../contacts/contact.entity';
 import { ContactsService } from '../contacts/contacts.service';
@@ -36,7 +35,7 @@ export class LeadsService {
 
   list(query: LeadListQuery, caller: Caller): Promise<Page<Lead>> {
     const { limit, cursor, status, assigned_to } = query;
-    return this.leads.page({ ...defined({ status, assignedToId: assigned_to }), ...readableWhere(this.policy.on('lead', caller)) }, { limit, cursor });
+    return this.leads.page(defined({ status, assignedToId: assigned_to }), { limit, cursor }, this.policy.on('lead', caller));
   }
 
   get(id: string, caller: Caller): Promise<Lead> {

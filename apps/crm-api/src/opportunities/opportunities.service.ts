@@ -1,6 +1,5 @@
 import { Injectable } from '@nestjs/common';
 import { Policy } from '../auth/policy';
-import { readableWhere } from '../auth/record-access';
 import { defined } from '../common/objects';
 import { Page } from '../common/pagination';
 import { Caller, RequestCtx } from '../common/request-context';
@@ -22,7 +21,7 @@ export class OpportunitiesService {
 
   list(query: OpportunityListQuery, caller: Caller): Promise<Page<Opportunity>> {
     const { limit, cursor, stage, owner, contact, lead } = query;
-    return this.opportunities.page({ ...defined({ stage, ownerId: owner, contactId: contact, leadId: lead }), ...readableWhere(this.policy.on('opportunity', caller)) }, { limit, cursor });
+    return this.opportunities.page(defined({ stage, ownerId: owner, contactId: contact, leadId: lead }), { limit, cursor }, this.policy.on('opportunity', caller));
   }
 
   get(id: string, caller: Caller): Promise<Opportunity> {

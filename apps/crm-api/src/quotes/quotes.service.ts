@@ -1,6 +1,5 @@
 import { Injectable } from '@nestjs/common';
 import { Policy } from '../auth/policy';
-import { readableWhere } from '../auth/record-access';
 import { defined } from '../common/objects';
 import { Page } from '../common/pagination';
 import { Caller, RequestCtx } from '../common/request-context';
@@ -19,7 +18,7 @@ export class QuotesService {
 
   list(query: QuoteListQuery, caller: Caller): Promise<Page<Quote>> {
     const { limit, cursor, opportunity } = query;
-    return this.quotes.page({ ...defined({ opportunityId: opportunity }), ...readableWhere(this.policy.on('quote', caller)) }, { limit, cursor });
+    return this.quotes.page(defined({ opportunityId: opportunity }), { limit, cursor }, this.policy.on('quote', caller));
   }
 
   get(id: string, caller: Caller): Promise<Quote> {

@@ -1,6 +1,5 @@
 import { Injectable } from '@nestjs/common';
 import { Policy } from '../auth/policy';
-import { readableWhere } from '../auth/record-access';
 import { DomainError } from '../common/domain-error';
 import { defined } from '../common/objects';
 import { Page } from '../common/pagination';
@@ -24,7 +23,7 @@ export class TasksService {
   list(query: TaskListQuery, caller: Caller): Promise<Page<Task>> {
     const { limit, cursor, status, assigned_to, lead, contact, opportunity } = query;
     const where = defined({ status, assignedToId: assigned_to, leadId: lead, contactId: contact, opportunityId: opportunity });
-    return this.tasks.page({ ...where, ...readableWhere(this.policy.on('task', caller)) }, { limit, cursor });
+    return this.tasks.page(where, { limit, cursor }, this.policy.on('task', caller));
   }
 
   get(id: string, caller: Caller): Promise<Task> {
