@@ -40,7 +40,10 @@ export function fakeRecords<T extends CrmRecord>(what: string, rows: T[] = []): 
       return record;
     }),
     insertNew: jest.fn(async (build: () => unknown) => build()),
-    insertNewIfExists: jest.fn(async (id: string, build: () => unknown) => (find(id), build())),
+    insertNewIfExists: jest.fn(async (id: string, build: () => unknown) => {
+      find(id); // the 404 of the insert's own existence check
+      return build();
+    }),
     change: jest.fn(async (id: string, patch: Partial<T>, emit: (r: T, c: object) => unknown) => {
       const record = find(id);
       const before = { ...record };
