@@ -1,4 +1,4 @@
-import { EntityClass, EntityManager, EntityMetadata, Knex, ReferenceKind } from '@mikro-orm/postgresql';
+import { EntityClass, EntityManager, EntityMetadata, helper, Knex, ReferenceKind, TransactionContext } from '@mikro-orm/postgresql';
 import { DomainError } from './domain-error';
 
 /** A record that must exist for the insert to happen (a 404 names it otherwise). */
@@ -23,7 +23,9 @@ export interface Requires {
  */
 export async function insertNew<T>(em: EntityManager, build: (em: EntityManager) => T, requires?: Requires): Promise<T> {
   const fork = em.fork({ clear: true });
-  const result = build(fork);
+  // `build` runs with the fork as the current context: repositories that hold the
+  // request's EntityManager (outbox events, records) add to this fork's unit of work.
+  const result = TransactionContext.create(fork, () => build(fork));
   const entities = [...fork.getUnitOfWork().getPersistStack()];
   const params: Knex.RawBinding[] = [];
   const inserts = entities.map((entity, i) => `w${i} as (${insertOf(fork, fork.getMetadata().get(entity.constructor.name), entity, params, requires)})`);
@@ -41,9 +43,11 @@ function insertOf(em: EntityManager, meta: EntityMetadata, entity: object, param
   const platform = em.getPlatform();
   const columns: string[] = [];
   for (const prop of meta.props) {
-    if (prop.persist === false || prop.kind !== ReferenceKind.SCALAR) continue;
-    const value = (entity as Record<string, Knex.RawBinding>)[prop.name];
+    if (prop.persist === false || (prop.kind !== ReferenceKind.SCALAR && prop.kind !== ReferenceKind.MANY_TO_ONE)) continue;
+    let value = (entity as Record<string, Knex.RawBinding>)[prop.name];
     if (value === undefined) continue;
+    // A reference (mapToPk keeps the id itself; an entity or Reference gives its id).
+    if (prop.kind === ReferenceKind.MANY_TO_ONE && value !== null && typeof value === 'object') value = helper(value).getPrimaryKey() as string;
     columns.push(platform.quoteIdentifier(prop.fieldNames[0]));
     params.push(prop.customType && value !== null ? prop.customType.convertToDatabaseValue(value, platform, { mode: 'query' }) : value);
   }

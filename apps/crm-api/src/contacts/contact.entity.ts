@@ -1,7 +1,8 @@
 import { Entity, Property } from '@mikro-orm/core';
-import { CrmRecord } from '../common/record.entity';
+import { CrmRecord, ListIndexes, RecordRef } from '../common/record.entity';
 
 @Entity({ schema: 'crm', tableName: 'contacts' })
+@ListIndexes('contacts', ['lead_id'])
 export class Contact extends CrmRecord {
   @Property({ type: 'string', length: 255 })
   name!: string;
@@ -16,6 +17,6 @@ export class Contact extends CrmRecord {
   company: string | null = null;
 
   /** The lead this contact came from (set by a conversion, or by hand). */
-  @Property({ type: 'uuid', nullable: true })
+  @RecordRef('Lead', 'lead_id')
   leadId: string | null = null;
 }

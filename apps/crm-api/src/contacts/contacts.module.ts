@@ -1,10 +1,11 @@
 import { Module } from '@nestjs/common';
 import { ContactsController } from './contacts.controller';
+import { ContactsRepository } from './contacts.repository';
 import { ContactsService } from './contacts.service';
 
 @Module({
   controllers: [ContactsController],
-  providers: [ContactsService],
-  exports: [ContactsService],
+  providers: [ContactsService, ContactsRepository],
+  exports: [ContactsService, ContactsRepository],
 })
 export class ContactsModule {}

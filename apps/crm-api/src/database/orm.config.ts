@@ -5,6 +5,7 @@ import type { Client } from 'pg';
 import { DbTimeouts, endedOnQueryTimeout, endOnQueryTimeout, pgClientOptions, QUERY_TIMEOUT_MARGIN_MS } from '@app/platform';
 import { CRM_ENTITIES } from './entities';
 import { CRM_MIGRATIONS } from './migrations';
+import { CrmNamingStrategy } from './naming';
 
 /** How the serving app's pool bounds its waits (migrations run without them: a statement may be long). */
 export interface OrmRuntime {
@@ -25,6 +26,7 @@ export function crmOrmConfig(databaseUrl: string, poolSize = 10, runtime?: OrmRu
     clientUrl: databaseUrl,
     schema: 'crm',
     entities: CRM_ENTITIES,
+    namingStrategy: CrmNamingStrategy,
     metadataProvider: ReflectMetadataProvider,
     discovery: { disableDynamicFileAccess: true, requireEntitiesArray: true },
     extensions: [Migrator],

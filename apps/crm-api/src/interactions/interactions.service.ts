@@ -1,21 +1,18 @@
-import { EntityManager } from '@mikro-orm/postgresql';
 import { Injectable, Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import type { EventData } from '@app/contracts';
 import { Policy } from '../auth/policy';
-import { assertWritableRef } from '../auth/record-access';
-import { Contact } from '../contacts/contact.entity';
-import { insertNew } from '../common/insert-new';
+import { ContactsRepository } from '../contacts/contacts.repository';
+import type { CrmRecord } from '../common/record.entity';
+import type { RecordRepository } from '../common/record.repository';
 import { RequestCtx } from '../common/request-context';
 import { FeedService, InteractionLogView } from '../feed/feed.service';
-import { Lead } from '../leads/lead.entity';
-import { Opportunity } from '../opportunities/opportunity.entity';
+import { LeadsRepository } from '../leads/leads.repository';
+import { OpportunitiesRepository } from '../opportunities/opportunities.repository';
 import { OutboxService } from '../outbox/outbox.service';
 import { LogInteractionDto, PendingLogView } from './interaction.dto';
 
 export type LoggedRecord = 'lead' | 'contact' | 'opportunity';
-
-const ENTITIES = { lead: Lead, contact: Contact, opportunity: Opportunity } as const;
 
 /**
  * Manual logs. crm-api never writes the feed: it emits `interaction.logged` and the
@@ -26,15 +23,23 @@ const ENTITIES = { lead: Lead, contact: Contact, opportunity: Opportunity } as c
 export class InteractionsService {
   private readonly logger = new Logger(InteractionsService.name);
 
+  /** The records a log can be on, by kind. */
+  private readonly records: Record<LoggedRecord, Pick<RecordRepository<CrmRecord>, 'assertWritableRef' | 'insertNewIfExists'>>;
+
   constructor(
-    private readonly em: EntityManager,
+    leads: LeadsRepository,
+    contacts: ContactsRepository,
+    opportunities: OpportunitiesRepository,
     private readonly outbox: OutboxService,
     private readonly feed: FeedService,
     private readonly policy: Policy,
-  ) {}
+  ) {
+    this.records = { lead: leads, contact: contacts, opportunity: opportunities };
+  }
 
   async log(kind: LoggedRecord, id: string, input: LogInteractionDto, ctx: RequestCtx): Promise<PendingLogView> {
-    await assertWritableRef(this.em, this.policy, ctx.caller, kind, id, 'log interactions on');
+    const records = this.records[kind];
+    await records.assertWritableRef(this.policy, ctx.caller, kind, id, 'log interactions on');
     const recordedAt = new Date();
     const time = input.timestamp ? new Date(input.timestamp) : recordedAt;
     const logId = randomUUID();
@@ -42,11 +47,7 @@ export class InteractionsService {
     // v2: with when it was recorded, which a backdated timestamp is well before.
     const data: Omit<EventData<'interaction.logged', 2>, 'actor'> = { type: input.type, summary: input.summary, ...ids, recorded_at: recordedAt.toISOString() };
     // The record's existence is checked in the insert's own statement: one round trip.
-    await insertNew(
-      this.em,
-      (em) => this.outbox.emit(em, ctx, 'interaction.logged', data, { id: logId, subject: id, time }),
-      { entity: ENTITIES[kind], id, what: kind },
-    );
+    await records.insertNewIfExists(id, () => this.outbox.emit(ctx, 'interaction.logged', data, { id: logId, subject: id, time }));
     return {
       id: logId,
       status: 'pending',

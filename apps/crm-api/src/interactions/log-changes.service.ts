@@ -1,4 +1,3 @@
-import { EntityManager } from '@mikro-orm/postgresql';
 import { Injectable, Logger } from '@nestjs/common';
 import type { EventData, LogType } from '@app/contracts';
 import { isPrivileged } from '../auth/policy';
@@ -7,16 +6,9 @@ import { RequestCtx } from '../common/request-context';
 import type { LogRow } from '../feed/feed.repository';
 import { FeedService } from '../feed/feed.service';
 import { InteractionLogView, toView } from '../feed/feed.view';
+import { AcceptedLogChange, OutboxEventsRepository } from '../outbox/outbox.repository';
 import { OutboxService } from '../outbox/outbox.service';
 import { EditLogDto, PendingEditView } from './log-change.dto';
-
-/** The latest change of a log crm-api accepted, from its own outbox (the logger may not have applied it yet). */
-interface AcceptedChange {
-  id: string;
-  type: 'interaction.edited' | 'interaction.deleted';
-  time: string;
-  data: { summary?: string; type?: LogType };
-}
 
 /**
  * Corrections of manual logs. crm-api never writes the feed: it checks the log (it
@@ -34,22 +26,22 @@ export class LogChangesService {
   private readonly logger = new Logger(LogChangesService.name);
 
   constructor(
-    private readonly em: EntityManager,
+    private readonly events: OutboxEventsRepository,
     private readonly outbox: OutboxService,
     private readonly feed: FeedService,
   ) {}
 
   /** Emits the edit; returns the log as it will be and the edit's event id. */
   async edit(id: string, input: EditLogDto, ctx: RequestCtx): Promise<{ eventId: string; pending: PendingEditView }> {
-    return this.em.transactional(async (em) => {
-      const { log, latest } = await this.target(em, id, ctx, 'edit');
+    return this.events.underLogChangeLock(id, async () => {
+      const { log, latest } = await this.target(id, ctx, 'edit');
       // The content an edit starts from: the latest accepted edit when the row does not hold it yet.
       const base = latest && !this.rowHolds(log, latest) ? latest.data : { summary: log.summary, type: log.type as LogType };
       const summary = input.summary ?? base.summary!;
       const type = input.type ?? base.type!;
       const time = this.nextTime(log, latest);
       const data: Omit<EventData<'interaction.edited', 1>, 'actor'> = { log_id: log.id, log_timestamp: log.timestamp_text, type, summary };
-      const event = this.outbox.emit(em, ctx, 'interaction.edited', data, { subject: log.id, time });
+      const event = this.outbox.emit(ctx, 'interaction.edited', data, { subject: log.id, time });
       const view = toView(log);
       return {
         eventId: event.id,
@@ -68,10 +60,10 @@ export class LogChangesService {
 
   /** Emits the delete; returns its event id. */
   async delete(id: string, ctx: RequestCtx): Promise<{ eventId: string }> {
-    return this.em.transactional(async (em) => {
-      const { log, latest } = await this.target(em, id, ctx, 'delete');
+    return this.events.underLogChangeLock(id, async () => {
+      const { log, latest } = await this.target(id, ctx, 'delete');
       const data: Omit<EventData<'interaction.deleted', 1>, 'actor'> = { log_id: log.id, log_timestamp: log.timestamp_text };
-      const event = this.outbox.emit(em, ctx, 'interaction.deleted', data, { subject: log.id, time: this.nextTime(log, latest) });
+      const event = this.outbox.emit(ctx, 'interaction.deleted', data, { subject: log.id, time: this.nextTime(log, latest) });
       return { eventId: event.id };
     });
   }
@@ -99,33 +91,25 @@ export class LogChangesService {
     }
   }
 
-  /** The log to change, checked for this caller, and the latest change of it crm-api accepted. */
-  private async target(em: EntityManager, id: string, ctx: RequestCtx, verb: 'edit' | 'delete') {
-    const connection = em.getConnection();
-    const tx = em.getTransactionContext();
-    // One change of a log at a time, on every replica: held until this transaction ends.
-    await connection.execute(`select pg_advisory_xact_lock(hashtextextended(?, 0))`, [`interaction_log change ${id}`], 'all', tx);
+  /**
+   * The log to change, checked for this caller, and the latest change of it crm-api
+   * accepted. Called under the log's change lock (one change of a log at a time).
+   */
+  private async target(id: string, ctx: RequestCtx, verb: 'edit' | 'delete') {
     const log = await this.feed.forChange(id, ctx.caller);
     if (!log) throw DomainError.notFound('interaction log', id);
-    const [latest] = await connection.execute<AcceptedChange[]>(
-      `select id, type, payload->>'time' as time, payload->'data' as data from crm.outbox
-        where (payload #>> '{data,log_id}') = ? and type in ('interaction.edited', 'interaction.deleted')
-        order by payload->>'time' desc, id desc limit 1`,
-      [id],
-      'all',
-      tx,
-    );
+    const latest = await this.events.latestLogChange(id);
     // Accepted but not applied yet: for this caller the log is already gone.
     if (latest?.type === 'interaction.deleted') throw DomainError.notFound('interaction log', id);
     if (log.source !== 'manual')
       throw DomainError.conflict(`interaction log ${id} was written by the system (source ${log.source}): only manual logs can be edited or deleted`);
     if (!isPrivileged(ctx.caller) && log.user_id !== ctx.caller.id)
       throw DomainError.forbidden(`a sales rep may only ${verb} the manual logs they wrote; interaction log ${id} is not theirs`);
-    return { log, latest: latest as AcceptedChange | undefined };
+    return { log, latest };
   }
 
   /** Whether the feed's row already holds this change (or a later one). */
-  private rowHolds(log: LogRow, change: AcceptedChange): boolean {
+  private rowHolds(log: LogRow, change: AcceptedLogChange): boolean {
     return log.edit_id === change.id || (log.edited_at !== null && log.edited_at.getTime() >= Date.parse(change.time));
   }
 
@@ -134,7 +118,7 @@ export class LogChangesService {
    * one later: the logger applies changes in time order, so each must come after the
    * one it was made after.
    */
-  private nextTime(log: LogRow, latest: AcceptedChange | undefined): Date {
+  private nextTime(log: LogRow, latest: AcceptedLogChange | undefined): Date {
     const last = Math.max(log.edited_at?.getTime() ?? 0, latest ? Date.parse(latest.time) : 0);
     return new Date(Math.max(Date.now(), last + 1));
   }

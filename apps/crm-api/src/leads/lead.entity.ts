@@ -1,8 +1,9 @@
-import { Entity, Opt, Property } from '@mikro-orm/core';
-import type { LeadStatus } from '@app/contracts';
-import { CrmRecord } from '../common/record.entity';
+import { Entity, Enum, Opt, Property } from '@mikro-orm/core';
+import { LEAD_STATUSES, LeadStatus } from '@app/contracts';
+import { CrmRecord, ListIndexes, RecordRef } from '../common/record.entity';
 
 @Entity({ schema: 'crm', tableName: 'leads' })
+@ListIndexes('leads', ['status', 'assigned_to_id'])
 export class Lead extends CrmRecord {
   @Property({ type: 'string', length: 255 })
   name!: string;
@@ -16,13 +17,20 @@ export class Lead extends CrmRecord {
   @Property({ type: 'string', length: 50, nullable: true })
   phone: string | null = null;
 
-  @Property({ type: 'string', length: 20 })
+  @Enum({ items: [...LEAD_STATUSES], columnType: 'varchar(20)', default: 'new' })
   status: LeadStatus & Opt = 'new';
 
-  @Property({ type: 'uuid', nullable: true })
+  @RecordRef('User', 'assigned_to_id')
   assignedToId: string | null = null;
 
-  /** What the conversion made, and when (the lead's rolled-up feed follows them from then on). */
+  /**
+   * What the conversion made, and when (the lead's rolled-up feed follows them from then
+   * on). Plain columns, not relations, as migration 20261203000300 has them: a historical
+   * fact without a foreign key, which a later deletion of the contact does not undo. As
+   * relations they would also close a cycle (a contact names its lead, the lead its
+   * contact) that leaves the unit of work's insert order to chance: contacts and
+   * opportunities must be inserted after their lead, and an opportunity after its contact.
+   */
   @Property({ type: 'uuid', nullable: true })
   convertedContactId: string | null = null;
 

@@ -1,22 +1,20 @@
-import { EntityManager } from '@mikro-orm/postgresql';
-import { Policy } from '../auth/policy';
-import { readableWhere } from '../auth/record-access';
 import { Injectable } from '@nestjs/common';
+import { Policy } from '../auth/policy';
 import type { LeadStatus } from '@app/contracts';
 import { Contact } from '../contacts/contact.entity';
 import { ContactsService } from '../contacts/contacts.service';
 import { DomainError } from '../common/domain-error';
 import { defined } from '../common/objects';
-import { findPage, Page } from '../common/pagination';
-import { deleteOr404, findOr404, updateOr404 } from '../common/records';
-import { insertNew } from '../common/insert-new';
+import { Page } from '../common/pagination';
 import { Caller, RequestCtx } from '../common/request-context';
 import { Opportunity } from '../opportunities/opportunity.entity';
 import { OpportunitiesService } from '../opportunities/opportunities.service';
 import { OutboxService } from '../outbox/outbox.service';
 import { reassignment } from '../users/assignee';
+import { UsersRepository } from '../users/users.repository';
 import { CONVERTED_RULE, ConvertLeadDto, CreateLeadDto, LeadListQuery, UpdateLeadDto } from './lead.dto';
 import { Lead } from './lead.entity';
+import { LeadsRepository } from './leads.repository';
 
 export interface Conversion {
   lead: Lead;
@@ -27,7 +25,8 @@ export interface Conversion {
 @Injectable()
 export class LeadsService {
   constructor(
-    private readonly em: EntityManager,
+    private readonly leads: LeadsRepository,
+    private readonly users: UsersRepository,
     private readonly outbox: OutboxService,
     private readonly policy: Policy,
     private readonly contacts: ContactsService,
@@ -36,17 +35,17 @@ export class LeadsService {
 
   list(query: LeadListQuery, caller: Caller): Promise<Page<Lead>> {
     const { limit, cursor, status, assigned_to } = query;
-    return findPage(this.em, Lead, { ...defined({ status, assignedToId: assigned_to }), ...readableWhere(this.policy.on('lead', caller)) }, { limit, cursor });
+    return this.leads.page(defined({ status, assignedToId: assigned_to }), { limit, cursor }, this.policy.on('lead', caller));
   }
 
   get(id: string, caller: Caller): Promise<Lead> {
-    return findOr404(this.em, Lead, id, 'lead', false, this.policy.on('lead', caller));
+    return this.leads.get(id, this.policy.on('lead', caller));
   }
 
   create(input: CreateLeadDto, ctx: RequestCtx): Promise<Lead> {
-    return insertNew(this.em, (em) => {
+    return this.leads.insertNew(() => {
       const now = new Date();
-      const lead = em.create(Lead, {
+      const lead = this.leads.add({
         name: input.name,
         email: input.email ?? null,
         company: input.company ?? null,
@@ -57,9 +56,7 @@ export class LeadsService {
         createdAt: now,
         updatedAt: now,
       });
-      em.persist(lead);
       this.outbox.emit(
-        em,
         ctx,
         'lead.created',
         { lead_id: lead.id, name: lead.name, company: lead.company, status: lead.status, assigned_to: lead.assignedToId },
@@ -78,17 +75,16 @@ export class LeadsService {
     const patch = { name, email, company, phone, status, assignedToId: assigned_to };
     // updateOr404 holds the row (FOR UPDATE) as convert() does, so this check and a
     // concurrent conversion are serialized: whichever comes second sees the other's result.
-    return updateOr404(this.em, Lead, id, 'lead', patch, async (em, lead, { before, changed, now }) => {
+    return this.leads.change(id, patch, async (lead, { before, changed, now }) => {
       if (changed.includes('status') && (before.status === 'converted' || lead.status === 'converted')) {
         throw DomainError.conflict(`lead ${id}: ${CONVERTED_RULE}`);
       }
-      if (changed.includes('status')) this.statusChanged(em, lead, before.status, ctx, now);
+      if (changed.includes('status')) this.statusChanged(lead, before.status, ctx, now);
       if (changed.includes('assignedToId')) {
         this.outbox.emit(
-          em,
           ctx,
           'lead.reassigned',
-          { lead_id: lead.id, name: lead.name, ...(await reassignment(em, 'assigned_to', before.assignedToId, lead.assignedToId)) },
+          { lead_id: lead.id, name: lead.name, ...(await reassignment(this.users, 'assigned_to', before.assignedToId, lead.assignedToId)) },
           { subject: lead.id, time: now },
         );
       }
@@ -96,8 +92,9 @@ export class LeadsService {
   }
 
   remove(id: string, ctx: RequestCtx): Promise<void> {
-    return deleteOr404(this.em, Lead, id, 'lead', (em, lead) =>
-      this.outbox.emit(em, ctx, 'lead.deleted', { lead_id: lead.id, name: lead.name }, { subject: lead.id }),
+    return this.leads.remove(
+      id,
+      (lead) => this.outbox.emit(ctx, 'lead.deleted', { lead_id: lead.id, name: lead.name }, { subject: lead.id }),
       this.policy.on('lead', ctx.caller),
     );
   }
@@ -113,24 +110,20 @@ export class LeadsService {
    * order.
    */
   convert(id: string, input: ConvertLeadDto, ctx: RequestCtx): Promise<Conversion> {
-    return this.em.transactional(async (em) => {
-      const lead = await findOr404(em, Lead, id, 'lead', true, { ...this.policy.on('lead', ctx.caller), write: 'convert' });
+    return this.leads.changeLocked(id, { ...this.policy.on('lead', ctx.caller), write: 'convert' }, (lead) => {
       if (lead.status === 'converted') throw DomainError.conflict(`lead ${id} is already converted`);
       const start = Date.now();
       const step = (n: number) => new Date(start + n);
 
       const contact = this.contacts.createIn(
-        em,
         { name: lead.name, email: lead.email, phone: lead.phone, company: lead.company, lead: lead.id },
         ctx,
         step(0),
       );
-      // The opportunity's row references the contact's: insert the contact first (the
-      // references are plain columns, so the unit of work does not order them itself).
-      await em.flush();
+      // The opportunity's row references the contact's: the unit of work inserts the
+      // contact first by itself (the references are relations, common/record.entity.ts).
       const o = input.opportunity;
       const opportunity = this.opportunities.createIn(
-        em,
         { name: o.name, amount: o.amount, stage: o.stage, owner: o.owner, contact: contact.id, lead: lead.id },
         ctx,
         step(1),
@@ -142,9 +135,8 @@ export class LeadsService {
       lead.convertedContactId = contact.id;
       lead.convertedOpportunityId = opportunity.id;
       lead.convertedAt = step(0);
-      this.statusChanged(em, lead, oldStatus, ctx, step(2));
+      this.statusChanged(lead, oldStatus, ctx, step(2));
       this.outbox.emit(
-        em,
         ctx,
         'lead.converted',
         { lead_id: lead.id, name: lead.name, contact_id: contact.id, opportunity_id: opportunity.id, opportunity_name: opportunity.name },
@@ -154,9 +146,8 @@ export class LeadsService {
     });
   }
 
-  private statusChanged(em: EntityManager, lead: Lead, oldStatus: LeadStatus, ctx: RequestCtx, now: Date) {
+  private statusChanged(lead: Lead, oldStatus: LeadStatus, ctx: RequestCtx, now: Date) {
     this.outbox.emit(
-      em,
       ctx,
       'lead.status_changed',
       { lead_id: lead.id, name: lead.name, field: 'status', old_value: oldStatus, new_value: lead.status },

@@ -1,42 +1,41 @@
-import { EntityManager } from '@mikro-orm/postgresql';
-import { Policy } from '../auth/policy';
-import { assertReadableRefs, readableWhere } from '../auth/record-access';
 import { Injectable } from '@nestjs/common';
+import { Policy } from '../auth/policy';
 import { defined } from '../common/objects';
-import { findPage, Page } from '../common/pagination';
-import { deleteOr404, findOr404, updateOr404 } from '../common/records';
-import { insertNew } from '../common/insert-new';
+import { Page } from '../common/pagination';
 import { Caller, RequestCtx } from '../common/request-context';
 import { OutboxService } from '../outbox/outbox.service';
 import { reassignment } from '../users/assignee';
+import { UsersRepository } from '../users/users.repository';
 import { CreateOpportunityDto, OpportunityListQuery, UpdateOpportunityDto } from './opportunity.dto';
 import { Opportunity } from './opportunity.entity';
+import { OpportunitiesRepository } from './opportunities.repository';
 
 @Injectable()
 export class OpportunitiesService {
   constructor(
-    private readonly em: EntityManager,
+    private readonly opportunities: OpportunitiesRepository,
+    private readonly users: UsersRepository,
     private readonly outbox: OutboxService,
     private readonly policy: Policy,
   ) {}
 
   list(query: OpportunityListQuery, caller: Caller): Promise<Page<Opportunity>> {
     const { limit, cursor, stage, owner, contact, lead } = query;
-    return findPage(this.em, Opportunity, { ...defined({ stage, ownerId: owner, contactId: contact, leadId: lead }), ...readableWhere(this.policy.on('opportunity', caller)) }, { limit, cursor });
+    return this.opportunities.page(defined({ stage, ownerId: owner, contactId: contact, leadId: lead }), { limit, cursor }, this.policy.on('opportunity', caller));
   }
 
   get(id: string, caller: Caller): Promise<Opportunity> {
-    return findOr404(this.em, Opportunity, id, 'opportunity', false, this.policy.on('opportunity', caller));
+    return this.opportunities.get(id, this.policy.on('opportunity', caller));
   }
 
   async create(input: CreateOpportunityDto, ctx: RequestCtx): Promise<Opportunity> {
-    await assertReadableRefs(this.em, this.policy, ctx.caller, { lead: input.lead, contact: input.contact });
-    return insertNew(this.em, (em) => this.createIn(em, input, ctx, new Date()));
+    await this.opportunities.assertReadableRefs(this.policy, ctx.caller, { lead: input.lead, contact: input.contact });
+    return this.opportunities.insertNew(() => this.createIn(input, ctx, new Date()));
   }
 
-  /** Adds an opportunity and its `opportunity.created` to the caller's unit of work (also used by lead conversion). */
-  createIn(em: EntityManager, input: CreateOpportunityDto, ctx: RequestCtx, now: Date): Opportunity {
-    const opportunity = em.create(Opportunity, {
+  /** Adds an opportunity and its `opportunity.created` to the current unit of work (also used by lead conversion). */
+  createIn(input: CreateOpportunityDto, ctx: RequestCtx, now: Date): Opportunity {
+    const opportunity = this.opportunities.add({
       name: input.name,
       amount: input.amount ?? null,
       stage: input.stage,
@@ -47,9 +46,7 @@ export class OpportunitiesService {
       createdAt: now,
       updatedAt: now,
     });
-    em.persist(opportunity);
     this.outbox.emit(
-      em,
       ctx,
       'opportunity.created',
       {
@@ -72,15 +69,14 @@ export class OpportunitiesService {
    */
   async update(id: string, input: UpdateOpportunityDto, ctx: RequestCtx): Promise<Opportunity> {
     const { name, amount, stage, owner, contact, lead } = input;
-    await assertReadableRefs(this.em, this.policy, ctx.caller, { lead, contact });
+    await this.opportunities.assertReadableRefs(this.policy, ctx.caller, { lead, contact });
     const patch = { name, amount, stage, ownerId: owner, contactId: contact, leadId: lead };
-    return updateOr404(this.em, Opportunity, id, 'opportunity', patch, async (em, opportunity, { before, changed, now }) => {
+    return this.opportunities.change(id, patch, async (opportunity, { before, changed, now }) => {
       const about = { opportunity_id: opportunity.id, name: opportunity.name };
       const links = { contact_id: opportunity.contactId, lead_id: opportunity.leadId };
       const opts = { subject: opportunity.id, time: now };
       if (changed.includes('stage')) {
         this.outbox.emit(
-          em,
           ctx,
           'opportunity.stage_changed',
           { ...about, field: 'stage', old_value: before.stage, new_value: opportunity.stage, ...links },
@@ -89,10 +85,9 @@ export class OpportunitiesService {
       }
       if (changed.includes('ownerId')) {
         this.outbox.emit(
-          em,
           ctx,
           'opportunity.reassigned',
-          { ...about, ...(await reassignment(em, 'owner', before.ownerId, opportunity.ownerId)), ...links },
+          { ...about, ...(await reassignment(this.users, 'owner', before.ownerId, opportunity.ownerId)), ...links },
           opts,
         );
       }
@@ -100,9 +95,8 @@ export class OpportunitiesService {
   }
 
   remove(id: string, ctx: RequestCtx): Promise<void> {
-    return deleteOr404(this.em, Opportunity, id, 'opportunity', (em, o) =>
+    return this.opportunities.remove(id, (o) =>
       this.outbox.emit(
-        em,
         ctx,
         'opportunity.deleted',
         { opportunity_id: o.id, name: o.name, contact_id: o.contactId, lead_id: o.leadId },

@@ -1,8 +1,10 @@
-import { Entity, Opt, Property } from '@mikro-orm/core';
-import type { OpportunityStage } from '@app/contracts';
-import { CrmRecord } from '../common/record.entity';
+import { Check, Entity, Enum, Opt, Property } from '@mikro-orm/core';
+import { OPPORTUNITY_STAGES, OpportunityStage } from '@app/contracts';
+import { CrmRecord, ListIndexes, RecordRef } from '../common/record.entity';
 
 @Entity({ schema: 'crm', tableName: 'opportunities' })
+@ListIndexes('opportunities', ['stage', 'owner_id', 'contact_id', 'lead_id'])
+@Check({ name: 'opportunities_amount_check', expression: 'amount >= 0' })
 export class Opportunity extends CrmRecord {
   @Property({ type: 'string', length: 255 })
   name!: string;
@@ -11,15 +13,15 @@ export class Opportunity extends CrmRecord {
   @Property({ type: 'decimal', precision: 15, scale: 2, nullable: true })
   amount: string | null = null;
 
-  @Property({ type: 'string', length: 20 })
+  @Enum({ items: [...OPPORTUNITY_STAGES], columnType: 'varchar(20)', default: 'qualification' })
   stage: OpportunityStage & Opt = 'qualification';
 
-  @Property({ type: 'uuid' })
+  @RecordRef('User', 'owner_id', { nullable: false, deleteRule: 'no action' })
   ownerId!: string;
 
-  @Property({ type: 'uuid', nullable: true })
+  @RecordRef('Contact', 'contact_id')
   contactId: string | null = null;
 
-  @Property({ type: 'uuid', nullable: true })
+  @RecordRef('Lead', 'lead_id')
   leadId: string | null = null;
 }

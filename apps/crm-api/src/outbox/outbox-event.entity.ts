@@ -6,6 +6,10 @@ import { Entity, Index, Opt, PrimaryKey, Property } from '@mikro-orm/core';
  */
 @Entity({ schema: 'crm', tableName: 'outbox' })
 @Index({ name: 'outbox_unsent_idx', properties: ['createdAt'], expression: 'create index "outbox_unsent_idx" on "crm"."outbox" ("created_at") where "sent_at" is null' })
+@Index({
+  name: 'outbox_log_changes_idx',
+  expression: `create index "outbox_log_changes_idx" on "crm"."outbox" ((payload #>> '{data,log_id}')) where "type" in ('interaction.edited', 'interaction.deleted')`,
+})
 export class OutboxEvent {
   /** The CloudEvent id: the consumer's dedup key, and the AMQP messageId. */
   @PrimaryKey({ type: 'uuid' })

@@ -1,5 +1,9 @@
+import { EntityManager } from '@mikro-orm/postgresql';
+import { Injectable } from '@nestjs/common';
 import { Pool, PoolClient } from 'pg';
+import type { CrmEvent, LogType } from '@app/contracts';
 import { createPgPool, DbTimeouts } from '@app/platform';
+import { OutboxEvent } from './outbox-event.entity';
 
 export interface OutboxRow {
   id: string;
@@ -83,4 +87,55 @@ export class OutboxRepository {
   async close(): Promise<void> {
     await this.pool.end().catch(() => undefined);
   }
+}
+
+/**
+ * The request side of crm.outbox: events join the current unit of work (a creation's
+ * one-statement insert, or a change's transaction), so they commit or roll back with the
+ * change they describe. The EntityManager Nest injects resolves to that context itself.
+ */
+@Injectable()
+export class OutboxEventsRepository {
+  constructor(private readonly em: EntityManager) {}
+
+  add(event: CrmEvent): void {
+    this.em.persist(this.em.create(OutboxEvent, { id: event.id, type: event.type, payload: event as unknown as Record<string, unknown> }));
+  }
+
+  /**
+   * The latest change of the manual log `logId` crm-api accepted (edited or deleted), in
+   * event time order. Raw SQL: it reads inside the payload, by the index on its log id
+   * (migration 20261203000400), which the ORM has no words for.
+   */
+  async latestLogChange(logId: string): Promise<AcceptedLogChange | undefined> {
+    const [latest] = await this.em.getConnection().execute<AcceptedLogChange[]>(
+      `select id, type, payload->>'time' as time, payload->'data' as data from crm.outbox
+        where (payload #>> '{data,log_id}') = ? and type in ('interaction.edited', 'interaction.deleted')
+        order by payload->>'time' desc, id desc limit 1`,
+      [logId],
+      'all',
+      this.em.getTransactionContext(),
+    );
+    return latest;
+  }
+
+  /**
+   * One transaction holding the lock on the changes of log `logId` until it ends (an
+   * advisory lock: one change of a log at a time, on every replica); what `work` emits
+   * commits with it.
+   */
+  underLogChangeLock<R>(logId: string, work: () => Promise<R>): Promise<R> {
+    return this.em.transactional(async (tx) => {
+      await tx.getConnection().execute(`select pg_advisory_xact_lock(hashtextextended(?, 0))`, [`interaction_log change ${logId}`], 'all', tx.getTransactionContext());
+      return work();
+    });
+  }
+}
+
+/** The latest change of a log crm-api accepted, from its own outbox (the logger may not have applied it yet). */
+export interface AcceptedLogChange {
+  id: string;
+  type: 'interaction.edited' | 'interaction.deleted';
+  time: string;
+  data: { summary?: string; type?: LogType };
 }

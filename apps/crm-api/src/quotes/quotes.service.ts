@@ -1,39 +1,36 @@
-import { EntityManager } from '@mikro-orm/postgresql';
-import { Policy } from '../auth/policy';
-import { assertWritableRef, readableWhere } from '../auth/record-access';
 import { Injectable } from '@nestjs/common';
+import { Policy } from '../auth/policy';
 import { defined } from '../common/objects';
-import { findPage, Page } from '../common/pagination';
-import { deleteOr404, findOr404, updateOr404 } from '../common/records';
-import { insertNew } from '../common/insert-new';
+import { Page } from '../common/pagination';
 import { Caller, RequestCtx } from '../common/request-context';
 import { OutboxService } from '../outbox/outbox.service';
 import { CreateQuoteDto, QuoteListQuery, UpdateQuoteDto } from './quote.dto';
 import { Quote } from './quote.entity';
+import { QuotesRepository } from './quotes.repository';
 
 @Injectable()
 export class QuotesService {
   constructor(
-    private readonly em: EntityManager,
+    private readonly quotes: QuotesRepository,
     private readonly outbox: OutboxService,
     private readonly policy: Policy,
   ) {}
 
   list(query: QuoteListQuery, caller: Caller): Promise<Page<Quote>> {
     const { limit, cursor, opportunity } = query;
-    return findPage(this.em, Quote, { ...defined({ opportunityId: opportunity }), ...readableWhere(this.policy.on('quote', caller)) }, { limit, cursor });
+    return this.quotes.page(defined({ opportunityId: opportunity }), { limit, cursor }, this.policy.on('quote', caller));
   }
 
   get(id: string, caller: Caller): Promise<Quote> {
-    return findOr404(this.em, Quote, id, 'quote', false, this.policy.on('quote', caller));
+    return this.quotes.get(id, this.policy.on('quote', caller));
   }
 
   /** A quote is added to an opportunity: a rep may only add to one they own. */
   async create(input: CreateQuoteDto, ctx: RequestCtx): Promise<Quote> {
-    if (input.opportunity) await assertWritableRef(this.em, this.policy, ctx.caller, 'opportunity', input.opportunity, 'add quotes to');
-    return insertNew(this.em, (em) => {
+    if (input.opportunity) await this.quotes.assertWritableRef(this.policy, ctx.caller, 'opportunity', input.opportunity, 'add quotes to');
+    return this.quotes.insertNew(() => {
       const now = new Date();
-      const quote = em.create(Quote, {
+      const quote = this.quotes.add({
         title: input.title,
         totalPrice: input.total_price,
         opportunityId: input.opportunity ?? null,
@@ -42,9 +39,7 @@ export class QuotesService {
         createdAt: now,
         updatedAt: now,
       });
-      em.persist(quote);
       this.outbox.emit(
-        em,
         ctx,
         'quote.created',
         { quote_id: quote.id, title: quote.title, total_price: quote.totalPrice, opportunity_id: quote.opportunityId },
@@ -56,20 +51,16 @@ export class QuotesService {
 
   async update(id: string, input: UpdateQuoteDto, ctx: RequestCtx): Promise<Quote> {
     const { title, total_price, opportunity, valid_until } = input;
-    if (opportunity) await assertWritableRef(this.em, this.policy, ctx.caller, 'opportunity', opportunity, 'add quotes to');
+    if (opportunity) await this.quotes.assertWritableRef(this.policy, ctx.caller, 'opportunity', opportunity, 'add quotes to');
     const patch = { title, totalPrice: total_price, opportunityId: opportunity, validUntil: valid_until };
-    return updateOr404(this.em, Quote, id, 'quote', patch, undefined, this.policy.on('quote', ctx.caller), ctx.ifMatch);
+    return this.quotes.change(id, patch, () => undefined, this.policy.on('quote', ctx.caller), ctx.ifMatch);
   }
 
   remove(id: string, ctx: RequestCtx): Promise<void> {
-    return deleteOr404(this.em, Quote, id, 'quote', (em, quote) =>
-      this.outbox.emit(
-        em,
-        ctx,
-        'quote.deleted',
-        { quote_id: quote.id, title: quote.title, opportunity_id: quote.opportunityId },
-        { subject: quote.id },
-      ),
+    return this.quotes.remove(
+      id,
+      (quote) =>
+        this.outbox.emit(ctx, 'quote.deleted', { quote_id: quote.id, title: quote.title, opportunity_id: quote.opportunityId }, { subject: quote.id }),
       this.policy.on('quote', ctx.caller),
     );
   }

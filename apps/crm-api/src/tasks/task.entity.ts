@@ -1,8 +1,9 @@
-import { Entity, Opt, Property } from '@mikro-orm/core';
-import type { TaskStatus, TaskType } from '@app/contracts';
-import { CrmRecord } from '../common/record.entity';
+import { Entity, Enum, Opt, Property } from '@mikro-orm/core';
+import { TASK_STATUSES, TASK_TYPES, TaskStatus, TaskType } from '@app/contracts';
+import { CrmRecord, ListIndexes, RecordRef } from '../common/record.entity';
 
 @Entity({ schema: 'crm', tableName: 'tasks' })
+@ListIndexes('tasks', ['status', 'assigned_to_id', 'lead_id', 'contact_id', 'opportunity_id'])
 export class Task extends CrmRecord {
   /** What to do, e.g. "Call". */
   @Property({ type: 'string', length: 255 })
@@ -12,7 +13,7 @@ export class Task extends CrmRecord {
   @Property({ type: 'string', length: 255 })
   target!: string;
 
-  @Property({ type: 'string', length: 20 })
+  @Enum({ items: [...TASK_TYPES], columnType: 'varchar(20)', default: 'other' })
   type: TaskType & Opt = 'other';
 
   @Property({ type: 'text', nullable: true })
@@ -21,18 +22,18 @@ export class Task extends CrmRecord {
   @Property({ type: 'datetime', columnType: 'timestamptz(3)', nullable: true })
   dueDate: Date | null = null;
 
-  @Property({ type: 'string', length: 20 })
+  @Enum({ items: [...TASK_STATUSES], columnType: 'varchar(20)', default: 'pending' })
   status: TaskStatus & Opt = 'pending';
 
-  @Property({ type: 'uuid', nullable: true })
+  @RecordRef('User', 'assigned_to_id')
   assignedToId: string | null = null;
 
-  @Property({ type: 'uuid', nullable: true })
+  @RecordRef('Lead', 'lead_id')
   leadId: string | null = null;
 
-  @Property({ type: 'uuid', nullable: true })
+  @RecordRef('Contact', 'contact_id')
   contactId: string | null = null;
 
-  @Property({ type: 'uuid', nullable: true })
+  @RecordRef('Opportunity', 'opportunity_id')
   opportunityId: string | null = null;
 }

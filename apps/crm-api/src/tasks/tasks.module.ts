@@ -1,9 +1,12 @@
 import { Module } from '@nestjs/common';
 import { TasksController } from './tasks.controller';
+import { UsersModule } from '../users/users.module';
+import { TasksRepository } from './tasks.repository';
 import { TasksService } from './tasks.service';
 
 @Module({
   controllers: [TasksController],
-  providers: [TasksService],
+  imports: [UsersModule],
+  providers: [TasksService, TasksRepository],
 })
 export class TasksModule {}

@@ -1,22 +1,21 @@
-import { EntityManager } from '@mikro-orm/postgresql';
-import { Policy } from '../auth/policy';
-import { assertReadableRefs, readableWhere } from '../auth/record-access';
 import { Injectable } from '@nestjs/common';
+import { Policy } from '../auth/policy';
 import { DomainError } from '../common/domain-error';
 import { defined } from '../common/objects';
-import { findPage, Page } from '../common/pagination';
-import { deleteOr404, findOr404, updateOr404 } from '../common/records';
-import { insertNew } from '../common/insert-new';
+import { Page } from '../common/pagination';
 import { Caller, RequestCtx } from '../common/request-context';
 import { OutboxService } from '../outbox/outbox.service';
 import { reassignment } from '../users/assignee';
+import { UsersRepository } from '../users/users.repository';
 import { CreateTaskDto, MarkCompletedDto, TaskListQuery, UpdateTaskDto } from './task.dto';
 import { Task } from './task.entity';
+import { TasksRepository } from './tasks.repository';
 
 @Injectable()
 export class TasksService {
   constructor(
-    private readonly em: EntityManager,
+    private readonly tasks: TasksRepository,
+    private readonly users: UsersRepository,
     private readonly outbox: OutboxService,
     private readonly policy: Policy,
   ) {}
@@ -24,19 +23,19 @@ export class TasksService {
   list(query: TaskListQuery, caller: Caller): Promise<Page<Task>> {
     const { limit, cursor, status, assigned_to, lead, contact, opportunity } = query;
     const where = defined({ status, assignedToId: assigned_to, leadId: lead, contactId: contact, opportunityId: opportunity });
-    return findPage(this.em, Task, { ...where, ...readableWhere(this.policy.on('task', caller)) }, { limit, cursor });
+    return this.tasks.page(where, { limit, cursor }, this.policy.on('task', caller));
   }
 
   get(id: string, caller: Caller): Promise<Task> {
-    return findOr404(this.em, Task, id, 'task', false, this.policy.on('task', caller));
+    return this.tasks.get(id, this.policy.on('task', caller));
   }
 
   /** A task created already completed is a completion too, and is logged as one. */
   async create(input: CreateTaskDto, ctx: RequestCtx): Promise<Task> {
-    await assertReadableRefs(this.em, this.policy, ctx.caller, { lead: input.lead, contact: input.contact, opportunity: input.opportunity });
-    return insertNew(this.em, (em) => {
+    await this.tasks.assertReadableRefs(this.policy, ctx.caller, { lead: input.lead, contact: input.contact, opportunity: input.opportunity });
+    return this.tasks.insertNew(() => {
       const now = new Date();
-      const task = em.create(Task, {
+      const task = this.tasks.add({
         action: input.action,
         target: input.target,
         type: input.type,
@@ -51,8 +50,7 @@ export class TasksService {
         createdAt: now,
         updatedAt: now,
       });
-      em.persist(task);
-      if (task.status === 'completed') this.completed(em, task, ctx, now);
+      if (task.status === 'completed') this.completed(task, ctx, now);
       return task;
     });
   }
@@ -62,7 +60,7 @@ export class TasksService {
    * does; a new assignee `task.reassigned`.
    */
   async update(id: string, input: UpdateTaskDto, ctx: RequestCtx): Promise<Task> {
-    await assertReadableRefs(this.em, this.policy, ctx.caller, { lead: input.lead, contact: input.contact, opportunity: input.opportunity });
+    await this.tasks.assertReadableRefs(this.policy, ctx.caller, { lead: input.lead, contact: input.contact, opportunity: input.opportunity });
     const patch = {
       action: input.action,
       target: input.target,
@@ -75,14 +73,13 @@ export class TasksService {
       contactId: input.contact,
       opportunityId: input.opportunity,
     };
-    return updateOr404(this.em, Task, id, 'task', patch, async (em, task, { before, changed, now }) => {
-      if (changed.includes('status') && task.status === 'completed') this.completed(em, task, ctx, now);
+    return this.tasks.change(id, patch, async (task, { before, changed, now }) => {
+      if (changed.includes('status') && task.status === 'completed') this.completed(task, ctx, now);
       if (changed.includes('assignedToId')) {
         this.outbox.emit(
-          em,
           ctx,
           'task.reassigned',
-          { ...this.taskRef(task), ...(await reassignment(em, 'assigned_to', before.assignedToId, task.assignedToId)) },
+          { ...this.taskRef(task), ...(await reassignment(this.users, 'assigned_to', before.assignedToId, task.assignedToId)) },
           { subject: task.id, time: now },
         );
       }
@@ -91,21 +88,21 @@ export class TasksService {
 
   /** Completes a pending task (409 otherwise); notes, when given, replace the task's. */
   markCompleted(id: string, input: MarkCompletedDto, ctx: RequestCtx): Promise<Task> {
-    return this.em.transactional(async (em) => {
-      const task = await findOr404(em, Task, id, 'task', true, { ...this.policy.on('task', ctx.caller), write: 'complete' });
+    return this.tasks.changeLocked(id, { ...this.policy.on('task', ctx.caller), write: 'complete' }, (task) => {
       if (task.status !== 'pending') throw DomainError.conflict(`task ${id} is already ${task.status}`);
       const now = new Date();
       task.status = 'completed';
       if (input?.notes !== undefined) task.notes = input.notes;
       task.updatedAt = now;
-      this.completed(em, task, ctx, now);
+      this.completed(task, ctx, now);
       return task;
     });
   }
 
   remove(id: string, ctx: RequestCtx): Promise<void> {
-    return deleteOr404(this.em, Task, id, 'task', (em, task) =>
-      this.outbox.emit(em, ctx, 'task.deleted', this.taskRef(task), { subject: task.id }),
+    return this.tasks.remove(
+      id,
+      (task) => this.outbox.emit(ctx, 'task.deleted', this.taskRef(task), { subject: task.id }),
       this.policy.on('task', ctx.caller),
     );
   }
@@ -115,9 +112,8 @@ export class TasksService {
     return { task_id: task.id, action: task.action, target: task.target, lead_id: task.leadId, contact_id: task.contactId, opportunity_id: task.opportunityId };
   }
 
-  private completed(em: EntityManager, task: Task, ctx: RequestCtx, now: Date) {
+  private completed(task: Task, ctx: RequestCtx, now: Date) {
     this.outbox.emit(
-      em,
       ctx,
       'task.completed',
       { ...this.taskRef(task), notes: task.notes, task_type: task.type },

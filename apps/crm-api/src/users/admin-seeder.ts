@@ -1,8 +1,8 @@
-import { MikroORM } from '@mikro-orm/postgresql';
+import { EntityManager, RequestContext } from '@mikro-orm/postgresql';
 import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { hashPassword } from '../auth/password';
 import { ApiConfig } from '../config/api.config';
-import { User } from './user.entity';
+import { UsersRepository } from './users.repository';
 
 /**
  * A fresh installation has no user, so nobody could log in to create one: on start,
@@ -14,24 +14,29 @@ export class AdminSeeder implements OnApplicationBootstrap {
   private readonly log = new Logger(AdminSeeder.name);
 
   constructor(
-    private readonly orm: MikroORM,
+    private readonly em: EntityManager,
+    private readonly users: UsersRepository,
     private readonly config: ApiConfig,
   ) {}
 
-  async onApplicationBootstrap(): Promise<void> {
-    const em = this.orm.em.fork(); // outside any request: a fork of its own
-    if ((await em.count(User, {})) > 0) return;
+  /** Outside any request: a context of its own for the repository's EntityManager. */
+  onApplicationBootstrap(): Promise<void> {
+    return RequestContext.create(this.em, () => this.seed());
+  }
+
+  private async seed(): Promise<void> {
+    if (await this.users.any()) return;
     const now = new Date();
-    em.create(User, {
+    const admin = {
       email: this.config.ADMIN_EMAIL.toLowerCase(),
       name: 'Admin',
-      role: 'admin',
+      role: 'admin' as const,
       passwordHash: await hashPassword(this.config.ADMIN_PASSWORD),
       createdAt: now,
       updatedAt: now,
-    });
+    };
     try {
-      await em.flush();
+      await this.users.insert(admin);
       this.log.log({ msg: 'created the first admin', email: this.config.ADMIN_EMAIL });
     } catch (e) {
       // Another replica starting at the same moment created it first.

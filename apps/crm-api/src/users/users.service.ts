@@ -1,32 +1,29 @@
-import { EntityManager } from '@mikro-orm/postgresql';
 import { Injectable } from '@nestjs/common';
 import { DomainError } from '../common/domain-error';
 import { defined } from '../common/objects';
-import { findPage, Page } from '../common/pagination';
+import { Page } from '../common/pagination';
 import type { Caller, RequestCtx } from '../common/request-context';
 import { passwordProblem } from '../auth/password-rules';
 import { SessionsService } from '../auth/sessions.service';
 import { hashPassword, verifyPassword } from '../auth/password';
 import { ChangePasswordDto, CreateUserDto, ResetPasswordDto, UpdateUserDto, UserListQuery } from './user.dto';
 import { User } from './user.entity';
+import { UsersRepository } from './users.repository';
 
 @Injectable()
 export class UsersService {
-  /** Resolves to the request's EntityManager (MikroORM's request context), never the global one. */
   constructor(
-    private readonly em: EntityManager,
+    private readonly users: UsersRepository,
     private readonly sessions: SessionsService,
   ) {}
 
   list(query: UserListQuery): Promise<Page<User>> {
     const { limit, cursor, role, kind } = query;
-    return findPage(this.em, User, defined({ role, kind }), { limit, cursor });
+    return this.users.page(defined({ role, kind }), { limit, cursor });
   }
 
-  async get(id: string): Promise<User> {
-    const user = await this.em.findOne(User, { id });
-    if (!user) throw DomainError.notFound('user', id);
-    return user;
+  get(id: string): Promise<User> {
+    return this.users.get(id);
   }
 
   /**
@@ -42,7 +39,7 @@ export class UsersService {
   /** Who may create users is the guard's call (@AdminOnly); a taken email is a 409 from the unique key. */
   async create(input: CreateUserDto, ctx: RequestCtx): Promise<User> {
     const now = new Date();
-    const user = this.em.create(User, {
+    return this.users.insert({
       email: input.email,
       name: input.name,
       role: input.role,
@@ -51,8 +48,6 @@ export class UsersService {
       createdAt: now,
       updatedAt: now,
     });
-    await this.em.persist(user).flush();
-    return user;
   }
 
   /**
@@ -68,7 +63,7 @@ export class UsersService {
     if (input.role !== undefined) user.role = input.role;
     if (input.disabled !== undefined) user.disabledAt = input.disabled ? (user.disabledAt ?? new Date()) : null;
     user.updatedAt = new Date();
-    await this.em.flush();
+    await this.users.save();
     if (disabling) await this.sessions.endAllOf(id);
     else if (roleChanged) await this.sessions.rightsChanged(id);
     return user;
@@ -94,6 +89,6 @@ export class UsersService {
     if (problem) throw DomainError.invalid([`${field}: ${problem}`]);
     user.passwordHash = await hashPassword(password);
     user.updatedAt = new Date();
-    await this.em.flush();
+    await this.users.save();
   }
 }
