@@ -1,8 +1,9 @@
-import type { Provider } from '@nestjs/common';
+import { Logger, Provider } from '@nestjs/common';
 import { CHANNELS, EXCHANGE } from '@app/contracts';
 import { ConfirmPublisher, PgListener } from '@app/platform';
 import { ApiConfig } from '../config/api.config';
 import { dbTimeouts } from '../database/db-timeouts';
+import { OutboxRepository } from './outbox.repository';
 
 /** The relay's broker connection: a ConfirmPublisher (publishes with mandatory, counts returns as failures). */
 export const OUTBOX_PUBLISHER = Symbol('OUTBOX_PUBLISHER');
@@ -10,11 +11,22 @@ export const OUTBOX_PUBLISHER = Symbol('OUTBOX_PUBLISHER');
 export const OUTBOX_LISTENER = Symbol('OUTBOX_LISTENER');
 
 /**
- * The relay's two connections, built by Nest from the config (not by the relay), so a
- * test can hand the relay others. The relay opens and closes them: its shutdown order
- * (the round in flight first, then the listener, then the publisher) is what matters.
+ * The relay's connections (its pool on crm.outbox, the broker, the LISTEN), built by Nest
+ * from the config (not by the relay), so a test can hand the relay others. The relay
+ * opens and closes them: its shutdown order (the round in flight first, then the
+ * listener, the publisher and the pool) is what matters.
  */
 export const outboxConnections: Provider[] = [
+  {
+    provide: OutboxRepository,
+    inject: [ApiConfig],
+    useFactory: (config: ApiConfig) => {
+      const log = new Logger('OutboxRelay');
+      return new OutboxRepository(config.DATABASE_URL, dbTimeouts(config), (e) =>
+        log.warn({ msg: 'database connection lost', pool: 'outbox relay', error: e.message }),
+      );
+    },
+  },
   {
     provide: OUTBOX_PUBLISHER,
     inject: [ApiConfig],

@@ -2,7 +2,6 @@ import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdo
 import { CHANNELS, CrmEvent, EXCHANGE, messageProperties } from '@app/contracts';
 import { backoffDelay, ConfirmPublisher, PgListener } from '@app/platform';
 import { ApiConfig } from '../config/api.config';
-import { dbTimeouts } from '../database/db-timeouts';
 import { ApiMetrics } from '../metrics/metrics.registry';
 import { OUTBOX_LISTENER, OUTBOX_PUBLISHER } from './outbox.connections';
 import { OutboxRepository, OutboxRow } from './outbox.repository';
@@ -18,7 +17,6 @@ const NOTIFY_CHANNEL = CHANNELS.outbox;
 @Injectable()
 export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly log = new Logger(OutboxRelay.name);
-  private readonly repo: OutboxRepository;
   private stopped = false;
   private running?: Promise<void>;
   private again = false;
@@ -31,10 +29,8 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
     private readonly metrics: ApiMetrics,
     @Inject(OUTBOX_PUBLISHER) private readonly publisher: ConfirmPublisher,
     @Inject(OUTBOX_LISTENER) private readonly listener: PgListener,
-  ) {
-    const lost = (e: Error) => this.log.warn({ msg: 'database connection lost', pool: 'outbox relay', error: e.message });
-    this.repo = new OutboxRepository(config.DATABASE_URL, dbTimeouts(config), lost);
-  }
+    private readonly repo: OutboxRepository,
+  ) {}
 
   onApplicationBootstrap() {
     this.listener.start({
