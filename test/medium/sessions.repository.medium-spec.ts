@@ -1,15 +1,12 @@
 import { CHANNELS } from '@app/contracts';
 import { randomUUID } from 'node:crypto';
-import { Client, Pool } from 'pg';
+import { Client } from 'pg';
 import { SessionsRepository } from '../../apps/crm-api/src/auth/sessions.repository';
 import { mediumDatabase } from './database';
 
 describe('SessionsRepository (PostgreSQL)', () => {
   const db = mediumDatabase();
-  // The per-request lookup's own pool (auth.pool.ts), on the same database.
-  const pool = new Pool({ connectionString: process.env.TEST_MEDIUM_DATABASE_URL, max: 2 });
-  afterAll(() => pool.end());
-  const repo = () => new SessionsRepository(db.em(), pool);
+  const repo = () => new SessionsRepository(db.em());
 
   it('a live session gives its user, role and expiry; another user\'s id, an expired session or a disabled user give null', async () => {
     const ann = await db.user('manager');

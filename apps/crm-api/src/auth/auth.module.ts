@@ -3,7 +3,6 @@ import { APP_GUARD } from '@nestjs/core';
 import { ApiKeysRepository } from '../api-keys/api-keys.repository';
 import { ApiKeyAuth } from './api-key-auth';
 import { AuthController } from './auth.controller';
-import { authPoolProvider } from './auth.pool';
 import { AuthGuard } from './auth.guard';
 import { AuthService } from './auth.service';
 import { CredentialsRepository } from './credentials.repository';
@@ -20,7 +19,6 @@ import { Tokens, TokensJwtModule } from './tokens';
   imports: [TokensJwtModule],
   controllers: [AuthController],
   providers: [
-    authPoolProvider,
     AuthService,
     SessionsService,
     ApiKeyAuth,

@@ -1,7 +1,6 @@
 import { EntityManager } from '@mikro-orm/postgresql';
-import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
-import type { Pool } from 'pg';
-import { AUTH_POOL } from './auth.pool';
+import { Injectable } from '@nestjs/common';
+import { namedQuery } from '../database/named-query';
 import type { Role } from '../common/request-context';
 
 /** The user a live session stands for, as a request sees it. */
@@ -19,17 +18,8 @@ export interface SessionUser {
  * request (the streams' re-check).
  */
 @Injectable()
-export class SessionsRepository implements OnApplicationShutdown {
-  constructor(
-    private readonly em: EntityManager,
-    /** Every request's lookup (liveUser): a named statement on a pool of its own (auth.pool.ts). */
-    @Inject(AUTH_POOL) private readonly pool: Pool,
-  ) {}
-
-  /** After the HTTP server closed. */
-  async onApplicationShutdown() {
-    await this.pool.end().catch(() => undefined);
-  }
+export class SessionsRepository {
+  constructor(private readonly em: EntityManager) {}
 
   /** A session `id` of the user, ending `ttlSeconds` from now (the database's clock). */
   async insert(id: string, userId: string, ttlSeconds: number): Promise<void> {
@@ -43,12 +33,14 @@ export class SessionsRepository implements OnApplicationShutdown {
 
   /** The user of a live session of theirs: null when there is none, it expired, or the user is disabled. */
   async liveUser(sessionId: string, userId: string): Promise<SessionUser | null> {
-    const { rows } = await this.pool.query<{ id: string; name: string; email: string; role: Role; expires_at: Date }>({
-      name: 'session_live_user',
-      text: `select u.id, u.name, u.email, u.role, s.expires_at from crm.sessions s join crm.users u on u.id = s.user_id
-             where s.id = $1 and s.user_id = $2 and s.expires_at > now() and u.disabled_at is null`,
-      values: [sessionId, userId],
-    });
+    // Every request runs it: a named statement (database/named-query.ts).
+    const rows = await namedQuery<{ id: string; name: string; email: string; role: Role; expires_at: Date }>(
+      this.em,
+      'session_live_user',
+      `select u.id, u.name, u.email, u.role, s.expires_at from crm.sessions s join crm.users u on u.id = s.user_id
+       where s.id = $1 and s.user_id = $2 and s.expires_at > now() and u.disabled_at is null`,
+      [sessionId, userId],
+    );
     if (!rows.length) return null;
     const r = rows[0];
     return { id: r.id, name: r.name, email: r.email, role: r.role, expiresAt: new Date(r.expires_at) };
