@@ -45,7 +45,7 @@ function insertOf(em: EntityManager, meta: EntityMetadata, entity: object, param
     const value = (entity as Record<string, Knex.RawBinding>)[prop.name];
     if (value === undefined) continue;
     columns.push(platform.quoteIdentifier(prop.fieldNames[0]));
-    params.push(prop.customType && value !== null ? prop.customType.convertToDatabaseValue(value, platform, { mode: 'query' }) : value);
+    params.push(prop.customType && value !== null ? (prop.customType.convertToDatabaseValue(value, platform, { mode: 'query' }) as Knex.RawBinding) : value);
   }
   // knex numbers the `?`s into $1, $2, … in order; the values travel as parameters.
   const marks = columns.map(() => '?').join(', ');

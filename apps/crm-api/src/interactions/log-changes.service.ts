@@ -1,4 +1,4 @@
-import { EntityManager } from '@mikro-orm/postgresql';
+import { EntityManager, type Knex } from '@mikro-orm/postgresql';
 import { Injectable, Logger } from '@nestjs/common';
 import type { EventData, LogType } from '@app/contracts';
 import { isPrivileged } from '../auth/policy';
@@ -102,7 +102,7 @@ export class LogChangesService {
   /** The log to change, checked for this caller, and the latest change of it crm-api accepted. */
   private async target(em: EntityManager, id: string, ctx: RequestCtx, verb: 'edit' | 'delete') {
     const connection = em.getConnection();
-    const tx = em.getTransactionContext();
+    const tx = em.getTransactionContext<Knex.Transaction>();
     // One change of a log at a time, on every replica: held until this transaction ends.
     await connection.execute(`select pg_advisory_xact_lock(hashtextextended(?, 0))`, [`interaction_log change ${id}`], 'all', tx);
     const log = await this.feed.forChange(id, ctx.caller);

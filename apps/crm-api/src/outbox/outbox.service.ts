@@ -23,7 +23,7 @@ export class OutboxService {
     opts: Omit<BuildOptions, 'correlationId'> & { subject: string },
   ): CrmEvent<K> {
     const event = buildEvent(type, { ...data, actor: actorOf(ctx) } as EventDataMap[K], { ...opts, correlationId: ctx.correlationId });
-    em.persist(em.create(OutboxEvent, { id: event.id, type, payload: event as unknown as Record<string, unknown> }));
+    em.persist(em.create(OutboxEvent, { id: event.id, type, payload: event }));
     return event;
   }
 }
