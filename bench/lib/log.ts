@@ -14,7 +14,7 @@ export async function until<T>(what: string, check: () => Promise<T | undefined 
   for (;;) {
     try {
       const v = await check();
-      if (v !== undefined && v !== false) return v as T;
+      if (v !== undefined && v !== false) return v;
     } catch (e) {
       lastError = e;
     }

@@ -102,7 +102,7 @@ export async function startApp(app: AppName, env: NodeJS.ProcessEnv, opts: { rea
   const pid = child.pid;
   const lines: string[] = [];
   let port: number | null = null;
-  for (const stream of [child.stdout!, child.stderr!]) {
+  for (const stream of [child.stdout, child.stderr]) {
     createInterface({ input: stream, crlfDelay: Infinity }).on('line', (line) => {
       lines.push(line);
       if (lines.length > 300) lines.shift();
