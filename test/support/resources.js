@@ -113,7 +113,7 @@ async function deleteVhost(name) {
 function killRecordedPids(runDir, log) {
   for (const line of readLines(path.join(runDir, 'pids'))) {
     const pid = Number(line);
-    let cmdline = '';
+    let cmdline;
     try {
       cmdline = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8');
     } catch {
@@ -170,7 +170,7 @@ function claimRun(runDir) {
  * left behind in this checkout. A run whose owner still lives is never touched.
  */
 async function sweepDeadRuns(currentRunDir, log) {
-  let names = [];
+  let names;
   try {
     names = fs.readdirSync(ARTIFACTS).filter((n) => n.startsWith('run-'));
   } catch {
@@ -195,7 +195,7 @@ async function sweepDeadRuns(currentRunDir, log) {
 /** The apps' output of each run stays in test/.artifacts/logs/<run>/ for a day, to read after a failure. */
 function pruneOldLogs(maxAgeMs = 24 * 3600 * 1000) {
   const dir = path.join(ARTIFACTS, 'logs');
-  let names = [];
+  let names;
   try {
     names = fs.readdirSync(dir);
   } catch {

@@ -100,7 +100,7 @@ async function startApp(spec: AppSpec, env: NodeJS.ProcessEnv): Promise<AppProce
 
   const lines: string[] = [];
   let port: number | null = null;
-  for (const stream of [child.stdout!, child.stderr!]) {
+  for (const stream of [child.stdout, child.stderr]) {
     createInterface({ input: stream, crlfDelay: Infinity }).on('line', (line) => {
       log.write(`${line}\n`);
       lines.push(line);
@@ -179,8 +179,8 @@ export function runAppToExit(
     const child = spawn(process.execPath, [join(ROOT, 'dist', 'apps', app, 'main.js'), ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
     if (child.pid) recordPid(testEnv().runDir, child.pid);
     let output = '';
-    child.stdout!.on('data', (d) => (output += d));
-    child.stderr!.on('data', (d) => (output += d));
+    child.stdout.on('data', (d) => (output += d));
+    child.stderr.on('data', (d) => (output += d));
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
       reject(new Error(`${app} still running after ${timeoutMs} ms; ${expected}:\n${output}`));
