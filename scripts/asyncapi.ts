@@ -19,7 +19,6 @@ import {
   CONTENT_TYPE,
   CURRENT_VERSION,
   EVENT_TYPES,
-  EXAMPLES,
   EXCHANGE,
   EventType,
   HEADERS,

@@ -80,7 +80,7 @@ async function main(): Promise<void> {
 
   // 15 logs are expected for this lead's records: wait for the last one, then print.
   const deadline = Date.now() + WAIT_MS;
-  let logs: Awaited<ReturnType<typeof feed>> = [];
+  let logs: Awaited<ReturnType<typeof feed>>;
   for (;;) {
     const pages = await Promise.all([feed(admin, { lead: lead.id }), feed(admin, { opportunity: opp.id, include_contact: 'true' }), feed(admin, { lead: solo.id })]);
     logs = [...new Map(pages.flat().map((l) => [l.id, l])).values()].sort((a, b) => (a.timestamp < b.timestamp ? 1 : a.timestamp > b.timestamp ? -1 : 0));

@@ -338,7 +338,7 @@ describe("a record's timeline in the dashboard", () => {
     const shown = await summaries();
     const [download] = await Promise.all([page.waitForEvent('download', { timeout: 30_000 }), page.getByTestId('download-csv').click()]);
     expect(download.suggestedFilename()).toMatch(/^timeline-mary-jackson-\d{4}-\d{2}-\d{2}\.csv$/);
-    const csv = readFileSync((await download.path())!, 'utf8');
+    const csv = readFileSync(await download.path(), 'utf8');
     const lines = csv.trim().split(/\r?\n/);
     expect(lines[0]).toMatch(/summary/);
     expect(lines).toHaveLength(shown.length + 1);

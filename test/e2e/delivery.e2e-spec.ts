@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { ChannelModel, ConfirmChannel, connect, ConsumeMessage } from 'amqplib';
-import { buildEvent, EXCHANGE, HEADERS, LOGGER_DEAD_LETTER_QUEUE, messageProperties } from '@app/contracts';
+import { buildEvent, EXCHANGE, HEADERS, messageProperties } from '@app/contracts';
 import { api, ApiClient, AppProcess, create, eventually, expectStatus, feed, logWithSummary, startApi, startLogger, takeDeadLetters, testEnv, uniq } from '../utils';
 
 // jest reads testTimeout only from the top level of its config, not from a project's.

@@ -57,7 +57,7 @@ async function wholeList(client: ApiClient, query: Record<string, string>) {
   const out: any[] = [];
   let next: string | null = `/api/interaction-logs/?${new URLSearchParams({ ...query, limit: '100' })}`;
   while (next) {
-    const page = expectStatus(await client.get(next), 200) as { results: any[]; next: string | null };
+    const page: { results: any[]; next: string | null } = expectStatus(await client.get(next), 200);
     out.push(...page.results);
     next = page.next;
   }
@@ -218,7 +218,7 @@ describe('feed export', () => {
       [{ format: 'csv', lead: 'nope' }, 'lead'],
       [{ format: 'csv', limit: '5' }, 'limit'],
     ] as const) {
-      const res = await download(rep.client, query as Record<string, string>);
+      const res = await download(rep.client, query);
       expect(res.status).toBe(400);
       expect(res.headers.get('content-type')).toMatch(/^application\/json/);
       const body = JSON.parse(res.text);
@@ -292,7 +292,7 @@ describe('feed export: the bound on exports at once', () => {
       await holder.query('rollback');
       await Promise.all([holder.end(), watcher.end()]);
     }
-    expect((await othersExport!).status).toBe(200);
+    expect((await othersExport).status).toBe(200);
     await eventually(async () => {
       const again = await exportOf(rep.client);
       expect(again.status).toBe(200);

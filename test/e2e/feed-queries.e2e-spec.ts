@@ -27,7 +27,7 @@ describe('activity feed queries', () => {
   const sys = withSystem();
 
   const logInteraction = async (client: ApiClient, resource: string, id: string, type: string, summary: string) =>
-    expectStatus(await client.post(`/api/${resource}/${id}/log_interaction/`, { type, summary }), 202, 'log_interaction') as { id: string };
+    expectStatus<{ id: string }>(await client.post(`/api/${resource}/${id}/log_interaction/`, { type, summary }), 202, 'log_interaction');
 
   it('?lead= returns all of that lead\'s logs and no other, newest first', async () => {
     const rep = await createUser(sys.admin);

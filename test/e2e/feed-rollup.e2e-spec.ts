@@ -20,7 +20,7 @@ describe('rolled-up timelines and kind lanes', () => {
   const sys = withSystem();
 
   const logOn = async (client: ApiClient, resource: string, id: string, summary: string, extra: Record<string, unknown> = {}) =>
-    expectStatus(await client.post(`/api/${resource}/${id}/log_interaction/`, { type: 'note', summary, ...extra }), 202, 'log_interaction') as { id: string };
+    expectStatus<{ id: string }>(await client.post(`/api/${resource}/${id}/log_interaction/`, { type: 'note', summary, ...extra }), 202, 'log_interaction');
 
   /** Every entry of the query (pages of 100), once `summaries` are all there. */
   const timeline = (client: ApiClient, query: Record<string, string>, summaries: string[]): Promise<Entry[]> =>
@@ -133,7 +133,7 @@ describe('rolled-up timelines and kind lanes', () => {
     const paged: Entry[] = [];
     let next: string | null = `/api/interaction-logs/?${new URLSearchParams({ ...query, limit: '2' })}`;
     while (next) {
-      const page = expectStatus(await rep.client.get(next), 200) as { results: Entry[]; next: string | null };
+      const page: { results: Entry[]; next: string | null } = expectStatus(await rep.client.get(next), 200);
       expect(page.results.length).toBeLessThanOrEqual(2);
       paged.push(...page.results);
       next = page.next;

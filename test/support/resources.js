@@ -87,7 +87,7 @@ async function dropDatabase(name) {
 function killRecordedPids(runDir, log) {
   for (const line of readLines(path.join(runDir, 'pids'))) {
     const pid = Number(line);
-    let cmdline = '';
+    let cmdline;
     try {
       cmdline = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8');
     } catch {
@@ -135,7 +135,7 @@ function claimRun(runDir) {
  * left behind in this checkout. A run whose owner still lives is never touched.
  */
 async function sweepDeadRuns(currentRunDir, log) {
-  let names = [];
+  let names;
   try {
     names = fs.readdirSync(ARTIFACTS).filter((n) => n.startsWith('run-'));
   } catch {
@@ -184,7 +184,7 @@ function ownerOf(runDir) {
 /** The apps' output of each run stays in test/.artifacts/logs/<run>/ for a day, to read after a failure. */
 function pruneOldLogs(maxAgeMs = 24 * 3600 * 1000) {
   const dir = path.join(ARTIFACTS, 'logs');
-  let names = [];
+  let names;
   try {
     names = fs.readdirSync(dir);
   } catch {

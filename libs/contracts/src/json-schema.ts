@@ -18,12 +18,12 @@ export type JsonSchema = { [keyword: string]: unknown };
 
 /** Keys sorted at every level, `required` sorted: a reordered zod object is the same schema. */
 export function canonicalize<T>(value: T): T {
-  if (Array.isArray(value)) return value.map((v) => canonicalize(v)) as T;
+  if (Array.isArray(value)) return (value as unknown[]).map((v) => canonicalize(v)) as T;
   if (value === null || typeof value !== 'object') return value;
   const out: Record<string, unknown> = {};
   for (const key of Object.keys(value).sort()) {
     const v = (value as Record<string, unknown>)[key];
-    out[key] = key === 'required' && Array.isArray(v) ? [...v].sort() : canonicalize(v);
+    out[key] = key === 'required' && Array.isArray(v) ? [...(v as unknown[])].sort() : canonicalize(v);
   }
   return out as T;
 }
@@ -96,7 +96,7 @@ function typeSet(schema: JsonSchema): string {
 function allowedValues(schema: JsonSchema): unknown[] | undefined {
   const alts = alternatives(schema);
   if (!alts.every((a) => 'const' in a || Array.isArray(a.enum) || a.type === 'null')) return undefined;
-  return alts.flatMap((a) => ('const' in a ? [a.const] : Array.isArray(a.enum) ? a.enum : [null]));
+  return alts.flatMap((a) => ('const' in a ? [a.const] : Array.isArray(a.enum) ? (a.enum as unknown[]) : [null]));
 }
 
 function branchOfType(schema: JsonSchema, type: string): JsonSchema | undefined {

@@ -39,7 +39,7 @@ export class MandatoryPublisher {
 
   constructor(readonly channel: ConfirmChannel) {
     channel.on('return', (msg: Message) => {
-      const key = idKey(msg.properties.messageId);
+      const key = idKey(msg.properties.messageId as string | undefined);
       if (this.pending.has(key)) this.returned.set(key, `unroutable: no queue bound to ${msg.fields.exchange} for ${msg.fields.routingKey}`);
     });
     // A listener of ours beside the owner's: this one only remembers why.
@@ -59,7 +59,7 @@ export class MandatoryPublisher {
         (m, i) =>
           new Promise<PublishFailure | undefined>((resolve) => {
             try {
-              this.channel.publish(m.exchange, m.routingKey, m.content, { ...m.options, mandatory: true }, (err) =>
+              this.channel.publish(m.exchange, m.routingKey, m.content, { ...m.options, mandatory: true }, (err?: Error | null) =>
                 resolve(err ? { reason: `nacked: ${String(err?.message ?? err)}` } : undefined),
               );
             } catch (thrown) {
@@ -87,7 +87,7 @@ export class MandatoryPublisher {
 }
 
 /** A message without a messageId is matched with returns without one. */
-const idKey = (id: unknown) => String(id ?? '');
+const idKey = (id: string | undefined) => String(id ?? '');
 
 export interface OutgoingMessage {
   /** Also the AMQP messageId: how a returned (unroutable) message is recognised. */

@@ -88,7 +88,7 @@ export class PgListener {
       if (this.stopped) return 0;
       connectedAt = Date.now();
       this.client = client;
-      heartbeat = setInterval(() => client.query('select 1').catch((e: Error) => reportLost(e)), HEARTBEAT_MS);
+      heartbeat = setInterval(() => void client.query('select 1').catch((e: Error) => reportLost(e)), HEARTBEAT_MS);
       this.onReconnect();
       const error = await Promise.race([lost, this.stopping.then(() => null)]);
       if (error && !this.stopped) this.onLost?.(error);

@@ -6,7 +6,6 @@ import addFormats from 'ajv-formats';
 import {
   CURRENT_VERSION,
   EVENT_TYPES,
-  EXAMPLES,
   EventType,
   JsonSchema,
   breakingChanges,

@@ -1,4 +1,4 @@
-import { Client } from 'pg';
+import { Client, type QueryResultRow } from 'pg';
 import { addMonths, createPartitionSql, isPartitioned, LOG_INDEX_SUFFIXES, monthOf, monthsBetween, MONTHS_AHEAD, partitionedTableSql } from './partitions';
 
 const NEW = 'interaction_log_partitioned';
@@ -31,15 +31,15 @@ export async function partitionInteractionLog(databaseUrl: string, options: { ba
   const db = new Client({ connectionString: databaseUrl, application_name: 'activity-logger partition migration' });
   db.on('error', () => undefined); // the failing query reports it
   await db.connect();
-  const query = (sql: string, params?: unknown[]) => db.query(sql, params);
+  const query = <R extends QueryResultRow = Record<string, unknown>>(sql: string, params?: unknown[]) => db.query<R>(sql, params);
   try {
-    const { rows: found } = await query(`select to_regclass('activity.interaction_log') is not null as exists`);
+    const { rows: found } = await query<{ exists: boolean }>(`select to_regclass('activity.interaction_log') is not null as exists`);
     if (!found[0].exists) return { state: 'missing' };
     if (await isPartitioned(query)) return { state: 'partitioned' };
 
     await query(`drop table if exists "activity"."${NEW}" cascade`);
     for (const sql of partitionedTableSql(NEW)) await query(sql);
-    const { rows: span } = await query(`select min("timestamp") as lo, max("timestamp") as hi from "activity"."interaction_log"`);
+    const { rows: span } = await query<{ lo: Date | null; hi: Date | null }>(`select min("timestamp") as lo, max("timestamp") as hi from "activity"."interaction_log"`);
     const now = monthOf(new Date());
     const first = span[0].lo ? monthOf(span[0].lo) : now;
     const last = span[0].hi && monthOf(span[0].hi) > now ? monthOf(span[0].hi) : now;
@@ -49,7 +49,7 @@ export async function partitionInteractionLog(databaseUrl: string, options: { ba
     let copied = 0;
     let batches = 0;
     for (;;) {
-      const { rows } = await query(
+      const { rows } = await query<{ n: number; xid: string; id: string }>(
         `with batch as (
            select ${COLUMNS} from "activity"."interaction_log"
            where ("xid", "id") > ($1::xid8, $2::uuid) and "xid" < pg_snapshot_xmin(pg_current_snapshot())
@@ -72,7 +72,7 @@ export async function partitionInteractionLog(databaseUrl: string, options: { ba
       await query(`set local lock_timeout = '30s'`);
       await query(`lock table "activity"."interaction_log" in access exclusive mode`);
       // What committed since the last batch: months first (a backdated log may need one).
-      const { rows: late } = await query(
+      const { rows: late } = await query<{ month: string }>(
         `select distinct to_char("timestamp" at time zone 'UTC', 'YYYY-MM') as month from "activity"."interaction_log" where ("xid", "id") > ($1::xid8, $2::uuid)`,
         [position.xid, position.id],
       );

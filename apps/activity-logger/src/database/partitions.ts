@@ -112,7 +112,7 @@ export const LOG_INDEX_SUFFIXES = ['pkey', 'timestamp_idx', 'lead_idx', 'contact
 export const PARTITION_LOCK_SQL = `select pg_advisory_xact_lock(hashtext('activity.interaction_log partitions'))`;
 
 /** Runs SQL (a pg Client or Pool's `query`). */
-export type Query = (sql: string, params?: unknown[]) => Promise<{ rows: any[] }>;
+export type Query = (sql: string, params?: unknown[]) => Promise<{ rows: unknown[] }>;
 
 /** Creates the partitions of these months that are missing, in one short transaction on `query`'s connection. */
 export async function createPartitions(query: Query, months: string[], parent = LOG_TABLE): Promise<void> {
@@ -132,12 +132,12 @@ export async function createPartitions(query: Query, months: string[], parent = 
 export async function isPartitioned(query: Query): Promise<boolean> {
   const { rows } = await query(`select c.relkind::text as kind from pg_class c join pg_namespace n on n.oid = c.relnamespace
     where n.nspname = 'activity' and c.relname = 'interaction_log'`);
-  return rows[0]?.kind === 'p';
+  return (rows as { kind: string }[])[0]?.kind === 'p';
 }
 
 /** The months that have a partition of activity.interaction_log. */
 export async function existingMonths(query: Query): Promise<string[]> {
   const { rows } = await query(`select c.relname as name from pg_inherits i join pg_class c on c.oid = i.inhrelid
     where i.inhparent = 'activity.interaction_log'::regclass`);
-  return rows.map((r: { name: string }) => monthOfPartition(r.name)).filter((m): m is string => m !== null);
+  return (rows as { name: string }[]).map((r) => monthOfPartition(r.name)).filter((m): m is string => m !== null);
 }

@@ -130,6 +130,7 @@ function setup(env: Record<string, string> = {}) {
     } as unknown as ConsumeMessage);
     return tag;
   };
+  // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- passes the listen error on as it came
   const start = () => new Promise<void>((resolve, reject) => server.listen((err?: unknown) => (err ? reject(err) : resolve())));
   const resetTags = () => (tag = 0);
   return { server, metrics, connect, connections, current, deliver, start, batches, resetTags, fail: (f: typeof behaviour) => (behaviour = f) };

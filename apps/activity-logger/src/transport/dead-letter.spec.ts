@@ -11,7 +11,7 @@ const message = (headers: Record<string, unknown> = {}, props: Record<string, un
       correlationId: 'c-1', replyTo: undefined, expiration: undefined, messageId: 'm-1', timestamp: 1795000000,
       type: 'lead.created', userId: undefined, appId: undefined, clusterId: undefined, ...props,
     },
-  }) as unknown as Message;
+  });
 
 describe('deliveryAttempt', () => {
   it('is 1 on a first delivery (no x-delivery-count yet)', () => {

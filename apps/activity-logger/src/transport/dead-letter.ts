@@ -1,4 +1,4 @@
-import type { Message, Options } from 'amqplib';
+import type { Message, MessageProperties, Options } from 'amqplib';
 import { HEADERS } from '@app/contracts';
 import type { DeadLetterClass } from '../health/metrics.service';
 
@@ -13,8 +13,8 @@ const MAX_REASON_LENGTH = 2000;
 
 /** This delivery's number: 1 on the first, 1 + the broker's count of earlier ones after. */
 export function deliveryAttempt(msg: Pick<Message, 'properties'>): number {
-  const raw: unknown = (msg.properties.headers as Record<string, unknown> | undefined)?.[DELIVERY_COUNT_HEADER];
-  const value = typeof raw === 'object' && raw !== null && 'value' in raw ? (raw as { value: unknown }).value : raw;
+  const raw: unknown = msg.properties.headers?.[DELIVERY_COUNT_HEADER];
+  const value = typeof raw === 'object' && raw !== null && 'value' in raw ? raw.value : raw;
   const count = Number(value ?? 0);
   return Number.isFinite(count) && count >= 0 ? Math.floor(count) + 1 : 1;
 }
@@ -42,9 +42,12 @@ export interface DeadLetter {
  * wait for ops, not vanish) and `userId` (the broker checks it against the publishing
  * connection's user and would refuse the copy).
  */
+// amqplib types a received message's properties `any`: they are the options it was published with.
+type ReceivedProperties = Omit<Options.Publish, 'headers'> & Pick<MessageProperties, 'headers'> & { clusterId?: string };
+
 export function deadLetterFor(msg: Message, reason: string, attempts: number, at: Date, keepHeaders = true): DeadLetter {
-  const { expiration: _expiration, userId: _userId, clusterId: _clusterId, headers, deliveryMode: _mode, ...kept } = msg.properties;
-  const original = keepHeaders ? { ...(headers as Record<string, unknown> | undefined) } : {};
+  const { expiration: _expiration, userId: _userId, clusterId: _clusterId, headers, deliveryMode: _mode, ...kept } = msg.properties as ReceivedProperties;
+  const original = keepHeaders ? { ...headers } : {};
   delete original[DELIVERY_COUNT_HEADER]; // the broker's, about the source queue: stated by x-dead-letter-attempts
   const options: Options.Publish = {
     ...withoutUndefined(kept),

@@ -7,11 +7,11 @@ import { CrmEvent, HEADERS } from '@app/contracts';
  */
 export function ids(msg: ConsumeMessage, event?: CrmEvent): { event_id?: string; correlation_id?: string } {
   if (event) return { event_id: event.id, correlation_id: event.correlationid };
-  const header = (msg.properties.headers as Record<string, unknown> | undefined)?.[HEADERS.correlationId];
+  const header: unknown = msg.properties.headers?.[HEADERS.correlationId];
   let body: { id?: unknown; correlationid?: unknown } = {};
   try {
     const parsed: unknown = JSON.parse(msg.content.toString('utf8'));
-    if (parsed && typeof parsed === 'object') body = parsed as typeof body;
+    if (parsed && typeof parsed === 'object') body = parsed;
   } catch {
     // not JSON: the properties are all there is
   }

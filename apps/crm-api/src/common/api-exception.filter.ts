@@ -31,7 +31,7 @@ export class ApiExceptionFilter implements ExceptionFilter {
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const http = host.switchToHttp();
-    const reply = http.getResponse();
+    const reply = http.getResponse<unknown>();
     const request = http.getRequest<{ method?: string; url?: string; correlationId?: string }>();
     const adapter = this.adapterHost.httpAdapter;
     const headers: Record<string, string> = {};

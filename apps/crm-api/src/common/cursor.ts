@@ -23,7 +23,7 @@ export function decodeCursor(text: string): CursorKey | null {
     return null;
   }
   if (!Array.isArray(value) || value.length !== 2) return null;
-  const [at, id] = value;
+  const [at, id] = value as unknown[];
   if (typeof at !== 'string' || typeof id !== 'string' || !UUID.test(id)) return null;
   const createdAt = new Date(at);
   if (Number.isNaN(createdAt.getTime()) || createdAt.toISOString() !== at) return null;

@@ -49,7 +49,7 @@ function insertOf(em: EntityManager, meta: EntityMetadata, entity: object, param
     // A reference (mapToPk keeps the id itself; an entity or Reference gives its id).
     if (prop.kind === ReferenceKind.MANY_TO_ONE && value !== null && typeof value === 'object') value = helper(value).getPrimaryKey() as string;
     columns.push(platform.quoteIdentifier(prop.fieldNames[0]));
-    params.push(prop.customType && value !== null ? prop.customType.convertToDatabaseValue(value, platform, { mode: 'query' }) : value);
+    params.push(prop.customType && value !== null ? (prop.customType.convertToDatabaseValue(value, platform, { mode: 'query' }) as Knex.RawBinding) : value);
   }
   // knex numbers the `?`s into $1, $2, … in order; the values travel as parameters.
   const marks = columns.map(() => '?').join(', ');

@@ -19,7 +19,7 @@ const FORBIDDEN = new Set(['__proto__']);
 export function parseJsonBody(text: string): unknown {
   if (text.trim() === '') throw new BodyError('body: empty, but the content type is application/json');
   try {
-    return JSON.parse(text, function (key, value) {
+    return JSON.parse(text, function (key: string, value: unknown) {
       if (FORBIDDEN.has(key) || (key === 'constructor' && value !== null && typeof value === 'object' && 'prototype' in value))
         throw new BodyError(`body: the key "${key}" is not allowed`);
       return value;

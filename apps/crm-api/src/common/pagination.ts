@@ -59,7 +59,7 @@ export async function findPage<T extends Keyed>(
   const filter: Record<string, unknown> = { ...where };
   if (page.cursor) {
     const { createdAt, id } = page.cursor;
-    filter[raw((alias) => `(${alias}.created_at, ${alias}.id) < (?, ?)`, [createdAt, id])] = [];
+    filter[raw<T, string>((alias) => `(${alias}.created_at, ${alias}.id) < (?, ?)`, [createdAt, id])] = [];
   }
   const rows = (await em.find(entity, filter as FilterQuery<T>, {
     orderBy: { createdAt: 'desc', id: 'desc' } as never,

@@ -10,7 +10,7 @@ export function applyChanges<T extends object>(entity: T, changes: { [K in keyof
     const current = entity[key];
     const same = current instanceof Date && next instanceof Date ? current.getTime() === next.getTime() : current === next;
     if (!same) {
-      entity[key] = next as T[keyof T];
+      entity[key] = next;
       changed.push(key);
     }
   }

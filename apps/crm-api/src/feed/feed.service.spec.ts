@@ -124,7 +124,7 @@ describe('FeedService', () => {
     const { follow } = await feed.openStream({ type: 'call' }, admin);
     const items = [];
     for await (const item of follow(new AbortController().signal)) items.push(item);
-    expect(items.map((i) => (i.log ? ['log', i.log.id] : ['deleted', i.deleted!.id]))).toEqual([
+    expect(items.map((i) => (i.log ? ['log', i.log.id] : ['deleted', i.deleted.id]))).toEqual([
       ['log', call.id],
       ['deleted', deleted.id],
       ['deleted', movedOut.id],

@@ -12,7 +12,7 @@ import { USER_KINDS, type User } from './user.entity';
 const Password = z.string().min(8, 'must be at least 8 characters').max(1024);
 
 /** A zod check of `password` against the account it is for (its email and name). */
-const passwordRules = (field: string, account: (v: any) => { email?: string; name?: string }) => (v: any, ctx: z.RefinementCtx) => {
+const passwordRules = <F extends string, T extends Record<F, string>>(field: F, account: (v: T) => { email?: string; name?: string }) => (v: T, ctx: z.RefinementCtx) => {
   const problem = passwordProblem(v[field], account(v));
   if (problem) ctx.addIssue({ code: 'custom', path: [field], message: problem });
 };

@@ -11,7 +11,7 @@ import { addMonths, createPartitionSql, monthOf, monthsBetween, MONTHS_AHEAD, pa
  */
 export class Migration20261210000100_partitioned_log extends Migration {
   override async up(): Promise<void> {
-    const url = this.config.get('clientUrl') as string;
+    const url = this.config.get<'clientUrl', string>('clientUrl');
     const log = (msg: string) => process.stdout.write(`${JSON.stringify({ level: 'info', context: 'migrate', msg })}\n`);
     const outcome = await partitionInteractionLog(url, { log });
     if (outcome.state !== 'missing') return;

@@ -43,7 +43,7 @@ type Headers = Record<string, unknown>;
 /** amqplib hands some header values over wrapped ({ '!': 'long', value }) or as bytes. */
 export function scalar(value: unknown): unknown {
   if (Buffer.isBuffer(value)) return value.toString('utf8');
-  if (value && typeof value === 'object' && 'value' in value) return scalar((value as { value: unknown }).value);
+  if (value && typeof value === 'object' && 'value' in value) return scalar(value.value);
   return value;
 }
 

@@ -1,4 +1,4 @@
-import type { Message, Options } from 'amqplib';
+import type { Message, MessageProperties, Options } from 'amqplib';
 import { EXCHANGE } from '@app/contracts';
 import { DEAD_LETTER_HEADERS, originalRoutingKey } from './dead-letter.view';
 
@@ -15,9 +15,12 @@ export interface ReplayMessage {
  * makes a replay of something already logged write nothing; other services bound to
  * `crm.events` see it again too, and dedup the same way (docs/contracts.md).
  */
+// amqplib types a received message's properties `any`: they are the options it was published with.
+type ReceivedProperties = Omit<Options.Publish, 'headers'> & Pick<MessageProperties, 'headers'>;
+
 export function replayMessage(msg: Pick<Message, 'fields' | 'properties' | 'content'>): ReplayMessage {
-  const { headers, contentType, contentEncoding, correlationId, messageId, timestamp, type, appId, priority, replyTo } = msg.properties;
-  const kept: Record<string, unknown> = { ...(headers as Record<string, unknown> | undefined) };
+  const { headers, contentType, contentEncoding, correlationId, messageId, timestamp, type, appId, priority, replyTo } = msg.properties as ReceivedProperties;
+  const kept: Record<string, unknown> = { ...headers };
   for (const name of DEAD_LETTER_HEADERS) delete kept[name];
   const properties: Options.Publish = { contentType, contentEncoding, correlationId, messageId, timestamp, type, appId, priority, replyTo };
   for (const key of Object.keys(properties) as (keyof Options.Publish)[]) if (properties[key] === undefined || properties[key] === null) delete properties[key];

@@ -5,8 +5,14 @@ import { state } from './state.js';
 /** Thrown by a request answered 401: the session has ended and the page has said so. */
 export class SignedOut extends Error {}
 
+/** What the API answers with an error. */
+export type ErrorBody = { message?: string | string[] };
+
+/** A response's JSON body, null when it has none (fetch types it `any`: the caller says what it expects). */
+export const jsonOrNull = <T>(res: Response): Promise<T | null> => res.json().catch(() => null) as Promise<T | null>;
+
 /** The API's error message (a string or a list of them), else the status. */
-export function messageOf(body: { message?: string | string[] } | null, res: Response): string {
+export function messageOf(body: ErrorBody | null, res: Response): string {
   const m = body && body.message;
   return Array.isArray(m) ? m.join('; ') : m || 'HTTP ' + res.status;
 }
@@ -27,9 +33,9 @@ export async function call(path: string, init: Init = {}): Promise<Response> {
 /** The JSON body of a GET; an answer that is not 2xx throws with the API's message. */
 export async function getJson<T>(path: string, signal?: AbortSignal): Promise<T> {
   const res = await call(path, { signal });
-  const body = await res.json().catch(() => null);
+  const body = await jsonOrNull<T & ErrorBody>(res);
   if (!res.ok) throw new Error(messageOf(body, res));
-  return body;
+  return body as T;
 }
 
 /** The path and query of an absolute 'next' link: the page's own origin serves it. */

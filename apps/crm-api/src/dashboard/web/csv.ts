@@ -1,5 +1,5 @@
 // "Download CSV": the export with this view's filters, saved from a Blob.
-import { call, messageOf, SignedOut } from './api.js';
+import { call, type ErrorBody, jsonOrNull, messageOf, SignedOut } from './api.js';
 import { $, h } from './dom.js';
 import { feedQuery } from './feed.js';
 import { state } from './state.js';
@@ -30,7 +30,7 @@ export async function downloadCsv(): Promise<void> {
     const res = await call('/api/interaction-logs/export/?' + feedQuery({ format: 'csv' }), { headers: { accept: 'text/csv' } });
     if (!res.ok) {
       status.textContent = '';
-      error.textContent = 'Could not download the CSV: ' + messageOf(await res.json().catch(() => null), res);
+      error.textContent = 'Could not download the CSV: ' + messageOf(await jsonOrNull<ErrorBody>(res), res);
       return;
     }
     const url = URL.createObjectURL(await res.blob());
@@ -42,7 +42,7 @@ export async function downloadCsv(): Promise<void> {
     status.textContent = 'CSV downloaded.';
   } catch (err) {
     status.textContent = '';
-    if (!(err instanceof SignedOut)) error.textContent = 'Could not download the CSV: ' + err.message;
+    if (!(err instanceof SignedOut)) error.textContent = 'Could not download the CSV: ' + (err as Error).message;
   } finally {
     button.disabled = false;
   }

@@ -7,8 +7,8 @@ import { submitLog } from './log-form.js';
 import { onSignOutClick, signIn, signOut, start } from './session.js';
 import { state } from './state.js';
 
-$('log-form').addEventListener('submit', submitLog);
-$('download-csv').addEventListener('click', downloadCsv);
+$('log-form').addEventListener('submit', (e) => void submitLog(e));
+$('download-csv').addEventListener('click', () => void downloadCsv());
 $('filters').addEventListener('change', onFiltersChange);
 $('lane').addEventListener('change', (e) => switchTo({ kind: (e.target as HTMLInputElement).value }));
 $('rollup').addEventListener('change', (e) => switchTo({ rollup: (e.target as HTMLInputElement).checked ? 'true' : '' }));
@@ -17,8 +17,8 @@ $('clear-filters').addEventListener('click', () => navigate({}));
 $('load-more').addEventListener('click', onLoadMore);
 $('feed').addEventListener('click', onFeedClick);
 window.addEventListener('popstate', onPopState);
-$('sign-in').addEventListener('submit', signIn);
+$('sign-in').addEventListener('submit', (e) => void signIn(e));
 $('sign-out').addEventListener('click', onSignOutClick);
 
-if (state.token) start();
+if (state.token) void start();
 else signOut('');

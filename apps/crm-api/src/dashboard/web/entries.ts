@@ -10,7 +10,7 @@ function formatTime(date: Date): string {
 }
 
 function recordLink(kind: RecordKind, id: Id): HTMLElement {
-  return h('a', { class: 'record', href: '?' + new URLSearchParams({ [kind]: id }), 'data-testid': 'link-' + kind, 'data-kind': kind, 'data-record': id },
+  return h('a', { class: 'record', href: '?' + new URLSearchParams({ [kind]: id }).toString(), 'data-testid': 'link-' + kind, 'data-kind': kind, 'data-record': id },
     RECORD_LABELS[kind]);
 }
 
@@ -38,7 +38,7 @@ function marks(log: Log): (HTMLElement | string)[] {
     const tag = h('span', { class: 'edited', 'data-testid': 'entry-edited', title: 'edited ' + new Date(log.edited_at).toLocaleString() }, 'edited');
     const by = log.edited_by; // { id, name }
     if (by && by.name) tag.title += ' by ' + by.name;
-    else if (by && by.id) nameOf('user', by.id).then((name) => { if (name) tag.title += ' by ' + name; });
+    else if (by && by.id) void nameOf('user', by.id).then((name) => { if (name) tag.title += ' by ' + name; });
     out.push(tag, ' · ');
   }
   return out;

@@ -78,7 +78,7 @@ export async function loadPage(path: string, view: number, signal: AbortSignal):
     state.next = page.next ? relative(page.next) : null;
     for (const log of page.results) place(log, false);
   } catch (e) {
-    if (view === state.view && !signal.aborted && !(e instanceof SignedOut)) showFeedError('Could not load the feed: ' + e.message);
+    if (view === state.view && !signal.aborted && !(e instanceof SignedOut)) showFeedError('Could not load the feed: ' + (e as Error).message);
   } finally {
     if (view === state.view) {
       $('feed').dataset.loaded = 'true';
@@ -93,7 +93,7 @@ export async function loadPage(path: string, view: number, signal: AbortSignal):
 export function refill(query: string, view: number, signal: AbortSignal): void {
   const q = new URLSearchParams(query);
   q.set('limit', String(PAGE_SIZE));
-  getJson<Page<Log>>('/api/interaction-logs/?' + q, signal).then((page) => {
+  getJson<Page<Log>>('/api/interaction-logs/?' + q.toString(), signal).then((page) => {
     if (view === state.view) for (const log of page.results) place(log, true);
   }, () => undefined);
 }
@@ -123,8 +123,8 @@ export async function load(): Promise<void> {
   $('load-more').hidden = true;
   $('feed-empty').hidden = true;
   showFeedError(null);
-  renderTitle();
-  renderRecord(view);
+  void renderTitle();
+  void renderRecord(view);
   // The stream first: a log written while the first page loads then arrives by one,
   // the other or both (shown once), never by neither.
   await follow(feedQuery(), view, abort.signal);

@@ -30,7 +30,7 @@ export function navigate(filters: Filters): void {
   const q = new URLSearchParams(filters).toString();
   history.pushState(null, '', location.pathname + (q ? '?' + q : ''));
   readUrl();
-  load();
+  void load();
 }
 
 /** A filter select changed: a new view. */
@@ -52,7 +52,7 @@ export function switchTo(changes: Filters): void {
 }
 
 export function onLoadMore(): void {
-  if (state.next) loadPage(state.next, state.view, state.abort!.signal);
+  if (state.next) void loadPage(state.next, state.view, state.abort!.signal);
 }
 
 /** A Lead / Contact / Opportunity link on an entry: that record's timeline, without a reload. */
@@ -66,5 +66,5 @@ export function onFeedClick(e: MouseEvent): void {
 export function onPopState(): void {
   if (!state.token) return;
   readUrl();
-  load();
+  void load();
 }

@@ -81,7 +81,7 @@ export async function submitLog(e: SubmitEvent): Promise<void> {
       }
     }
   } catch (err) {
-    if (!(err instanceof SignedOut)) error.textContent = 'Cannot reach the server: ' + err.message + ' ("Log it" again sends it once)';
+    if (!(err instanceof SignedOut)) error.textContent = 'Cannot reach the server: ' + (err as Error).message + ' ("Log it" again sends it once)';
   } finally {
     button.disabled = false;
   }

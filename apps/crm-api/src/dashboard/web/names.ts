@@ -36,7 +36,7 @@ export function learnName(kind: NamedKind, id: Id, name: string | null | undefin
 export function userTag(id: Id, actor: { id?: Id; name?: string } | null | undefined): HTMLElement {
   if (actor && actor.id === id && actor.name && !state.names.has(nameKey('user', id))) learnName('user', id, actor.name);
   const tag = h('span', { class: 'user', 'data-testid': 'entry-user' }, 'user ' + String(id).slice(0, 8));
-  nameOf('user', id).then((name) => { if (name) tag.textContent = name; });
+  void nameOf('user', id).then((name) => { if (name) tag.textContent = name; });
   return tag;
 }
 
@@ -63,7 +63,7 @@ export function ensureOption(select: HTMLSelectElement, kind: NamedKind, id: Id 
   const label = kind in RECORD_LABELS ? RECORD_LABELS[kind as RecordKind] : '';
   const option = h('option', { value: id }, label ? label + ' ' + id.slice(0, 8) : id.slice(0, 8));
   select.append(option);
-  nameOf(kind, id).then((name) => { if (name) option.textContent = name; });
+  void nameOf(kind, id).then((name) => { if (name) option.textContent = name; });
 }
 
 /** The choices of the filters, and the names they carry. Best effort: the feed works without them. */

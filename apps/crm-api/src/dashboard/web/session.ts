@@ -1,5 +1,5 @@
 // Signing in and out: the token lives in sessionStorage, as long as the tab.
-import { getJson, messageOf } from './api.js';
+import { type ErrorBody, getJson, jsonOrNull, messageOf } from './api.js';
 import { TOKEN_KEY } from './constants.js';
 import { $ } from './dom.js';
 import { load } from './feed.js';
@@ -13,14 +13,14 @@ export async function start(): Promise<void> {
   $('sign-in').hidden = true;
   $('dashboard').hidden = false;
   $('sign-out').hidden = false;
-  pollStatus();
+  void pollStatus();
   getJson<{ id: string; name: string; email: string }>('/api/users/me/').then((me) => {
     learnName('user', me.id, me.name);
     $('whoami').textContent = me.name + ' · ' + me.email;
   }, () => undefined);
   readUrl();
   await loadChoices();
-  if (state.token) load();
+  if (state.token) void load();
 }
 
 /** Back to the sign-in form, with a message saying why (or none). */
@@ -53,7 +53,7 @@ export async function signIn(e: SubmitEvent): Promise<void> {
       headers: { 'content-type': 'application/json', accept: 'application/json' },
       body: JSON.stringify({ email: $<HTMLInputElement>('email').value, password: $<HTMLInputElement>('password').value }),
     });
-    const body = await res.json().catch(() => null);
+    const body = await jsonOrNull<ErrorBody & { token?: unknown }>(res);
     if (!res.ok || !body || typeof body.token !== 'string') {
       error.textContent = res.status === 401 ? 'Wrong email or password.' : messageOf(body, res);
       return;
@@ -61,9 +61,9 @@ export async function signIn(e: SubmitEvent): Promise<void> {
     state.token = body.token;
     sessionStorage.setItem(TOKEN_KEY, body.token);
     $<HTMLInputElement>('password').value = '';
-    start();
+    void start();
   } catch (err) {
-    error.textContent = 'Cannot reach the server: ' + err.message;
+    error.textContent = 'Cannot reach the server: ' + (err as Error).message;
   } finally {
     button.disabled = false;
   }

@@ -18,7 +18,7 @@ export async function pollStatus(): Promise<void> {
     showBanner(status.current ? null : status.reasons.length ? status.reasons : ['the server says so']);
   } catch (e) {
     if (e instanceof SignedOut) return;
-    showBanner(['cannot ask crm-api whether the feed is current (' + e.message + ')']);
+    showBanner(['cannot ask crm-api whether the feed is current (' + (e as Error).message + ')']);
   }
   if (state.token) state.statusTimer = setTimeout(pollStatus, STATUS_POLL_MS);
 }

@@ -1,5 +1,5 @@
 // Live updates: /api/interaction-logs/stream/ read with fetch, parsed here, resumed with Last-Event-ID.
-import { call, messageOf, SignedOut, sleep } from './api.js';
+import { call, type ErrorBody, jsonOrNull, messageOf, SignedOut, sleep } from './api.js';
 import { $ } from './dom.js';
 import { place, refill, showFeedError, unplace } from './feed.js';
 import { state } from './state.js';
@@ -62,7 +62,7 @@ function setLive(on: boolean): void {
  */
 export function follow(query: string, view: number, signal: AbortSignal): Promise<void> {
   return new Promise((opened) => {
-    (async () => {
+    void (async () => {
       let lastId: string | null = null;
       let retry = 2000;
       let reconnecting = false;
@@ -72,7 +72,7 @@ export function follow(query: string, view: number, signal: AbortSignal): Promis
           if (lastId) headers['last-event-id'] = lastId;
           const res = await call('/api/interaction-logs/stream/?' + query, { headers, signal });
           if (!res.ok) {
-            const message = messageOf(await res.json().catch(() => null), res);
+            const message = messageOf(await jsonOrNull<ErrorBody>(res), res);
             if (res.status < 500) { showFeedError('Live updates refused: ' + message); opened(); return; }
             throw new Error(message);
           }
