@@ -4,7 +4,8 @@
  * apps/*\/README.md and docs/*.md, takes each inline code span (`...`), and checks each
  * word in it that names a path: one under apps/, libs/, test/, bench/, scripts/ or docs/
  * (a file or a folder, a glob matching at least one file), or a bare file name ending in
- * .ts, .js or .md, which must be some file's name (a .js: or the .ts it is built from). Exits 1 listing the ones that do not
+ * .ts, .js or .md, which must be some file's name (a .js: or the .ts it is built from), or
+ * a relative one (`transport/settle.ts`), which must end some file's path. Exits 1 listing the ones that do not
  * exist, so a moved or deleted file cannot stay named in the docs (issue 13 part 9).
  * "Exist" means tracked by git (plus files not yet committed), so build output and
  * node_modules never make a stale name pass. Plain Node, no dependency.
@@ -80,8 +81,11 @@ function references(span) {
       .replace(/:\d+(:\d+)?$/, '') // a line of a file
       .replace(/[.:]+$/, '');
     if (!word || /[<>$]/.test(word) || word.includes('://')) continue; // placeholders, variables, URLs
+    // Outside the repository (the shared guides beside it) or build output (dist/, made by `npm run build`).
+    if (/^(\.\.\/|\/|shared\/|dist\/)/.test(word)) continue;
     if (ROOTS.some((r) => word.startsWith(`${r}/`))) out.push({ ref: word, ok: exists(word) });
     else if (!word.includes('/') && /^[\w.-]+\.(ts|js|md)$/.test(word)) out.push({ ref: word, ok: bareExists(word) });
+    else if (/^[\w.-]+(\/[\w.-]+)+\.(ts|js|md)$/.test(word)) out.push({ ref: word, ok: files.some((f) => f.endsWith(`/${word}`)) });
   }
   return out;
 }
