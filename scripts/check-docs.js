@@ -5,10 +5,11 @@
  * word in it that names a path: one under apps/, libs/, test/, bench/, scripts/ or docs/
  * (a file or a folder, a glob matching at least one file), or a bare file name ending in
  * .ts, .js or .md, which must be some file's name (a .js: or the .ts it is built from), or
- * a relative one (`transport/settle.ts`), which must end some file's path. Exits 1 listing the ones that do not
- * exist, so a moved or deleted file cannot stay named in the docs (issue 13 part 9).
- * "Exist" means tracked by git (plus files not yet committed), so build output and
- * node_modules never make a stale name pass. Plain Node, no dependency.
+ * a relative one (`transport/settle.ts`), which must end some file's path. Exits 1 listing
+ * the ones that do not exist, so a moved or deleted file cannot stay named in the docs
+ * (issue 13 part 9). "Exist" means known to git (tracked, or new and not ignored), so
+ * build output and node_modules never make a stale name pass; without git (an exported
+ * tree), the files on disk outside those folders. Plain Node, no dependency.
  */
 'use strict';
 const { execFileSync } = require('node:child_process');
@@ -22,9 +23,24 @@ const RUNTIME = [/^test\/\.artifacts(\/|$)/];
 /** Bare names that stand for any file in the prose (`./x.js`: an import's form). */
 const PLACEHOLDERS = new Set(['x.js', 'x.ts']);
 
-const files = execFileSync('git', ['ls-files', '--cached', '--others', '--exclude-standard'], { cwd: root, encoding: 'utf8' })
-  .split('\n')
-  .filter((f) => f && fs.existsSync(path.join(root, f)));
+const SKIP = new Set(['.git', 'node_modules', 'dist', 'coverage', '.bench', '.artifacts', '.cluster']);
+function walk(dir) {
+  return fs.readdirSync(path.join(root, dir), { withFileTypes: true }).flatMap((e) => {
+    const rel = dir ? `${dir}/${e.name}` : e.name;
+    if (e.isDirectory()) return SKIP.has(e.name) ? [] : walk(rel);
+    return [rel];
+  });
+}
+function repositoryFiles() {
+  try {
+    return execFileSync('git', ['ls-files', '--cached', '--others', '--exclude-standard'], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] })
+      .split('\n')
+      .filter((f) => f && fs.existsSync(path.join(root, f)));
+  } catch {
+    return walk('');
+  }
+}
+const files = repositoryFiles();
 const fileSet = new Set(files);
 const dirSet = new Set(
   files.flatMap((f) => {
