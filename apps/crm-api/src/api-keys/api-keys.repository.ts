@@ -81,7 +81,7 @@ export class ApiKeysRepository {
       createdAt: now,
       updatedAt: now,
     });
-    // The key refers to its user by a plain column, which the unit of work does not order by: the user first.
+    // The user first, written before the key is built (the key's relation would order them too).
     await this.em.flush();
     const key = this.em.create(ApiKey, {
       name: input.name,
