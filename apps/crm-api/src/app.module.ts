@@ -1,14 +1,12 @@
 import { MikroOrmModule } from '@mikro-orm/nestjs';
 import { PostgreSqlDriver } from '@mikro-orm/postgresql';
 import { DynamicModule, Logger, Module } from '@nestjs/common';
-import { APP_FILTER, APP_INTERCEPTOR } from '@nestjs/core';
+import { APP_FILTER } from '@nestjs/core';
 import { ApiKeysModule } from './api-keys/api-keys.module';
 import { AuthModule } from './auth/auth.module';
 import { PolicyModule } from './auth/policy.module';
 import { ApiExceptionFilter } from './common/api-exception.filter';
-import { EtagInterceptor } from './common/etag';
-import { IdempotencyInterceptor } from './common/idempotency';
-import { IdempotencyRepository } from './common/idempotency.repository';
+import { AnswersModule } from './common/answers.module';
 import { ApiConfig } from './config/api.config';
 import { ConfigModule } from './config/config.module';
 import { ContactsModule } from './contacts/contacts.module';
@@ -43,6 +41,7 @@ import { UsersModule } from './users/users.module';
       },
     }),
     PolicyModule,
+    AnswersModule,
     MetricsModule,
     OutboxModule,
     FeedModule,
@@ -57,14 +56,8 @@ import { UsersModule } from './users/users.module';
     InteractionsModule,
     HealthModule,
   ],
-  providers: [
-    IdempotencyRepository,
-    { provide: APP_FILTER, useClass: ApiExceptionFilter },
-    // In this order: the idempotency interceptor wraps the ETag one, so the ETag it
-    // stores with an answer (and replays) is the one that answer was sent with.
-    { provide: APP_INTERCEPTOR, useClass: IdempotencyInterceptor },
-    { provide: APP_INTERCEPTOR, useClass: EtagInterceptor },
-  ],
+  // The answer interceptors (idempotency, ETag) are the routes' own: common/answers.module.ts.
+  providers: [{ provide: APP_FILTER, useClass: ApiExceptionFilter }],
 })
 export class AppModule {
   /** `config` is loaded once, in main.ts (or by whoever builds the app), before anything else starts. */

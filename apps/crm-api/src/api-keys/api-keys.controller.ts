@@ -1,4 +1,5 @@
 import { Body, Controller, Delete, Get, HttpCode, Post, Query, Req } from '@nestjs/common';
+import { RecordAnswers } from '../common/etag';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import { AdminOnly } from '../auth/admin-only.decorator';
@@ -14,6 +15,7 @@ import { ApiKeysService } from './api-keys.service';
 @ApiBearerAuth()
 @ApiErrors(401, 403)
 @AdminOnly()
+@RecordAnswers()
 @Controller('api/api-keys')
 export class ApiKeysController {
   constructor(private readonly keys: ApiKeysService) {}

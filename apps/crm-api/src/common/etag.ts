@@ -1,4 +1,4 @@
-import { CallHandler, ExecutionContext, Injectable, NestInterceptor } from '@nestjs/common';
+import { CallHandler, ExecutionContext, Injectable, NestInterceptor, UseInterceptors } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { map, Observable } from 'rxjs';
 import { DomainError } from './domain-error';
@@ -54,3 +54,10 @@ export class EtagInterceptor implements NestInterceptor {
     );
   }
 }
+
+/**
+ * On a controller whose answers may be one record: its routes carry the ETag. Per
+ * controller, not global, so routes that never answer a record (the feed, health) skip
+ * Nest's interceptor pipeline (docs/benchmarks.md, "Interceptors where they serve").
+ */
+export const RecordAnswers = () => UseInterceptors(EtagInterceptor);

@@ -1,4 +1,5 @@
 import { Body, Controller, Delete, Get, HttpCode, Patch, Post, Query, Req } from '@nestjs/common';
+import { RecordAnswers } from '../common/etag';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import { listPage } from '../common/list-page';
@@ -12,6 +13,7 @@ import { ContactsService } from './contacts.service';
 @ApiTags('contacts')
 @ApiBearerAuth()
 @ApiErrors(401)
+@RecordAnswers()
 @Controller('api/contacts')
 export class ContactsController {
   constructor(private readonly contacts: ContactsService) {}

@@ -1,4 +1,5 @@
 import { Body, Controller, Headers, Post, Req, Res } from '@nestjs/common';
+import { RecordAnswers } from '../common/etag';
 import { ApiBearerAuth, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { afterCommit, Idempotent } from '../common/idempotency';
@@ -18,6 +19,7 @@ const body = new ZodPipe(LogInteractionDto);
 @ApiHeader({ name: 'Prefer', required: false, description: 'wait=N (N ≤ 10): answer 201 with the written log if it exists within N seconds' })
 @ApiZodResponse(202, PendingLogView, 'accepted: the log to be, with its id; Location names it')
 @ApiZodResponse(201, InteractionLogView, 'with Prefer: wait=N, the written log')
+@RecordAnswers()
 @Controller('api')
 export class InteractionsController {
   constructor(private readonly interactions: InteractionsService) {}

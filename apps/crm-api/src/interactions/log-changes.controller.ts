@@ -1,4 +1,5 @@
 import { Body, Controller, Delete, Headers, Patch, Res } from '@nestjs/common';
+import { RecordAnswers } from '../common/etag';
 import { ApiBearerAuth, ApiHeader, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { ApiErrors, ApiZodBody, ApiZodResponse } from '../common/openapi';
@@ -20,6 +21,7 @@ const PREFER = 'wait=N (N ≤ 10): answer once a logger has applied the change, 
 @ApiTags('interactions')
 @ApiBearerAuth()
 @ApiHeader({ name: 'Prefer', required: false, description: PREFER })
+@RecordAnswers()
 @Controller('api/interaction-logs')
 export class LogChangesController {
   constructor(private readonly changes: LogChangesService) {}

@@ -1,4 +1,5 @@
 import { Body, Controller, Delete, Get, HttpCode, Patch, Post, Query, Req } from '@nestjs/common';
+import { RecordAnswers } from '../common/etag';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
@@ -17,6 +18,7 @@ const ConversionView = z.object({ lead: LeadView, contact: ContactView, opportun
 @ApiTags('leads')
 @ApiBearerAuth()
 @ApiErrors(401)
+@RecordAnswers()
 @Controller('api/leads')
 export class LeadsController {
   constructor(private readonly leads: LeadsService) {}

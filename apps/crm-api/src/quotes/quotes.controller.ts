@@ -1,4 +1,5 @@
 import { Body, Controller, Delete, Get, HttpCode, Patch, Post, Query, Req } from '@nestjs/common';
+import { RecordAnswers } from '../common/etag';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import { listPage } from '../common/list-page';
@@ -12,6 +13,7 @@ import { QuotesService } from './quotes.service';
 @ApiTags('quotes')
 @ApiBearerAuth()
 @ApiErrors(401)
+@RecordAnswers()
 @Controller('api/quotes')
 export class QuotesController {
   constructor(private readonly quotes: QuotesService) {}
