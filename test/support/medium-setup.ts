@@ -5,8 +5,10 @@ import { cleanupRun, newName, openRun, record, ROOT, serverUrl } from './resourc
 /**
  * Once per run of the medium project: a PostgreSQL database of its own (crm_medium_<random>),
  * recorded in the run directory before it exists (the teardown, or scripts/test.js after
- * a crash, drops it), made and migrated by crm-api's own `migrateCrm` from the SOURCE
- * (the medium tier tests the source's repositories, which a stale dist/ would not match).
+ * a crash, drops it), made and migrated by crm-api's own `migrateCrm`, then the logger's
+ * `migrateActivity` (schema activity, as in production both apps share the database),
+ * both from the SOURCE (the medium tier tests the source's repositories, which a stale
+ * dist/ would not match).
  * Test files find it in TEST_MEDIUM_DATABASE_URL.
  */
 export default async function mediumSetup(): Promise<void> {
@@ -26,9 +28,15 @@ export default async function mediumSetup(): Promise<void> {
   }
 }
 
-/** `migrateCrm(url)` (ensureDatabase, then the migrations under their advisory lock) in a ts-node child. */
+/**
+ * `migrateCrm(url)` then `migrateActivity(url)` (each: ensureDatabase, then its migrations
+ * under its advisory lock) in one ts-node child.
+ */
 function migrateFromSource(url: string): Promise<void> {
-  const script = `require(${JSON.stringify(join(ROOT, 'apps/crm-api/src/database/migrate'))}).migrateCrm(process.argv[1])
+  const crm = JSON.stringify(join(ROOT, 'apps/crm-api/src/database/migrate'));
+  const activity = JSON.stringify(join(ROOT, 'apps/activity-logger/src/database/migrate'));
+  const script = `const url = process.argv[1];
+    require(${crm}).migrateCrm(url).then(() => require(${activity}).migrateActivity(url))
     .then(() => process.exit(0), (e) => { console.error(e.stack || e.message); process.exit(1); })`;
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register', '-e', script, url], {
@@ -39,6 +47,6 @@ function migrateFromSource(url: string): Promise<void> {
     child.stdout.on('data', (d) => (output += d));
     child.stderr.on('data', (d) => (output += d));
     child.on('error', reject);
-    child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`crm-api's migrations failed (exit ${code}):\n${output.slice(-4000)}`))));
+    child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`the migrations (crm-api's, then the logger's) failed (exit ${code}):\n${output.slice(-4000)}`))));
   });
 }

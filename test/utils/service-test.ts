@@ -5,8 +5,9 @@ import { ApiConfig } from '../../apps/crm-api/src/config/api.config';
 /**
  * The service tier's kit (as immich's `newTestService`): the service under test built by
  * Nest's own injector, each of its constructor's collaborators (repositories, other
- * services, listeners) replaced by a typed jest mock, and the real ApiConfig from
- * `env` (config is values, not behaviour). A mock method that a test did not give an
+ * services, listeners) replaced by a typed jest mock, and the real config from `env`
+ * (config is values, not behaviour): crm-api's ApiConfig, or the class given as
+ * `config` (the logger's LoggerConfig), loaded by its own static `load(env)`. A mock method that a test did not give an
  * implementation throws when called: a service that reaches for a repository the test
  * did not expect fails loudly instead of receiving `undefined`.
  */
@@ -34,13 +35,19 @@ export function automock<T>(type: Type<T>): Mocked<T> {
   return mock as unknown as Mocked<T>;
 }
 
+/** An app's config class: ApiConfig, LoggerConfig. */
+export interface ConfigClass extends Type<unknown> {
+  load(env: NodeJS.ProcessEnv): unknown;
+}
+
 export async function newTestService<T>(
   service: Type<T>,
-  options: { env?: NodeJS.ProcessEnv; providers?: Provider[] } = {},
+  options: { env?: NodeJS.ProcessEnv; providers?: Provider[]; config?: ConfigClass } = {},
 ): Promise<ServiceTest<T>> {
   const mocks = new Map<InjectionToken, unknown>();
+  const config = options.config ?? ApiConfig;
   const module = await Test.createTestingModule({
-    providers: [service, { provide: ApiConfig, useValue: ApiConfig.load(options.env ?? {}) }, ...(options.providers ?? [])],
+    providers: [service, { provide: config, useValue: config.load(options.env ?? {}) }, ...(options.providers ?? [])],
   })
     .useMocker((token) => {
       if (typeof token !== 'function') throw new Error(`no mock for the token ${String(token)}: pass a provider for it`);
