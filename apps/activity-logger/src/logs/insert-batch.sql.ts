@@ -68,8 +68,10 @@ export const NOTIFY_CHANNEL = CHANNELS.feed;
  * partitioned one (id, "timestamp"; an event's time is part of it), during the migration
  * from one to the other and after. RETURNING
  * tells which were new. The statement is its own transaction, and the NOTIFY that wakes
- * crm-api's live stream is part of it: sent at commit, once however many rows (a
- * transaction's identical notifications are folded into one), none when nothing was new.
+ * crm-api's live stream is part of it: sent at commit, once however many rows, none when
+ * nothing was new. The notify reads `rows` itself (one row of it, if any): an
+ * uncorrelated `lateral (select pg_notify(...))` was run once before the insert's rows
+ * were read, so a batch of duplicates woke every stream too (test/medium caught it).
  */
 export function insertBatchSql(table: string): string {
   return `with rows as (
@@ -83,5 +85,5 @@ export function insertBatchSql(table: string): string {
     correlation_id uuid, data jsonb)
   on conflict do nothing
   returning "id")
-select rows.id from rows cross join lateral (select pg_notify('${NOTIFY_CHANNEL}', '')) as woke`;
+select rows.id from rows left join (select pg_notify('${NOTIFY_CHANNEL}', '') from (select 1 from rows limit 1) as any_new) as woke on true`;
 }
