@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { createSecretKey } from 'node:crypto';
 import { JwtModule, JwtService } from '@nestjs/jwt';
 import { ApiConfig } from '../config/api.config';
 
@@ -19,7 +20,10 @@ export interface TokenClaims {
 export const TokensJwtModule = JwtModule.registerAsync({
   inject: [ApiConfig],
   useFactory: (config: ApiConfig) => ({
-    secret: config.JWT_SECRET,
+    // A KeyObject made once: given the string, jsonwebtoken makes one on every sign and
+    // verify, first trying it as a PEM public key (a throw), 20 % of crm-api's CPU on a
+    // feed GET (profiled; A/B in docs/benchmarks.md).
+    secret: createSecretKey(Buffer.from(config.JWT_SECRET)),
     signOptions: { algorithm: 'HS256', expiresIn: config.JWT_TTL_SECONDS },
     verifyOptions: { algorithms: ['HS256'] },
   }),
