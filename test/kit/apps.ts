@@ -48,19 +48,20 @@ export function portFrom(line: string): number | null {
   return null;
 }
 
+/** Its functions are closures (no `this`): callers may take them off the object. */
 export interface SpawnedApp {
   child: ChildProcess;
   pid: number;
   /** The port it printed it listens on, once it has. */
-  port(): number | null;
+  port: () => number | null;
   exited: Promise<ExitStatus>;
   /** How it exited, or null while it runs. */
-  exitStatus(): ExitStatus | null;
-  kill(signal?: NodeJS.Signals): void;
+  exitStatus: () => ExitStatus | null;
+  kill: (signal?: NodeJS.Signals) => void;
   /** SIGTERM, then SIGKILL after `graceMs` (calling onForcedKill); resolves once it has exited. */
-  stop(graceMs: number, onForcedKill?: () => void): Promise<void>;
+  stop: (graceMs: number, onForcedKill?: () => void) => Promise<void>;
   /** The last lines it printed, for failure messages. */
-  output(): string;
+  output: () => string;
 }
 
 export interface SpawnOptions {
@@ -82,7 +83,7 @@ export function spawnApp(app: AppName, { env, nodeArgs = [], distDir, keepLines,
   live.add(child);
   const lines: string[] = [];
   let port: number | null = null;
-  for (const stream of [child.stdout!, child.stderr!]) {
+  for (const stream of [child.stdout, child.stderr]) {
     createInterface({ input: stream, crlfDelay: Infinity }).on('line', (line) => {
       onLine?.(line);
       lines.push(line);
@@ -144,8 +145,8 @@ export function runAppToExit(
     const child = spawn(process.execPath, [mainOf(app), ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
     if (child.pid) onSpawn?.(child.pid);
     let output = '';
-    child.stdout!.on('data', (d) => (output += d));
-    child.stderr!.on('data', (d) => (output += d));
+    child.stdout.on('data', (d) => (output += d));
+    child.stderr.on('data', (d) => (output += d));
     const timer =
       timeoutMs === undefined
         ? undefined

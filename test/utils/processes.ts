@@ -1,4 +1,4 @@
-import { createWriteStream, mkdirSync, readFileSync, WriteStream } from 'node:fs';
+import { createWriteStream, mkdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { recordPid, ROOT } from '../support/resources';
 import { AppName, runAppToExit as runToExit, spawnApp, waitReady } from '../kit/apps';
@@ -47,8 +47,6 @@ export function runLogDir(): string {
 async function startApp(spec: AppSpec, env: NodeJS.ProcessEnv): Promise<AppProcess> {
   const t = testEnv();
   const logDir = runLogDir();
-  // Opened right after the spawn, in the same tick: no output can arrive before it.
-  let log!: WriteStream;
   const child = spawnApp(spec.app, {
     env: {
       ...process.env,
@@ -65,8 +63,9 @@ async function startApp(spec: AppSpec, env: NodeJS.ProcessEnv): Promise<AppProce
   });
   recordPid(t.runDir, child.pid);
 
+  // Opened right after the spawn, in the same tick (before onLine can be called): no output can arrive before it.
   const logFile = join(logDir, `${spec.app}-${child.pid}.log`);
-  log = createWriteStream(logFile);
+  const log = createWriteStream(logFile);
   const logWritten = new Promise<void>((resolve) => log.once('close', () => resolve()));
   // 'close', not 'exit': its output may still be in the pipes when it exits.
   child.child.once('close', () => log.end());

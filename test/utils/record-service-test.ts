@@ -63,7 +63,7 @@ export function fakeRecords<T extends CrmRecord>(what: string, rows: T[] = []): 
     changeLocked: jest.fn(async (id: string, _access: unknown, work: (r: T) => unknown) => work(find(id))),
     assertReadableRefs: jest.fn(async () => undefined),
     assertWritableRef: jest.fn(async () => undefined),
-  } as unknown as FakeRecords<T>;
+  };
 }
 
 /** A Policy that reads and writes everything for everyone (what a service does with its answer is tested here). */

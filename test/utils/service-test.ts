@@ -11,7 +11,10 @@ import { ApiConfig } from '../../apps/crm-api/src/config/api.config';
  * implementation throws when called: a service that reaches for a repository the test
  * did not expect fails loudly instead of receiving `undefined`.
  */
-export type Mocked<T> = jest.Mocked<T>;
+// Each method as a standalone jest mock, not `jest.Mocked<T>` (which is also `T`, so its methods keep
+// their class's `this`): a mock never uses `this`, so `expect(repo.find)` takes nothing off an object
+// that needs it (lint's unbound-method would flag every such assertion).
+export type Mocked<T> = { [K in keyof T]: T[K] extends (...args: infer A) => infer R ? jest.MockInstance<R, A> & ((...args: A) => R) : T[K] };
 
 export interface ServiceTest<T> {
   sut: T;

@@ -9,11 +9,11 @@ import { IdempotencyRepository } from './idempotency.repository';
 
 const USER = '0b9f7a52-2f2c-4d8e-9a55-6f0e1c7d2a11';
 
-/** Two routes, as controllers declare them: the interceptor reads the real metadata. */
+/** Two routes, as controllers declare them: the interceptor reads the real metadata (never calls them, hence `this: void`). */
 class Routes {
   @Idempotent()
-  create() {}
-  plain() {}
+  create(this: void) {}
+  plain(this: void) {}
 }
 
 /** A keyed POST and the reply it is answered on (only what the interceptor touches). */
@@ -54,7 +54,7 @@ describe('IdempotencyInterceptor', () => {
     for (const m of [keys.saveRefusal, keys.replaceAnswer, keys.deleteOlderThan]) m.mockResolvedValue();
     return { sut: t.sut, keys };
   }
-  const handler = (answer: unknown, sent?: Record<string, string>): CallHandler & { handle: jest.Mock } => ({
+  const handler = (answer: unknown, sent?: Record<string, string>): { handle: jest.Mock<ReturnType<CallHandler['handle']>, []> } => ({
     handle: jest.fn(() => {
       if (sent) sent.location = '/api/leads/l1/';
       return of(answer);

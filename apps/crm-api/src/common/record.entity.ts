@@ -31,7 +31,9 @@ export function ListIndexes(table: string, filters: string[], createdBy = true):
     ...filters.map((c) => ({ name: `${table}_${c}_idx`, expression: `create index "${table}_${c}_idx" on ${at} ("${c}", "created_at" desc, "id" desc)` })),
     ...(createdBy ? [{ name: `${table}_created_by_id_idx`, expression: `create index "${table}_created_by_id_idx" on ${at} ("created_by_id")` }] : []),
   ];
-  return (target) => indexes.forEach((index) => Index(index)(target as never));
+  return (target) => {
+    for (const index of indexes) Index(index)(target);
+  };
 }
 
 /** A `timestamptz(3)` the database defaults to now(); the app sets it itself, to the millisecond. */

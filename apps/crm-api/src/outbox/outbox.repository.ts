@@ -99,7 +99,7 @@ export class OutboxEventsRepository {
   constructor(private readonly em: EntityManager) {}
 
   add(event: CrmEvent): void {
-    this.em.persist(this.em.create(OutboxEvent, { id: event.id, type: event.type, payload: event as unknown as Record<string, unknown> }));
+    this.em.persist(this.em.create(OutboxEvent, { id: event.id, type: event.type, payload: event }));
   }
 
   /**
