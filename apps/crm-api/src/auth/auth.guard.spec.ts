@@ -14,15 +14,16 @@ import { SessionOnly } from './session-only.decorator';
  * real decorators) and AuthService mocked. Every role × route over HTTP:
  * authorization.e2e-spec.ts.
  */
+// `this: void`: the guard only reads a route's metadata, never calls it.
 class Routes {
-  @Public() health() {}
-  plain() {}
-  @AdminOnly() admin() {}
-  @SessionOnly() password() {}
+  @Public() health(this: void) {}
+  plain(this: void) {}
+  @AdminOnly() admin(this: void) {}
+  @SessionOnly() password(this: void) {}
 }
 const rep: Caller = { id: 'u1', name: 'Rep', email: 'rep@example.com', role: 'sales_rep', kind: 'user' };
 const boss: Caller = { ...rep, id: 'u2', role: 'admin' };
-const key = (scopes: string[], role: Caller['role'] = 'sales_rep'): Caller => ({ ...rep, id: 'k1', kind: 'api_key', role, scopes } as Caller);
+const key = (scopes: string[], role: Caller['role'] = 'sales_rep'): Caller => ({ ...rep, id: 'k1', kind: 'api_key', role, scopes });
 
 describe('AuthGuard', () => {
   let t: ServiceTest<AuthGuard>;

@@ -13,7 +13,7 @@ import { OutboxRepository, OutboxRow } from './outbox.repository';
  * and database: outbox and faults e2e specs.
  */
 const event = EXAMPLES['lead.created'][1];
-const row = (n: number): OutboxRow => ({ id: `${event.id.slice(0, -4)}${String(n).padStart(4, '0')}`, type: event.type, payload: { ...event } as never });
+const row = (n: number): OutboxRow => ({ id: `${event.id.slice(0, -4)}${String(n).padStart(4, '0')}`, type: event.type, payload: { ...event } });
 
 describe('OutboxRelay', () => {
   let t: ServiceTest<OutboxRelay>;

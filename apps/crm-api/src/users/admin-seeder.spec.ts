@@ -1,5 +1,5 @@
 import { EntityManager } from '@mikro-orm/postgresql';
-import { newTestService, ServiceTest } from '../../../../test/utils/service-test';
+import { Mocked, newTestService, ServiceTest } from '../../../../test/utils/service-test';
 import { verifyPassword } from '../auth/password';
 import { AdminSeeder } from './admin-seeder';
 import { User } from './user.entity';
@@ -8,7 +8,7 @@ import { UsersRepository } from './users.repository';
 /** The first admin of a fresh installation, with the users repository mocked. */
 describe('AdminSeeder', () => {
   let t: ServiceTest<AdminSeeder>;
-  let users: jest.Mocked<UsersRepository>;
+  let users: Mocked<UsersRepository>;
   beforeEach(async () => {
     t = await newTestService(AdminSeeder, { env: { ADMIN_EMAIL: 'Boss@Example.com', ADMIN_PASSWORD: 'a long admin passphrase 7' } });
     // The seed runs in a request context of its own: a fork of the injected EntityManager.

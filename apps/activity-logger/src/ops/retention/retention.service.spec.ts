@@ -23,7 +23,7 @@ describe('RetentionService', () => {
     repo.close.mockResolvedValue();
     repo.tryLock.mockResolvedValue(true);
     repo.partitioned.mockResolvedValue(false);
-    connect = jest.spyOn(RetentionRepository, 'connect').mockResolvedValue(repo);
+    connect = jest.spyOn(RetentionRepository, 'connect').mockResolvedValue(repo as unknown as RetentionRepository);
   });
   afterEach(() => {
     jest.restoreAllMocks();
