@@ -47,6 +47,8 @@ export async function e2eLatency(baseUrl: string, token: string, leads: string[]
   const resolved = (r: Req) => r.failed !== undefined || r.seenAt !== undefined;
 
   const observer = (async () => {
+    /** The rest of a walk down the feed that one cycle did not finish. */
+    let walk: string | null = null;
     const deadline = () => (generating ? Infinity : stopAt + 30_000);
     let stopAt = Infinity;
     while (generating || lo < reqs.length) {
@@ -60,8 +62,12 @@ export async function e2eLatency(baseUrl: string, token: string, leads: string[]
         continue;
       }
       // Everything at or after the oldest request not yet seen, newest first, page by page.
+      // A walk longer than MAX_PAGES goes on where it stopped in the next cycle: restarted
+      // from the newest each time, an observer that fell more than MAX_PAGES pages behind
+      // (a saturated machine) would never reach its oldest request again.
       const since = new Date((oldest.timestamp ?? oldest.sendWall) - 5).toISOString();
-      let path: string | null = `/api/interaction-logs/?limit=${PAGE}&since=${encodeURIComponent(since)}`;
+      let path: string | null = walk ?? `/api/interaction-logs/?limit=${PAGE}&since=${encodeURIComponent(since)}`;
+      walk = null;
       for (let page = 0; path && page < MAX_PAGES; page++) {
         const t = performance.now();
         const res: { status: number; body: FeedPage } = await obs.request<FeedPage>('GET', path);
@@ -77,6 +83,7 @@ export async function e2eLatency(baseUrl: string, token: string, leads: string[]
         const next: URL | null = res.body.next ? new URL(res.body.next, baseUrl) : null;
         path = next ? next.pathname + next.search : null;
       }
+      walk = path;
       const wait = POLL_MS - (performance.now() - cycle);
       if (wait > 0) await sleep(wait);
     }
