@@ -67,7 +67,6 @@ export async function e2eLatency(baseUrl: string, token: string, leads: string[]
       // (a saturated machine) would never reach its oldest request again.
       const since = new Date((oldest.timestamp ?? oldest.sendWall) - 5).toISOString();
       let path: string | null = walk ?? `/api/interaction-logs/?limit=${PAGE}&since=${encodeURIComponent(since)}`;
-      walk = null;
       for (let page = 0; path && page < MAX_PAGES; page++) {
         const t = performance.now();
         const res: { status: number; body: FeedPage } = await obs.request<FeedPage>('GET', path);

@@ -3,6 +3,7 @@ import { Test } from '@nestjs/testing';
 import { randomUUID } from 'node:crypto';
 import type { CrmEvent } from '@app/contracts';
 import { Policy } from '../../apps/crm-api/src/auth/policy';
+import { RecordAccess } from '../../apps/crm-api/src/auth/record-access';
 import { DomainError } from '../../apps/crm-api/src/common/domain-error';
 import { applyChanges } from '../../apps/crm-api/src/common/patch';
 import type { CrmRecord } from '../../apps/crm-api/src/common/record.entity';
@@ -61,8 +62,6 @@ export function fakeRecords<T extends CrmRecord>(what: string, rows: T[] = []): 
       map.delete(id);
     }),
     changeLocked: jest.fn(async (id: string, _access: unknown, work: (r: T) => unknown) => work(find(id))),
-    assertReadableRefs: jest.fn(async () => undefined),
-    assertWritableRef: jest.fn(async () => undefined),
   };
 }
 
@@ -93,7 +92,9 @@ export async function serviceWith<S>(
   service: Type<S>,
   providers: Provider[],
   outbox: Partial<Record<keyof OutboxEventsRepository, jest.Mock>> = {},
-): Promise<{ service: S; emitted: EmittedEvents; outbox: Record<keyof OutboxEventsRepository, jest.Mock> }> {
+): Promise<{ service: S; emitted: EmittedEvents; outbox: Record<keyof OutboxEventsRepository, jest.Mock>; access: Record<'assertReadableRefs' | 'assertWritableRef', jest.Mock> }> {
+  // The checks on the records a write refers to: allowed, and recorded (their rules: record-access.spec.ts).
+  const access = { assertReadableRefs: jest.fn(async () => undefined), assertWritableRef: jest.fn(async () => undefined) };
   const events: CrmEvent[] = [];
   const outboxMock = {
     add: jest.fn((e: CrmEvent) => events.push(e)),
@@ -108,6 +109,7 @@ export async function serviceWith<S>(
       OutboxService,
       { provide: OutboxEventsRepository, useValue: outboxMock },
       ...(given.has(Policy) ? [] : [{ provide: Policy, useValue: openPolicy() }]),
+      ...(given.has(RecordAccess) ? [] : [{ provide: RecordAccess, useValue: access }]),
       ...providers,
     ],
   }).compile();
@@ -116,7 +118,7 @@ export async function serviceWith<S>(
     types: () => events.map((e) => e.type),
     of: <K extends CrmEvent['type']>(type: K) => events.filter((e) => e.type === type) as CrmEvent<K>[],
   };
-  return { service: module.get(service), emitted, outbox: outboxMock };
+  return { service: module.get(service), emitted, outbox: outboxMock, access };
 }
 
 /** A request's context: a caller of `role`, a correlation id. */

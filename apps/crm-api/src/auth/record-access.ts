@@ -1,4 +1,4 @@
-import { EntityManager, raw } from '@mikro-orm/postgresql';
+import { raw } from '@mikro-orm/postgresql';
 import { Injectable } from '@nestjs/common';
 import { DomainError } from '../common/domain-error';
 import type { Caller } from '../common/request-context';
@@ -45,17 +45,4 @@ export class RecordAccess {
     if (!row) throw DomainError.notFound(kind, id);
     this.policy.assertWrite(caller, kind, row, verb);
   }
-}
-
-/**
- * @deprecated inject RecordAccess. Kept, with the same signature, until the record services
- * (other owners in issue 13) inject it; then both functions go.
- */
-export function assertReadableRefs(em: EntityManager, policy: Policy, caller: Caller, refs: Partial<Record<RecordKind, string | null | undefined>>): Promise<void> {
-  return new RecordAccess(policy, new RecordRefsRepository(em)).assertReadableRefs(caller, refs);
-}
-
-/** @deprecated inject RecordAccess (see assertReadableRefs). */
-export function assertWritableRef(em: EntityManager, policy: Policy, caller: Caller, kind: RecordKind, id: string, verb: string): Promise<void> {
-  return new RecordAccess(policy, new RecordRefsRepository(em)).assertWritableRef(caller, kind, id, verb);
 }

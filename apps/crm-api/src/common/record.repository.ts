@@ -1,12 +1,10 @@
 import { EntityClass, EntityManager, RequiredEntityData } from '@mikro-orm/postgresql';
 import type { Access } from '../auth/record-access';
-import { assertReadableRefs, assertWritableRef, readableWhere } from '../auth/record-access';
-import type { Policy, RecordKind } from '../auth/policy';
+import { readableWhere } from '../auth/record-access';
 import type { CrmRecord } from './record.entity';
 import { insertNew } from './insert-new';
 import { findPage, Page, PageRequest } from './pagination';
 import { Changes, deleteOr404, findOr404, updateOr404 } from './records';
-import type { Caller } from './request-context';
 
 /**
  * The data access of one kind of CRM record, written once: services call these typed
@@ -66,15 +64,5 @@ export abstract class RecordRepository<T extends CrmRecord> {
    */
   changeLocked<R>(id: string, access: Access & { write: string }, work: (record: T) => Promise<R> | R): Promise<R> {
     return this.em.transactional(async (tx) => work(await findOr404(tx, this.entity, id, this.what, true, access)));
-  }
-
-  /** References a write sets must name records the caller reads (auth/record-access.ts). */
-  assertReadableRefs(policy: Policy, caller: Caller, refs: Partial<Record<RecordKind, string | null | undefined>>): Promise<void> {
-    return assertReadableRefs(this.em, policy, caller, refs);
-  }
-
-  /** A parent the caller adds to must be one they may write (auth/record-access.ts). */
-  assertWritableRef(policy: Policy, caller: Caller, kind: RecordKind, id: string, verb: string): Promise<void> {
-    return assertWritableRef(this.em, policy, caller, kind, id, verb);
   }
 }

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { Policy } from '../auth/policy';
+import { RecordAccess } from '../auth/record-access';
 import { defined } from '../common/objects';
 import { Page } from '../common/pagination';
 import { Caller, RequestCtx } from '../common/request-context';
@@ -14,6 +15,7 @@ export class ContactsService {
     private readonly contacts: ContactsRepository,
     private readonly outbox: OutboxService,
     private readonly policy: Policy,
+    private readonly access: RecordAccess,
   ) {}
 
   list(query: ContactListQuery, caller: Caller): Promise<Page<Contact>> {
@@ -26,7 +28,7 @@ export class ContactsService {
   }
 
   async create(input: CreateContactDto, ctx: RequestCtx): Promise<Contact> {
-    await this.contacts.assertReadableRefs(this.policy, ctx.caller, { lead: input.lead });
+    await this.access.assertReadableRefs(ctx.caller, { lead: input.lead });
     return this.contacts.insertNew(() => this.createIn(input, ctx, new Date()));
   }
 
@@ -56,7 +58,7 @@ export class ContactsService {
 
   async update(id: string, input: UpdateContactDto, ctx: RequestCtx): Promise<Contact> {
     const { name, email, phone, company, lead } = input;
-    await this.contacts.assertReadableRefs(this.policy, ctx.caller, { lead });
+    await this.access.assertReadableRefs(ctx.caller, { lead });
     return this.contacts.change(id, { name, email, phone, company, leadId: lead }, () => undefined, this.policy.on('contact', ctx.caller), ctx.ifMatch);
   }
 

@@ -23,10 +23,10 @@ describe('InteractionsService (repositories mocked)', () => {
   };
 
   it('log: the record must be writable and exist (same statement); interaction.logged v2 has the log id', async () => {
-    const { service, leads, emitted } = await build();
+    const { service, leads, emitted, access } = await build();
     const lead = leads.add({ name: 'Ada' });
     const pending = await service.log('lead', lead.id, { type: 'call', summary: 'Called', timestamp: '2026-01-02T03:04:05.000Z' }, ctx);
-    expect(leads.assertWritableRef).toHaveBeenCalledWith(expect.anything(), ctx.caller, 'lead', lead.id, 'log interactions on');
+    expect(access.assertWritableRef).toHaveBeenCalledWith(ctx.caller, 'lead', lead.id, 'log interactions on');
     expect(leads.insertNewIfExists).toHaveBeenCalledWith(lead.id, expect.any(Function));
     expect(pending).toMatchObject({ status: 'pending', lead: lead.id, contact: null, opportunity: null, timestamp: '2026-01-02T03:04:05.000Z', source: 'manual' });
     const [event] = emitted.of('interaction.logged');

@@ -2,6 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import type { EventData } from '@app/contracts';
 import { Policy } from '../auth/policy';
+import { RecordAccess } from '../auth/record-access';
 import { ContactsRepository } from '../contacts/contacts.repository';
 import type { CrmRecord } from '../common/record.entity';
 import type { RecordRepository } from '../common/record.repository';
@@ -24,7 +25,7 @@ export class InteractionsService {
   private readonly logger = new Logger(InteractionsService.name);
 
   /** The records a log can be on, by kind. */
-  private readonly records: Record<LoggedRecord, Pick<RecordRepository<CrmRecord>, 'assertWritableRef' | 'insertNewIfExists'>>;
+  private readonly records: Record<LoggedRecord, Pick<RecordRepository<CrmRecord>, 'insertNewIfExists'>>;
 
   constructor(
     leads: LeadsRepository,
@@ -33,13 +34,14 @@ export class InteractionsService {
     private readonly outbox: OutboxService,
     private readonly feed: FeedService,
     private readonly policy: Policy,
+    private readonly access: RecordAccess,
   ) {
     this.records = { lead: leads, contact: contacts, opportunity: opportunities };
   }
 
   async log(kind: LoggedRecord, id: string, input: LogInteractionDto, ctx: RequestCtx): Promise<PendingLogView> {
     const records = this.records[kind];
-    await records.assertWritableRef(this.policy, ctx.caller, kind, id, 'log interactions on');
+    await this.access.assertWritableRef(ctx.caller, kind, id, 'log interactions on');
     const recordedAt = new Date();
     const time = input.timestamp ? new Date(input.timestamp) : recordedAt;
     const logId = randomUUID();

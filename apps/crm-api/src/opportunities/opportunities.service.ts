@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { Policy } from '../auth/policy';
+import { RecordAccess } from '../auth/record-access';
 import { defined } from '../common/objects';
 import { Page } from '../common/pagination';
 import { Caller, RequestCtx } from '../common/request-context';
@@ -17,6 +18,7 @@ export class OpportunitiesService {
     private readonly users: UsersRepository,
     private readonly outbox: OutboxService,
     private readonly policy: Policy,
+    private readonly access: RecordAccess,
   ) {}
 
   list(query: OpportunityListQuery, caller: Caller): Promise<Page<Opportunity>> {
@@ -29,7 +31,7 @@ export class OpportunitiesService {
   }
 
   async create(input: CreateOpportunityDto, ctx: RequestCtx): Promise<Opportunity> {
-    await this.opportunities.assertReadableRefs(this.policy, ctx.caller, { lead: input.lead, contact: input.contact });
+    await this.access.assertReadableRefs(ctx.caller, { lead: input.lead, contact: input.contact });
     return this.opportunities.insertNew(() => this.createIn(input, ctx, new Date()));
   }
 
@@ -69,7 +71,7 @@ export class OpportunitiesService {
    */
   async update(id: string, input: UpdateOpportunityDto, ctx: RequestCtx): Promise<Opportunity> {
     const { name, amount, stage, owner, contact, lead } = input;
-    await this.opportunities.assertReadableRefs(this.policy, ctx.caller, { lead, contact });
+    await this.access.assertReadableRefs(ctx.caller, { lead, contact });
     const patch = { name, amount, stage, ownerId: owner, contactId: contact, leadId: lead };
     return this.opportunities.change(id, patch, async (opportunity, { before, changed, now }) => {
       const about = { opportunity_id: opportunity.id, name: opportunity.name };

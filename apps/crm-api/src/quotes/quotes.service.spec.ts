@@ -12,16 +12,16 @@ describe('QuotesService (repositories mocked)', () => {
   };
 
   it('create: adding to an opportunity needs the right to write it; quote.created', async () => {
-    const { service, quotes, emitted } = await build();
+    const { service, emitted, access } = await build();
     const quote = await service.create({ title: 'Q1', total_price: '10.00', opportunity }, ctx);
-    expect(quotes.assertWritableRef).toHaveBeenCalledWith(expect.anything(), ctx.caller, 'opportunity', opportunity, 'add quotes to');
+    expect(access.assertWritableRef).toHaveBeenCalledWith(ctx.caller, 'opportunity', opportunity, 'add quotes to');
     expect(emitted.of('quote.created')[0].data).toMatchObject({ quote_id: quote.id, total_price: '10.00', opportunity_id: opportunity });
   });
 
   it('a quote without an opportunity checks nothing; update emits nothing, remove quote.deleted', async () => {
-    const { service, quotes, emitted } = await build();
+    const { service, emitted, access } = await build();
     const quote = await service.create({ title: 'Q2', total_price: '1.00' }, ctx);
-    expect(quotes.assertWritableRef).not.toHaveBeenCalled();
+    expect(access.assertWritableRef).not.toHaveBeenCalled();
     await service.update(quote.id, { title: 'Q2b' }, ctx);
     await service.remove(quote.id, ctx);
     expect(emitted.types()).toEqual(['quote.created', 'quote.deleted']);

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { Policy } from '../auth/policy';
+import { RecordAccess } from '../auth/record-access';
 import { defined } from '../common/objects';
 import { Page } from '../common/pagination';
 import { Caller, RequestCtx } from '../common/request-context';
@@ -14,6 +15,7 @@ export class QuotesService {
     private readonly quotes: QuotesRepository,
     private readonly outbox: OutboxService,
     private readonly policy: Policy,
+    private readonly access: RecordAccess,
   ) {}
 
   list(query: QuoteListQuery, caller: Caller): Promise<Page<Quote>> {
@@ -27,7 +29,7 @@ export class QuotesService {
 
   /** A quote is added to an opportunity: a rep may only add to one they own. */
   async create(input: CreateQuoteDto, ctx: RequestCtx): Promise<Quote> {
-    if (input.opportunity) await this.quotes.assertWritableRef(this.policy, ctx.caller, 'opportunity', input.opportunity, 'add quotes to');
+    if (input.opportunity) await this.access.assertWritableRef(ctx.caller, 'opportunity', input.opportunity, 'add quotes to');
     return this.quotes.insertNew(() => {
       const now = new Date();
       const quote = this.quotes.add({
@@ -51,7 +53,7 @@ export class QuotesService {
 
   async update(id: string, input: UpdateQuoteDto, ctx: RequestCtx): Promise<Quote> {
     const { title, total_price, opportunity, valid_until } = input;
-    if (opportunity) await this.quotes.assertWritableRef(this.policy, ctx.caller, 'opportunity', opportunity, 'add quotes to');
+    if (opportunity) await this.access.assertWritableRef(ctx.caller, 'opportunity', opportunity, 'add quotes to');
     const patch = { title, totalPrice: total_price, opportunityId: opportunity, validUntil: valid_until };
     return this.quotes.change(id, patch, () => undefined, this.policy.on('quote', ctx.caller), ctx.ifMatch);
   }

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { Policy } from '../auth/policy';
+import { RecordAccess } from '../auth/record-access';
 import { DomainError } from '../common/domain-error';
 import { defined } from '../common/objects';
 import { Page } from '../common/pagination';
@@ -18,6 +19,7 @@ export class TasksService {
     private readonly users: UsersRepository,
     private readonly outbox: OutboxService,
     private readonly policy: Policy,
+    private readonly access: RecordAccess,
   ) {}
 
   list(query: TaskListQuery, caller: Caller): Promise<Page<Task>> {
@@ -32,7 +34,7 @@ export class TasksService {
 
   /** A task created already completed is a completion too, and is logged as one. */
   async create(input: CreateTaskDto, ctx: RequestCtx): Promise<Task> {
-    await this.tasks.assertReadableRefs(this.policy, ctx.caller, { lead: input.lead, contact: input.contact, opportunity: input.opportunity });
+    await this.access.assertReadableRefs(ctx.caller, { lead: input.lead, contact: input.contact, opportunity: input.opportunity });
     return this.tasks.insertNew(() => {
       const now = new Date();
       const task = this.tasks.add({
@@ -60,7 +62,7 @@ export class TasksService {
    * does; a new assignee `task.reassigned`.
    */
   async update(id: string, input: UpdateTaskDto, ctx: RequestCtx): Promise<Task> {
-    await this.tasks.assertReadableRefs(this.policy, ctx.caller, { lead: input.lead, contact: input.contact, opportunity: input.opportunity });
+    await this.access.assertReadableRefs(ctx.caller, { lead: input.lead, contact: input.contact, opportunity: input.opportunity });
     const patch = {
       action: input.action,
       target: input.target,

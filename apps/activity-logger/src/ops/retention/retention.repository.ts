@@ -1,6 +1,8 @@
 import { Client } from 'pg';
 import { isPartitioned, monthEnd, monthOfPartition } from '../../database/partitions';
 import { RetentionMode } from './retention.policy';
+import { Injectable } from '@nestjs/common';
+import { LoggerConfig } from '../../config/logger.config';
 
 /** One logger at a time runs a round; the others find the lock taken and skip theirs. */
 const LOCK_KEY = 'activity-logger:retention';
@@ -102,5 +104,15 @@ export class RetentionRepository {
 
   async close(): Promise<void> {
     await this.client.end().catch(() => undefined);
+  }
+}
+
+/** Opens a round's session: a provider, so the service never builds its own (and a test hands it others). */
+@Injectable()
+export class RetentionSessions {
+  constructor(private readonly config: LoggerConfig) {}
+
+  open(): Promise<RetentionRepository> {
+    return RetentionRepository.connect(this.config.DATABASE_URL);
   }
 }

@@ -2,7 +2,7 @@ import type { Type } from '@nestjs/common';
 import { automock, Mocked, newTestService } from '../../../../../test/utils/service-test';
 import { LoggerConfig } from '../../config/logger.config';
 import { MetricsService } from '../../health/metrics.service';
-import { RetentionRepository } from './retention.repository';
+import { RetentionRepository, RetentionSessions } from './retention.repository';
 import { RetentionService } from './retention.service';
 
 /**
@@ -30,7 +30,7 @@ describe('RetentionService', () => {
     jest.useRealTimers();
   });
   async function service(env: NodeJS.ProcessEnv) {
-    const t = await newTestService(RetentionService, { config: LoggerConfig, env, providers: [MetricsService] });
+    const t = await newTestService(RetentionService, { config: LoggerConfig, env, providers: [MetricsService, RetentionSessions] });
     const removed = async (mode: string) =>
       (await t.module.get(MetricsService).registry.getSingleMetric('activity_logger_retention_removed_total')!.get()).values.find((v) => v.labels.mode === mode)?.value ?? 0;
     return { sut: t.sut, removed };

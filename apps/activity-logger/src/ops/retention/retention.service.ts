@@ -2,7 +2,7 @@ import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@ne
 import { Counter, Gauge } from 'prom-client';
 import { LoggerConfig } from '../../config/logger.config';
 import { MetricsService } from '../../health/metrics.service';
-import { RetentionRepository } from './retention.repository';
+import { RetentionRepository, RetentionSessions } from './retention.repository';
 import {
   RETENTION_BATCH_PAUSE_MS,
   RETENTION_FIRST_ROUND_MAX_DELAY_MS,
@@ -30,8 +30,9 @@ export class RetentionService implements OnApplicationBootstrap, OnModuleDestroy
   private stopping = false;
 
   constructor(
-    private readonly config: LoggerConfig,
+    config: LoggerConfig,
     metrics: MetricsService,
+    private readonly sessions: RetentionSessions,
   ) {
     this.policy = retentionPolicy(config);
     this.removed = new Counter({
@@ -78,7 +79,7 @@ export class RetentionService implements OnApplicationBootstrap, OnModuleDestroy
     let removed = 0;
     let batches = 0;
     try {
-      repo = await RetentionRepository.connect(this.config.DATABASE_URL);
+      repo = await this.sessions.open();
       if (!(await repo.tryLock())) {
         this.log.log({ msg: 'retention round skipped: another logger is running one' });
         return { ran: false };
