@@ -2,15 +2,18 @@
 // beside the code; medium, repositories against a PostgreSQL database of the run's own;
 // the integration/end-to-end suites under test/ that run the built apps on the real
 // PostgreSQL and RabbitMQ. 2 cores on the machine: at most 2 workers.
-const swc = ['@swc/jest', {
-  jsc: {
-    parser: { syntax: 'typescript', decorators: true },
-    target: 'es2022',
-    keepClassNames: true,
-    transform: { legacyDecorator: true, decoratorMetadata: true },
+const swc = [
+  '@swc/jest',
+  {
+    jsc: {
+      parser: { syntax: 'typescript', decorators: true },
+      target: 'es2022',
+      keepClassNames: true,
+      transform: { legacyDecorator: true, decoratorMetadata: true },
+    },
+    module: { type: 'commonjs' },
   },
-  module: { type: 'commonjs' },
-}];
+];
 // Pact's proxy agents (and their own dependencies) ship as ES modules only, which jest's CommonJS runtime cannot
 // require on Node 20: swc compiles those packages like our own code.
 const ESM_ONLY = ['https-proxy-agent', 'agent-base', 'proxy-agent-negotiate'];

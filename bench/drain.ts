@@ -62,9 +62,7 @@ export async function drain(stack: BenchStack, n: number, loggers: number, env: 
 
     const t0 = Date.now();
     const started = await Promise.all(
-      Array.from({ length: loggers }, (_, i) =>
-        startLogger({ DATABASE_URL: stack.databaseUrl, AMQP_URL: stack.amqpUrl, ...env }, `logger-${loggers}x-${i + 1}`),
-      ),
+      Array.from({ length: loggers }, (_, i) => startLogger({ DATABASE_URL: stack.databaseUrl, AMQP_URL: stack.amqpUrl, ...env }, `logger-${loggers}x-${i + 1}`)),
     );
     apps.push(...started);
     // Every logger answers ready: from here on all of them consume (start-up is a second
@@ -75,9 +73,7 @@ export async function drain(stack: BenchStack, n: number, loggers: number, env: 
     const backendPids: number[] = [];
     const rabbit = pidsMatching(/beam\.smp.*rabbit/);
     const cpu = cpuWindow({ loggers: () => apps.map((a) => a.pid), postgres: () => backendPids, rabbitmq: () => rabbit });
-    const { rows: backends } = await db.query<{ pid: number }>(
-      `select pid from pg_stat_activity where datname = current_database() and application_name = 'activity-logger'`,
-    );
+    const { rows: backends } = await db.query<{ pid: number }>(`select pid from pg_stat_activity where datname = current_database() and application_name = 'activity-logger'`);
     backendPids.push(...backends.map((b) => b.pid));
     cpu.track();
     let last = -1;
@@ -95,7 +91,7 @@ export async function drain(stack: BenchStack, n: number, loggers: number, env: 
         const dead = (await ch.checkQueue(LOGGER_DEAD_LETTER_QUEUE)).messageCount;
         if (dead > 0) throw new Error(`${dead} events dead-lettered during the drain: the benchmark's events must all be valid`);
         if (Date.now() - lastChange > 60_000) throw new Error(`no progress for 60 s at ${count}/${n} logs`);
-        for (const a of apps) if ((await Promise.race([a.exited.then(() => true), sleep(0).then(() => false)]))) throw new Error(`${a.name} exited:\n${a.output()}`);
+        for (const a of apps) if (await Promise.race([a.exited.then(() => true), sleep(0).then(() => false)])) throw new Error(`${a.name} exited:\n${a.output()}`);
         return undefined;
       },
       30 * 60_000,
@@ -129,7 +125,19 @@ export async function drain(stack: BenchStack, n: number, loggers: number, env: 
       `drain ×${loggers} CPU over ${(cpuUse.wallMs / 1000).toFixed(1)} s: loggers ${(c.loggers / 1000).toFixed(1)} s, their PostgreSQL sessions ${(c.postgres / 1000).toFixed(1)} s, ` +
         `RabbitMQ ${(c.rabbitmq / 1000).toFixed(1)} s; whole machine ${(cpuUse.machineBusyMs / 1000).toFixed(1)} of ${(cpuUse.machineTotalMs / 1000).toFixed(1)} s`,
     );
-    return { cpu: cpuUse, loggers, events: n, logsPerS, wallSeconds, batches: batches.length, timedBatches: timed.length, writtenBeforeReady: before, peakRssMb, memory, publishPerS };
+    return {
+      cpu: cpuUse,
+      loggers,
+      events: n,
+      logsPerS,
+      wallSeconds,
+      batches: batches.length,
+      timedBatches: timed.length,
+      writtenBeforeReady: before,
+      peakRssMb,
+      memory,
+      publishPerS,
+    };
   } finally {
     await Promise.all(apps.map((a) => a.stop()));
     await conn.close().catch(() => undefined);

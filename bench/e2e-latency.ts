@@ -209,7 +209,12 @@ async function stagesOf(databaseUrl: string, done: Req[]) {
     );
     const byId = new Map(done.map((r) => [r.id!, r]));
     const wall = (t: number) => performance.timeOrigin + t;
-    const seg = { 'event → 202 answer': [] as number[], 'event → relay claim': [] as number[], 'relay claim → logger insert': [] as number[], 'logger insert → seen in feed': [] as number[] };
+    const seg = {
+      'event → 202 answer': [] as number[],
+      'event → relay claim': [] as number[],
+      'relay claim → logger insert': [] as number[],
+      'logger insert → seen in feed': [] as number[],
+    };
     for (const x of rows) {
       const r = byId.get(x.id);
       if (!r || x.sent === null) continue;

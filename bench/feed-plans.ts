@@ -38,7 +38,9 @@ async function main() {
   }
   for (const which of ['a', 'b'] as const) {
     const xs = times[which];
-    console.log(`${which === 'a' ? 'A unnamed, planned each call ' : 'B prepared, generic plan    '}: p50 ${pct(xs, 50).toFixed(2)} ms  p99 ${pct(xs, 99).toFixed(2)} ms  (${xs.length} calls)`);
+    console.log(
+      `${which === 'a' ? 'A unnamed, planned each call ' : 'B prepared, generic plan    '}: p50 ${pct(xs, 50).toFixed(2)} ms  p99 ${pct(xs, 99).toFixed(2)} ms  (${xs.length} calls)`,
+    );
   }
   await Promise.all([a.end(), b.end()]);
 }

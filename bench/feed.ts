@@ -15,8 +15,7 @@ import { latencyProfile } from './lib/stats';
  * A deterministic, valid (RFC 9562 version 4 / variant 8) UUID per entity number, the
  * same in SQL and here, so the benchmark can name leads without reading them back.
  */
-export const uuidSql = (kind: string, k: string) =>
-  `overlay(overlay(md5('${kind}-' || (${k})::text) placing '4' from 13) placing '8' from 17)::uuid`;
+export const uuidSql = (kind: string, k: string) => `overlay(overlay(md5('${kind}-' || (${k})::text) placing '4' from 13) placing '8' from 17)::uuid`;
 
 export function uuidOf(kind: string, k: number): string {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -223,8 +222,7 @@ export async function exportThroughput(baseUrl: string, token: string, api: { rs
       if (done) break;
       bytes += value.length;
       // Records end with CRLF; a quoted summary may hold one too, rarely: close enough for a rate.
-      for (let i = 0; i < value.length; i++)
-        if (value[i] === 10 && value[i - 1] === 13 && ++rows % 100_000 === 0) trajectory.push(Math.round(api.rssMb()));
+      for (let i = 0; i < value.length; i++) if (value[i] === 10 && value[i - 1] === 13 && ++rows % 100_000 === 0) trajectory.push(Math.round(api.rssMb()));
     }
   } finally {
     clearInterval(sampler);

@@ -4,10 +4,7 @@ import { insertBatchSql } from '../apps/activity-logger/src/logs/insert-batch.sq
 import { cpuWindow } from './lib/cpu';
 import { EventMix } from './lib/events';
 
-const COLUMNS = [
-  'id', 'timestamp', 'user_id', 'type', 'summary', 'lead_id', 'contact_id', 'opportunity_id', 'source',
-  'event_type', 'event_version', 'correlation_id', 'data',
-];
+const COLUMNS = ['id', 'timestamp', 'user_id', 'type', 'summary', 'lead_id', 'contact_id', 'opportunity_id', 'source', 'event_type', 'event_version', 'correlation_id', 'data'];
 
 /** A log row as the logger writes it, from an event (the summary need not be the real one). */
 function rowOf(e: CrmEvent): unknown[] {

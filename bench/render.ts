@@ -55,7 +55,8 @@ function main() {
   writeFileSync(docs, `${text.slice(0, a + START.length)}\n${table}\n${text.slice(b)}`);
 
   const readme = join(ROOT, 'README.md');
-  const section = `## Benchmarks\n\n${table}\n\nMethod, what each figure means, and where the time goes: [docs/benchmarks.md](docs/benchmarks.md). ` +
+  const section =
+    `## Benchmarks\n\n${table}\n\nMethod, what each figure means, and where the time goes: [docs/benchmarks.md](docs/benchmarks.md). ` +
     'Re-run with `npm run bench` (~10 min, plus up to 15 min waiting for the shared machine to quieten) or `npm run bench:quick` ' +
     '(CI size, ~2 min), then `npm run bench:report`.\n';
   let r = existsSync(readme) ? readFileSync(readme, 'utf8') : '';

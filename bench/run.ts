@@ -108,7 +108,11 @@ async function withCpu<T extends { total: number }>(databaseUrl: string, apps: R
   const perRequestUs = Object.fromEntries(Object.entries(cpu.groups).map(([k, ms]) => [k, Math.round((ms * 1000) / result.total)]));
   const ours = Object.values(cpu.groups).reduce((a, b) => a + b, 0);
   const othersShare = Math.max(0, cpu.machineBusyMs - ours) / cpu.machineTotalMs;
-  log(`  CPU per request: ${Object.entries(perRequestUs).map(([k, v]) => `${k} ${v} µs`).join(', ')}; everything else took ${(othersShare * 100).toFixed(0)} % of the machine`);
+  log(
+    `  CPU per request: ${Object.entries(perRequestUs)
+      .map(([k, v]) => `${k} ${v} µs`)
+      .join(', ')}; everything else took ${(othersShare * 100).toFixed(0)} % of the machine`,
+  );
   return { ...result, cpu, perRequestUs, othersShare };
 }
 
@@ -129,17 +133,22 @@ async function main() {
   const report = new Report();
   declareFigures(report);
   const needsApps = CONFIG.only.some((p) => p !== 'raw');
-  if (needsApps && !(built('crm-api') && built('activity-logger')))
-    throw new Error('dist/apps/*/main.js missing: run `npm run build` (npm run bench does), or BENCH_ONLY=raw');
+  if (needsApps && !(built('crm-api') && built('activity-logger'))) throw new Error('dist/apps/*/main.js missing: run `npm run build` (npm run bench does), or BENCH_ONLY=raw');
   const meta = await machine();
-  log(`${CONFIG.quick ? 'QUICK' : 'full'} mode, ${CONFIG.runs} runs per figure; ${meta.nproc} × ${meta.cpuModel}, ${meta.ramGiB} GiB, Node ${meta.node}, PostgreSQL ${meta.postgres}, RabbitMQ ${meta.rabbitmq}`);
+  log(
+    `${CONFIG.quick ? 'QUICK' : 'full'} mode, ${CONFIG.runs} runs per figure; ${meta.nproc} × ${meta.cpuModel}, ${meta.ramGiB} GiB, Node ${meta.node}, PostgreSQL ${meta.postgres}, RabbitMQ ${meta.rabbitmq}`,
+  );
   await sweepStale();
   const quiet = await waitForQuiet(CONFIG.waitQuietS);
   const load = new LoadSampler();
   let stack: BenchStack | undefined;
   const cleanup = async () => {
     await stopAll();
-    if (stack && !CONFIG.keep) await destroyStack(stack).then(() => log(`dropped database and vhost ${stack!.name}`), (e) => log(e.message));
+    if (stack && !CONFIG.keep)
+      await destroyStack(stack).then(
+        () => log(`dropped database and vhost ${stack!.name}`),
+        (e) => log(e.message),
+      );
     else if (stack) log(`BENCH_KEEP=1: kept database and vhost ${stack.name}`);
     stack = undefined;
   };
@@ -170,12 +179,18 @@ async function main() {
         report.add('raw.insert.1.cpu', r1.pgCpuUsPerRow);
         if (CONFIG.analyse) {
           // Where the drain's gap to the raw insert comes from: batch size and statement shape, same run.
-          for (const [batch, shape] of [[200, 'values'], [500, 'logger'], [200, 'logger']] as const) {
+          for (const [batch, shape] of [
+            [200, 'values'],
+            [500, 'logger'],
+            [200, 'logger'],
+          ] as const) {
             const v = await rawDb(stack.databaseUrl, CONFIG.rawDbRows, batch, 1, shape);
             report.add(`analyse.insert.${shape}.${batch}`, v.rowsPerS, v);
           }
         }
-        log(`raw: publish ${rb.publishPerS.toFixed(0)} msg/s, consume ${rb.consumePerS.toFixed(0)} msg/s, insert ${r1.rowsPerS.toFixed(0)} / ${r2.rowsPerS.toFixed(0)} rows/s (1 / 2 connections)`);
+        log(
+          `raw: publish ${rb.publishPerS.toFixed(0)} msg/s, consume ${rb.consumePerS.toFixed(0)} msg/s, insert ${r1.rowsPerS.toFixed(0)} / ${r2.rowsPerS.toFixed(0)} rows/s (1 / 2 connections)`,
+        );
         if (!wants('drain')) continue;
         const d1 = await drain(stack, CONFIG.backlog, 1);
         report.add('drain.1', d1.logsPerS, d1);
@@ -215,26 +230,33 @@ async function main() {
 
       if (wants('api')) {
         for (let i = 1; i <= runs; i++) {
-          const r = await withCpu(stack.databaseUrl, { crmApi: api, logger }, () => apiLoad({
-            url: api.url,
-            token,
-            method: 'POST',
-            path: '/api/leads/',
-            body: { name: 'Bench Lead', company: 'ACME Corp' },
-            connections: CONFIG.apiConnections,
-            seconds: CONFIG.apiSeconds,
-            label: `POST /api/leads/ run ${i}`,
-          }));
+          const r = await withCpu(stack.databaseUrl, { crmApi: api, logger }, () =>
+            apiLoad({
+              url: api.url,
+              token,
+              method: 'POST',
+              path: '/api/leads/',
+              body: { name: 'Bench Lead', company: 'ACME Corp' },
+              connections: CONFIG.apiConnections,
+              seconds: CONFIG.apiSeconds,
+              label: `POST /api/leads/ run ${i}`,
+            }),
+          );
           report.add('api.post.rps', r.reqPerS, r);
           report.add('api.post.p99', r.p99Ms);
           report.add('api.post.cpu.api', r.perRequestUs.crmApi);
           report.add('api.post.cpu.pg', r.perRequestUs.postgres);
         }
         // Let the relay and the logger catch up with the leads just created before what follows.
-        await until('the outbox to be empty', async () => {
-          const h = await http.json<{ outbox?: { pending: number } }>('GET', '/health', undefined, 200);
-          return (h.outbox?.pending ?? 0) === 0;
-        }, 300_000, 500);
+        await until(
+          'the outbox to be empty',
+          async () => {
+            const h = await http.json<{ outbox?: { pending: number } }>('GET', '/health', undefined, 200);
+            return (h.outbox?.pending ?? 0) === 0;
+          },
+          300_000,
+          500,
+        );
       }
 
       if (wants('feed')) {
@@ -263,15 +285,17 @@ async function main() {
         }
         if (wants('api'))
           for (let i = 1; i <= runs; i++) {
-            const r = await withCpu(stack.databaseUrl, { crmApi: api }, () => apiLoad({
-              url: api.url,
-              token,
-              method: 'GET',
-              path: () => `/api/interaction-logs/?lead=${randomLead(CONFIG.feedLeads)}`,
-              connections: CONFIG.apiConnections,
-              seconds: CONFIG.apiSeconds,
-              label: `GET feed first page run ${i}`,
-            }));
+            const r = await withCpu(stack.databaseUrl, { crmApi: api }, () =>
+              apiLoad({
+                url: api.url,
+                token,
+                method: 'GET',
+                path: () => `/api/interaction-logs/?lead=${randomLead(CONFIG.feedLeads)}`,
+                connections: CONFIG.apiConnections,
+                seconds: CONFIG.apiSeconds,
+                label: `GET feed first page run ${i}`,
+              }),
+            );
             report.add('api.feed.rps', r.reqPerS, r);
             report.add('api.feed.p99', r.p99Ms);
           }
@@ -286,7 +310,7 @@ async function main() {
   const seconds = (performance.now() - t0) / 1000;
   const lines = report.lines();
   process.stdout.write(`${lines.join('\n')}\n`);
-  if (CONFIG.quick) log('quick mode: sizes far below the targets\' (5,000-event backlog, 20,000 logs): the verdicts below only show the harness works');
+  if (CONFIG.quick) log("quick mode: sizes far below the targets' (5,000-event backlog, 20,000 logs): the verdicts below only show the harness works");
   for (const v of report.verdicts()) process.stderr.write(`target ${v}\n`);
   const loadDuringRun = load.stop();
   if (loadDuringRun) log(`1-min load average during the run: median ${loadDuringRun.median.toFixed(2)}, max ${loadDuringRun.max.toFixed(2)} (${meta.nproc} cores)`);

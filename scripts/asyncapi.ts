@@ -77,9 +77,7 @@ function message(type: EventType, version: number) {
     name: messageName(type, version),
     title: `${type} v${version}`,
     summary:
-      version === current
-        ? `${type}, version ${version}: what crm-api publishes today.`
-        : `${type}, version ${version}: superseded by v${current}; consumers still accept it.`,
+      version === current ? `${type}, version ${version}: what crm-api publishes today.` : `${type}, version ${version}: superseded by v${current}; consumers still accept it.`,
     ...(version === current ? {} : { deprecated: true }),
     contentType: CONTENT_TYPE,
     correlationId: { description: 'The user action this event belongs to.', location: `$message.header#/${HEADERS.correlationId}` },
@@ -200,7 +198,9 @@ function main(argv: string[]): number {
   const { written, changed } = writeMissingSnapshots(argv.includes('--accept-compatible'));
   for (const p of written) console.log(`wrote ${p}`);
   for (const p of changed) {
-    console.error(`${p} differs from the current schema: a released version is frozen but for compatible changes (--accept-compatible); add a new version instead (docs/contracts.md)`);
+    console.error(
+      `${p} differs from the current schema: a released version is frozen but for compatible changes (--accept-compatible); add a new version instead (docs/contracts.md)`,
+    );
   }
   return changed.length ? 1 : 0;
 }

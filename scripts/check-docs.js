@@ -53,7 +53,10 @@ const baseNames = new Set(files.map((f) => path.posix.basename(f)));
 const docs = [
   'README.md',
   ...fs.readdirSync(path.join(root, 'apps')).map((a) => `apps/${a}/README.md`),
-  ...fs.readdirSync(path.join(root, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`),
+  ...fs
+    .readdirSync(path.join(root, 'docs'))
+    .filter((f) => f.endsWith('.md'))
+    .map((f) => `docs/${f}`),
 ].filter((f) => fs.existsSync(path.join(root, f)));
 
 /** A glob (`*`, `**`, `{a,b}`) as a regular expression over repository paths. */
@@ -61,8 +64,11 @@ function globRegExp(glob) {
   let re = '';
   for (let i = 0; i < glob.length; i++) {
     const c = glob[i];
-    if (c === '*' && glob[i + 1] === '*') { re += '.*'; i++; if (glob[i + 1] === '/') i++; }
-    else if (c === '*') re += '[^/]*';
+    if (c === '*' && glob[i + 1] === '*') {
+      re += '.*';
+      i++;
+      if (glob[i + 1] === '/') i++;
+    } else if (c === '*') re += '[^/]*';
     else if (c === '?') re += '[^/]';
     else if (c === '{') re += '(?:';
     else if (c === '}') re += ')';

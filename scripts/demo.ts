@@ -70,7 +70,10 @@ async function main(): Promise<void> {
     'POST /api/tasks/',
     admin.POST('/api/tasks', { body: { action: 'Call', target: 'John Doe at ACME Corp', type: 'call', lead: lead.id, contact: converted.contact.id, opportunity: opp.id } }),
   );
-  await ok('POST /api/tasks/{id}/mark_completed/', admin.POST('/api/tasks/{id}/mark_completed', { params: { path: { id: task.id } }, body: { notes: 'Interested in the pro plan' } }));
+  await ok(
+    'POST /api/tasks/{id}/mark_completed/',
+    admin.POST('/api/tasks/{id}/mark_completed', { params: { path: { id: task.id } }, body: { notes: 'Interested in the pro plan' } }),
+  );
   step('task completed with notes');
   const manual = await ok(
     'POST /api/leads/{id}/log_interaction/',

@@ -33,7 +33,10 @@ export const CONFIG = {
   feedLeads: int('BENCH_FEED_LEADS', quick ? 500 : 20_000),
   feedSamples: int('BENCH_FEED_SAMPLES', quick ? 200 : 2_000),
   /** Which parts to run (comma list of raw,drain,e2e,api,feed); all by default. */
-  only: (process.env.BENCH_ONLY ?? 'raw,drain,e2e,api,feed').split(',').map((s) => s.trim()).filter(Boolean),
+  only: (process.env.BENCH_ONLY ?? 'raw,drain,e2e,api,feed')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean),
   /** BENCH_PROFILE=1: the apps run with --cpu-prof, profiles summarised into .bench/profiles. */
   profile: process.env.BENCH_PROFILE === '1',
   /** Seconds to wait for the machine's load to settle before measuring (shared machine). */

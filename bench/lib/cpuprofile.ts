@@ -83,7 +83,19 @@ export function summariseProfile(file: string, top = 25, skipMs = 0) {
     for (let cur: number | undefined = id; cur !== undefined; cur = parent.get(cur)) onStack.add(key(byId.get(cur)!));
     for (const k of onStack) inclFn.set(k, (inclFn.get(k) ?? 0) + ms);
   }
-  const sortDesc = (m: Map<string, number>) => [...m].sort((a, b) => b[1] - a[1]).slice(0, top).map(([k, v]) => ({ what: k, ms: Math.round(v) }));
+  const sortDesc = (m: Map<string, number>) =>
+    [...m]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, top)
+      .map(([k, v]) => ({ what: k, ms: Math.round(v) }));
   const busy = totalMs - idle;
-  return { file, totalMs: Math.round(totalMs), busyMs: Math.round(busy), byBucket: sortDesc(buckets), byOrigin: sortDesc(origins), selfTop: sortDesc(selfFn), inclusiveTop: sortDesc(inclFn) };
+  return {
+    file,
+    totalMs: Math.round(totalMs),
+    busyMs: Math.round(busy),
+    byBucket: sortDesc(buckets),
+    byOrigin: sortDesc(origins),
+    selfTop: sortDesc(selfFn),
+    inclusiveTop: sortDesc(inclFn),
+  };
 }

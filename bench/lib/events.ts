@@ -37,8 +37,7 @@ export class EventMix {
         actor,
       });
     if (r < 0.5) return build('lead.created', { lead_id: lead, name, company: 'ACME Corp', status: 'new', assigned_to: actor.id, actor });
-    if (r < 0.65)
-      return build('lead.status_changed', { lead_id: lead, name, field: 'status', old_value: 'new', new_value: 'contacted', actor });
+    if (r < 0.65) return build('lead.status_changed', { lead_id: lead, name, field: 'status', old_value: 'new', new_value: 'contacted', actor });
     if (r < 0.75)
       return build('opportunity.stage_changed', {
         opportunity_id: opp,

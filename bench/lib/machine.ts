@@ -18,7 +18,10 @@ export async function machine() {
     );
     return { version: rows[0].server_version, settings: Object.fromEntries(settings.rows.map((r) => [r.name, `${r.setting}${r.unit ? ` ${r.unit}` : ''}`])) };
   }).catch((e) => ({ version: `unknown (${(e as Error).message})`, settings: {} }));
-  const rabbit = await rabbitmqctl(['version']).then((v) => v.trim(), () => 'unknown');
+  const rabbit = await rabbitmqctl(['version']).then(
+    (v) => v.trim(),
+    () => 'unknown',
+  );
   let commit = 'unknown';
   try {
     commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();

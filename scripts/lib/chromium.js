@@ -22,7 +22,8 @@ function ensureChromium(log = (m) => console.error(m)) {
   }
   log(`${CHROMIUM} is missing: apt-get install chromium (at most ~12 minutes)`);
   // The package lists may be current already: try without an update first.
-  const ok = run('apt-get', ['install', '-y', '-qq', 'chromium'], 600_000) || (run('apt-get', ['update', '-qq'], 120_000) && run('apt-get', ['install', '-y', '-qq', 'chromium'], 600_000));
+  const ok =
+    run('apt-get', ['install', '-y', '-qq', 'chromium'], 600_000) || (run('apt-get', ['update', '-qq'], 120_000) && run('apt-get', ['install', '-y', '-qq', 'chromium'], 600_000));
   if (!ok || !fs.existsSync(CHROMIUM)) {
     log(`could not install chromium: the dashboard test will fail`);
     return null;

@@ -1,6 +1,22 @@
 import { createHash } from 'node:crypto';
 import { Client } from 'pg';
-import { api, ApiClient, ApiResponse, AppProcess, create, createUser, eventually, expectStatus, logsEventually, sendRaw, startApi, startLogger, testEnv, uniq, User } from '../utils';
+import {
+  api,
+  ApiClient,
+  ApiResponse,
+  AppProcess,
+  create,
+  createUser,
+  eventually,
+  expectStatus,
+  logsEventually,
+  sendRaw,
+  startApi,
+  startLogger,
+  testEnv,
+  uniq,
+  User,
+} from '../utils';
 import { openStream } from '../utils/sse';
 
 jest.setTimeout(300_000);
@@ -113,7 +129,7 @@ describe('API keys', () => {
     expectStatus(await admin.get(`/api/leads/${lead.id}/`), 200); // still there
   });
 
-  it('a key without the admin scope follows a sales rep\'s rules; one with it, an admin\'s', async () => {
+  it("a key without the admin scope follows a sales rep's rules; one with it, an admin's", async () => {
     const repKey = await makeKey(['write']);
     const repsLead = await create(admin, 'leads', { name: uniq('Reps lead'), assigned_to: rep.id });
     expectError(await repKey.onA.patch(`/api/leads/${repsLead.id}/`, { company: 'Mine now' }), 403, /sales rep/);
@@ -131,7 +147,10 @@ describe('API keys', () => {
     expect(expectStatus(await admin.get(`/api/users/${adminKey.user}/`), 200).role).toBe('admin');
     expectStatus(await adminKey.onA.patch(`/api/leads/${repsLead.id}/`, { company: 'Admin key was here' }), 200);
     expectStatus(await adminKey.onA.get('/api/api-keys/'), 200);
-    const madeUser = expectStatus(await adminKey.onA.post('/api/users/', { email: `${uniq('k').replace(' ', '.')}@crm.test`, password: 'a long enough pass', name: uniq('By key') }), 201);
+    const madeUser = expectStatus(
+      await adminKey.onA.post('/api/users/', { email: `${uniq('k').replace(' ', '.')}@crm.test`, password: 'a long enough pass', name: uniq('By key') }),
+      201,
+    );
     expect(madeUser.created_by).toBe(adminKey.user);
     // Admin rights without `write` read only.
     const adminReader = await makeKey(['read', 'admin']);
@@ -192,7 +211,7 @@ describe('API keys', () => {
     expect(a.output()).not.toContain(key.secret);
   });
 
-  it('a key\'s service user cannot sign in, nor be given a password or another role', async () => {
+  it("a key's service user cannot sign in, nor be given a password or another role", async () => {
     const key = await makeKey(['read']);
     const { rows } = await db.query('select email from crm.users where id = $1', [key.user]);
     const login = await sendRaw(`${a.url}/api/auth/token/`, 'POST', JSON.stringify({ email: rows[0].email, password: 'whatever it is' }), { 'content-type': 'application/json' });

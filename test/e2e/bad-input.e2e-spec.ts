@@ -158,20 +158,18 @@ describe('bad input to the REST API', () => {
       money: 'opportunity.amount',
       refs: ['opportunity.owner'],
     },
-    ...(['lead', 'contact', 'opportunity'] as const).map(
-      (kind): WriteRoute => ({
-        name: `POST /api/${kind === 'opportunity' ? 'opportunities' : `${kind}s`}/{id}/log_interaction/`,
-        method: 'POST',
-        path: (id) => `/api/${kind === 'opportunity' ? 'opportunities' : `${kind}s`}/${id}/log_interaction/`,
-        idOf: kind,
-        valid: () => ({ type: 'call', summary: 'Talked about the renewal', timestamp: '2026-01-15T10:00:00Z' }),
-        required: 'summary',
-        text: 'summary',
-        textRequired: true,
-        enumField: 'type',
-        date: { field: 'timestamp', kind: 'instant' },
-      }),
-    ),
+    ...(['lead', 'contact', 'opportunity'] as const).map((kind): WriteRoute => ({
+      name: `POST /api/${kind === 'opportunity' ? 'opportunities' : `${kind}s`}/{id}/log_interaction/`,
+      method: 'POST',
+      path: (id) => `/api/${kind === 'opportunity' ? 'opportunities' : `${kind}s`}/${id}/log_interaction/`,
+      idOf: kind,
+      valid: () => ({ type: 'call', summary: 'Talked about the renewal', timestamp: '2026-01-15T10:00:00Z' }),
+      required: 'summary',
+      text: 'summary',
+      textRequired: true,
+      enumField: 'type',
+      date: { field: 'timestamp', kind: 'instant' },
+    })),
     {
       name: 'POST /api/contacts/',
       method: 'POST',
@@ -434,7 +432,7 @@ describe('bad input to the REST API', () => {
       await refusedWithoutWrite(() => admin.post(`/api/leads/${lead.id}/convert/`, { opportunity: { name: 'again', amount: 1 } }), 409, 'already converted');
     });
 
-    it('a sales rep\'s reference to a missing record is refused the same way (not only the admin\'s)', async () => {
+    it("a sales rep's reference to a missing record is refused the same way (not only the admin's)", async () => {
       const rep = await createUser(admin);
       await refusedWithoutWrite(() => rep.client.post('/api/opportunities/', { name: uniq('Rep Deal'), contact: MISSING }), 400, 'contact: no such record');
     });

@@ -24,7 +24,11 @@ async function everyKindOfChange(admin: ApiClient) {
   expectStatus(await admin.post(`/api/tasks/${task.id}/mark_completed/`, {}), 200, 'mark_completed');
   const other = await create(admin, 'leads', { name: uniq('Convert Me') });
   expectStatus(await admin.post(`/api/leads/${other.id}/convert/`, { opportunity: { name: uniq('Converted Opp'), amount: 10 } }), 201, 'convert');
-  for (const [resource, id] of [['leads', lead.id], ['contacts', contact.id], ['opportunities', opp.id]])
+  for (const [resource, id] of [
+    ['leads', lead.id],
+    ['contacts', contact.id],
+    ['opportunities', opp.id],
+  ])
     expectStatus(await admin.post(`/api/${resource}/${id}/log_interaction/`, { type: 'meeting', summary: 'Contract check' }), 202, 'log_interaction');
   // A manual log corrected, and one deleted (each once the logger has written it).
   for (const change of ['edit', 'delete'] as const) {
@@ -38,7 +42,13 @@ async function everyKindOfChange(admin: ApiClient) {
   const open = await create(admin, 'tasks', { action: 'Call', target: 'the buyer', lead: lead.id });
   await update(admin, 'tasks', open.id, { assigned_to: rep.id });
   const quote = await create(admin, 'quotes', { title: uniq('Doomed Quote'), total_price: '1.00', opportunity: opp.id });
-  for (const [resource, id] of [['tasks', open.id], ['quotes', quote.id], ['opportunities', opp.id], ['contacts', contact.id], ['leads', lead.id]])
+  for (const [resource, id] of [
+    ['tasks', open.id],
+    ['quotes', quote.id],
+    ['opportunities', opp.id],
+    ['contacts', contact.id],
+    ['leads', lead.id],
+  ])
     expectStatus(await admin.delete(`/api/${resource}/${id}/`), 204, `DELETE /api/${resource}/${id}/`);
 }
 
@@ -164,7 +174,10 @@ describe('message contracts on the wire', () => {
     await eventually(async () => {
       const log = expectStatus(await sys.admin.get(`/api/interaction-logs/${edited.id}/`), 200);
       expect({ summary: log.summary, type: log.type, edited_by: log.edited_by, edited_at: log.edited_at }).toEqual({
-        summary: edit.data.summary, type: edit.data.type, edited_by: edit.data.actor, edited_at: edit.time,
+        summary: edit.data.summary,
+        type: edit.data.type,
+        edited_by: edit.data.actor,
+        edited_at: edit.time,
       });
     });
     await eventually(async () => expectStatus(await sys.admin.get(`/api/interaction-logs/${deleted.id}/`), 404));

@@ -16,7 +16,7 @@ describe('lead conversion is a one-way door', () => {
     opportunities: expectStatus(await sys.admin.get(`/api/opportunities/?lead=${leadId}`), 200).results.length,
   });
 
-  it('the issue\'s repro: convert, PATCH status qualified, convert again -> the PATCH and the second conversion are refused with 409 naming the rule', async () => {
+  it("the issue's repro: convert, PATCH status qualified, convert again -> the PATCH and the second conversion are refused with 409 naming the rule", async () => {
     const lead = await create(sys.admin, 'leads', { name: uniq('Door Lead') });
     expectStatus(await convert(lead.id), 201, 'first conversion');
     const back = await sys.admin.patch(`/api/leads/${lead.id}/`, { status: 'qualified' });

@@ -139,7 +139,7 @@ describe("a record's timeline in the dashboard", () => {
     await stack?.destroy();
   }, TIMEOUT_MS);
 
-  it("heads a timeline with the record: name, company, status or stage, owner", async () => {
+  it('heads a timeline with the record: name, company, status or stage, owner', async () => {
     await open(`lead=${lead.id}`);
     await page.getByTestId('record-name').filter({ hasText: leadFields.name }).waitFor();
     expect(await text('record-kind')).toBe('Lead');

@@ -155,7 +155,10 @@ describe('the dashboard in Chromium', () => {
   it("opens a lead's timeline from its link, and filters by type and by user", async () => {
     await entryWith(created(leadA)).getByTestId('link-lead').click();
     await page.waitForURL(`**/dashboard/?lead=${a.id}`);
-    await page.getByTestId('feed-title').filter({ hasText: `Timeline of lead ${leadA.name}` }).waitFor();
+    await page
+      .getByTestId('feed-title')
+      .filter({ hasText: `Timeline of lead ${leadA.name}` })
+      .waitFor();
     await listsExactly([created(leadA)]);
     expect(await page.getByTestId('filter-lead').inputValue()).toBe(a.id);
 

@@ -220,21 +220,33 @@ describe('database blip under write load: no crash, quick 503s, bounded connecti
       // Within its pools, whatever the request rate (before the fix: EMFILE, then `too many
       // clients`). Descriptors: those at the start, the database's, and one per HTTP client.
       const httpClients = CONCURRENCY + 1 + 1 + BURST;
-      expect({ label: o.label, within: o.maxDbSockets <= DB_CONNECTIONS_BOUND && o.maxFds <= result.startFds + DB_CONNECTIONS_BOUND + httpClients, context }).toEqual({ label: o.label, within: true, context });
+      expect({ label: o.label, within: o.maxDbSockets <= DB_CONNECTIONS_BOUND && o.maxFds <= result.startFds + DB_CONNECTIONS_BOUND + httpClients, context }).toEqual({
+        label: o.label,
+        within: true,
+        context,
+      });
       // Back by themselves within seconds.
       expect({ label: o.label, recovered: o.recoveredMs >= 0 && o.loggerRecoveredMs >= 0, context }).toEqual({ label: o.label, recovered: true, context });
     }
     expect({ maxDbSockets: result.maxDbSocketsEver <= DB_CONNECTIONS_BOUND, context }).toEqual({ maxDbSockets: true, context });
     // The whole of each one's output, not only its last lines.
     for (const p of [apiProcess, loggerProcess])
-      expect(readFileSync(p.logFile, 'utf8').split('\n').filter((l) => /EMFILE|too many clients|Unhandled 'error'|uncaught/i.test(l))).toEqual([]);
+      expect(
+        readFileSync(p.logFile, 'utf8')
+          .split('\n')
+          .filter((l) => /EMFILE|too many clients|Unhandled 'error'|uncaught/i.test(l)),
+      ).toEqual([]);
 
     // Every lead answered 201 is kept; every lead committed (a 503 may have been too, if
     // the line died after the commit) is published and logged exactly once.
     const db = new Client({ connectionString: databaseUrl });
     await db.connect();
     try {
-      await expectEveryLeadLoggedOnce(db, result.prefix, answers.filter((a) => a.outcome === 201).map((a) => a.id!));
+      await expectEveryLeadLoggedOnce(
+        db,
+        result.prefix,
+        answers.filter((a) => a.outcome === 201).map((a) => a.id!),
+      );
     } finally {
       await db.end();
     }

@@ -82,9 +82,7 @@ describe('every database client of both apps survives its connection lost at any
 
   it('the outbox relay: its connection lost between the claim and the mark-sent fails the round, and the events stay unsent', async () => {
     const ids = [randomUUID(), randomUUID()];
-    await direct((db) =>
-      db.query(`insert into crm.outbox (id, type, payload) select unnest($1::uuid[]), 'lead.created', '{}'::jsonb`, [ids]),
-    );
+    await direct((db) => db.query(`insert into crm.outbox (id, type, payload) select unnest($1::uuid[]), 'lead.created', '{}'::jsonb`, [ids]));
     const repo = new OutboxRepository(url, TIMEOUTS, () => undefined);
     closers.push(() => repo.close());
 
@@ -105,7 +103,13 @@ describe('every database client of both apps survives its connection lost at any
   it('a LISTEN connection: one at a time through cuts and reconnects, backing off while refused, notified again after', async () => {
     const notified: string[] = [];
     let reconnects = 0;
-    const listener = new PgListener(url, 'error_paths_test', (p) => notified.push(p ?? ''), () => reconnects++, { timeouts: TIMEOUTS });
+    const listener = new PgListener(
+      url,
+      'error_paths_test',
+      (p) => notified.push(p ?? ''),
+      () => reconnects++,
+      { timeouts: TIMEOUTS },
+    );
     closers.push(() => listener.stop());
     listener.start();
     await eventually(() => expect(listener.listening).toBe(true));
@@ -136,9 +140,7 @@ describe('every database client of both apps survives its connection lost at any
   });
 
   it('MikroORM/knex (the records): an idle pooled connection lost, a transaction cut half-way, a silent drop mid-query', async () => {
-    const orm = await MikroORM.init(
-      crmOrmConfig(url, 2, { timeouts: TIMEOUTS, acquireTimeoutMs: 2000, applicationName: 'error paths', warn: () => undefined }),
-    );
+    const orm = await MikroORM.init(crmOrmConfig(url, 2, { timeouts: TIMEOUTS, acquireTimeoutMs: 2000, applicationName: 'error paths', warn: () => undefined }));
     closers.push(() => orm.close(true));
     const execute = () => orm.em.fork().getConnection().execute<{ one: number }[]>('select 1 as one');
     await execute();
@@ -155,7 +157,10 @@ describe('every database client of both apps survives its connection lost at any
       proxy.cut();
       await em.getConnection().execute('select 1', [], 'all', em.getTransactionContext());
     });
-    const failed = await tx.then(() => null, (e: unknown) => e);
+    const failed = await tx.then(
+      () => null,
+      (e: unknown) => e,
+    );
     expect(fromDatabaseError(failed)).toEqual({ unavailable: expect.any(String) });
     proxy.restore();
     expect(await execute().catch((e: Error) => `after the transaction: ${e.message}`)).toEqual([{ one: 1 }]);
@@ -164,7 +169,10 @@ describe('every database client of both apps survives its connection lost at any
     // and its connection is ended rather than left waiting behind the lost answer.
     proxy.stall();
     const started = Date.now();
-    const stalled = await execute().then(() => null, (e: unknown) => e);
+    const stalled = await execute().then(
+      () => null,
+      (e: unknown) => e,
+    );
     expect(Date.now() - started).toBeLessThan(5000);
     expect(fromDatabaseError(stalled)).toEqual({ unavailable: expect.any(String) });
     await eventually(() => expect(mySockets()).toBe(0));

@@ -42,7 +42,11 @@ describe('ETag and If-Match on records', () => {
       expect(v2).not.toBe(v1);
       expect(etag(await sys.admin.get(path))).toBe(v2);
 
-      const stale = await sys.admin.patch(path, { ...change, ...Object.fromEntries(Object.keys(change).map((k) => [k, k === 'amount' ? '1.00' : uniq('Lost')])) }, { 'if-match': v1 });
+      const stale = await sys.admin.patch(
+        path,
+        { ...change, ...Object.fromEntries(Object.keys(change).map((k) => [k, k === 'amount' ? '1.00' : uniq('Lost')])) },
+        { 'if-match': v1 },
+      );
       expect(stale.status).toBe(412);
       expect(stale.body).toMatchObject({ status: 412, message: expect.stringMatching(/If-Match/) });
       const after = await sys.admin.get(path);

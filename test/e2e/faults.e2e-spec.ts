@@ -46,7 +46,12 @@ function postOnce(baseUrl: string, path: string, token: string, body: unknown): 
     const payload = JSON.stringify(body);
     const req = httpRequest(
       new URL(path, baseUrl),
-      { method: 'POST', agent: false, timeout: 15_000, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } },
+      {
+        method: 'POST',
+        agent: false,
+        timeout: 15_000,
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) },
+      },
       (res) => {
         let text = '';
         res.setEncoding('utf8');
@@ -134,7 +139,10 @@ describe('faults: nothing lost, nothing twice', () => {
   const unsentCount = (ids: string[]) => count('select count(*) as n from crm.outbox where id = any($1::uuid[]) and sent_at is null', [ids]);
   const queueDepth = async (vhost = stack.name, queue = 'activity-logger'): Promise<number> => {
     const out = await rabbitmqctl(['list_queues', '-p', vhost, 'name', 'messages']);
-    const row = out.split('\n').map((l) => l.trim().split(/\s+/)).find(([name]) => name === queue);
+    const row = out
+      .split('\n')
+      .map((l) => l.trim().split(/\s+/))
+      .find(([name]) => name === queue);
     if (!row) throw new Error(`no queue ${queue} in ${vhost}: ${out}`);
     return Number(row[1]); // ready + delivered-and-unacked
   };
@@ -227,10 +235,7 @@ describe('faults: nothing lost, nothing twice', () => {
     return { release };
   }
   const loggerWaitsOnLock = () =>
-    count(
-      `select count(*) as n from pg_stat_activity where datname = current_database() and application_name = 'activity-logger' and wait_event_type = 'Lock'`,
-      [],
-    );
+    count(`select count(*) as n from pg_stat_activity where datname = current_database() and application_name = 'activity-logger' and wait_event_type = 'Lock'`, []);
 
   /** A TCP hop that counts connection attempts (one per service), in front of the fault proxy. */
   async function countingGate(target: Pick<TcpProxy, 'host' | 'port'>) {
@@ -378,10 +383,13 @@ describe('faults: nothing lost, nothing twice', () => {
       await expectSentWereSeen(await eventsOf(load.leads), wire);
       // Retrying, not spinning, however many commits wake the relay: a few attempts each
       // (polled for, no fixed wait), at most what a backoff allows in the time observed.
-      await eventually(() => {
-        expect(apiGate.attempts - cutAt.api).toBeGreaterThanOrEqual(3);
-        expect(loggerGate.attempts - cutAt.logger).toBeGreaterThanOrEqual(3);
-      }, { timeout: 60_000 });
+      await eventually(
+        () => {
+          expect(apiGate.attempts - cutAt.api).toBeGreaterThanOrEqual(3);
+          expect(loggerGate.attempts - cutAt.logger).toBeGreaterThanOrEqual(3);
+        },
+        { timeout: 60_000 },
+      );
       const attempts = { api: apiGate.attempts - cutAt.api, logger: loggerGate.attempts - cutAt.logger };
       const commits = load.leads.length - cutAt.leads;
       const elapsed = Date.now() - cutAt.time;
@@ -613,13 +621,19 @@ describe('faults: nothing lost, nothing twice', () => {
     const leadEventsWaiting = 1 - (await loggedCount(await eventsOf([lead.id])));
     // Each event either written and acked, or back in the queue (its unacked ones returned
     // when its connection closed): none lost, none written and left unacked.
-    await eventually(async () => {
-      const left = (await readyCount()) - leadEventsWaiting;
-      expect(left).toBeGreaterThan(0); // it took no new work
-      expect(written + left).toBe(N);
-    }, { timeout: 15_000 }).catch((err: Error) => {
+    await eventually(
+      async () => {
+        const left = (await readyCount()) - leadEventsWaiting;
+        expect(left).toBeGreaterThan(0); // it took no new work
+        expect(written + left).toBe(N);
+      },
+      { timeout: 15_000 },
+    ).catch((err: Error) => {
       // The logger's own account of its shutdown (grace over? statements in flight?) is the clue.
-      const story = victim.output().split('\n').filter((l) => /stopping|shutdown|transport closed|lost|failed/.test(l));
+      const story = victim
+        .output()
+        .split('\n')
+        .filter((l) => /stopping|shutdown|transport closed|lost|failed/.test(l));
       err.message += `\n--- the logger on its way out ---\n${story.join('\n')}`;
       throw err;
     });
@@ -683,7 +697,9 @@ describe('faults: nothing lost, nothing twice', () => {
     const rows = (await db.query<{ id: string; name: string }>(`select id, name from crm.leads where name like $1`, [`${tag} %`])).rows;
     const committedNames = new Set(rows.map((r) => r.name));
     const dropped = unanswered.filter((u) => committedNames.has(u.name) || !/^(ECONNRESET|EPIPE)\b/.test(u.error));
-    process.stderr.write(`[faults] crm-api SIGTERM: ${answers.length} answered, ${refused} refused, ${unanswered.length - dropped.length} reset unread, ${dropped.length} dropped\n`);
+    process.stderr.write(
+      `[faults] crm-api SIGTERM: ${answers.length} answered, ${refused} refused, ${unanswered.length - dropped.length} reset unread, ${dropped.length} dropped\n`,
+    );
     expect(dropped).toEqual([]);
     expect(answers.filter((s) => s !== 201 && s !== 503)).toEqual([]);
 

@@ -1,5 +1,23 @@
 import { Client } from 'pg';
-import { api, ApiClient, AppProcess, create, createUser, eventually, expectStatus, feed, isolatedStack, IsolatedStack, logsEventually, parseCsv, startApi, startLogger, uniq, update, User } from '../utils';
+import {
+  api,
+  ApiClient,
+  AppProcess,
+  create,
+  createUser,
+  eventually,
+  expectStatus,
+  feed,
+  isolatedStack,
+  IsolatedStack,
+  logsEventually,
+  parseCsv,
+  startApi,
+  startLogger,
+  uniq,
+  update,
+  User,
+} from '../utils';
 
 jest.setTimeout(180_000);
 
@@ -71,14 +89,7 @@ describe('feed export', () => {
   let admin: ApiClient;
   let rep: User;
 
-  const SUMMARIES = [
-    'Said "yes", then left',
-    'line one\nline two',
-    '=HYPERLINK("http://evil.example","click")',
-    '+1 555 0100',
-    '-5% discount agreed',
-    '@SUM(A1:A2)',
-  ];
+  const SUMMARIES = ['Said "yes", then left', 'line one\nline two', '=HYPERLINK("http://evil.example","click")', '+1 555 0100', '-5% discount agreed', '@SUM(A1:A2)'];
 
   beforeAll(async () => {
     // Pages of 3: every export below spans several keyset pages.
@@ -145,7 +156,7 @@ describe('feed export', () => {
     });
   });
 
-  it('NDJSON: one log a line, the list\'s fields and user_name, in the list\'s order; kind and rollup filter it like the list', async () => {
+  it("NDJSON: one log a line, the list's fields and user_name, in the list's order; kind and rollup filter it like the list", async () => {
     const res = await download(rep.client, { format: 'ndjson', user: rep.id });
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/^application\/x-ndjson/);

@@ -29,7 +29,7 @@ describe('activity feed queries', () => {
   const logInteraction = async (client: ApiClient, resource: string, id: string, type: string, summary: string) =>
     expectStatus<{ id: string }>(await client.post(`/api/${resource}/${id}/log_interaction/`, { type, summary }), 202, 'log_interaction');
 
-  it('?lead= returns all of that lead\'s logs and no other, newest first', async () => {
+  it("?lead= returns all of that lead's logs and no other, newest first", async () => {
     const rep = await createUser(sys.admin);
     const name = uniq('Feed Lead');
     const lead = await create(rep.client, 'leads', { name });
@@ -83,7 +83,7 @@ describe('activity feed queries', () => {
     expect(recent.next).toEqual(expect.any(String));
   });
 
-  it('?opportunity=X&include_contact=true returns the opportunity\'s logs and its contact\'s together', async () => {
+  it("?opportunity=X&include_contact=true returns the opportunity's logs and its contact's together", async () => {
     const rep = await createUser(sys.admin);
     const contact = await create(rep.client, 'contacts', { name: uniq('Feed Contact'), company: 'Wayne Enterprises' });
     const opportunity = await create(rep.client, 'opportunities', { name: uniq('Feed Deal'), amount: '700', contact: contact.id });
@@ -161,7 +161,10 @@ describe('activity feed queries', () => {
     expect(idsOf(await expectExactly({ source: 'manual' }, (l) => l.source === 'manual'))).toEqual([ids.meeting, ids.email, ids.call]);
     expect((await expectExactly({ source: 'auto' }, (l) => l.source === 'auto')).length).toBe(all.length - 3);
     // A window between the backdated logs, bounds away from any of them.
-    expect(idsOf(await expectExactly({ since: '2021-05-01T00:00:00Z', until: '2021-10-01T00:00:00Z' }, (l) => l.timestamp > '2021-05' && l.timestamp < '2021-10'))).toEqual([ids.meeting, ids.email]);
+    expect(idsOf(await expectExactly({ since: '2021-05-01T00:00:00Z', until: '2021-10-01T00:00:00Z' }, (l) => l.timestamp > '2021-05' && l.timestamp < '2021-10'))).toEqual([
+      ids.meeting,
+      ids.email,
+    ]);
     expect(idsOf(await expectExactly({ until: '2021-05-01' }, (l) => l.timestamp < '2021-05'))).toEqual([ids.call]);
     expect((await expectExactly({ since: '2022-01-01' }, (l) => l.timestamp >= '2022')).length).toBe(all.length - 3);
     // The conversion's logs share one correlation id; a manual log has one of its own.
@@ -179,7 +182,11 @@ describe('activity feed queries', () => {
     // server's clock only moves on while it travels, which makes "ahead" smaller.
     const ahead = (s: number) => new Date(Date.now() + s * 1000).toISOString();
     const within = ahead(55);
-    const accepted = expectStatus(await rep.client.post(`/api/leads/${lead.id}/log_interaction/`, { type: 'call', summary: 'slightly ahead', timestamp: within }), 202, 'timestamp 55 s ahead');
+    const accepted = expectStatus(
+      await rep.client.post(`/api/leads/${lead.id}/log_interaction/`, { type: 'call', summary: 'slightly ahead', timestamp: within }),
+      202,
+      'timestamp 55 s ahead',
+    );
     const beyond = await rep.client.post(`/api/leads/${lead.id}/log_interaction/`, { type: 'call', summary: 'too far ahead', timestamp: ahead(90) });
     expectStatus(beyond, 400, 'timestamp 90 s ahead');
     expect(JSON.stringify(beyond.body.message)).toMatch(/timestamp.*future/);

@@ -57,13 +57,7 @@ describe('rolled-up timelines and kind lanes', () => {
     const bothDone = `Task completed: Call ${both.target}`;
     const movedDone = `Task completed: Email ${moved.target}`;
     const quoteMade = `Quote created: ${quote.title} for $90.00`;
-    const entries = await timeline(rep.client, { contact: contact.id, rollup: 'true' }, [
-      `Deal note ${deal.name}`,
-      `Contact note ${contact.name}`,
-      bothDone,
-      movedDone,
-      quoteMade,
-    ]);
+    const entries = await timeline(rep.client, { contact: contact.id, rollup: 'true' }, [`Deal note ${deal.name}`, `Contact note ${contact.name}`, bothDone, movedDone, quoteMade]);
     expectNewestFirst(entries as never);
     expect(new Set(entries.map((e) => e.id)).size).toBe(entries.length);
     expect(bySummary(entries, `Deal note ${deal.name}`).via).toEqual({ type: 'opportunity', id: deal.id, name: deal.name });
@@ -92,9 +86,7 @@ describe('rolled-up timelines and kind lanes', () => {
     await logOn(rep.client, 'opportunities', opportunity.id, `After on deal ${lead.name}`);
     // Backdated to before the conversion: the opportunity's, but not the lead's timeline.
     await logOn(rep.client, 'opportunities', opportunity.id, `Before on deal ${lead.name}`, { timestamp: new Date(Date.now() - 86_400_000).toISOString() });
-    await eventually(async () =>
-      expect((await feed(rep.client, { opportunity: opportunity.id })).results.map((l) => l.summary)).toContain(`Before on deal ${lead.name}`),
-    );
+    await eventually(async () => expect((await feed(rep.client, { opportunity: opportunity.id })).results.map((l) => l.summary)).toContain(`Before on deal ${lead.name}`));
 
     const entries = await timeline(rep.client, { lead: lead.id, rollup: 'true' }, [`After on contact ${lead.name}`, `After on deal ${lead.name}`, `Lead note ${lead.name}`]);
     expect(bySummary(entries, `After on contact ${lead.name}`).via).toEqual({ type: 'contact', id: contact.id, name: contact.name });

@@ -159,9 +159,11 @@ const ROUTES: Route[] = [
   { method: 'POST', path: () => '/api/tasks/', valid: () => ({ action: 'Call', target: 'Fuzz', type: 'call', due_date: '2027-01-01T10:00:00Z' }) },
   { method: 'PATCH', path: (id) => `/api/tasks/${id}/`, idOf: 'task', valid: () => ({ status: 'completed' }) },
   { method: 'POST', path: (id) => `/api/tasks/${id}/mark_completed/`, idOf: 'task', valid: () => ({ notes: 'fuzz notes' }) },
-  ...(['leads', 'contacts', 'opportunities', 'quotes', 'tasks'] as const).map(
-    (resource): Route => ({ method: 'DELETE', path: (id) => `/api/${resource}/${id}/`, valid: () => ({}) }),
-  ),
+  ...(['leads', 'contacts', 'opportunities', 'quotes', 'tasks'] as const).map((resource): Route => ({
+    method: 'DELETE',
+    path: (id) => `/api/${resource}/${id}/`,
+    valid: () => ({}),
+  })),
 ];
 
 interface FuzzRequest {
@@ -180,7 +182,9 @@ interface FuzzRequest {
  */
 function writeResults(fields: Record<string, unknown>): void {
   const file = join(runLogDir(), `fuzz-${SEED}.json`);
-  const current = existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : { seed: SEED, count: COUNT, replay: `FUZZ_SEED=${SEED} FUZZ_COUNT=${COUNT} npm test -- test/e2e/fuzz.e2e-spec.ts` };
+  const current = existsSync(file)
+    ? JSON.parse(readFileSync(file, 'utf8'))
+    : { seed: SEED, count: COUNT, replay: `FUZZ_SEED=${SEED} FUZZ_COUNT=${COUNT} npm test -- test/e2e/fuzz.e2e-spec.ts` };
   writeFileSync(file, `${JSON.stringify({ ...current, ...fields }, null, 2)}\n`);
 }
 
@@ -313,14 +317,30 @@ describe(`fuzz (FUZZ_SEED=${SEED}, ${COUNT} requests)`, () => {
     if (auth < 0.85) headers.authorization = `Bearer ${admin.token}`;
     else if (auth < 0.93) headers.authorization = `Bearer ${rep.client.token}`;
     else if (auth < 0.97) headers.authorization = r.pick(['Bearer', 'Bearer x.y.z', `Bearer ${admin.token.slice(0, -3)}`, 'Basic Zm9vOmJhcg==']);
-    if (r.chance(0.1)) headers['x-correlation-id'] = r.pick(['not-a-uuid', UUIDISH[0], '', 'x'.repeat(500), '\'; select 1; --']);
+    if (r.chance(0.1)) headers['x-correlation-id'] = r.pick(['not-a-uuid', UUIDISH[0], '', 'x'.repeat(500), "'; select 1; --"]);
     if (r.chance(0.1)) headers.prefer = r.pick(['wait=1', 'wait=0', 'wait=-1', 'wait=abc', 'respond-async, wait=1', 'wait=1;x', 'wait="1"']);
     return headers;
   }
 
   function feedQuery(r: Rng): string {
     const params = new URLSearchParams();
-    const keys = ['lead', 'contact', 'opportunity', 'user', 'type', 'source', 'correlation_id', 'include_contact', 'since', 'until', 'limit', 'cursor', 'bogus', '__proto__', 'constructor'];
+    const keys = [
+      'lead',
+      'contact',
+      'opportunity',
+      'user',
+      'type',
+      'source',
+      'correlation_id',
+      'include_contact',
+      'since',
+      'until',
+      'limit',
+      'cursor',
+      'bogus',
+      '__proto__',
+      'constructor',
+    ];
     for (let i = r.int(0, 5); i > 0; i -= 1) {
       const key = r.pick(keys);
       const good: Record<string, () => string> = {
@@ -356,7 +376,7 @@ describe(`fuzz (FUZZ_SEED=${SEED}, ${COUNT} requests)`, () => {
     return { method: route.method, path, body, headers, what: `${route.method} ${path}: ${what}` };
   }
 
-  it('answers every request with a non-5xx and api.md\'s error shape, and stays healthy', async () => {
+  it("answers every request with a non-5xx and api.md's error shape, and stays healthy", async () => {
     const r = prng(SEED);
     const failures: string[] = [];
     const statuses = new Map<number, number>();
@@ -436,7 +456,13 @@ describe(`fuzz (FUZZ_SEED=${SEED}, ${COUNT} requests)`, () => {
     await eventually(
       async () => {
         const queues = await rabbitmqctl(['list_queues', '-p', stack.name, 'name', 'messages']);
-        const depth = (name: string) => Number(queues.split('\n').map((l) => l.trim().split(/\s+/)).find(([n]) => n === name)?.[1] ?? NaN);
+        const depth = (name: string) =>
+          Number(
+            queues
+              .split('\n')
+              .map((l) => l.trim().split(/\s+/))
+              .find(([n]) => n === name)?.[1] ?? NaN,
+          );
         expect({ queue: depth('activity-logger'), deadLetters: depth('activity-logger.dead-letter') }).toEqual({ queue: 0, deadLetters: 0 });
       },
       { timeout: 15_000, interval: 250 },

@@ -107,7 +107,9 @@ describe('guessing passwords', () => {
     const sorted = [...latencies].sort((a, b) => a - b);
     const median = sorted[Math.floor(sorted.length / 2)];
     const p90 = sorted[Math.floor(sorted.length * 0.9)];
-    process.stdout.write(`guessing flood: ${JSON.stringify({ flood, requests: sorted.length, medianMs: Math.round(median), p90Ms: Math.round(p90), maxMs: Math.round(sorted[sorted.length - 1]) })}\n`);
+    process.stdout.write(
+      `guessing flood: ${JSON.stringify({ flood, requests: sorted.length, medianMs: Math.round(median), p90Ms: Math.round(p90), maxMs: Math.round(sorted[sorted.length - 1]) })}\n`,
+    );
     expect(flood[429]).toBeGreaterThan(0);
     expect(flood[200]).toBeGreaterThan(0);
     expect(failures).toEqual([]);

@@ -59,10 +59,7 @@ describe('hardening', () => {
   it('next links never carry the Host (or X-Forwarded-Host) a client sent: relative without PUBLIC_URL', async () => {
     await create(admin, 'leads', { name: uniq('Host Lead') });
     await create(admin, 'leads', { name: uniq('Host Lead') });
-    const res = await rawRequest(
-      app.port,
-      `GET /api/leads/?limit=1 HTTP/1.1\r\nHost: evil.example\r\nX-Forwarded-Host: evil2.example\r\nAuthorization: Bearer ${admin.token}\r\n`,
-    );
+    const res = await rawRequest(app.port, `GET /api/leads/?limit=1 HTTP/1.1\r\nHost: evil.example\r\nX-Forwarded-Host: evil2.example\r\nAuthorization: Bearer ${admin.token}\r\n`);
     expect(res.status).toBe(200);
     const next = JSON.parse(res.text.slice(res.text.indexOf('\r\n\r\n') + 4)).next as string;
     expect(next).toMatch(/^\/api\/leads\/\?limit=1&cursor=/);
@@ -83,7 +80,9 @@ describe('hardening', () => {
         ['POST user', await admin.post('/api/users/', { email: `${randomBytes(4).toString('hex')}@crm.test`, password: 'long enough pw', name, role: 'sales_rep' })],
       ] as const) {
         expect({ what, name, status: res.status }).toEqual({ what, name, status: 400 });
-        expect(JSON.stringify(res.body.message)).toMatch(what === 'POST lead company' ? /company: must not contain control characters/ : /name: must not contain control characters/);
+        expect(JSON.stringify(res.body.message)).toMatch(
+          what === 'POST lead company' ? /company: must not contain control characters/ : /name: must not contain control characters/,
+        );
       }
     }
     // A log's summary is a long text: line breaks are fine, escapes and overrides are not.

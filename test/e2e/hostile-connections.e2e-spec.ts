@@ -129,14 +129,15 @@ describe('hostile connections', () => {
   it('thousands of slow anonymous uploads and slow-loris connections: crm-api stays up, its memory bounded, a normal client served within a second', async () => {
     const attacker: ChildProcess = fork(join(ROOT, 'test', 'hostile-client', 'attacker.js'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     if (attacker.pid) recordPid(testEnv().runDir, attacker.pid);
-    const next = (type: string) => new Promise<any>((resolve) => {
-      const on = (m: any) => {
-        if (m?.type !== type) return;
-        attacker.off('message', on);
-        resolve(m);
-      };
-      attacker.on('message', on);
-    });
+    const next = (type: string) =>
+      new Promise<any>((resolve) => {
+        const on = (m: any) => {
+          if (m?.type !== type) return;
+          attacker.off('message', on);
+          resolve(m);
+        };
+        attacker.on('message', on);
+      });
     try {
       const baseline = rssMb(app.pid);
       const started = next('started');

@@ -48,7 +48,8 @@ describe('Idempotency-Key: retries that write once', () => {
 
   const leadsNamed = async (name: string) => (await db.query<{ id: string }>('select id from crm.leads where name = $1', [name])).rows.map((r) => r.id);
   const eventsAbout = async (subject: string, type?: string) =>
-    (await db.query<{ n: number }>(`select count(*)::int as n from crm.outbox where payload->>'subject' = $1 and ($2::text is null or type = $2)`, [subject, type ?? null])).rows[0].n;
+    (await db.query<{ n: number }>(`select count(*)::int as n from crm.outbox where payload->>'subject' = $1 and ($2::text is null or type = $2)`, [subject, type ?? null])).rows[0]
+      .n;
   const keyRows = async (key: string) => (await db.query<{ n: number }>('select count(*)::int as n from crm.idempotency_keys where key = $1', [key])).rows[0].n;
 
   /** The first answer, then each retry: the same status and bytes, marked as replayed. */
@@ -69,7 +70,10 @@ describe('Idempotency-Key: retries that write once', () => {
     const first = await send(admin, '/api/leads/', body, { 'idempotency-key': key });
     expectStatus(first as never, 201, 'first');
     // The same body with its keys in another order is the same request.
-    const again = [await send(admin, '/api/leads/', { status: 'new', company: 'Retry Co', name }, { 'idempotency-key': key }), await send(admin, '/api/leads', body, { 'idempotency-key': key })];
+    const again = [
+      await send(admin, '/api/leads/', { status: 'new', company: 'Retry Co', name }, { 'idempotency-key': key }),
+      await send(admin, '/api/leads', body, { 'idempotency-key': key }),
+    ];
     expectReplays(first, again);
     expect(first.headers.get('etag')).toMatch(/^"[0-9a-z]+"$/);
     for (const retry of again) expect(retry.headers.get('etag')).toBe(first.headers.get('etag'));

@@ -22,9 +22,7 @@ describe('e2e infrastructure', () => {
       const { rows } = await db.query('SELECT current_database() AS name');
       expect(rows[0].name).toBe(env.name);
       // Both apps migrated it: crm-api's outbox and the logger's interaction_log.
-      const tables = await db.query(
-        `SELECT table_schema || '.' || table_name AS t FROM information_schema.tables WHERE table_name IN ('outbox', 'interaction_log') ORDER BY 1`,
-      );
+      const tables = await db.query(`SELECT table_schema || '.' || table_name AS t FROM information_schema.tables WHERE table_name IN ('outbox', 'interaction_log') ORDER BY 1`);
       expect(tables.rows.map((r) => r.t)).toEqual(expect.arrayContaining(['crm.outbox']));
       expect(tables.rows.some((r) => r.t.endsWith('.interaction_log'))).toBe(true);
     } finally {

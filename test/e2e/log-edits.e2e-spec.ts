@@ -5,18 +5,7 @@ import { connect } from 'amqplib';
 import type { ConsumeMessage } from 'amqplib';
 import { Client } from 'pg';
 import { buildEvent, CrmEvent, EXCHANGE, messageProperties } from '@app/contracts';
-import {
-  amqpCapture,
-  AmqpCapture,
-  create,
-  createUser,
-  eventually,
-  expectStatus,
-  takeDeadLetters,
-  uniq,
-  User,
-  withSystem,
-} from '../utils';
+import { amqpCapture, AmqpCapture, create, createUser, eventually, expectStatus, takeDeadLetters, uniq, User, withSystem } from '../utils';
 import { openStream } from '../utils/sse';
 
 const ROOT = join(__dirname, '..', '..');
@@ -67,11 +56,18 @@ describe('editing and deleting manual logs', () => {
       return found[nth].body as CrmEvent;
     });
 
-  it("the author corrects the summary and the type: the feed shows the new log with edited_at and edited_by, at its original time", async () => {
+  it('the author corrects the summary and the type: the feed shows the new log with edited_at and edited_by, at its original time', async () => {
     const { lead, log } = await loggedCall();
     const res = await author.client.patch(`/api/interaction-logs/${log.id}/`, { summary: 'Met the buyer in person', type: 'meeting' });
     const pending = expectStatus(res, 202, 'PATCH');
-    expect(pending).toMatchObject({ id: log.id, status: 'pending', summary: 'Met the buyer in person', type: 'meeting', timestamp: log.timestamp, edited_by: { id: author.id, name: author.name } });
+    expect(pending).toMatchObject({
+      id: log.id,
+      status: 'pending',
+      summary: 'Met the buyer in person',
+      type: 'meeting',
+      timestamp: log.timestamp,
+      edited_by: { id: author.id, name: author.name },
+    });
     const edited = await eventually(async () => {
       const l = await getLog(log.id);
       expect(l.summary).toBe('Met the buyer in person');
@@ -193,7 +189,14 @@ describe('editing and deleting manual logs', () => {
 
   /** A log written after everything published before it: once it is in the feed, so is all that came before on the queue. */
   async function publishMarkerAndWait() {
-    const marker = buildEvent('interaction.logged', { type: 'note', summary: uniq('marker'), lead_id: null, contact_id: null, opportunity_id: null, actor: { id: author.id, name: author.name } });
+    const marker = buildEvent('interaction.logged', {
+      type: 'note',
+      summary: uniq('marker'),
+      lead_id: null,
+      contact_id: null,
+      opportunity_id: null,
+      actor: { id: author.id, name: author.name },
+    });
     await publish([marker]);
     await eventually(async () => expectStatus(await sys.admin.get(`/api/interaction-logs/${marker.id}/`), 200));
   }
@@ -232,11 +235,14 @@ describe('editing and deleting manual logs', () => {
     await eventually(async () => expect(await getLog(log.id)).toMatchObject({ summary: 'Edited before it existed', edited_by: actor, edited_at: edit.time }));
   });
 
-  it("the rerender tool leaves an edited manual log as its editor left it", async () => {
+  it('the rerender tool leaves an edited manual log as its editor left it', async () => {
     const { log } = await loggedCall();
     const edited = expectStatus(await author.client.patch(`/api/interaction-logs/${log.id}/`, { summary: 'Edited, then rerendered' }, { prefer: 'wait=10' }), 200);
     const out = await new Promise<string>((resolve, reject) => {
-      const child = spawn(process.execPath, [join(ROOT, 'dist', 'apps', 'activity-logger', 'main.js'), 'rerender'], { cwd: ROOT, env: { ...process.env, NODE_ENV: 'test', ...sys.stack.env } });
+      const child = spawn(process.execPath, [join(ROOT, 'dist', 'apps', 'activity-logger', 'main.js'), 'rerender'], {
+        cwd: ROOT,
+        env: { ...process.env, NODE_ENV: 'test', ...sys.stack.env },
+      });
       let text = '';
       child.stdout.on('data', (d) => (text += d));
       child.stderr.on('data', (d) => (text += d));

@@ -90,8 +90,7 @@ describe('operations', () => {
       await probe.close();
     }
   };
-  const logs = async (ids: string[]) =>
-    (await db.query('select id, summary, type, source, "timestamp" from activity.interaction_log where id = any($1::uuid[])', [ids])).rows;
+  const logs = async (ids: string[]) => (await db.query('select id, summary, type, source, "timestamp" from activity.interaction_log where id = any($1::uuid[])', [ids])).rows;
   const waitLogged = (ids: string[]) => eventually(async () => expect((await logs(ids)).map((r) => r.id).sort()).toEqual([...ids].sort()));
   const metric = (app: AppProcess, name: string) => readMetric(app.url, name);
   const startRetentionLogger = async (env: Record<string, string>) => {
@@ -294,7 +293,15 @@ describe('operations', () => {
       const name = uniq('Render Lead');
       const created = buildEvent('lead.created', { lead_id: lead, name, company: null, status: 'new', assigned_to: null, actor: ACTOR });
       const task = buildEvent('task.completed', {
-        task_id: randomUUID(), action: 'Call', target: name, notes: null, task_type: 'call', lead_id: lead, contact_id: null, opportunity_id: null, actor: ACTOR,
+        task_id: randomUUID(),
+        action: 'Call',
+        target: name,
+        notes: null,
+        task_type: 'call',
+        lead_id: lead,
+        contact_id: null,
+        opportunity_id: null,
+        actor: ACTOR,
       });
       const manual = buildEvent('interaction.logged', { type: 'note', summary: 'Met at the fair', lead_id: lead, contact_id: null, opportunity_id: null, actor: ACTOR });
       for (const e of [created, task, manual]) await publishEvent(e);
@@ -351,11 +358,17 @@ describe('operations', () => {
 
   describe('retention: LOG_RETENTION_DAYS', () => {
     const eventAt = (daysAgo: number) =>
-      buildEvent('lead.created', { lead_id: randomUUID(), name: uniq('Aged Lead'), company: null, status: 'new', assigned_to: null, actor: ACTOR }, { time: new Date(Date.now() - daysAgo * DAY_MS) });
+      buildEvent(
+        'lead.created',
+        { lead_id: randomUUID(), name: uniq('Aged Lead'), company: null, status: 'new', assigned_to: null, actor: ACTOR },
+        { time: new Date(Date.now() - daysAgo * DAY_MS) },
+      );
     /** The archive: the months detached by retention (interaction_log_archive_yYYYYmMM), and the table of row-by-row archiving from before partitioning. */
     const archiveTables = async () =>
-      (await db.query(`select relname from pg_class c join pg_namespace n on n.oid = c.relnamespace
-        where n.nspname = 'activity' and c.relname like 'interaction\\_log\\_archive%' and c.relkind = 'r'`)).rows.map((r) => r.relname as string);
+      (
+        await db.query(`select relname from pg_class c join pg_namespace n on n.oid = c.relnamespace
+        where n.nspname = 'activity' and c.relname like 'interaction\\_log\\_archive%' and c.relkind = 'r'`)
+      ).rows.map((r) => r.relname as string);
     const archived = async (ids: string[]) => {
       const rows: Record<string, unknown>[] = [];
       for (const table of await archiveTables()) rows.push(...(await db.query(`select * from activity."${table}" where id = any($1::uuid[])`, [ids])).rows);
@@ -364,8 +377,13 @@ describe('operations', () => {
     const inArchive = async (ids: string[]) => (await archived(ids)).map((r) => r.id as string).sort();
     /** Logs in months that ended before the cutoff (those retention removes whole): none may be left. */
     const inExpiredMonths = async (days: number) =>
-      (await db.query(`select count(*)::int as n from activity.interaction_log
-        where "timestamp" < date_trunc('month', (now() - make_interval(days => $1)) at time zone 'UTC') at time zone 'UTC'`, [days])).rows[0].n;
+      (
+        await db.query(
+          `select count(*)::int as n from activity.interaction_log
+        where "timestamp" < date_trunc('month', (now() - make_interval(days => $1)) at time zone 'UTC') at time zone 'UTC'`,
+          [days],
+        )
+      ).rows[0].n;
 
     // The log is partitioned by month (issue 12): retention takes whole months once they
     // are entirely past the limit, so a log of the month the cutoff falls in stays.

@@ -65,7 +65,7 @@ describe("crm-api keeps its consumers' pacts", () => {
     return new MessageProviderPact({ provider: PROVIDER, pactUrls: [pactUrl], messageProviders, stateHandlers, logLevel: 'warn' });
   }
 
-  it.each(CONSUMERS)("every message %s relies on is what crm-api publishes", async (consumer) => {
+  it.each(CONSUMERS)('every message %s relies on is what crm-api publishes', async (consumer) => {
     await verifier(pactFile(consumer)).verify();
   });
 

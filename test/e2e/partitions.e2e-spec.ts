@@ -93,13 +93,16 @@ describe('the partitioned log', () => {
 
     expect(await relkind()).toBe('p');
     const ids = published.map((e) => e.id);
-    await eventually(async () => {
-      const { rows } = await db.query<{ n: number; distinct_ids: number }>(
-        `select count(*)::int as n, count(distinct id)::int as distinct_ids from activity.interaction_log where id = any($1::uuid[])`,
-        [ids],
-      );
-      expect(rows[0]).toEqual({ n: ids.length, distinct_ids: ids.length });
-    }, { timeout: 60_000 });
+    await eventually(
+      async () => {
+        const { rows } = await db.query<{ n: number; distinct_ids: number }>(
+          `select count(*)::int as n, count(distinct id)::int as distinct_ids from activity.interaction_log where id = any($1::uuid[])`,
+          [ids],
+        );
+        expect(rows[0]).toEqual({ n: ids.length, distinct_ids: ids.length });
+      },
+      { timeout: 60_000 },
+    );
     const { rows: counts } = await db.query<{ old: number; total: number; kept: number }>(
       `select (select count(*)::int from activity.interaction_log where summary like 'old log %') as old,
               (select count(*)::int from activity.interaction_log) as total,

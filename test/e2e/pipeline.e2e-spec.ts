@@ -60,8 +60,7 @@ describe('activity pipeline: REST -> outbox -> RabbitMQ -> activity-logger -> fe
     it('logs each new status with its message, attributed to who changed it', async () => {
       const name = uniq('Status Lead');
       const lead = await create(alice.client, 'leads', { name, company: 'Initech', assigned_to: bob.id });
-      for (const status of ['contacted', 'qualified', 'disqualified', 'new'])
-        expect(await update(carol.client, 'leads', lead.id, { status })).toMatchObject({ status });
+      for (const status of ['contacted', 'qualified', 'disqualified', 'new']) expect(await update(carol.client, 'leads', lead.id, { status })).toMatchObject({ status });
 
       const logs = await logsEventually(sys.admin, { lead: lead.id }, 5);
       expect(logs.map((l) => l.summary)).toEqual([
@@ -127,8 +126,7 @@ describe('activity pipeline: REST -> outbox -> RabbitMQ -> activity-logger -> fe
     it('logs proposal, negotiation and won, attributed to who changed the stage', async () => {
       const name = uniq('Big Deal');
       const opportunity = await create(alice.client, 'opportunities', { name, amount: '90000', owner: bob.id });
-      for (const stage of ['proposal', 'negotiation', 'won'])
-        expect(await update(carol.client, 'opportunities', opportunity.id, { stage })).toMatchObject({ stage });
+      for (const stage of ['proposal', 'negotiation', 'won']) expect(await update(carol.client, 'opportunities', opportunity.id, { stage })).toMatchObject({ stage });
 
       const logs = await logsEventually(sys.admin, { opportunity: opportunity.id }, 4);
       expect(logs.map((l) => l.summary)).toEqual([
@@ -313,7 +311,13 @@ describe('activity pipeline: REST -> outbox -> RabbitMQ -> activity-logger -> fe
       await logWithSummary(sys.admin, { lead: lead.id }, `New lead created: ${name} from Vandelay`);
 
       // Children first, as a user tidying up would; each DELETE is its own event.
-      for (const [resource, id] of [['tasks', task.id], ['quotes', quote.id], ['opportunities', opportunity.id], ['contacts', contact.id], ['leads', lead.id]]) {
+      for (const [resource, id] of [
+        ['tasks', task.id],
+        ['quotes', quote.id],
+        ['opportunities', opportunity.id],
+        ['contacts', contact.id],
+        ['leads', lead.id],
+      ]) {
         expect((await carol.client.delete(`/api/${resource}/${id}/`)).status).toBe(204);
         expect((await carol.client.delete(`/api/${resource}/${id}/`)).status).toBe(404); // once only: one event
       }
@@ -336,7 +340,9 @@ describe('activity pipeline: REST -> outbox -> RabbitMQ -> activity-logger -> fe
         `New contact created: ${contact.name}`,
         `New lead created: ${name} from Vandelay`,
       ]);
-      const deletions = capture.messages.filter((m) => m.routingKey.endsWith('.deleted') && m.body?.subject && [task.id, quote.id, opportunity.id, contact.id, lead.id].includes(m.body.subject));
+      const deletions = capture.messages.filter(
+        (m) => m.routingKey.endsWith('.deleted') && m.body?.subject && [task.id, quote.id, opportunity.id, contact.id, lead.id].includes(m.body.subject),
+      );
       expect(deletions.map((m) => m.routingKey).sort()).toEqual(['contact.deleted', 'lead.deleted', 'opportunity.deleted', 'quote.deleted', 'task.deleted']);
     });
   });
@@ -347,24 +353,27 @@ describe('activity pipeline: REST -> outbox -> RabbitMQ -> activity-logger -> fe
       ['contacts', 'email', 'contact'],
       ['opportunities', 'meeting', 'opportunity'],
       ['leads', 'note', 'lead'],
-    ] as const)('POST /api/%s/{id}/log_interaction/ (%s): 202 with the id and Location; the log carries the text, type and record, by the caller', async (resource, type, field) => {
-      // bob is responsible for the record, alice (its creator, so one of its owners: a rep
-      // logs only on records they own) logs: the log is alice's.
-      const ownerField = resource === 'opportunities' ? { owner: bob.id } : resource === 'leads' ? { assigned_to: bob.id } : {};
-      const record = await create(alice.client, resource, { name: uniq('Manual'), ...ownerField });
-      const summary = `Had a great conversation about their requirements (${uniq(type)})`;
-      const res = await alice.client.post(`/api/${resource}/${record.id}/log_interaction/`, { type, summary });
-      expect(res.status).toBe(202);
-      expect(res.body.id).toEqual(expect.any(String));
-      const location = res.headers.get('location');
-      expect(location).toBeTruthy();
+    ] as const)(
+      'POST /api/%s/{id}/log_interaction/ (%s): 202 with the id and Location; the log carries the text, type and record, by the caller',
+      async (resource, type, field) => {
+        // bob is responsible for the record, alice (its creator, so one of its owners: a rep
+        // logs only on records they own) logs: the log is alice's.
+        const ownerField = resource === 'opportunities' ? { owner: bob.id } : resource === 'leads' ? { assigned_to: bob.id } : {};
+        const record = await create(alice.client, resource, { name: uniq('Manual'), ...ownerField });
+        const summary = `Had a great conversation about their requirements (${uniq(type)})`;
+        const res = await alice.client.post(`/api/${resource}/${record.id}/log_interaction/`, { type, summary });
+        expect(res.status).toBe(202);
+        expect(res.body.id).toEqual(expect.any(String));
+        const location = res.headers.get('location');
+        expect(location).toBeTruthy();
 
-      const log = await eventuallyGet(alice.client, new URL(location!, sys.crm.url).toString());
-      const links = { lead: null, contact: null, opportunity: null, [field]: record.id };
-      expect(log).toMatchObject({ id: res.body.id, summary, type, source: 'manual', user: alice.id, ...links });
-      const inFeed = await logWithSummary(sys.admin, { [field]: record.id }, summary);
-      expect(inFeed.id).toBe(res.body.id);
-    });
+        const log = await eventuallyGet(alice.client, new URL(location!, sys.crm.url).toString());
+        const links = { lead: null, contact: null, opportunity: null, [field]: record.id };
+        expect(log).toMatchObject({ id: res.body.id, summary, type, source: 'manual', user: alice.id, ...links });
+        const inFeed = await logWithSummary(sys.admin, { [field]: record.id }, summary);
+        expect(inFeed.id).toBe(res.body.id);
+      },
+    );
   });
 });
 

@@ -50,8 +50,7 @@ describe('poison messages', () => {
   };
   const publishEvent = (event: CrmEvent | Record<string, any>, routingKey = event.type as string) =>
     publish(routingKey, JSON.stringify(event), { ...messageProperties(event as CrmEvent), messageId: event.id ?? randomUUID() });
-  const validNote = (summary: string) =>
-    buildEvent('interaction.logged', { type: 'note', summary, lead_id: randomUUID(), contact_id: null, opportunity_id: null, actor });
+  const validNote = (summary: string) => buildEvent('interaction.logged', { type: 'note', summary, lead_id: randomUUID(), contact_id: null, opportunity_id: null, actor });
 
   const logged = async (ids: string[]) =>
     (await db.query<{ id: string; logged_at: Date }>('select id, logged_at from activity.interaction_log where id = any($1::uuid[])', [ids])).rows;
@@ -70,7 +69,12 @@ describe('poison messages', () => {
   }
   const queueDepth = async (name: string) => {
     const out = await rabbitmqctl(['list_queues', '-p', stack.name, 'name', 'messages']);
-    return Number(out.split('\n').map((l) => l.trim().split(/\s+/)).find(([n]) => n === name)?.[1] ?? NaN);
+    return Number(
+      out
+        .split('\n')
+        .map((l) => l.trim().split(/\s+/))
+        .find(([n]) => n === name)?.[1] ?? NaN,
+    );
   };
 
   it('an unknown event type, an unknown version and a broken envelope are dead-lettered at once (first delivery), with their reason', async () => {

@@ -22,7 +22,12 @@ describe('record repositories on PostgreSQL', () => {
   let orm: MikroORM;
   let db: Client;
   const inContext = <T>(work: () => Promise<T>) => RequestContext.create(orm.em, work);
-  const repos = () => ({ leads: new LeadsRepository(orm.em), contacts: new ContactsRepository(orm.em), opportunities: new OpportunitiesRepository(orm.em), users: new UsersRepository(orm.em) });
+  const repos = () => ({
+    leads: new LeadsRepository(orm.em),
+    contacts: new ContactsRepository(orm.em),
+    opportunities: new OpportunitiesRepository(orm.em),
+    users: new UsersRepository(orm.em),
+  });
   /** Access that reads and writes all (the Policy has its own tests). */
   const everyone = { policy: { readableIdsSql: () => null, assertWrite: () => undefined } as unknown as Policy, kind: 'lead' as const, caller: {} as Caller };
   const count = async (table: string, where: string, values: unknown[]) => Number((await db.query(`select count(*) from ${table} where ${where}`, values)).rows[0].count);
@@ -54,7 +59,13 @@ describe('record repositories on PostgreSQL', () => {
       }),
     );
     expect(await count('crm.opportunities', 'id = $1 and contact_id = $2', [result.opportunity.id, result.contact.id])).toBe(1);
-    expect(await count('crm.leads', `id = $1 and status = 'converted' and converted_contact_id = $2 and converted_opportunity_id = $3`, [lead.id, result.contact.id, result.opportunity.id])).toBe(1);
+    expect(
+      await count('crm.leads', `id = $1 and status = 'converted' and converted_contact_id = $2 and converted_opportunity_id = $3`, [
+        lead.id,
+        result.contact.id,
+        result.opportunity.id,
+      ]),
+    ).toBe(1);
   });
 
   it('insertNewIfExists: nothing is written, and a 404 names the record, when it is gone', async () => {

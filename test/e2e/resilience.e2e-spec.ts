@@ -36,7 +36,10 @@ describe('pipeline resilience', () => {
   /** Messages in the logger's queue not acked yet (ready + delivered but unacked). */
   const unacked = async (): Promise<number> => {
     const out = await rabbitmqctl(['list_queues', '-p', stack.name, 'name', 'messages']);
-    const row = out.split('\n').map((l) => l.trim().split(/\s+/)).find(([name]) => name === 'activity-logger');
+    const row = out
+      .split('\n')
+      .map((l) => l.trim().split(/\s+/))
+      .find(([name]) => name === 'activity-logger');
     if (!row) throw new Error(`no activity-logger queue in ${stack.name}: ${out}`);
     return Number(row[1]);
   };
@@ -86,7 +89,7 @@ describe('pipeline resilience', () => {
     expect(Date.parse(created.timestamp)).toBeLessThanOrEqual(Date.parse(contacted.timestamp));
   });
 
-  it('loses nothing and writes nothing twice while the logger\'s database connection is cut', async () => {
+  it("loses nothing and writes nothing twice while the logger's database connection is cut", async () => {
     await stopLoggers();
     const db = new URL(stack.databaseUrl);
     const proxy = await createProxy(db.hostname, Number(db.port || 5432));
@@ -113,7 +116,7 @@ describe('pipeline resilience', () => {
     expect(proxied.exitStatus()).toBeNull();
   });
 
-  it('publishes what was committed while crm-api\'s broker connection was cut', async () => {
+  it("publishes what was committed while crm-api's broker connection was cut", async () => {
     await stopLoggers();
     await logger();
     const broker = new URL(stack.amqpUrl);

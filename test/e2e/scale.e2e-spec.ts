@@ -42,10 +42,7 @@ describe('scale: two crm-api and two activity-logger processes on one database a
     // A small prefetch and batch, so the broker spreads the messages over both loggers
     // rather than handing one of them the whole stream.
     const loggerEnv = { ...stack.env, LOGGER_PREFETCH: '20', LOGGER_BATCH_SIZE: '20' };
-    [apis, loggers] = await Promise.all([
-      Promise.all([startApi(stack.env), startApi(stack.env)]),
-      Promise.all([startLogger(loggerEnv), startLogger(loggerEnv)]),
-    ]);
+    [apis, loggers] = await Promise.all([Promise.all([startApi(stack.env), startApi(stack.env)]), Promise.all([startLogger(loggerEnv), startLogger(loggerEnv)])]);
   });
 
   afterAll(async () => {

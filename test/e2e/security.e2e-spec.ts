@@ -53,10 +53,7 @@ describe('security', () => {
   };
 
   beforeAll(async () => {
-    [apiProcess, loggerProcess] = await Promise.all([
-      startApi({ JWT_SECRET, JWT_TTL_SECONDS: String(TTL_SECONDS), LOG_LEVEL: 'debug' }),
-      startLogger(),
-    ]);
+    [apiProcess, loggerProcess] = await Promise.all([startApi({ JWT_SECRET, JWT_TTL_SECONDS: String(TTL_SECONDS), LOG_LEVEL: 'debug' }), startLogger()]);
     admin = await api(apiProcess.url);
     secrets.push(admin.token);
     adminId = expectStatus(await admin.get('/api/users/me/'), 200).id;
@@ -87,7 +84,9 @@ describe('security', () => {
     it('the API description lists every route of api.md (so the sweep below covers them)', () => {
       const listed = operations.map((o) => `${o.method} ${o.path.replace(/\/$/, '')}`);
       for (const resource of ['leads', 'contacts', 'opportunities', 'quotes', 'tasks']) {
-        expect(listed).toEqual(expect.arrayContaining([`GET /api/${resource}`, `POST /api/${resource}`, `GET /api/${resource}/{id}`, `PATCH /api/${resource}/{id}`, `DELETE /api/${resource}/{id}`]));
+        expect(listed).toEqual(
+          expect.arrayContaining([`GET /api/${resource}`, `POST /api/${resource}`, `GET /api/${resource}/{id}`, `PATCH /api/${resource}/{id}`, `DELETE /api/${resource}/{id}`]),
+        );
       }
       expect(listed).toEqual(
         expect.arrayContaining([
@@ -123,7 +122,16 @@ describe('security', () => {
     });
 
     it('and so do malformed Authorization headers', async () => {
-      for (const authorization of ['', 'Bearer', 'Bearer ', `Basic ${b64url(`${env.admin.email}:${env.admin.password}`)}`, 'Bearer not.a.jwt', `Token ${admin.token}`, `Bearer ${admin.token} extra`, `Bearer ${admin.token}x`]) {
+      for (const authorization of [
+        '',
+        'Bearer',
+        'Bearer ',
+        `Basic ${b64url(`${env.admin.email}:${env.admin.password}`)}`,
+        'Bearer not.a.jwt',
+        `Token ${admin.token}`,
+        `Bearer ${admin.token} extra`,
+        `Bearer ${admin.token}x`,
+      ]) {
         expectError(seen(await request(`${apiProcess.url}/api/leads/`, 'GET', { authorization })), 401);
       }
     });
@@ -154,9 +162,9 @@ describe('security', () => {
       const refused: Record<string, string> = {
         expired: jwt({ sub: adminId, sid, iat: now() - 120, exp: now() - 1 }),
         'no session': jwt({ sub: adminId, iat: now(), exp: now() + 60 }),
-        'another user\'s session': jwt({ sub: rep.id, sid, iat: now(), exp: now() + 60 }),
+        "another user's session": jwt({ sub: rep.id, sid, iat: now(), exp: now() + 60 }),
         'signed with another secret': jwt({ sub: adminId, sid, iat: now(), exp: now() + 60 }, { secret: `${JWT_SECRET}x` }),
-        'payload swapped (the rep\'s token made the admin\'s)': `${rep.client.token.split('.')[0]}.${b64url({ ...claims, sub: adminId })}.${rep.client.token.split('.')[2]}`,
+        "payload swapped (the rep's token made the admin's)": `${rep.client.token.split('.')[0]}.${b64url({ ...claims, sub: adminId })}.${rep.client.token.split('.')[2]}`,
         'alg none': `${b64url({ alg: 'none', typ: 'JWT' })}.${b64url({ sub: adminId, iat: now(), exp: now() + 60 })}.`,
         'alg HS512 claimed': jwt({ sub: adminId, sid, iat: now(), exp: now() + 60 }, { alg: 'HS512' }),
         'signature altered': `${admin.token.slice(0, -2)}${admin.token.endsWith('AA') ? 'BB' : 'AA'}`,
@@ -248,7 +256,7 @@ describe('security', () => {
       expect((await rep.client.get('/api/users/me/')).body).toMatchObject({ id: rep.id, role: 'sales_rep' });
     });
 
-    it('a manual log is always the caller\'s: a user field (or any alias) is refused, without it the log is the caller\'s', async () => {
+    it("a manual log is always the caller's: a user field (or any alias) is refused, without it the log is the caller's", async () => {
       // The rep's own lead: a rep logs only on records they own (auth/policy.ts).
       const lead = await create(admin, 'leads', { name: uniq('Attribution Lead'), assigned_to: rep.id });
       const outboxRows = async () => (await db.query(`select payload from crm.outbox where type = 'interaction.logged' and payload->>'subject' = $1`, [lead.id])).rows;

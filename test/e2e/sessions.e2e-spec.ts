@@ -18,7 +18,8 @@ describe('sessions that can be ended', () => {
   let logger: AppProcess;
   let admin: ApiClient;
   const onB = (client: ApiClient) => new ApiClient(b.url, client.token);
-  const login = (url: string, email: string, password: string) => sendRaw(`${url}/api/auth/token/`, 'POST', JSON.stringify({ email, password }), { 'content-type': 'application/json' });
+  const login = (url: string, email: string, password: string) =>
+    sendRaw(`${url}/api/auth/token/`, 'POST', JSON.stringify({ email, password }), { 'content-type': 'application/json' });
   const passwords = new Map<string, string>();
   /** A rep with a known password (createUser does not say it). */
   async function rep(role: 'sales_rep' | 'admin' = 'sales_rep'): Promise<User & { password: string }> {
@@ -116,8 +117,7 @@ describe('sessions that can be ended', () => {
     await stream.opened();
     const change = (body: object) => user.client.post('/api/users/me/password/', body);
     expect((await change({ current_password: 'wrong one', new_password: 'a fine new secret' })).status).toBe(400);
-    for (const weak of [user.email, '   \t    ', 'qwertyuiop'])
-      expect((await change({ current_password: user.password, new_password: weak })).status).toBe(400);
+    for (const weak of [user.email, '   \t    ', 'qwertyuiop']) expect((await change({ current_password: user.password, new_password: weak })).status).toBe(400);
     expect((await other.get('/api/users/me/')).status).toBe(200);
     expect((await change({ current_password: user.password, new_password: 'a fine new secret' })).status).toBe(204);
     expect((await other.get('/api/users/me/')).status).toBe(401);
@@ -169,12 +169,15 @@ describe('sessions that can be ended', () => {
       await theirs.opened();
       await theirs.close();
       await streams[0].close();
-      await eventually(async () => {
-        const abort = new AbortController();
-        const res = await fetch(`${c.url}/api/interaction-logs/stream/`, { headers: { authorization: `Bearer ${client.token}` }, signal: abort.signal });
-        abort.abort();
-        expect(res.status).toBe(200);
-      }, { timeout: 10_000 });
+      await eventually(
+        async () => {
+          const abort = new AbortController();
+          const res = await fetch(`${c.url}/api/interaction-logs/stream/`, { headers: { authorization: `Bearer ${client.token}` }, signal: abort.signal });
+          abort.abort();
+          expect(res.status).toBe(200);
+        },
+        { timeout: 10_000 },
+      );
       await Promise.all(streams.slice(1).map((s) => s.close()));
     } finally {
       await c.stop();

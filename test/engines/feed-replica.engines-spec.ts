@@ -74,7 +74,10 @@ describe('feed reads on a streaming replica', () => {
     }
   };
   const appNames = (url: string) =>
-    onReplica(async (db) => (await db.query<{ name: string }>(`select distinct application_name as name from pg_stat_activity where datname = $1`, [DB])).rows.map((r) => r.name), url);
+    onReplica(
+      async (db) => (await db.query<{ name: string }>(`select distinct application_name as name from pg_stat_activity where datname = $1`, [DB])).rows.map((r) => r.name),
+      url,
+    );
 
   it('serves every filter, keyset pages, group=correlation and Prefer: wait from the replica; LISTEN stays on the primary', async () => {
     const rep = await createUser(admin);
@@ -88,11 +91,14 @@ describe('feed reads on a streaming replica', () => {
     expect(waited.status).toBe(201);
     expect(waited.body).toMatchObject({ summary, type: 'call', source: 'manual', user: rep.id, lead: lead.id });
 
-    const all = await eventually(async () => {
-      const page = (await feed(rep.client, { lead: lead.id })).results;
-      expect(page.length).toBeGreaterThanOrEqual(7); // created, status, conversion's four, the call
-      return page;
-    }, { timeout: 60_000 });
+    const all = await eventually(
+      async () => {
+        const page = (await feed(rep.client, { lead: lead.id })).results;
+        expect(page.length).toBeGreaterThanOrEqual(7); // created, status, conversion's four, the call
+        return page;
+      },
+      { timeout: 60_000 },
+    );
     const only = async (query: Record<string, string>, keep: (l: InteractionLog & { correlation_id?: string }) => boolean) => {
       const got = (await feed(rep.client, query)).results;
       expect({ query, ids: got.map((l) => l.id) }).toEqual({ query, ids: all.filter(keep).map((l) => l.id) });
@@ -158,12 +164,15 @@ describe('feed reads on a streaming replica', () => {
     try {
       const lead = await create(admin, 'leads', { name: uniq('Lagging Lead') });
       // The log is written on the primary but not replayed: the feed cannot show it.
-      await eventually(async () => {
-        const s = await status();
-        expect(s.current).toBe(false);
-        expect(s.feed_replica_lag_seconds).toBeGreaterThan(MAX_LAG_SECONDS);
-        expect(s.reasons.join('\n')).toMatch(/replica is [\d.]+s behind the primary/);
-      }, { timeout: 60_000, interval: 500 });
+      await eventually(
+        async () => {
+          const s = await status();
+          expect(s.current).toBe(false);
+          expect(s.feed_replica_lag_seconds).toBeGreaterThan(MAX_LAG_SECONDS);
+          expect(s.reasons.join('\n')).toMatch(/replica is [\d.]+s behind the primary/);
+        },
+        { timeout: 60_000, interval: 500 },
+      );
       expect((await feed(admin, { lead: lead.id })).results).toEqual([]);
       await bannerShows(apiProcess.url, /replica is [\d.]+s behind the primary/);
     } finally {
@@ -172,7 +181,11 @@ describe('feed reads on a streaming replica', () => {
     await eventually(async () => expect(await status()).toMatchObject({ current: true, feed_replica_lag_seconds: 0 }), { timeout: 60_000 });
     // Nothing the standby refused made crm-api fail.
     expect(apiProcess.exitStatus()).toBeNull();
-    expect(readFileSync(apiProcess.logFile, 'utf8').split('\n').filter((l) => /read-only transaction|recovery is in progress|Unhandled|uncaught/i.test(l))).toEqual([]);
+    expect(
+      readFileSync(apiProcess.logFile, 'utf8')
+        .split('\n')
+        .filter((l) => /read-only transaction|recovery is in progress|Unhandled|uncaught/i.test(l)),
+    ).toEqual([]);
   });
 });
 

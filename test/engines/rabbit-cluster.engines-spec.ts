@@ -85,11 +85,17 @@ describe('a three-node RabbitMQ cluster: crm-api and two loggers ride out the lo
 
     try {
       await stopAndRecover('leader of the activity-logger queue', await c.leaderOf('activity-logger'));
-      await stopAndRecover("crm-api's relay connection", await eventually(async () => {
-        const node = await c.nodeOfConnection('crm-api outbox relay');
-        if (!node) throw new Error('the relay has no connection yet');
-        return node;
-      }, { timeout: 60_000 }));
+      await stopAndRecover(
+        "crm-api's relay connection",
+        await eventually(
+          async () => {
+            const node = await c.nodeOfConnection('crm-api outbox relay');
+            if (!node) throw new Error('the relay has no connection yet');
+            return node;
+          },
+          { timeout: 60_000 },
+        ),
+      );
       await eventually(() => expect(created()).toBeGreaterThanOrEqual(LEADS), { timeout: 600_000, interval: 500 });
     } finally {
       await load.stop();
@@ -101,7 +107,12 @@ describe('a three-node RabbitMQ cluster: crm-api and two loggers ride out the lo
     const db = new Client({ connectionString: stack.databaseUrl });
     await db.connect();
     try {
-      await expectEveryLeadLoggedOnce(db, prefix, load.answers.map((a) => a.id!), 120_000);
+      await expectEveryLeadLoggedOnce(
+        db,
+        prefix,
+        load.answers.map((a) => a.id!),
+        120_000,
+      );
     } finally {
       await db.end();
     }

@@ -16,7 +16,11 @@ const [docPath, amqpUrl] = process.argv.slice(2);
 const doc = YAML.parse(fs.readFileSync(docPath, 'utf8'));
 
 function resolve(node) {
-  if (node && node.$ref) return node.$ref.slice(2).split('/').reduce((o, k) => o[k], doc);
+  if (node && node.$ref)
+    return node.$ref
+      .slice(2)
+      .split('/')
+      .reduce((o, k) => o[k], doc);
   return node;
 }
 

@@ -68,7 +68,13 @@ async function dropDatabase(serverUrl, name, applicationName) {
 /** Deletes the vhost if it exists (a second cleanup of the same run finds it gone). */
 async function deleteVhost(name) {
   const listed = await rabbitmqctl(['list_vhosts', 'name']);
-  if (listed.split('\n').map((l) => l.trim()).includes(name)) await rabbitmqctl(['delete_vhost', name]);
+  if (
+    listed
+      .split('\n')
+      .map((l) => l.trim())
+      .includes(name)
+  )
+    await rabbitmqctl(['delete_vhost', name]);
 }
 
 /** Whether a process lives (EPERM: it does, as another user's). For sweeping dead runs. */

@@ -34,12 +34,30 @@ export function activityDatabase() {
      * SQL: no NOTIFY, so a file that listens for the writer's is not woken by another's.
      */
     async store(records: InteractionLogRecord[]): Promise<void> {
-      await createPartitions((text, params) => pool!.query(text, params), records.map((r) => monthOf(r.timestamp)));
+      await createPartitions(
+        (text, params) => pool!.query(text, params),
+        records.map((r) => monthOf(r.timestamp)),
+      );
       for (const r of records) {
         await sql(
           `insert into activity.interaction_log (id, "timestamp", recorded_at, user_id, type, summary, lead_id, contact_id, opportunity_id,
              source, event_type, event_version, correlation_id, data) values ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14)`,
-          [r.id, r.timestamp, r.recordedAt, r.userId, r.type, r.summary, r.leadId, r.contactId, r.opportunityId, r.source, r.eventType, r.eventVersion, r.correlationId, JSON.stringify(r.data)],
+          [
+            r.id,
+            r.timestamp,
+            r.recordedAt,
+            r.userId,
+            r.type,
+            r.summary,
+            r.leadId,
+            r.contactId,
+            r.opportunityId,
+            r.source,
+            r.eventType,
+            r.eventVersion,
+            r.correlationId,
+            JSON.stringify(r.data),
+          ],
         );
       }
     },

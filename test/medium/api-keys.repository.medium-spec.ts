@@ -15,7 +15,16 @@ describe('ApiKeysRepository (PostgreSQL)', () => {
     const keys = repo();
     const name = `key ${secret.slice(-8)}`;
     const key = await keys.serialized(() =>
-      keys.insertWithUser({ name, scopes: ['read', 'write'], role: 'sales_rep', ...hintOf(secret), secretHash: hashSecret(secret), passwordHash: 'scrypt$x', createdById: admin, ...overrides }),
+      keys.insertWithUser({
+        name,
+        scopes: ['read', 'write'],
+        role: 'sales_rep',
+        ...hintOf(secret),
+        secretHash: hashSecret(secret),
+        passwordHash: 'scrypt$x',
+        createdById: admin,
+        ...overrides,
+      }),
     );
     return { secret, key, name: key.name };
   }
@@ -102,7 +111,15 @@ describe('ApiKeysRepository (PostgreSQL)', () => {
     const keys = repo();
     await expect(
       keys.serialized(async () => {
-        await keys.insertWithUser({ name: 'doomed', scopes: ['read'], role: 'sales_rep', ...hintOf(secret), secretHash: hashSecret(secret), passwordHash: 'scrypt$x', createdById: admin });
+        await keys.insertWithUser({
+          name: 'doomed',
+          scopes: ['read'],
+          role: 'sales_rep',
+          ...hintOf(secret),
+          secretHash: hashSecret(secret),
+          passwordHash: 'scrypt$x',
+          createdById: admin,
+        });
         throw new Error('refused after the insert');
       }),
     ).rejects.toThrow('refused after the insert');

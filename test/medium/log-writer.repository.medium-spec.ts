@@ -82,7 +82,17 @@ describe('LogWriterRepository (PostgreSQL)', () => {
   it('applyChanges: an edit of a manual log is applied (summary, type, data); a change of an unknown log is not found', async () => {
     const log = newLog();
     await notificationsDuring(() => writer.insert([log])); // its own NOTIFY arrived before the edit's is counted
-    const edit: LogChange = { eventId: randomUUID(), kind: 'edit', logId: log.id, logTimestamp: log.timestamp, at: new Date().toISOString(), summary: 'Called, left a message', type: 'call', byId: randomUUID(), byName: 'Ann' };
+    const edit: LogChange = {
+      eventId: randomUUID(),
+      kind: 'edit',
+      logId: log.id,
+      logTimestamp: log.timestamp,
+      at: new Date().toISOString(),
+      summary: 'Called, left a message',
+      type: 'call',
+      byId: randomUUID(),
+      byName: 'Ann',
+    };
     const unknown: LogChange = { ...edit, eventId: randomUUID(), logId: randomUUID() };
     let outcomes: unknown;
     expect(await notificationsDuring(async () => (outcomes = await writer.applyChanges([edit, unknown])))).toBe(1);
@@ -92,7 +102,10 @@ describe('LogWriterRepository (PostgreSQL)', () => {
         expect.objectContaining({ eventId: unknown.eventId, applied: false, found: false }),
       ]),
     );
-    const [row] = await db.sql<{ summary: string; type: string; data: { summary: string; type: string } }>('select summary, type, data from activity.interaction_log where id = $1', [log.id]);
+    const [row] = await db.sql<{ summary: string; type: string; data: { summary: string; type: string } }>(
+      'select summary, type, data from activity.interaction_log where id = $1',
+      [log.id],
+    );
     expect(row).toMatchObject({ summary: 'Called, left a message', type: 'call', data: { summary: 'Called, left a message', type: 'call' } });
     // The same edit again (a redelivery): found, not applied twice.
     expect(await writer.applyChanges([edit])).toEqual([expect.objectContaining({ eventId: edit.eventId, applied: false, found: true })]);
@@ -101,7 +114,17 @@ describe('LogWriterRepository (PostgreSQL)', () => {
   it('applyChanges: an automatic log is never changed', async () => {
     const auto = newLog({ source: 'auto', eventType: 'lead.created', eventVersion: 1 });
     await writer.insert([auto]);
-    const del: LogChange = { eventId: randomUUID(), kind: 'delete', logId: auto.id, logTimestamp: auto.timestamp, at: new Date().toISOString(), summary: null, type: null, byId: randomUUID(), byName: 'Ann' };
+    const del: LogChange = {
+      eventId: randomUUID(),
+      kind: 'delete',
+      logId: auto.id,
+      logTimestamp: auto.timestamp,
+      at: new Date().toISOString(),
+      summary: null,
+      type: null,
+      byId: randomUUID(),
+      byName: 'Ann',
+    };
     expect(await writer.applyChanges([del])).toEqual([expect.objectContaining({ applied: false, found: true })]);
     const [row] = await db.sql<{ deleted_at: Date | null }>('select deleted_at from activity.interaction_log where id = $1', [auto.id]);
     expect(row.deleted_at).toBeNull();

@@ -10,10 +10,21 @@ describe('LoginFailuresRepository (PostgreSQL)', () => {
 
   it('failures count up in a window, which says how long it has left; an ended window starts again at 1', async () => {
     const [pair, account] = [key('p'), key('u')];
-    await repo().countFailure([{ key: pair, seconds: 60 }, { key: account, seconds: 900 }]);
-    await repo().countFailure([{ key: pair, seconds: 60 }, { key: account, seconds: 900 }]);
+    await repo().countFailure([
+      { key: pair, seconds: 60 },
+      { key: account, seconds: 900 },
+    ]);
+    await repo().countFailure([
+      { key: pair, seconds: 60 },
+      { key: account, seconds: 900 },
+    ]);
     const windows = await repo().liveWindows([pair, account, key('a')]);
-    expect(windows.map((w) => [w.key, w.failures]).sort()).toEqual([[pair, 2], [account, 2]].sort());
+    expect(windows.map((w) => [w.key, w.failures]).sort()).toEqual(
+      [
+        [pair, 2],
+        [account, 2],
+      ].sort(),
+    );
     const wait = (k: string) => windows.find((w) => w.key === k)!.waitSeconds;
     expect(wait(pair)).toBeGreaterThan(55);
     expect(wait(pair)).toBeLessThanOrEqual(60);
@@ -56,7 +67,10 @@ describe('LoginFailuresRepository (PostgreSQL)', () => {
 
   it('deleteEnded removes the ended windows and only them', async () => {
     const [ended, live] = [key('p'), key('p')];
-    await repo().countFailure([{ key: ended, seconds: 0 }, { key: live, seconds: 60 }]);
+    await repo().countFailure([
+      { key: ended, seconds: 0 },
+      { key: live, seconds: 60 },
+    ]);
     await repo().deleteEnded();
     const rows = await db.sql<{ key: string }>('select key from crm.login_failures where key in (?, ?)', [ended, live]);
     expect(rows.map((r) => r.key)).toEqual([live]);

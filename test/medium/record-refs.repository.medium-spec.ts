@@ -30,7 +30,7 @@ describe('RecordRefsRepository (PostgreSQL)', () => {
     expect(await repo().readableExists('lead', randomUUID(), null)).toBe(false);
   });
 
-  it('owned: the columns that make a record someone\'s, or null when it does not exist or is hidden', async () => {
+  it("owned: the columns that make a record someone's, or null when it does not exist or is hidden", async () => {
     const id = await lead(bob, ann);
     await expect(repo().owned('lead', id, null)).resolves.toEqual({ id, createdById: bob, assignedToId: ann });
     await expect(repo().owned('lead', id, visibleIdsSql('lead', ann))).resolves.toEqual({ id, createdById: bob, assignedToId: ann });

@@ -28,11 +28,15 @@ describe('RerenderRepository (PostgreSQL)', () => {
     return { logs, before: id(0) };
   }
   const progress = async () =>
-    (await db.sql<{ last_id: string | null; scanned: string; changed: string; finished_at: Date | null }>(
-      `select last_id, scanned, changed, finished_at from activity.rerender_progress where job = 'summaries'`,
-    ))[0];
+    (
+      await db.sql<{ last_id: string | null; scanned: string; changed: string; finished_at: Date | null }>(
+        `select last_id, scanned, changed, finished_at from activity.rerender_progress where job = 'summaries'`,
+      )
+    )[0];
   const summaries = async (ids: string[]) =>
-    (await db.sql<{ summary: string; type: string }>('select summary, type from activity.interaction_log where id = any($1::uuid[]) order by id', [ids])).map((r) => `${r.type}: ${r.summary}`);
+    (await db.sql<{ summary: string; type: string }>('select summary, type from activity.interaction_log where id = any($1::uuid[]) order by id', [ids])).map(
+      (r) => `${r.type}: ${r.summary}`,
+    );
 
   it('tryLock: one rerender at a time; the lock goes with its session', async () => {
     const [a, b] = [await connect(), await connect()];
@@ -95,7 +99,11 @@ describe('RerenderRepository (PostgreSQL)', () => {
     await repo.finish();
     await repo.startOrResume();
     const start = await progress();
-    await expect(repo.batch(before, 2, () => { throw new Error('the renderer failed'); })).rejects.toThrow('the renderer failed');
+    await expect(
+      repo.batch(before, 2, () => {
+        throw new Error('the renderer failed');
+      }),
+    ).rejects.toThrow('the renderer failed');
     expect(await progress()).toEqual(start);
     expect(await summaries(logs.map((l) => l.id))).toEqual(['note: summary 1', 'note: summary 2']);
     // The session is usable after the rollback: the same batch goes through.

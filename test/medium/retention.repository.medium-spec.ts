@@ -21,8 +21,13 @@ describe('RetentionRepository (PostgreSQL)', () => {
   /** A later test's cutoff would take this test's survivor: gone once looked at. */
   const forget = (id: string) => db.sql('delete from activity.interaction_log where id = $1', [id]);
   const partitionsOf = async (year: number) =>
-    (await db.sql<{ name: string }>(`select c.relname as name from pg_class c join pg_namespace n on n.oid = c.relnamespace
-      where n.nspname = 'activity' and c.relkind = 'r' and c.relname like $1 order by 1`, [`interaction_log%_y${year}m%`])).map((r) => r.name);
+    (
+      await db.sql<{ name: string }>(
+        `select c.relname as name from pg_class c join pg_namespace n on n.oid = c.relnamespace
+      where n.nspname = 'activity' and c.relkind = 'r' and c.relname like $1 order by 1`,
+        [`interaction_log%_y${year}m%`],
+      )
+    ).map((r) => r.name);
 
   it('tryLock: one round at a time; the lock goes with its session', async () => {
     const [a, b] = [await connect(), await connect()];
@@ -55,8 +60,11 @@ describe('RetentionRepository (PostgreSQL)', () => {
     const [old, older, kept] = ['1992-02-01T00:00:00.000Z', '1992-01-01T00:00:00.000Z', '1992-06-01T00:00:00.000Z'].map((timestamp) => newLog({ timestamp }));
     await db.store([old, older, kept]);
     // `old` was archived before and its event replayed since: it is in both tables.
-    await db.sql(`insert into activity.interaction_log_archive select id, "timestamp", user_id, type, summary, lead_id, contact_id, opportunity_id,
-      source, event_type, event_version, correlation_id, data, logged_at, xid, recorded_at from activity.interaction_log where id = $1`, [old.id]);
+    await db.sql(
+      `insert into activity.interaction_log_archive select id, "timestamp", user_id, type, summary, lead_id, contact_id, opportunity_id,
+      source, event_type, event_version, correlation_id, data, logged_at, xid, recorded_at from activity.interaction_log where id = $1`,
+      [old.id],
+    );
     const ids = [old.id, older.id, kept.id];
     expect(await (await connect()).removeBatch('archive', new Date('1992-03-01T00:00:00Z'), 10)).toBe(2);
     expect(await where(ids)).toEqual([kept.id]);

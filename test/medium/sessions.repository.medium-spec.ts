@@ -8,7 +8,7 @@ describe('SessionsRepository (PostgreSQL)', () => {
   const db = mediumDatabase();
   const repo = () => new SessionsRepository(db.em());
 
-  it('a live session gives its user, role and expiry; another user\'s id, an expired session or a disabled user give null', async () => {
+  it("a live session gives its user, role and expiry; another user's id, an expired session or a disabled user give null", async () => {
     const ann = await db.user('manager');
     const bob = await db.user();
     const live = randomUUID();
@@ -30,15 +30,26 @@ describe('SessionsRepository (PostgreSQL)', () => {
     expect(await repo().liveUser(his, disabled)).toBeNull();
   });
 
-  it('delete ends one session; deleteAllOf ends all of a user\'s but the one excepted, and no one else\'s', async () => {
+  it("delete ends one session; deleteAllOf ends all of a user's but the one excepted, and no one else's", async () => {
     const ann = await db.user();
     const bob = await db.user();
     const [a1, a2, a3, b1] = [randomUUID(), randomUUID(), randomUUID(), randomUUID()];
-    for (const [id, user] of [[a1, ann], [a2, ann], [a3, ann], [b1, bob]]) await repo().insert(id, user, 600);
+    for (const [id, user] of [
+      [a1, ann],
+      [a2, ann],
+      [a3, ann],
+      [b1, bob],
+    ])
+      await repo().insert(id, user, 600);
     await repo().delete(a1);
     expect(await repo().liveUser(a1, ann)).toBeNull();
     await repo().deleteAllOf(ann, a3);
-    expect(await repo().liveRoles([a1, a2, a3, b1])).toEqual(new Map([[a3, 'sales_rep'], [b1, 'sales_rep']]));
+    expect(await repo().liveRoles([a1, a2, a3, b1])).toEqual(
+      new Map([
+        [a3, 'sales_rep'],
+        [b1, 'sales_rep'],
+      ]),
+    );
     await repo().deleteAllOf(ann);
     expect([...(await repo().liveRoles([a3, b1])).keys()]).toEqual([b1]);
   });

@@ -201,4 +201,17 @@ module.exports = {
   claimRun,
   openRun,
   createDatabase,
-  sweepDeadRuns, ROOT, newName, makeRunDir, rabbitmqctl, createStack, dropDatabase, deleteVhost, cleanupRun, recordPid, record, serverUrl, brokerUrl };
+  sweepDeadRuns,
+  ROOT,
+  newName,
+  makeRunDir,
+  rabbitmqctl,
+  createStack,
+  dropDatabase,
+  deleteVhost,
+  cleanupRun,
+  recordPid,
+  record,
+  serverUrl,
+  brokerUrl,
+};

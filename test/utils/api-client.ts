@@ -51,8 +51,7 @@ export class ApiClient {
  */
 export async function api(baseUrl: string, credentials: Credentials = testEnv().admin): Promise<ApiClient> {
   const res = await send(baseUrl, 'POST', '/api/auth/token/', credentials);
-  if (res.status !== 200 || typeof res.body?.token !== 'string')
-    throw new Error(`login as ${credentials.email} failed: ${res.status} ${JSON.stringify(res.body)}`);
+  if (res.status !== 200 || typeof res.body?.token !== 'string') throw new Error(`login as ${credentials.email} failed: ${res.status} ${JSON.stringify(res.body)}`);
   return new ApiClient(baseUrl, res.body.token);
 }
 

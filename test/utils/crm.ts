@@ -60,8 +60,7 @@ export async function feed(client: ApiClient, query: Record<string, string> = {}
 export function logsEventually(client: ApiClient, query: Record<string, string>, count: number, options?: EventuallyOptions): Promise<InteractionLog[]> {
   return eventually(async () => {
     const { results } = await feed(client, query);
-    if (results.length < count)
-      throw new Error(`${JSON.stringify(query)}: ${results.length} of ${count} logs so far: ${JSON.stringify(results.map((l) => l.summary))}`);
+    if (results.length < count) throw new Error(`${JSON.stringify(query)}: ${results.length} of ${count} logs so far: ${JSON.stringify(results.map((l) => l.summary))}`);
     return results;
   }, options);
 }
@@ -80,7 +79,6 @@ export function logWithSummary(client: ApiClient, query: Record<string, string>,
 /** Newest first by timestamp, as the feed promises. */
 export function expectNewestFirst(logs: InteractionLog[]): void {
   for (let i = 1; i < logs.length; i += 1) {
-    if (Date.parse(logs[i - 1].timestamp) < Date.parse(logs[i].timestamp))
-      throw new Error(`not newest first at ${i}: ${logs[i - 1].timestamp} before ${logs[i].timestamp}`);
+    if (Date.parse(logs[i - 1].timestamp) < Date.parse(logs[i].timestamp)) throw new Error(`not newest first at ${i}: ${logs[i - 1].timestamp} before ${logs[i].timestamp}`);
   }
 }

@@ -33,8 +33,11 @@ export async function expectEveryLeadLoggedOnce(db: Client, prefix: string, crea
 /** Both apps' migrations (`npm run migrate`, built) against `databaseUrl`. */
 export function migrate(databaseUrl: string, env: NodeJS.ProcessEnv = {}) {
   return new Promise<void>((resolve, reject) =>
-    execFile(process.execPath, [join(ROOT, 'scripts', 'migrate.js')], { cwd: ROOT, env: { ...process.env, DATABASE_URL: databaseUrl, ...env }, timeout: 300_000 }, (err, _out, stderr) =>
-      err ? reject(new Error(`migrate failed: ${stderr || err.message}`)) : resolve(),
+    execFile(
+      process.execPath,
+      [join(ROOT, 'scripts', 'migrate.js')],
+      { cwd: ROOT, env: { ...process.env, DATABASE_URL: databaseUrl, ...env }, timeout: 300_000 },
+      (err, _out, stderr) => (err ? reject(new Error(`migrate failed: ${stderr || err.message}`)) : resolve()),
     ),
   );
 }

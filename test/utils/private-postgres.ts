@@ -67,7 +67,14 @@ export async function startReplica(primary: PrivatePostgres, maxConnections = 50
 async function serve(dir: string, data: string, maxConnections: number, settings: string[]): Promise<PrivatePostgres> {
   const logFile = join(dir, 'server.log');
   const port = await freePort();
-  const options = [`-p ${port}`, `-c listen_addresses=127.0.0.1`, `-c unix_socket_directories=${dir}`, `-c max_connections=${maxConnections}`, '-c shared_buffers=16MB', ...settings];
+  const options = [
+    `-p ${port}`,
+    `-c listen_addresses=127.0.0.1`,
+    `-c unix_socket_directories=${dir}`,
+    `-c max_connections=${maxConnections}`,
+    '-c shared_buffers=16MB',
+    ...settings,
+  ];
   let running = false;
   const start = async () => {
     await pg('pg_ctl', ['-D', data, '-l', logFile, '-o', options.join(' '), '-w', '-t', '120', 'start']);

@@ -43,10 +43,7 @@ export interface ConfigClass extends Type<unknown> {
   load(env: NodeJS.ProcessEnv): unknown;
 }
 
-export async function newTestService<T>(
-  service: Type<T>,
-  options: { env?: NodeJS.ProcessEnv; providers?: Provider[]; config?: ConfigClass } = {},
-): Promise<ServiceTest<T>> {
+export async function newTestService<T>(service: Type<T>, options: { env?: NodeJS.ProcessEnv; providers?: Provider[]; config?: ConfigClass } = {}): Promise<ServiceTest<T>> {
   const mocks = new Map<InjectionToken, unknown>();
   const config = options.config ?? ApiConfig;
   const module = await Test.createTestingModule({

@@ -94,8 +94,7 @@ export const writeLoad = (client: ApiClient, resource: string, namePrefix: strin
   new RequestLoad(client, deadlineMs, (n) => ({ method: 'POST', path: `/api/${resource}/`, name: `${namePrefix} ${n}`, body: { name: `${namePrefix} ${n}` } }));
 
 /** `GET <path>` over and over. */
-export const readLoad = (client: ApiClient, path: string, deadlineMs: number) =>
-  new RequestLoad(client, deadlineMs, (n) => ({ method: 'GET', path, name: `read ${n}` }));
+export const readLoad = (client: ApiClient, path: string, deadlineMs: number) => new RequestLoad(client, deadlineMs, (n) => ({ method: 'GET', path, name: `read ${n}` }));
 
 /** Answers counted by outcome: {"201": n, "503": n, "hung": n, ...}. */
 export function countByOutcome(answers: LoadAnswer[]): Record<string, number> {

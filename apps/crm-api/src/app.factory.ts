@@ -48,7 +48,11 @@ export async function createApp(config: ApiConfig, logger = new AppLogger('crm-a
   configureHttpEdge(fastify, config.BODY_LIMIT_BYTES, config.PUBLIC_URL);
   const keys = app.get(ApiKeyAuth);
   const tokens = app.get(Tokens);
-  refuseAnonymousBodies(fastify, (token) => tokens.verify(token) !== null, (token) => keys.authenticate(token));
+  refuseAnonymousBodies(
+    fastify,
+    (token) => tokens.verify(token) !== null,
+    (token) => keys.authenticate(token),
+  );
   limitConnections(fastify.server, config.HTTP_MAX_CONNECTIONS, config.HTTP_MAX_CONNECTIONS_PER_ADDRESS);
   await app.register(helmet, {
     // The Swagger UI at /api/docs loads its scripts from here but styles elements inline.

@@ -59,29 +59,93 @@ export const EXAMPLES: { [K in EventType]: { [V in Versions<K>]: VersionedEvent<
     1: envelope('contact.created', 1, { contact_id: CONTACT, name: 'John Doe', company: 'ACME Corp', lead_id: LEAD, actor: ALICE }, CONTACT),
   },
   'opportunity.created': {
-    1: envelope('opportunity.created', 1, { opportunity_id: OPP, name: 'ACME Expansion', amount: '50000.00', stage: 'qualification', owner_id: BOB, contact_id: CONTACT, lead_id: LEAD, actor: ALICE }, OPP),
+    1: envelope(
+      'opportunity.created',
+      1,
+      { opportunity_id: OPP, name: 'ACME Expansion', amount: '50000.00', stage: 'qualification', owner_id: BOB, contact_id: CONTACT, lead_id: LEAD, actor: ALICE },
+      OPP,
+    ),
   },
   'opportunity.stage_changed': {
-    1: envelope('opportunity.stage_changed', 1, { opportunity_id: OPP, name: 'ACME Expansion', field: 'stage', old_value: 'negotiation', new_value: 'won', contact_id: CONTACT, lead_id: LEAD, actor: ALICE }, OPP),
+    1: envelope(
+      'opportunity.stage_changed',
+      1,
+      { opportunity_id: OPP, name: 'ACME Expansion', field: 'stage', old_value: 'negotiation', new_value: 'won', contact_id: CONTACT, lead_id: LEAD, actor: ALICE },
+      OPP,
+    ),
   },
   'quote.created': {
     1: envelope('quote.created', 1, { quote_id: QUOTE, title: 'ACME Q-1', total_price: '1234.50', opportunity_id: OPP, actor: ALICE }, QUOTE),
   },
   'task.completed': {
-    1: envelope('task.completed', 1, { task_id: TASK, action: 'Call', target: 'John Doe at ACME Corp', notes: 'Interested in the pro plan', task_type: 'call', lead_id: LEAD, contact_id: CONTACT, opportunity_id: OPP, actor: ALICE }, TASK),
+    1: envelope(
+      'task.completed',
+      1,
+      {
+        task_id: TASK,
+        action: 'Call',
+        target: 'John Doe at ACME Corp',
+        notes: 'Interested in the pro plan',
+        task_type: 'call',
+        lead_id: LEAD,
+        contact_id: CONTACT,
+        opportunity_id: OPP,
+        actor: ALICE,
+      },
+      TASK,
+    ),
   },
   'interaction.logged': {
-    1: envelope('interaction.logged', 1, { type: 'call', summary: 'Had a great conversation about their requirements', lead_id: LEAD, contact_id: null, opportunity_id: null, actor: ALICE }, LEAD),
-    2: envelope('interaction.logged', 2, { type: 'call', summary: 'Had a great conversation about their requirements', lead_id: LEAD, contact_id: null, opportunity_id: null, actor: ALICE, recorded_at: '2026-11-27T12:30:00.000Z' }, LEAD),
+    1: envelope(
+      'interaction.logged',
+      1,
+      { type: 'call', summary: 'Had a great conversation about their requirements', lead_id: LEAD, contact_id: null, opportunity_id: null, actor: ALICE },
+      LEAD,
+    ),
+    2: envelope(
+      'interaction.logged',
+      2,
+      {
+        type: 'call',
+        summary: 'Had a great conversation about their requirements',
+        lead_id: LEAD,
+        contact_id: null,
+        opportunity_id: null,
+        actor: ALICE,
+        recorded_at: '2026-11-27T12:30:00.000Z',
+      },
+      LEAD,
+    ),
   },
   'lead.reassigned': {
     1: envelope('lead.reassigned', 1, { lead_id: LEAD, name: 'John Doe', field: 'assigned_to', old_value: BOB_REP, new_value: CAROL_REP, actor: ALICE }, LEAD),
   },
   'opportunity.reassigned': {
-    1: envelope('opportunity.reassigned', 1, { opportunity_id: OPP, name: 'ACME Expansion', field: 'owner', old_value: BOB_REP, new_value: CAROL_REP, contact_id: CONTACT, lead_id: LEAD, actor: ALICE }, OPP),
+    1: envelope(
+      'opportunity.reassigned',
+      1,
+      { opportunity_id: OPP, name: 'ACME Expansion', field: 'owner', old_value: BOB_REP, new_value: CAROL_REP, contact_id: CONTACT, lead_id: LEAD, actor: ALICE },
+      OPP,
+    ),
   },
   'task.reassigned': {
-    1: envelope('task.reassigned', 1, { task_id: TASK, action: 'Call', target: 'John Doe at ACME Corp', field: 'assigned_to', old_value: null, new_value: BOB_REP, lead_id: LEAD, contact_id: CONTACT, opportunity_id: OPP, actor: ALICE }, TASK),
+    1: envelope(
+      'task.reassigned',
+      1,
+      {
+        task_id: TASK,
+        action: 'Call',
+        target: 'John Doe at ACME Corp',
+        field: 'assigned_to',
+        old_value: null,
+        new_value: BOB_REP,
+        lead_id: LEAD,
+        contact_id: CONTACT,
+        opportunity_id: OPP,
+        actor: ALICE,
+      },
+      TASK,
+    ),
   },
   'lead.deleted': {
     1: envelope('lead.deleted', 1, { lead_id: LEAD, name: 'John Doe', actor: ALICE }, LEAD),
@@ -100,7 +164,12 @@ export const EXAMPLES: { [K in EventType]: { [V in Versions<K>]: VersionedEvent<
   },
   // Both change the manual log of the interaction.logged v1 example (its id and time).
   'interaction.edited': {
-    1: envelope('interaction.edited', 1, { log_id: MANUAL_LOG.id, log_timestamp: MANUAL_LOG.time, type: 'meeting', summary: 'Met in person to go through their requirements', actor: ALICE }, MANUAL_LOG.id),
+    1: envelope(
+      'interaction.edited',
+      1,
+      { log_id: MANUAL_LOG.id, log_timestamp: MANUAL_LOG.time, type: 'meeting', summary: 'Met in person to go through their requirements', actor: ALICE },
+      MANUAL_LOG.id,
+    ),
   },
   'interaction.deleted': {
     1: envelope('interaction.deleted', 1, { log_id: MANUAL_LOG.id, log_timestamp: MANUAL_LOG.time, actor: ALICE }, MANUAL_LOG.id),

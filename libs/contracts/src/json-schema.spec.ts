@@ -101,9 +101,7 @@ describe('breakingChanges / isBackwardCompatible', () => {
     const v1 = toJsonSchema(LeadCreatedV1);
     expect(isBackwardCompatible(v1, toJsonSchema(LeadCreatedV1.extend({ source: z.string().optional() })))).toBe(true);
     expect(breakingChanges(v1, toJsonSchema(LeadCreatedV1.omit({ company: true })))).toEqual(['company: property removed']);
-    expect(breakingChanges(v1, toJsonSchema(LeadCreatedV1.extend({ company: z.string().max(255) })))).toEqual([
-      'company: type changed from null|string to string',
-    ]);
+    expect(breakingChanges(v1, toJsonSchema(LeadCreatedV1.extend({ company: z.string().max(255) })))).toEqual(['company: type changed from null|string to string']);
     expect(breakingChanges(v1, toJsonSchema(LeadCreatedV1.extend({ status: z.enum(['new', 'contacted']) })))).toEqual([
       'status: value "qualified" removed',
       'status: value "converted" removed',

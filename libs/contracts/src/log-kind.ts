@@ -12,5 +12,4 @@ export type LogKind = (typeof LOG_KINDS)[number];
 
 export const INTERACTION_EVENT_TYPES: readonly EventType[] = ['interaction.logged', 'task.completed'];
 
-export const logKind = (eventType: string): LogKind =>
-  (INTERACTION_EVENT_TYPES as readonly string[]).includes(eventType) ? 'interaction' : 'change';
+export const logKind = (eventType: string): LogKind => ((INTERACTION_EVENT_TYPES as readonly string[]).includes(eventType) ? 'interaction' : 'change');

@@ -54,9 +54,9 @@ export function isLogChange(type: string): type is LogChangeType {
 }
 
 /** The version a producer publishes today: the highest registered. */
-export const CURRENT_VERSION: { [K in EventType]: number } = Object.fromEntries(
-  EVENT_TYPES.map((t) => [t, Math.max(...Object.keys(EVENT_SCHEMAS[t]).map(Number))]),
-) as { [K in EventType]: number };
+export const CURRENT_VERSION: { [K in EventType]: number } = Object.fromEntries(EVENT_TYPES.map((t) => [t, Math.max(...Object.keys(EVENT_SCHEMAS[t]).map(Number))])) as {
+  [K in EventType]: number;
+};
 
 type Versions<K extends EventType> = (typeof EVENT_SCHEMAS)[K];
 type Latest<K extends EventType> = Versions<K>[keyof Versions<K> & number];

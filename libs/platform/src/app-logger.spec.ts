@@ -27,13 +27,21 @@ describe('AppLogger', () => {
       logger.warn({ msg: 'slow' }, 'database');
       logger.error({ msg: 'boom' }, 'Error: x\n    at f (/a.js:1:2)', 'Ctx');
     });
-    const lines = out.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const lines = out
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(lines).toEqual([
       { time: expect.any(String), level: 'info', service: 'crm-api', msg: 'listening', port: 3000 },
       { time: expect.any(String), level: 'info', service: 'crm-api', context: 'RouterExplorer', msg: 'Mapped route' },
     ]);
     expect(out).toContain('"msg":"listening"'); // what the tests and tools look for
-    expect(err.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>)).toEqual([
+    expect(
+      err
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as Record<string, unknown>),
+    ).toEqual([
       { time: expect.any(String), level: 'warn', service: 'crm-api', context: 'database', msg: 'slow' },
       { time: expect.any(String), level: 'error', service: 'crm-api', context: 'Ctx', msg: 'boom', stack: 'Error: x\n    at f (/a.js:1:2)' },
     ]);
@@ -46,7 +54,12 @@ describe('AppLogger', () => {
       logger.verbose('detail');
       logger.error(new Error('broken'));
     });
-    expect(out.trim().split('\n').map((l) => JSON.parse(l).level)).toEqual(['debug', 'debug']);
+    expect(
+      out
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l).level),
+    ).toEqual(['debug', 'debug']);
     expect(JSON.parse(err)).toMatchObject({ level: 'error', msg: 'broken', stack: expect.stringContaining('Error: broken') });
   });
 

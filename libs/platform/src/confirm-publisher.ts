@@ -55,22 +55,21 @@ export class MandatoryPublisher {
     const keys = messages.map((m) => idKey(m.options.messageId));
     for (const key of keys) this.pending.set(key, (this.pending.get(key) ?? 0) + 1);
     const settled = await Promise.all(
-      messages.map(
-        (m, i) =>
-          new Promise<PublishFailure | undefined>((resolve) => {
-            try {
-              this.channel.publish(m.exchange, m.routingKey, m.content, { ...m.options, mandatory: true }, (err?: Error | null) =>
-                resolve(err ? { reason: `nacked: ${String(err?.message ?? err)}` } : undefined),
-              );
-            } catch (thrown) {
-              resolve({ reason: `publish failed: ${(thrown as Error).message}`, thrown });
-            }
-          }).then((failure) => {
-            // Read at the confirm: the return (if any) came before it, and a later publish of
-            // the same id must not be failed by this one's return (it is kept while pending).
-            const returned = this.returned.get(keys[i]);
-            return failure ?? (returned ? { reason: returned } : undefined);
-          }),
+      messages.map((m, i) =>
+        new Promise<PublishFailure | undefined>((resolve) => {
+          try {
+            this.channel.publish(m.exchange, m.routingKey, m.content, { ...m.options, mandatory: true }, (err?: Error | null) =>
+              resolve(err ? { reason: `nacked: ${String(err?.message ?? err)}` } : undefined),
+            );
+          } catch (thrown) {
+            resolve({ reason: `publish failed: ${(thrown as Error).message}`, thrown });
+          }
+        }).then((failure) => {
+          // Read at the confirm: the return (if any) came before it, and a later publish of
+          // the same id must not be failed by this one's return (it is kept while pending).
+          const returned = this.returned.get(keys[i]);
+          return failure ?? (returned ? { reason: returned } : undefined);
+        }),
       ),
     );
     for (const key of keys) {

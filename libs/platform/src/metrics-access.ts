@@ -9,8 +9,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
  */
 export type MetricsAccess = 'allowed' | 'token required' | 'loopback only';
 
-const isLoopback = (address: string | undefined) =>
-  !!address && (address === '::1' || address.startsWith('127.') || address.startsWith('::ffff:127.'));
+const isLoopback = (address: string | undefined) => !!address && (address === '::1' || address.startsWith('127.') || address.startsWith('::ffff:127.'));
 
 const digest = (s: string) => createHash('sha256').update(s).digest();
 

@@ -32,8 +32,7 @@ describe('docs/asyncapi.yaml', () => {
       let line = 0;
       while (a[line] === b[line]) line += 1;
       throw new Error(
-        `docs/asyncapi.yaml is stale: run npm run asyncapi and commit it.\n` +
-          `first difference at line ${line + 1}:\n  committed: ${a[line]}\n  generated: ${b[line]}`,
+        `docs/asyncapi.yaml is stale: run npm run asyncapi and commit it.\n` + `first difference at line ${line + 1}:\n  committed: ${a[line]}\n  generated: ${b[line]}`,
       );
     }
   });
@@ -46,14 +45,23 @@ describe('docs/asyncapi.yaml', () => {
     expect(document).toBeDefined();
     expect(document!.channels().length).toBe(EVENT_TYPES.length);
     expect(document!.messages().length).toBe(versions.length);
-    expect(document!.operations().all().every((o) => o.action() === 'send')).toBe(true);
+    expect(
+      document!
+        .operations()
+        .all()
+        .every((o) => o.action() === 'send'),
+    ).toBe(true);
   });
 
   it('has one channel per routing key on the topic exchange, each with a send operation', () => {
     expect(doc.components.channelBindings.crmEvents.amqp.exchange).toMatchObject({ name: EXCHANGE, type: 'topic' });
     for (const type of EVENT_TYPES) {
       expect(doc.channels[type].address).toBe(type);
-      expect(Object.values(doc.operations).filter((o) => o.channel.$ref === `#/channels/${type}`).map((o) => o.action)).toEqual(['send']);
+      expect(
+        Object.values(doc.operations)
+          .filter((o) => o.channel.$ref === `#/channels/${type}`)
+          .map((o) => o.action),
+      ).toEqual(['send']);
     }
   });
 
@@ -74,9 +82,7 @@ describe('canonical examples', () => {
   addFormats(ajv);
 
   it('exist for exactly every registered type and version', () => {
-    const examples = Object.entries(EXAMPLES).flatMap(([type, byVersion]) =>
-      Object.entries(byVersion).map(([v, e]) => ({ type, version: Number(v), e })),
-    );
+    const examples = Object.entries(EXAMPLES).flatMap(([type, byVersion]) => Object.entries(byVersion).map(([v, e]) => ({ type, version: Number(v), e })));
     expect(examples.map(({ type, version }) => `${type} v${version}`).sort()).toEqual(versions.map((v) => `${v.type} v${v.version}`).sort());
     for (const { type, version, e } of examples) expect([e.type, e.dataversion]).toEqual([type, version]);
   });

@@ -3,19 +3,7 @@ import { builtinModules } from 'node:module';
 import { join, relative } from 'node:path';
 import Ajv from 'ajv';
 import addFormats from 'ajv-formats';
-import {
-  CURRENT_VERSION,
-  EVENT_TYPES,
-  EventType,
-  JsonSchema,
-  breakingChanges,
-  dataJsonSchema,
-  eventVersions,
-  isEventType,
-  parseEvent,
-  schemaFor,
-  exampleOf,
-} from '@app/contracts';
+import { CURRENT_VERSION, EVENT_TYPES, EventType, JsonSchema, breakingChanges, dataJsonSchema, eventVersions, isEventType, parseEvent, schemaFor, exampleOf } from '@app/contracts';
 import { SNAPSHOT_DIR, snapshotPath } from '../../../scripts/asyncapi';
 
 const ROOT = join(__dirname, '..', '..', '..');
@@ -35,9 +23,7 @@ describe('released versions (libs/contracts/schemas)', () => {
   addFormats(ajv);
 
   it('every registered version has a snapshot', () => {
-    const missing = EVENT_TYPES.flatMap((t) => eventVersions(t).map((v) => snapshotPath(t, v))).filter(
-      (p) => !snapshots.some((s) => join(SNAPSHOT_DIR, s.file) === p),
-    );
+    const missing = EVENT_TYPES.flatMap((t) => eventVersions(t).map((v) => snapshotPath(t, v))).filter((p) => !snapshots.some((s) => join(SNAPSHOT_DIR, s.file) === p));
     if (missing.length) {
       throw new Error(`no snapshot for ${missing.map((p) => relative(ROOT, p)).join(', ')}: run npm run asyncapi -- --snapshot and commit it`);
     }
@@ -115,7 +101,11 @@ function sourceFiles(dir: string): string[] {
 describe('libs/contracts depends on nothing but zod and node built-ins', () => {
   it('finds imports, re-exports and requires', () => {
     const src = `import { Injectable } from '@nestjs/common';\nimport type { Channel } from 'amqplib';\nexport * from './a';\nimport 'reflect-metadata';\nconst orm = require('@mikro-orm/core');\n`;
-    expect(importedModules(src).filter((s) => !isAllowed(s)).sort()).toEqual(['@mikro-orm/core', '@nestjs/common', 'amqplib', 'reflect-metadata']);
+    expect(
+      importedModules(src)
+        .filter((s) => !isAllowed(s))
+        .sort(),
+    ).toEqual(['@mikro-orm/core', '@nestjs/common', 'amqplib', 'reflect-metadata']);
   });
 
   it('in every source file', () => {

@@ -35,14 +35,25 @@ describe('test kit: polling', () => {
   it('eventually returns the first value that does not throw, and names the last error after the deadline', async () => {
     let n = 0;
     await expect(eventually(() => (++n < 3 ? Promise.reject(new Error('not yet')) : n), { interval: 1 })).resolves.toBe(3);
-    await expect(eventually(() => Promise.reject(new Error('still wrong')), { timeout: 20, interval: 5 })).rejects.toThrow(/still failing after 20 ms \(\d+ attempts\): still wrong/);
+    await expect(eventually(() => Promise.reject(new Error('still wrong')), { timeout: 20, interval: 5 })).rejects.toThrow(
+      /still failing after 20 ms \(\d+ attempts\): still wrong/,
+    );
   });
 
   it('until returns the first value other than undefined/false, and says what it waited for', async () => {
     let n = 0;
     await expect(until('n', async () => (++n < 3 ? false : n), 1_000, 1)).resolves.toBe(3);
     await expect(until('the outbox to be empty', async () => undefined, 20, 5)).rejects.toThrow(/^timed out after 20 ms waiting for the outbox to be empty$/);
-    await expect(until('x', async () => { throw new Error('refused'); }, 20, 5)).rejects.toThrow(/waiting for x: refused/);
+    await expect(
+      until(
+        'x',
+        async () => {
+          throw new Error('refused');
+        },
+        20,
+        5,
+      ),
+    ).rejects.toThrow(/waiting for x: refused/);
   });
 });
 

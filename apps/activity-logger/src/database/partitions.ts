@@ -68,8 +68,7 @@ export const ROLLUP_INDEXES: [name: string, columns: string, where: string][] = 
  */
 export function partitionedTableSql(table: string, indexPrefix = table): string[] {
   const t = `"activity"."${table}"`;
-  const idx = (name: string, columns: string, where = '') =>
-    `create index "${indexPrefix}_${name}" on ${t} (${columns})${where ? ` where ${where}` : ''}`;
+  const idx = (name: string, columns: string, where = '') => `create index "${indexPrefix}_${name}" on ${t} (${columns})${where ? ` where ${where}` : ''}`;
   return [
     `create table ${t} (
       "id" uuid not null,
@@ -106,7 +105,19 @@ export function partitionedTableSql(table: string, indexPrefix = table): string[
 }
 
 /** The index suffixes above: the swap renames them to the canonical names. */
-export const LOG_INDEX_SUFFIXES = ['pkey', 'timestamp_idx', 'lead_idx', 'contact_idx', 'opportunity_idx', 'user_idx', 'type_idx', 'correlation_idx', 'xid_idx', 'quote_idx', 'task_idx'];
+export const LOG_INDEX_SUFFIXES = [
+  'pkey',
+  'timestamp_idx',
+  'lead_idx',
+  'contact_idx',
+  'opportunity_idx',
+  'user_idx',
+  'type_idx',
+  'correlation_idx',
+  'xid_idx',
+  'quote_idx',
+  'task_idx',
+];
 
 /** Serialises partition creation between loggers (and the migration). */
 export const PARTITION_LOCK_SQL = `select pg_advisory_xact_lock(hashtext('activity.interaction_log partitions'))`;

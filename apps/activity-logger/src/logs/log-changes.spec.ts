@@ -11,7 +11,7 @@ const edit = (summary: string, time: string, log = LOG, id?: string) =>
 const del = (time: string, log = LOG) => toChange(buildEvent('interaction.deleted', { log_id: log, log_timestamp: TS, actor }, { time }));
 
 describe('log changes', () => {
-  it("the canonical changes name the canonical manual log, by its id and time", () => {
+  it('the canonical changes name the canonical manual log, by its id and time', () => {
     const logged = EXAMPLES['interaction.logged'][1];
     for (const change of [EXAMPLES['interaction.edited'][1], EXAMPLES['interaction.deleted'][1]]) {
       expect(change.data).toMatchObject({ log_id: logged.id, log_timestamp: logged.time });
@@ -21,7 +21,17 @@ describe('log changes', () => {
 
   it("reads an edit's and a delete's event into the change the logger applies", () => {
     const e = edit('Fixed', '2026-11-28T10:00:00.000Z');
-    expect(e).toEqual({ eventId: expect.any(String), kind: 'edit', logId: LOG, logTimestamp: TS, at: '2026-11-28T10:00:00.000Z', summary: 'Fixed', type: 'note', byId: actor.id, byName: actor.name });
+    expect(e).toEqual({
+      eventId: expect.any(String),
+      kind: 'edit',
+      logId: LOG,
+      logTimestamp: TS,
+      at: '2026-11-28T10:00:00.000Z',
+      summary: 'Fixed',
+      type: 'note',
+      byId: actor.id,
+      byName: actor.name,
+    });
     expect(del('2026-11-28T10:00:00.000Z')).toMatchObject({ kind: 'delete', logId: LOG, summary: null, type: null, byId: actor.id });
   });
 

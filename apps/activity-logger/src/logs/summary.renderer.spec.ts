@@ -4,15 +4,36 @@ import { LEAD_STATUS_MESSAGES, OPPORTUNITY_STAGE_MESSAGES, renderEvent, renderLo
 const { ALICE, BOB, LEAD, CONTACT, OPP, QUOTE, TASK } = EXAMPLE_IDS;
 
 const leadCreated = (over: object = {}) => ({
-  lead_id: LEAD, name: 'John Doe', company: 'ACME Corp', status: 'new', assigned_to: BOB, actor: ALICE, ...over,
+  lead_id: LEAD,
+  name: 'John Doe',
+  company: 'ACME Corp',
+  status: 'new',
+  assigned_to: BOB,
+  actor: ALICE,
+  ...over,
 });
 const oppCreated = (over: object = {}) => ({
-  opportunity_id: OPP, name: 'ACME Expansion', amount: '50000.00', stage: 'qualification', owner_id: BOB,
-  contact_id: CONTACT, lead_id: LEAD, actor: ALICE, ...over,
+  opportunity_id: OPP,
+  name: 'ACME Expansion',
+  amount: '50000.00',
+  stage: 'qualification',
+  owner_id: BOB,
+  contact_id: CONTACT,
+  lead_id: LEAD,
+  actor: ALICE,
+  ...over,
 });
 const taskCompleted = (over: object = {}) => ({
-  task_id: TASK, action: 'Call', target: 'John Doe at ACME Corp', notes: 'Interested in the pro plan', task_type: 'call',
-  lead_id: LEAD, contact_id: CONTACT, opportunity_id: OPP, actor: ALICE, ...over,
+  task_id: TASK,
+  action: 'Call',
+  target: 'John Doe at ACME Corp',
+  notes: 'Interested in the pro plan',
+  task_type: 'call',
+  lead_id: LEAD,
+  contact_id: CONTACT,
+  opportunity_id: OPP,
+  actor: ALICE,
+  ...over,
 });
 const auto = (log: Omit<RenderedLog, 'source'>): RenderedLog => ({ ...log, source: 'auto' });
 
@@ -109,16 +130,21 @@ describe('summary renderer', () => {
       ['50000.00', 'Quote created: ACME Q-1 for $50000.00'],
     ])('total %s', (total_price, summary) => {
       const data = { quote_id: QUOTE, title: 'ACME Q-1', total_price, opportunity_id: OPP, actor: ALICE };
-      expect(renderLog('quote.created', 1, data)).toEqual(
-        auto({ userId: ALICE.id, type: 'note', summary, leadId: null, contactId: null, opportunityId: OPP }),
-      );
+      expect(renderLog('quote.created', 1, data)).toEqual(auto({ userId: ALICE.id, type: 'note', summary, leadId: null, contactId: null, opportunityId: OPP }));
     });
   });
 
   describe('task.completed', () => {
     it('renders action, target and notes, typed after the task, linking all three records', () => {
       expect(renderLog('task.completed', 1, taskCompleted())).toEqual(
-        auto({ userId: ALICE.id, type: 'call', summary: 'Task completed: Call John Doe at ACME Corp - Notes: Interested in the pro plan', leadId: LEAD, contactId: CONTACT, opportunityId: OPP }),
+        auto({
+          userId: ALICE.id,
+          type: 'call',
+          summary: 'Task completed: Call John Doe at ACME Corp - Notes: Interested in the pro plan',
+          leadId: LEAD,
+          contactId: CONTACT,
+          opportunityId: OPP,
+        }),
       );
     });
     it.each([null, '', ' '])('omits " - Notes: ..." when notes are %p', (notes) => {
@@ -157,10 +183,16 @@ describe('summary renderer', () => {
   });
 
   describe('interaction.logged', () => {
-    it.each(['call', 'email', 'meeting', 'note'])('keeps the rep\'s own %s summary, source manual', (type) => {
+    it.each(['call', 'email', 'meeting', 'note'])("keeps the rep's own %s summary, source manual", (type) => {
       const data = { type, summary: 'Left a voicemail', lead_id: null, contact_id: CONTACT, opportunity_id: OPP, actor: ALICE };
       expect(renderLog('interaction.logged', 1, data)).toEqual({
-        userId: ALICE.id, type, summary: 'Left a voicemail', leadId: null, contactId: CONTACT, opportunityId: OPP, source: 'manual',
+        userId: ALICE.id,
+        type,
+        summary: 'Left a voicemail',
+        leadId: null,
+        contactId: CONTACT,
+        opportunityId: OPP,
+        source: 'manual',
       });
     });
   });
@@ -175,9 +207,7 @@ describe('summary renderer', () => {
       [bob, null, 'Lead John Doe unassigned from Bob Rep'],
       [null, null, 'Lead John Doe left unassigned'],
     ])('from %p to %p: %s, attributed to who made the change', (from, to, summary) => {
-      expect(renderLog('lead.reassigned', 1, lead(from, to))).toEqual(
-        auto({ userId: ALICE.id, type: 'note', summary, leadId: LEAD, contactId: null, opportunityId: null }),
-      );
+      expect(renderLog('lead.reassigned', 1, lead(from, to))).toEqual(auto({ userId: ALICE.id, type: 'note', summary, leadId: LEAD, contactId: null, opportunityId: null }));
     });
   });
 
@@ -202,12 +232,30 @@ describe('summary renderer', () => {
       'lead.converted': { userId: ALICE.id, type: 'note', source: 'auto', summary: 'Lead John Doe converted to opportunity ACME Expansion', links: [LEAD, CONTACT, OPP] },
       'contact.created': { userId: ALICE.id, type: 'note', source: 'auto', summary: 'New contact created: John Doe from ACME Corp', links: [LEAD, CONTACT, null] },
       'opportunity.created': { userId: BOB, type: 'note', source: 'auto', summary: 'New opportunity created: ACME Expansion worth $50000.00', links: [LEAD, CONTACT, OPP] },
-      'opportunity.stage_changed': { userId: ALICE.id, type: 'note', source: 'auto', summary: 'Opportunity ACME Expansion WON! 🎉 Deal closed successfully', links: [LEAD, CONTACT, OPP] },
+      'opportunity.stage_changed': {
+        userId: ALICE.id,
+        type: 'note',
+        source: 'auto',
+        summary: 'Opportunity ACME Expansion WON! 🎉 Deal closed successfully',
+        links: [LEAD, CONTACT, OPP],
+      },
       'quote.created': { userId: ALICE.id, type: 'note', source: 'auto', summary: 'Quote created: ACME Q-1 for $1234.50', links: [null, null, OPP] },
-      'task.completed': { userId: ALICE.id, type: 'call', source: 'auto', summary: 'Task completed: Call John Doe at ACME Corp - Notes: Interested in the pro plan', links: [LEAD, CONTACT, OPP] },
+      'task.completed': {
+        userId: ALICE.id,
+        type: 'call',
+        source: 'auto',
+        summary: 'Task completed: Call John Doe at ACME Corp - Notes: Interested in the pro plan',
+        links: [LEAD, CONTACT, OPP],
+      },
       'interaction.logged': { userId: ALICE.id, type: 'call', source: 'manual', summary: 'Had a great conversation about their requirements', links: [LEAD, null, null] },
       'lead.reassigned': { userId: ALICE.id, type: 'note', source: 'auto', summary: 'Lead John Doe reassigned from Bob Rep to Carol Rep', links: [LEAD, null, null] },
-      'opportunity.reassigned': { userId: ALICE.id, type: 'note', source: 'auto', summary: 'Opportunity ACME Expansion reassigned from Bob Rep to Carol Rep', links: [LEAD, CONTACT, OPP] },
+      'opportunity.reassigned': {
+        userId: ALICE.id,
+        type: 'note',
+        source: 'auto',
+        summary: 'Opportunity ACME Expansion reassigned from Bob Rep to Carol Rep',
+        links: [LEAD, CONTACT, OPP],
+      },
       'task.reassigned': { userId: ALICE.id, type: 'note', source: 'auto', summary: 'Task Call John Doe at ACME Corp assigned to Bob Rep', links: [LEAD, CONTACT, OPP] },
       'lead.deleted': { userId: ALICE.id, type: 'note', source: 'auto', summary: 'Lead deleted: John Doe', links: [LEAD, null, null] },
       'contact.deleted': { userId: ALICE.id, type: 'note', source: 'auto', summary: 'Contact deleted: John Doe', links: [LEAD, CONTACT, null] },

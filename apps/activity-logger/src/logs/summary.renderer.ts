@@ -1,17 +1,5 @@
 import type { z } from 'zod';
-import {
-  Assignee,
-  CrmEvent,
-  EVENT_SCHEMAS,
-  EventType,
-  formatMoney,
-  LogEventType,
-  LeadStatus,
-  LogSource,
-  LogType,
-  OpportunityStage,
-  TaskType,
-} from '@app/contracts';
+import { Assignee, CrmEvent, EVENT_SCHEMAS, EventType, formatMoney, LogEventType, LeadStatus, LogSource, LogType, OpportunityStage, TaskType } from '@app/contracts';
 
 /** What an event becomes in the feed, before the envelope's facts (id, time, ...) are added. */
 export interface RenderedLog {
@@ -214,8 +202,7 @@ export const RENDERERS: RendererTable = {
     1: (d) => auto({ userId: d.actor.id, summary: `Contact deleted: ${d.name}`, leadId: d.lead_id, contactId: d.contact_id, opportunityId: null }),
   },
   'opportunity.deleted': {
-    1: (d) =>
-      auto({ userId: d.actor.id, summary: `Opportunity deleted: ${d.name}`, leadId: d.lead_id, contactId: d.contact_id, opportunityId: d.opportunity_id }),
+    1: (d) => auto({ userId: d.actor.id, summary: `Opportunity deleted: ${d.name}`, leadId: d.lead_id, contactId: d.contact_id, opportunityId: d.opportunity_id }),
   },
   'quote.deleted': {
     1: (d) => auto({ userId: d.actor.id, summary: `Quote deleted: ${d.title}`, leadId: null, contactId: null, opportunityId: d.opportunity_id }),

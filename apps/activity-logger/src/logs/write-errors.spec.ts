@@ -39,7 +39,7 @@ describe('classifyWriteError', () => {
     expect(classifyWriteError(err(message, code))).toBe('message');
   });
 
-  it('isolates the message on an error that is not the database\'s', () => {
+  it("isolates the message on an error that is not the database's", () => {
     expect(classifyWriteError(new TypeError("Cannot read properties of undefined (reading 'id')"))).toBe('message');
     expect(classifyWriteError(undefined)).toBe('message');
   });
@@ -47,9 +47,7 @@ describe('classifyWriteError', () => {
 
 describe('describeWriteError', () => {
   it('adds the SQLSTATE', () => {
-    expect(describeWriteError(err('invalid byte sequence for encoding "UTF8": 0x00', '22021'))).toBe(
-      'invalid byte sequence for encoding "UTF8": 0x00 (22021)',
-    );
+    expect(describeWriteError(err('invalid byte sequence for encoding "UTF8": 0x00', '22021'))).toBe('invalid byte sequence for encoding "UTF8": 0x00 (22021)');
     expect(describeWriteError(new Error('boom'))).toBe('boom');
   });
 });

@@ -94,8 +94,7 @@ const eventually = async (assertion: () => void, timeoutMs = 3000) => {
 const transient = () => Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
 const badRow = () => Object.assign(new Error('invalid byte sequence for encoding "UTF8": 0x00'), { code: '22021' });
 const ALICE = { id: '0b8f3f4e-3f0c-4c56-9a55-2a3c7e1d0a01', name: 'Alice Admin' };
-const note = (summary = 'hello') =>
-  buildEvent('interaction.logged', { type: 'note', summary, lead_id: null, contact_id: null, opportunity_id: null, actor: ALICE });
+const note = (summary = 'hello') => buildEvent('interaction.logged', { type: 'note', summary, lead_id: null, contact_id: null, opportunity_id: null, actor: ALICE });
 
 function setup(env: Record<string, string> = {}) {
   const config = LoggerConfig.load({ LOGGER_BATCH_SIZE: '3', LOGGER_FLUSH_MS: '10', LOGGER_MAX_ATTEMPTS: '3', LOG_LEVEL: 'error', ...env });

@@ -142,7 +142,14 @@ export class BatchConsumer {
           // Capped at a few seconds: a held batch should land soon after the database is back.
           const wait = backoffDelay(attempt, 100, 5_000);
           this.metrics.retried.inc({ kind: 'backoff' });
-          this.log.warn({ msg: 'database unavailable: holding the batch', batch_size: batch.length, held: this.held(), attempt: attempt + 1, retry_in_ms: wait, error: describeWriteError(err) });
+          this.log.warn({
+            msg: 'database unavailable: holding the batch',
+            batch_size: batch.length,
+            held: this.held(),
+            attempt: attempt + 1,
+            retry_in_ms: wait,
+            error: describeWriteError(err),
+          });
           await this.lifecycle.sleep(wait);
           continue;
         }

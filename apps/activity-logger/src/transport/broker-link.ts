@@ -113,9 +113,7 @@ export class BrokerLink {
   }
 
   private async open(): Promise<void> {
-    const connection = await this.brokers.connect((url) =>
-      this.connect(url, { clientProperties: { connection_name: `activity-logger ${hostname()}:${process.pid}` } }),
-    );
+    const connection = await this.brokers.connect((url) => this.connect(url, { clientProperties: { connection_name: `activity-logger ${hostname()}:${process.pid}` } }));
     const link = { id: ++this.seq, connection, ledger: new DeliveryLedger(), alive: true } as Link;
     // Without 'error' listeners an emitter's error event would crash the process.
     connection.on('error', (err: Error) => this.log.warn({ msg: 'broker connection error', error: err.message, link: link.id }));
@@ -146,7 +144,14 @@ export class BrokerLink {
     }
     this.metrics.brokerConnected.set(1);
     this.events.status('connected');
-    this.log.log({ msg: 'consuming', broker: brokerAddress(this.brokers.url), queue: LOGGER_QUEUE, prefetch: this.config.LOGGER_PREFETCH, batch_size: this.config.LOGGER_BATCH_SIZE, link: link.id });
+    this.log.log({
+      msg: 'consuming',
+      broker: brokerAddress(this.brokers.url),
+      queue: LOGGER_QUEUE,
+      prefetch: this.config.LOGGER_PREFETCH,
+      batch_size: this.config.LOGGER_BATCH_SIZE,
+      link: link.id,
+    });
   }
 
   private onDelivery(link: Link, msg: ConsumeMessage | null): void {

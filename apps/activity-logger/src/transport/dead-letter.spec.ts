@@ -2,22 +2,33 @@ import type { Message } from 'amqplib';
 import { HEADERS, parseEvent } from '@app/contracts';
 import { deadLetterClass, deadLetterFor, deliveryAttempt } from './dead-letter';
 
-const message = (headers: Record<string, unknown> = {}, props: Record<string, unknown> = {}): Message =>
-  ({
-    content: Buffer.from('{oops'),
-    fields: { deliveryTag: 7, redelivered: false, exchange: 'crm.events', routingKey: 'lead.created' },
-    properties: {
-      contentType: 'application/cloudevents+json', contentEncoding: undefined, headers, deliveryMode: 2, priority: undefined,
-      correlationId: 'c-1', replyTo: undefined, expiration: undefined, messageId: 'm-1', timestamp: 1795000000,
-      type: 'lead.created', userId: undefined, appId: undefined, clusterId: undefined, ...props,
-    },
-  });
+const message = (headers: Record<string, unknown> = {}, props: Record<string, unknown> = {}): Message => ({
+  content: Buffer.from('{oops'),
+  fields: { deliveryTag: 7, redelivered: false, exchange: 'crm.events', routingKey: 'lead.created' },
+  properties: {
+    contentType: 'application/cloudevents+json',
+    contentEncoding: undefined,
+    headers,
+    deliveryMode: 2,
+    priority: undefined,
+    correlationId: 'c-1',
+    replyTo: undefined,
+    expiration: undefined,
+    messageId: 'm-1',
+    timestamp: 1795000000,
+    type: 'lead.created',
+    userId: undefined,
+    appId: undefined,
+    clusterId: undefined,
+    ...props,
+  },
+});
 
 describe('deliveryAttempt', () => {
   it('is 1 on a first delivery (no x-delivery-count yet)', () => {
     expect(deliveryAttempt(message())).toBe(1);
   });
-  it('adds the quorum queue\'s count of earlier deliveries', () => {
+  it("adds the quorum queue's count of earlier deliveries", () => {
     expect(deliveryAttempt(message({ 'x-delivery-count': 4 }))).toBe(5);
     expect(deliveryAttempt(message({ 'x-delivery-count': { '!': 'long', value: 2 } }))).toBe(3);
     expect(deliveryAttempt(message({ 'x-delivery-count': 'nonsense' }))).toBe(1);

@@ -9,7 +9,7 @@ describe('ApiKeyAuth', () => {
     return { sut: t.sut, keys: t.mock(ApiKeysRepository) };
   }
 
-  it('a live key is its service user, with the key\'s id and scopes; it is looked up by its hash, never by the secret', async () => {
+  it("a live key is its service user, with the key's id and scopes; it is looked up by its hash, never by the secret", async () => {
     const { sut, keys } = await keyAuth();
     const secret = newSecret();
     keys.useByHash.mockResolvedValue({ keyId: 'k1', scopes: ['read', 'write'], id: 'u1', name: 'Web form', email: 'api-key-u1@service.invalid', role: 'sales_rep' });

@@ -30,7 +30,7 @@ export class AuthController {
   @HttpCode(204)
   @ApiNoContent('the session ended')
   @ApiBearerAuth()
-  @ApiOperation({ summary: 'End the caller\'s session: its token is refused from now on on every replica, and its open streams end' })
+  @ApiOperation({ summary: "End the caller's session: its token is refused from now on on every replica, and its open streams end" })
   @ApiErrors(401, 403)
   async logout(@CurrentUser() caller: Caller): Promise<void> {
     await this.auth.logout(caller);

@@ -42,7 +42,10 @@ describe('AuthGuard', () => {
     return req;
   }
   const refused = async (p: Promise<unknown>) => {
-    const err = await p.then(() => undefined, (e: unknown) => e);
+    const err = await p.then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(DomainError);
     return err as DomainError;
   };
@@ -65,7 +68,10 @@ describe('AuthGuard', () => {
   });
 
   it('@AdminOnly(): an admin passes, anyone else is forbidden (a key told it lacks the admin scope)', async () => {
-    t.mock(AuthService).authenticate.mockResolvedValueOnce(boss).mockResolvedValueOnce(rep).mockResolvedValueOnce(key(['read', 'write']));
+    t.mock(AuthService)
+      .authenticate.mockResolvedValueOnce(boss)
+      .mockResolvedValueOnce(rep)
+      .mockResolvedValueOnce(key(['read', 'write']));
     await expect(request('admin', 'GET', 'Bearer t')).resolves.toBeDefined();
     expect((await refused(request('admin', 'GET', 'Bearer t'))).code).toBe('forbidden');
     expect((await refused(request('admin', 'GET', 'Bearer crmk_t'))).detail).toContain('no `admin` scope');

@@ -16,8 +16,7 @@ const SECRET = 'a-test-secret-of-at-least-32-characters!!';
 const USER_ID = '0b9f7a52-2f2c-4d8e-9a55-6f0e1c7d2a11';
 const SESSION_ID = '5d3c8e0a-77b1-4f0c-bd7e-2a9e4f1c6b22';
 /** Real tokens (as TokensJwtModule sets them up) with a secret of the test's choosing. */
-const tokensWith = (secret: string) =>
-  new Tokens(new JwtService({ secret, signOptions: { algorithm: 'HS256', expiresIn: 600 }, verifyOptions: { algorithms: ['HS256'] } }));
+const tokensWith = (secret: string) => new Tokens(new JwtService({ secret, signOptions: { algorithm: 'HS256', expiresIn: 600 }, verifyOptions: { algorithms: ['HS256'] } }));
 const tokens = tokensWith(SECRET);
 
 /** Sign-in and the bearer check, over mocked users, sessions, limiter and keys (the real sign-in slots). */
@@ -39,7 +38,11 @@ describe('AuthService', () => {
     sessions.open.mockResolvedValue(SESSION_ID);
     return { sut: t.sut, users: t.mock(CredentialsRepository), limiter, sessions, keys: t.mock(ApiKeyAuth) };
   }
-  const refusal = (promise: Promise<unknown>) => promise.then(() => null, (e: DomainError) => ({ code: e.code, message: e.message, retry: e.retryAfterSeconds }));
+  const refusal = (promise: Promise<unknown>) =>
+    promise.then(
+      () => null,
+      (e: DomainError) => ({ code: e.code, message: e.message, retry: e.retryAfterSeconds }),
+    );
 
   it('the right password: a token naming the user and a new session, the pair counted as a success', async () => {
     const { sut, users, limiter, sessions } = await auth();
@@ -82,7 +85,7 @@ describe('AuthService', () => {
     expect(sessions.open).not.toHaveBeenCalled();
   });
 
-  it('a bearer token stands for its live session\'s caller; an ended session, a forged or malformed token is a 401', async () => {
+  it("a bearer token stands for its live session's caller; an ended session, a forged or malformed token is a 401", async () => {
     const { sut, sessions } = await auth();
     const caller: Caller = { id: USER_ID, name: 'Ann', email: 'ann@x.co', role: 'sales_rep', kind: 'user', sessionId: SESSION_ID };
     sessions.caller.mockResolvedValue(caller);
@@ -103,7 +106,7 @@ describe('AuthService', () => {
     await expect(sut.authenticate('crmk_whatever')).resolves.toBe(caller);
   });
 
-  it('logout ends the caller\'s session; a key has none to end', async () => {
+  it("logout ends the caller's session; a key has none to end", async () => {
     const { sut, sessions } = await auth();
     sessions.end.mockResolvedValue();
     await sut.logout({ id: USER_ID, sessionId: SESSION_ID } as Caller);

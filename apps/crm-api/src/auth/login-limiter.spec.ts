@@ -1,13 +1,6 @@
 import { newTestService } from '../../../../test/utils/service-test';
 import { FailureWindow, LoginFailuresRepository } from './login-failures.repository';
-import {
-  ACCOUNT_MAX_FAILURES,
-  ACCOUNT_SLOWDOWN_SECONDS,
-  ACCOUNT_WINDOW_SECONDS,
-  ADDRESS_MAX_FAILURES,
-  LOGIN_MAX_FAILURES,
-  LoginLimiter,
-} from './login-limiter';
+import { ACCOUNT_MAX_FAILURES, ACCOUNT_SLOWDOWN_SECONDS, ACCOUNT_WINDOW_SECONDS, ADDRESS_MAX_FAILURES, LOGIN_MAX_FAILURES, LoginLimiter } from './login-limiter';
 
 /** The limiter's decisions over the windows its repository reports (the SQL itself: test/medium). */
 describe('LoginLimiter', () => {
@@ -55,7 +48,7 @@ describe('LoginLimiter', () => {
     expect(repo.takeSlot).not.toHaveBeenCalled();
   });
 
-  it('a failure counts in the pair\'s and the address\'s window (LOGIN_WINDOW_SECONDS) and the account\'s (15 min); ended windows are swept at most once a minute', async () => {
+  it("a failure counts in the pair's and the address's window (LOGIN_WINDOW_SECONDS) and the account's (15 min); ended windows are swept at most once a minute", async () => {
     const { sut, repo } = await limiter();
     await sut.fail(ip, email);
     await sut.fail(ip, email);
@@ -68,7 +61,7 @@ describe('LoginLimiter', () => {
     expect(repo.deleteEnded).toHaveBeenCalledTimes(1);
   });
 
-  it('a success forgets the pair\'s failures and makes the address a known one for 30 days', async () => {
+  it("a success forgets the pair's failures and makes the address a known one for 30 days", async () => {
     const { sut, repo } = await limiter();
     await sut.succeed(ip, email);
     expect(repo.forgetAndMark).toHaveBeenCalledWith(`p|${ip}|${email}`, `k|${ip}|${email}`, 30 * 24 * 3600);

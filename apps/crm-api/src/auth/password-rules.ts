@@ -19,7 +19,7 @@ export function passwordProblem(password: string, account: { email?: string; nam
   const folded = trimmed.toLowerCase();
   if (account.email && folded === account.email.trim().toLowerCase()) return 'must not be the email address';
   if (account.email && folded === account.email.trim().toLowerCase().split('@')[0]) return 'must not be the email address';
-  if (account.name && folded === account.name.trim().toLowerCase()) return 'must not be the user\'s name';
+  if (account.name && folded === account.name.trim().toLowerCase()) return "must not be the user's name";
   if (COMMON.has(folded)) return 'is one of the most common passwords; choose another';
   return null;
 }

@@ -27,7 +27,10 @@ describe('RecordAccess', () => {
   });
 
   it('team, or a manager: every reference is readable without a query', async () => {
-    for (const [visibility, caller] of [['team', rep], ['own', manager]] as const) {
+    for (const [visibility, caller] of [
+      ['team', rep],
+      ['own', manager],
+    ] as const) {
       const { sut } = await access(visibility);
       await expect(sut.assertReadableRefs(caller, { lead: LEAD, opportunity: OTHER })).resolves.toBeUndefined();
     }
@@ -38,7 +41,10 @@ describe('RecordAccess', () => {
     refs.owned.mockResolvedValueOnce(null);
     await expect(sut.assertWritableRef(rep, 'lead', LEAD, 'log interactions on')).rejects.toMatchObject({ code: 'not_found' });
     refs.owned.mockResolvedValueOnce({ id: LEAD, createdById: OTHER, assignedToId: OTHER });
-    await expect(sut.assertWritableRef(rep, 'lead', LEAD, 'log interactions on')).rejects.toMatchObject({ code: 'forbidden', message: expect.stringContaining('log interactions on') });
+    await expect(sut.assertWritableRef(rep, 'lead', LEAD, 'log interactions on')).rejects.toMatchObject({
+      code: 'forbidden',
+      message: expect.stringContaining('log interactions on'),
+    });
     refs.owned.mockResolvedValueOnce({ id: LEAD, createdById: OTHER, assignedToId: REP });
     await expect(sut.assertWritableRef(rep, 'lead', LEAD, 'log interactions on')).resolves.toBeUndefined();
     expect(refs.owned).toHaveBeenCalledWith('lead', LEAD, null);

@@ -29,7 +29,7 @@ describe('SessionsService streams', () => {
     return t.sut as unknown as Exposed;
   };
 
-  it('a session NOTIFY ends that session\'s streams; a user NOTIFY all of the user\'s but the one excepted', async () => {
+  it("a session NOTIFY ends that session's streams; a user NOTIFY all of the user's but the one excepted", async () => {
     const s = await service();
     const ended: string[] = [];
     const untrack = ['a1', 'a2', 'b1'].map((sid) => s.track(caller(sid[0], sid), () => ended.push(sid)));
@@ -81,7 +81,7 @@ describe('SessionsService streams', () => {
     }
   });
 
-  it('an API key\'s stream has no expiry: it ends when a user NOTIFY names its service user, or when the re-check finds the key revoked', async () => {
+  it("an API key's stream has no expiry: it ends when a user NOTIFY names its service user, or when the re-check finds the key revoked", async () => {
     jest.useFakeTimers({ now: Date.now() });
     try {
       const s = await service();
@@ -122,7 +122,7 @@ describe('SessionsService sessions', () => {
     expect(await sut.open(USER)).not.toBe(id);
   });
 
-  it('caller: the live session\'s user as a session caller, or null', async () => {
+  it("caller: the live session's user as a session caller, or null", async () => {
     const { sut, repo } = await sessions();
     const expiresAt = new Date(Date.now() + 60_000);
     repo.liveUser.mockResolvedValueOnce({ id: USER, name: 'Ann', email: 'ann@x.co', role: 'manager', expiresAt }).mockResolvedValueOnce(null);

@@ -108,8 +108,7 @@ export class SessionsService implements OnModuleInit, OnApplicationShutdown {
   track(caller: Caller, end: () => void, maxPerUser = Infinity): () => void {
     let open = 0;
     for (const s of this.streams) if (s.caller.id === caller.id) open += 1;
-    if (open >= maxPerUser)
-      throw new DomainError('rate_limited', `at most ${maxPerUser} open streams per user (this replica): close one first`, 5);
+    if (open >= maxPerUser) throw new DomainError('rate_limited', `at most ${maxPerUser} open streams per user (this replica): close one first`, 5);
     const tracked: Tracked = { caller, end };
     this.streams.add(tracked);
     // An API key has no expiry: its stream lasts until the key is revoked or the client leaves.

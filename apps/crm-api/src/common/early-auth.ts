@@ -28,11 +28,7 @@ function carriesBody(request: FastifyRequest): boolean {
  * query the guard would make anyway) and the caller found is kept on the request, so the
  * guard does not ask twice.
  */
-export function refuseAnonymousBodies(
-  fastify: FastifyInstance,
-  tokenValid: (token: string) => boolean,
-  apiKey: (token: string) => Promise<Caller>,
-): void {
+export function refuseAnonymousBodies(fastify: FastifyInstance, tokenValid: (token: string) => boolean, apiKey: (token: string) => Promise<Caller>): void {
   fastify.addHook('onRoute', (route) => {
     if (route.url.replace(/\/$/, '') === SIGN_IN_PATH) route.bodyLimit = SIGN_IN_BODY_LIMIT_BYTES;
   });

@@ -25,7 +25,10 @@ export function parseIfMatch(header: string | string[] | undefined): string[] | 
   if (header === undefined) return undefined;
   const value = (Array.isArray(header) ? header.join(',') : header).trim();
   if (value === '*') return '*';
-  const tags = value.split(',').map((t) => t.trim()).filter(Boolean);
+  const tags = value
+    .split(',')
+    .map((t) => t.trim())
+    .filter(Boolean);
   if (tags.length === 0 || !tags.every((t) => STRONG_TAG.test(t)))
     throw DomainError.invalid('If-Match: expected "*" or entity tags as the ETag header gives them, e.g. "lq7k3x2a"');
   return tags;
@@ -35,12 +38,15 @@ export function parseIfMatch(header: string | string[] | undefined): string[] | 
 export function assertIfMatch(ifMatch: string[] | '*' | undefined, what: string, updatedAt: Date): void {
   if (ifMatch === undefined || ifMatch === '*') return;
   const current = etagOf(updatedAt);
-  if (!ifMatch.includes(current))
-    throw new DomainError('precondition_failed', `If-Match: the ${what} has changed since (its ETag is now ${current}); read it again and retry`);
+  if (!ifMatch.includes(current)) throw new DomainError('precondition_failed', `If-Match: the ${what} has changed since (its ETag is now ${current}); read it again and retry`);
 }
 
 const isRecordView = (body: unknown): body is { id: string; updated_at: string } =>
-  body !== null && typeof body === 'object' && !Array.isArray(body) && typeof (body as { id?: unknown }).id === 'string' && typeof (body as { updated_at?: unknown }).updated_at === 'string';
+  body !== null &&
+  typeof body === 'object' &&
+  !Array.isArray(body) &&
+  typeof (body as { id?: unknown }).id === 'string' &&
+  typeof (body as { updated_at?: unknown }).updated_at === 'string';
 
 /** Sets `ETag` on every answer that is one record (a GET, a create, a PATCH). */
 @Injectable()

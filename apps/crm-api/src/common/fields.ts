@@ -84,6 +84,4 @@ const FROM_YEAR_ONE = 'must not be before 0001-01-01';
 
 export const DateOnly = z.iso.date({ message: 'must be a date, YYYY-MM-DD' }).refine(fromYearOne, FROM_YEAR_ONE);
 
-export const Instant = z.iso
-  .datetime({ offset: true, message: 'must be an ISO 8601 date-time with time zone' })
-  .refine(fromYearOne, FROM_YEAR_ONE);
+export const Instant = z.iso.datetime({ offset: true, message: 'must be an ISO 8601 date-time with time zone' }).refine(fromYearOne, FROM_YEAR_ONE);

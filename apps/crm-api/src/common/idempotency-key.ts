@@ -39,7 +39,9 @@ export function stableJson(value: unknown): string {
  * and the parsed body. A retry must match it, else 422.
  */
 export function fingerprintOf(method: string, route: string, params: unknown, body: unknown): string {
-  return createHash('sha256').update(`${method}\n${route}\n${stableJson(params ?? {})}\n${stableJson(body ?? null)}`).digest('hex');
+  return createHash('sha256')
+    .update(`${method}\n${route}\n${stableJson(params ?? {})}\n${stableJson(body ?? null)}`)
+    .digest('hex');
 }
 
 /** The 64-bit advisory lock that one caller's key takes while its request runs. */

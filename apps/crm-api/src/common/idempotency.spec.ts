@@ -18,7 +18,15 @@ class Routes {
 
 /** A keyed POST and the reply it is answered on (only what the interceptor touches). */
 function exchange(headers: Record<string, string> = { 'idempotency-key': 'k1' }, route: keyof Routes = 'create') {
-  const request = { headers, caller: { id: USER }, method: 'POST', url: '/api/leads/', routeOptions: { url: '/api/leads/' }, params: {}, body: { name: 'Ann' } } as unknown as FastifyRequest;
+  const request = {
+    headers,
+    caller: { id: USER },
+    method: 'POST',
+    url: '/api/leads/',
+    routeOptions: { url: '/api/leads/' },
+    params: {},
+    body: { name: 'Ann' },
+  } as unknown as FastifyRequest;
   const sent: Record<string, string> = {};
   const reply = {
     statusCode: 201,
@@ -49,7 +57,7 @@ describe('IdempotencyInterceptor', () => {
     keys.tryLock.mockResolvedValue(true);
     keys.findLive.mockResolvedValue(null);
     keys.save.mockImplementation(async () => {
-      if (!inTransaction) throw new Error('the answer was stored outside the handler\'s transaction');
+      if (!inTransaction) throw new Error("the answer was stored outside the handler's transaction");
     });
     for (const m of [keys.saveRefusal, keys.replaceAnswer, keys.deleteOlderThan]) m.mockResolvedValue();
     return { sut: t.sut, keys };

@@ -176,9 +176,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
   private sweep(): void {
     if (Date.now() - this.lastSweep < SWEEP_EVERY_MS) return;
     this.lastSweep = Date.now();
-    this.keys
-      .deleteOlderThan(IDEMPOTENCY_TTL_HOURS)
-      .catch((e: Error) => this.log.warn({ msg: 'sweeping expired idempotency keys failed', error: e.message }));
+    this.keys.deleteOlderThan(IDEMPOTENCY_TTL_HOURS).catch((e: Error) => this.log.warn({ msg: 'sweeping expired idempotency keys failed', error: e.message }));
   }
 }
 

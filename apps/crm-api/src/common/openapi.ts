@@ -14,8 +14,7 @@ export function jsonSchema(schema: z.ZodType, io: 'input' | 'output' = 'input'):
 
 export const ApiZodBody = (schema: z.ZodType, required = true) => ApiBody({ schema: jsonSchema(schema), required });
 
-export const ApiZodResponse = (status: number, schema: z.ZodType, description?: string) =>
-  ApiResponse({ status, schema: jsonSchema(schema, 'output'), description });
+export const ApiZodResponse = (status: number, schema: z.ZodType, description?: string) => ApiResponse({ status, schema: jsonSchema(schema, 'output'), description });
 
 export const ApiListResponse = (item: z.ZodType) =>
   ApiZodResponse(200, z.object({ results: z.array(item), next: z.string().nullable().describe('the next page, or null on the last') }));
@@ -23,9 +22,7 @@ export const ApiListResponse = (item: z.ZodType) =>
 /** One documented query parameter per key of a list's (strict) query schema. */
 export function ApiZodQuery(schema: z.ZodObject) {
   const json = jsonSchema(schema) as { properties?: Record<string, SchemaObject> };
-  return applyDecorators(
-    ...Object.entries(json.properties ?? {}).map(([name, s]) => ApiQuery({ name, required: false, schema: s })),
-  );
+  return applyDecorators(...Object.entries(json.properties ?? {}).map(([name, s]) => ApiQuery({ name, required: false, schema: s })));
 }
 
 const ErrorSchema = z.object({
@@ -35,8 +32,7 @@ const ErrorSchema = z.object({
 });
 
 /** The error answers common to authenticated routes. */
-export const ApiErrors = (...statuses: number[]) =>
-  applyDecorators(...statuses.map((status) => ApiZodResponse(status, ErrorSchema, ERROR_TEXT[status])));
+export const ApiErrors = (...statuses: number[]) => applyDecorators(...statuses.map((status) => ApiZodResponse(status, ErrorSchema, ERROR_TEXT[status])));
 
 const ERROR_TEXT: Record<number, string> = {
   400: 'invalid body, query or id (the message names each bad field)',

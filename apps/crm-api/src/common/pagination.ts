@@ -50,12 +50,7 @@ interface Keyed {
  * Never OFFSET: a deep page costs the same as the first, and rows inserted meanwhile
  * neither repeat nor vanish. One extra row tells whether there is a next page.
  */
-export async function findPage<T extends Keyed>(
-  em: EntityManager,
-  entity: EntityName<T>,
-  where: Record<string, unknown>,
-  page: PageRequest,
-): Promise<Page<T>> {
+export async function findPage<T extends Keyed>(em: EntityManager, entity: EntityName<T>, where: Record<string, unknown>, page: PageRequest): Promise<Page<T>> {
   const filter: Record<string, unknown> = { ...where };
   if (page.cursor) {
     const { createdAt, id } = page.cursor;

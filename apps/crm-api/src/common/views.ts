@@ -8,4 +8,7 @@ export const RecordViewShape = {
   created_by: z.uuid().nullable(),
 };
 
-export const MoneyView = z.string().regex(/^\d{1,13}\.\d{2}$/).describe('decimal string with two places, e.g. "50000.00"');
+export const MoneyView = z
+  .string()
+  .regex(/^\d{1,13}\.\d{2}$/)
+  .describe('decimal string with two places, e.g. "50000.00"');

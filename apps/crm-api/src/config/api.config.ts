@@ -90,8 +90,7 @@ export const ApiEnv = z
       ctx.addIssue({ code: 'custom', path: ['HTTP_REQUEST_TIMEOUT_MS'], message: 'must be at least HTTP_HEADERS_TIMEOUT_MS' });
     if (env.NODE_ENV !== 'production') return;
     // The development defaults are public: a production instance must not run on them.
-    if (env.ADMIN_PASSWORD === DEV_ADMIN_PASSWORD)
-      ctx.addIssue({ code: 'custom', path: ['ADMIN_PASSWORD'], message: 'the development default is refused in production' });
+    if (env.ADMIN_PASSWORD === DEV_ADMIN_PASSWORD) ctx.addIssue({ code: 'custom', path: ['ADMIN_PASSWORD'], message: 'the development default is refused in production' });
     const weak = passwordProblem(env.ADMIN_PASSWORD, { email: env.ADMIN_EMAIL, name: 'Admin' });
     if (weak) ctx.addIssue({ code: 'custom', path: ['ADMIN_PASSWORD'], message: weak });
     if (env.JWT_SECRET === DEV_JWT_SECRET || env.JWT_SECRET.length < 32)

@@ -47,12 +47,7 @@ export class ContactsService {
       createdAt: now,
       updatedAt: now,
     });
-    this.outbox.emit(
-      ctx,
-      'contact.created',
-      { contact_id: contact.id, name: contact.name, company: contact.company, lead_id: contact.leadId },
-      { subject: contact.id, time: now },
-    );
+    this.outbox.emit(ctx, 'contact.created', { contact_id: contact.id, name: contact.name, company: contact.company, lead_id: contact.leadId }, { subject: contact.id, time: now });
     return contact;
   }
 
@@ -65,8 +60,7 @@ export class ContactsService {
   remove(id: string, ctx: RequestCtx): Promise<void> {
     return this.contacts.remove(
       id,
-      (contact) =>
-        this.outbox.emit(ctx, 'contact.deleted', { contact_id: contact.id, name: contact.name, lead_id: contact.leadId }, { subject: contact.id }),
+      (contact) => this.outbox.emit(ctx, 'contact.deleted', { contact_id: contact.id, name: contact.name, lead_id: contact.leadId }, { subject: contact.id }),
       this.policy.on('contact', ctx.caller),
     );
   }

@@ -15,14 +15,22 @@ const SCRIPTS = readdirSync(WEB)
 describe('the dashboard page', () => {
   it('has a script that type-checks for the browser (its own tsconfig: DOM, no Node)', () => {
     // What `npm run typecheck` and `npm run build` run too; here so that the unit tier catches it.
-    const config = ts.getParsedCommandLineOfConfigFile(join(WEB, 'tsconfig.json'), { noEmit: true }, {
-      ...ts.sys,
-      onUnRecoverableConfigFileDiagnostic: (d) => { throw new Error(ts.flattenDiagnosticMessageText(d.messageText, '\n')); },
-    })!;
+    const config = ts.getParsedCommandLineOfConfigFile(
+      join(WEB, 'tsconfig.json'),
+      { noEmit: true },
+      {
+        ...ts.sys,
+        onUnRecoverableConfigFileDiagnostic: (d) => {
+          throw new Error(ts.flattenDiagnosticMessageText(d.messageText, '\n'));
+        },
+      },
+    )!;
     expect(config.errors).toEqual([]);
     expect(config.fileNames.length).toBe(SCRIPTS.length);
     const program = ts.createProgram({ rootNames: config.fileNames, options: config.options });
-    const problems = ts.getPreEmitDiagnostics(program).map((d) => ts.formatDiagnostic(d, { getCanonicalFileName: (f) => f, getCurrentDirectory: () => WEB, getNewLine: () => '\n' }));
+    const problems = ts
+      .getPreEmitDiagnostics(program)
+      .map((d) => ts.formatDiagnostic(d, { getCanonicalFileName: (f) => f, getCurrentDirectory: () => WEB, getNewLine: () => '\n' }));
     expect(problems).toEqual([]);
   });
 

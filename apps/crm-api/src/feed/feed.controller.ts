@@ -52,7 +52,7 @@ export class FeedController {
     summary: 'The activity feed, newest first by timestamp, keyset-paged',
     description:
       'Each log: id, timestamp, user, type, summary, lead, contact, opportunity, source, correlation_id, event_type, data. ' +
-      'include_contact=true (with opportunity) adds the logs of the opportunity\'s contact. ' +
+      "include_contact=true (with opportunity) adds the logs of the opportunity's contact. " +
       'group=correlation returns {correlation_id, timestamp, logs} entries, one per user action.',
   })
   @ApiZodQuery(FeedListQuery)
@@ -81,7 +81,7 @@ export class FeedController {
       'Send Last-Event-ID (or ?last_event_id=) to resume after the last event received: nothing is missed. ' +
       'An edited manual log comes again as an `interaction-log` event with the same id (and edited_at, edited_by); ' +
       'a deleted one as an `interaction-log-deleted` event whose data is {"id": "<log id>"}, and so is one that an edit ' +
-      'moved out of the stream\'s `type` filter.',
+      "moved out of the stream's `type` filter.",
   })
   @ApiProduces('text/event-stream')
   @ApiResponse({ status: 200, description: 'text/event-stream: `interaction-log` events whose data is a log, `interaction-log-deleted` events whose data is {id}' })
@@ -133,18 +133,14 @@ export class FeedController {
       'Streamed in keyset order. CSV: UTF-8 with a byte-order mark, RFC 4180 quoting, CRLF; a cell starting with = + - @ (or a tab/CR) ' +
       'is prefixed with a single quote. Columns: ' +
       'timestamp, recorded_at, kind, type, event_type, source, summary, user_id, user_name, lead_id, contact_id, opportunity_id, via_type, via_id, via_name, correlation_id, id, edited_at, edited_by_id, edited_by_name. ' +
-      'NDJSON: one log per line (the list\'s fields and user_name). At most EXPORTS_PER_USER at once per user (429). ' +
+      "NDJSON: one log per line (the list's fields and user_name). At most EXPORTS_PER_USER at once per user (429). " +
       'A failure after the first byte cuts the transfer short (no terminating chunk): a client must treat a cut file as failed.',
   })
   @ApiProduces('text/csv', 'application/x-ndjson')
   @ApiResponse({ status: 200, description: 'the file (Content-Disposition: attachment)' })
   @ApiZodQuery(FeedExportQuery)
   @ApiErrors(400, 401, 404, 429)
-  async export(
-    @Query(new ZodPipe(FeedExportQuery, 'query')) query: FeedExportQuery,
-    @Res() reply: FastifyReply,
-    @CurrentUser() caller: Caller,
-  ) {
+  async export(@Query(new ZodPipe(FeedExportQuery, 'query')) query: FeedExportQuery, @Res() reply: FastifyReply, @CurrentUser() caller: Caller) {
     const { format, ...filters } = query;
     const release = this.exportSlots.claim(caller, this.config.EXPORTS_PER_USER);
     const abort = new AbortController();

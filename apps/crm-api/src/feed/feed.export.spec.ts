@@ -23,8 +23,21 @@ describe('feed export CSV', () => {
     expect(CSV_HEAD.startsWith('\uFEFFtimestamp,recorded_at,kind,')).toBe(true);
     expect(CSV_HEAD.endsWith('\r\n')).toBe(true);
     const row: ExportRow = {
-      id: 'i', timestamp: 't', recorded_at: 'r', user: 'u', user_name: null, type: 'note', summary: 'a, b', lead: null, contact: 'c',
-      opportunity: null, source: 'manual', correlation_id: 'k', event_type: 'interaction.logged', data: {}, kind: 'interaction',
+      id: 'i',
+      timestamp: 't',
+      recorded_at: 'r',
+      user: 'u',
+      user_name: null,
+      type: 'note',
+      summary: 'a, b',
+      lead: null,
+      contact: 'c',
+      opportunity: null,
+      source: 'manual',
+      correlation_id: 'k',
+      event_type: 'interaction.logged',
+      data: {},
+      kind: 'interaction',
       via: { type: 'task', id: 'v', name: '=x' },
       edited_at: null,
       edited_by: null,

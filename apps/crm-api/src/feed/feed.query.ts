@@ -30,8 +30,7 @@ const FILTERS = {
   kind: z.enum(LOG_KINDS).optional(),
 };
 
-const needsOpportunity = <T extends { include_contact?: boolean; opportunity?: string }>(q: T) =>
-  !q.include_contact || !!q.opportunity;
+const needsOpportunity = <T extends { include_contact?: boolean; opportunity?: string }>(q: T) => !q.include_contact || !!q.opportunity;
 const needsOpportunityIssue = { path: ['include_contact'], message: 'goes with ?opportunity=' };
 const needsOneRecord = <T extends { rollup?: boolean; lead?: string; contact?: string; opportunity?: string }>(q: T) =>
   !q.rollup || [q.lead, q.contact, q.opportunity].filter(Boolean).length === 1;
@@ -51,9 +50,7 @@ export const FeedStreamQuery = z
     /** For clients that cannot send the Last-Event-ID header. */
     last_event_id: z
       .string()
-      .transform(
-        (v, ctx) => decodeStreamPosition(v) ?? (ctx.addIssue({ code: 'custom', message: 'not an event id from this stream' }), z.NEVER),
-      )
+      .transform((v, ctx) => decodeStreamPosition(v) ?? (ctx.addIssue({ code: 'custom', message: 'not an event id from this stream' }), z.NEVER))
       .optional(),
   })
   .refine(needsOpportunity, needsOpportunityIssue)

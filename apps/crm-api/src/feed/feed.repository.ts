@@ -50,8 +50,7 @@ const LIVE = 'deleted_at is null';
 export type ResolvedFilters = FeedFilters & { opportunityContact?: string | null; readable?: string | null; rollupOf?: Rollup };
 
 /** A lane's condition, from the one list logKind() reads too (libs/contracts log-kind.ts). */
-export const kindSql = (kind: LogKind) =>
-  `event_type ${kind === 'interaction' ? '' : 'not '}in (${INTERACTION_EVENT_TYPES.map((t) => `'${t}'`).join(', ')})`;
+export const kindSql = (kind: LogKind) => `event_type ${kind === 'interaction' ? '' : 'not '}in (${INTERACTION_EVENT_TYPES.map((t) => `'${t}'`).join(', ')})`;
 
 /**
  * Reads activity.interaction_log, which the activity-logger owns and writes. Every
@@ -138,7 +137,11 @@ export class FeedRepository implements OnApplicationShutdown {
     const where = [`(xid, id) > ($1::xid8, $2::uuid)`, `xid < pg_snapshot_xmin(pg_current_snapshot())`];
     const filterConds = this.conditions(filters, params);
     if (filters.rollupOf) {
-      filterConds.push(`(${rollupConditions(filters.rollupOf, params).map((b) => `(${b.sql})`).join(' or ')})`);
+      filterConds.push(
+        `(${rollupConditions(filters.rollupOf, params)
+          .map((b) => `(${b.sql})`)
+          .join(' or ')})`,
+      );
     } else if (filters.include_contact && filters.opportunityContact) {
       params.push(filters.opportunityContact);
       const i = filterConds.findIndex((w) => w.startsWith('opportunity_id'));
@@ -190,10 +193,9 @@ export class FeedRepository implements OnApplicationShutdown {
 
   /** The opportunity's contact (include_contact); undefined when the opportunity is not there for the caller (`visible`). */
   async opportunityContact(id: string, visible: string | null): Promise<{ contactId: string | null } | undefined> {
-    const { rows } = await this.pool.query<{ contact_id: string | null }>(
-      `select contact_id from crm.opportunities where id = $1${visible ? ` and id in (${visible})` : ''}`,
-      [id],
-    );
+    const { rows } = await this.pool.query<{ contact_id: string | null }>(`select contact_id from crm.opportunities where id = $1${visible ? ` and id in (${visible})` : ''}`, [
+      id,
+    ]);
     return rows[0] ? { contactId: rows[0].contact_id } : undefined;
   }
 

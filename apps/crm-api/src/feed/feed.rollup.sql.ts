@@ -88,4 +88,3 @@ export function rollupConditions(rollup: Rollup, params: unknown[]): RollupBranc
   if (inData.length) branches.push({ sql: inData.join(' or '), sorted: false });
   return branches;
 }
-

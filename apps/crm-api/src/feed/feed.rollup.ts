@@ -47,13 +47,11 @@ const str = (v: unknown): string | null => (typeof v === 'string' ? v : null);
  * specific member it names: an opportunity before a contact.
  */
 export function viaOf(row: LogRow, rollup: Rollup): Via | null {
-  const member = (type: RecordKind, id: string | null) =>
-    id ? rollup.members.find((m) => m.type === type && m.id === id && (!m.since || row.timestamp >= m.since)) : undefined;
+  const member = (type: RecordKind, id: string | null) => (id ? rollup.members.find((m) => m.type === type && m.id === id && (!m.since || row.timestamp >= m.since)) : undefined);
   const quoteId = row.event_type.startsWith('quote.') ? str(row.data.quote_id) : null;
   if (quoteId) return { type: 'quote', id: quoteId, name: member('quote', quoteId)?.name ?? str(row.data.title) ?? '' };
   const taskId = row.event_type.startsWith('task.') ? str(row.data.task_id) : null;
-  if (taskId)
-    return { type: 'task', id: taskId, name: member('task', taskId)?.name ?? `${str(row.data.action) ?? ''} ${str(row.data.target) ?? ''}`.trim() };
+  if (taskId) return { type: 'task', id: taskId, name: member('task', taskId)?.name ?? `${str(row.data.action) ?? ''} ${str(row.data.target) ?? ''}`.trim() };
   if (row[LOG_COLUMN[rollup.root.type]] === rollup.root.id) return null;
   const through = member('opportunity', row.opportunity_id) ?? member('contact', row.contact_id) ?? member('lead', row.lead_id);
   return through ? { type: through.type, id: through.id, name: through.name } : null;

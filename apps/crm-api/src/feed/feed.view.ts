@@ -26,7 +26,7 @@ export const InteractionLogView = z.object({
   via: z
     .object({ type: z.enum(RECORD_TYPES), id: z.uuid(), name: z.string() })
     .nullable()
-    .describe('rollup=true: the related record this entry came through; null for the record\'s own and without rollup'),
+    .describe("rollup=true: the related record this entry came through; null for the record's own and without rollup"),
 });
 export type InteractionLogView = z.infer<typeof InteractionLogView>;
 

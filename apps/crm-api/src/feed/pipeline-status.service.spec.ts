@@ -12,7 +12,9 @@ import { PipelineStatusService } from './pipeline-status.service';
 describe('PipelineStatusService', () => {
   let t: ServiceTest<PipelineStatusService>;
   /** A healthy pipeline, each part overridable. */
-  async function given(parts: { connected?: boolean; pending?: number; oldest?: number | null; queue?: { messages: number; consumers: number } | null; lag?: number | null | Error } = {}) {
+  async function given(
+    parts: { connected?: boolean; pending?: number; oldest?: number | null; queue?: { messages: number; consumers: number } | null; lag?: number | null | Error } = {},
+  ) {
     t = await newTestService(PipelineStatusService, { env: { FEED_MAX_LAG_SECONDS: '5' } });
     const relay = t.mock(OutboxRelay);
     relay.status.mockReturnValue({ brokerConnected: parts.connected ?? true, lastError: null });
@@ -57,14 +59,18 @@ describe('PipelineStatusService', () => {
     expect((await (await given({ queue: null })).status()).reasons).toEqual(["the logger's queue does not exist yet"]);
   });
 
-  it("the feed replica: its lag reported; over FEED_MAX_LAG_SECONDS, unknown yet, or not answering is a reason, not a failure", async () => {
+  it('the feed replica: its lag reported; over FEED_MAX_LAG_SECONDS, unknown yet, or not answering is a reason, not a failure', async () => {
     expect(await (await given({ lag: 3 })).status()).toMatchObject({ current: true, feed_replica_lag_seconds: 3 });
     expect(await (await given({ lag: 9 })).status()).toMatchObject({
       current: false,
       reasons: ["the feed's replica is 9s behind the primary (more than 5s): recent activity may be missing"],
       feed_replica_lag_seconds: 9,
     });
-    expect(await (await given({ lag: -1 })).status()).toMatchObject({ current: false, reasons: ["the feed's replica cannot tell its lag yet (nothing replayed since it started)"], feed_replica_lag_seconds: null });
+    expect(await (await given({ lag: -1 })).status()).toMatchObject({
+      current: false,
+      reasons: ["the feed's replica cannot tell its lag yet (nothing replayed since it started)"],
+      feed_replica_lag_seconds: null,
+    });
     expect(await (await given({ lag: new Error('connection refused') })).status()).toMatchObject({
       current: false,
       reasons: ["the feed's database does not answer (connection refused)"],
@@ -72,7 +78,7 @@ describe('PipelineStatusService', () => {
     });
   });
 
-  it('restricted (a rep under RECORD_VISIBILITY=own): whether it is current, but no counts of the team\'s activity', async () => {
+  it("restricted (a rep under RECORD_VISIBILITY=own): whether it is current, but no counts of the team's activity", async () => {
     expect(await (await given({ pending: 9, oldest: 30, queue: { messages: 7, consumers: 0 } })).status(true)).toEqual({
       current: false,
       reasons: ['the feed is delayed: new activity may take a while to appear'],

@@ -35,7 +35,14 @@ export class PipelineStatusService {
     if (relay.brokerConnected && !queue) reasons.push("the logger's queue does not exist yet");
     if (replica.reason) reasons.push(replica.reason);
     if (restricted) {
-      return { current: reasons.length === 0, reasons: reasons.length ? ['the feed is delayed: new activity may take a while to appear'] : [], outbox: null, queue: null, broker_connected: relay.brokerConnected, feed_replica_lag_seconds: replica.lag };
+      return {
+        current: reasons.length === 0,
+        reasons: reasons.length ? ['the feed is delayed: new activity may take a while to appear'] : [],
+        outbox: null,
+        queue: null,
+        broker_connected: relay.brokerConnected,
+        feed_replica_lag_seconds: replica.lag,
+      };
     }
     return {
       current: reasons.length === 0,

@@ -37,7 +37,7 @@ describe('HealthService (terminus)', () => {
     });
   });
 
-  it('unhealthy with the database down: the old body, not terminus\' info/error/details', async () => {
+  it("unhealthy with the database down: the old body, not terminus' info/error/details", async () => {
     expect(await (await service(false, relay(true))).check()).toEqual({ healthy: false, body: { status: 'unavailable', database: 'down', broker: 'up' } });
     expect(await (await service(false)).check()).toEqual({ healthy: false, body: { status: 'unavailable', database: 'down' } });
   });

@@ -43,4 +43,3 @@ export class HealthService {
     return { healthy: database === 'up', body };
   }
 }
-

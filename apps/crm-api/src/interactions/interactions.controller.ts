@@ -28,7 +28,14 @@ export class InteractionsController {
   @Idempotent()
   @ApiZodBody(LogInteractionDto)
   @ApiOperation({ summary: 'Log a call, email, meeting or note about a lead' })
-  lead(@IdParam() id: string, @Body(body) dto: LogInteractionDto, @Ctx() ctx: RequestCtx, @Headers('prefer') prefer: string | undefined, @Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
+  lead(
+    @IdParam() id: string,
+    @Body(body) dto: LogInteractionDto,
+    @Ctx() ctx: RequestCtx,
+    @Headers('prefer') prefer: string | undefined,
+    @Req() request: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
     return this.handle('lead', id, dto, ctx, prefer, request, reply);
   }
 
@@ -36,7 +43,14 @@ export class InteractionsController {
   @Idempotent()
   @ApiZodBody(LogInteractionDto)
   @ApiOperation({ summary: 'Log a call, email, meeting or note about a contact' })
-  contact(@IdParam() id: string, @Body(body) dto: LogInteractionDto, @Ctx() ctx: RequestCtx, @Headers('prefer') prefer: string | undefined, @Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
+  contact(
+    @IdParam() id: string,
+    @Body(body) dto: LogInteractionDto,
+    @Ctx() ctx: RequestCtx,
+    @Headers('prefer') prefer: string | undefined,
+    @Req() request: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
     return this.handle('contact', id, dto, ctx, prefer, request, reply);
   }
 
@@ -44,7 +58,14 @@ export class InteractionsController {
   @Idempotent()
   @ApiZodBody(LogInteractionDto)
   @ApiOperation({ summary: 'Log a call, email, meeting or note about an opportunity' })
-  opportunity(@IdParam() id: string, @Body(body) dto: LogInteractionDto, @Ctx() ctx: RequestCtx, @Headers('prefer') prefer: string | undefined, @Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
+  opportunity(
+    @IdParam() id: string,
+    @Body(body) dto: LogInteractionDto,
+    @Ctx() ctx: RequestCtx,
+    @Headers('prefer') prefer: string | undefined,
+    @Req() request: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
     return this.handle('opportunity', id, dto, ctx, prefer, request, reply);
   }
 

@@ -35,7 +35,13 @@ export class LogChangesController {
   @ApiZodResponse(202, PendingEditView, 'accepted: the log as it will be once a logger applied the edit')
   @ApiZodResponse(200, InteractionLogView, 'with Prefer: wait=N, the edited log')
   @ApiErrors(400, 401, 403, 404, 409, 413, 415)
-  async edit(@IdParam() id: string, @Body(new ZodPipe(EditLogDto)) dto: EditLogDto, @Ctx() ctx: RequestCtx, @Headers('prefer') prefer: string | undefined, @Res({ passthrough: true }) reply: FastifyReply) {
+  async edit(
+    @IdParam() id: string,
+    @Body(new ZodPipe(EditLogDto)) dto: EditLogDto,
+    @Ctx() ctx: RequestCtx,
+    @Headers('prefer') prefer: string | undefined,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
     const { eventId, pending } = await this.changes.edit(id, dto, ctx);
     reply.header('Vary', 'Prefer');
     const wait = preferredWait(prefer);

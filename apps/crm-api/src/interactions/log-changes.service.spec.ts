@@ -38,7 +38,7 @@ describe('LogChangesService (repositories mocked)', () => {
     return { events: built.outbox, feed, ...built };
   };
 
-  it('edit: under the log\'s lock; the pending view carries the change, interaction.edited the whole content', async () => {
+  it("edit: under the log's lock; the pending view carries the change, interaction.edited the whole content", async () => {
     const { service, events, emitted } = await build(row());
     const { eventId, pending } = await service.edit(logId, { summary: 'Called back' }, author);
     expect(events.underLogChangeLock).toHaveBeenCalledWith(logId, expect.any(Function));
@@ -57,7 +57,7 @@ describe('LogChangesService (repositories mocked)', () => {
     expect(Date.parse(event.time)).toBe(Date.parse(later) + 1);
   });
 
-  it('refusals: unknown or already deleted 404, a system log 409, another rep\'s 403; nothing emitted', async () => {
+  it("refusals: unknown or already deleted 404, a system log 409, another rep's 403; nothing emitted", async () => {
     const deleted: AcceptedLogChange = { id: 'd1', type: 'interaction.deleted', time: new Date().toISOString(), data: {} };
     const cases: [ReturnType<typeof row> | null, AcceptedLogChange | undefined, string][] = [
       [null, undefined, 'not_found'],
@@ -72,7 +72,7 @@ describe('LogChangesService (repositories mocked)', () => {
     }
   });
 
-  it('a manager deletes another\'s manual log: interaction.deleted', async () => {
+  it("a manager deletes another's manual log: interaction.deleted", async () => {
     const { service, emitted } = await build(row({ user_id: '00000000-0000-4000-8000-0000000000f9' }));
     const { eventId } = await service.delete(logId, requestCtx('manager'));
     expect(emitted.of('interaction.deleted')[0]).toMatchObject({ id: eventId, data: { log_id: logId } });

@@ -101,8 +101,7 @@ export class LogChangesService {
     const latest = await this.events.latestLogChange(id);
     // Accepted but not applied yet: for this caller the log is already gone.
     if (latest?.type === 'interaction.deleted') throw DomainError.notFound('interaction log', id);
-    if (log.source !== 'manual')
-      throw DomainError.conflict(`interaction log ${id} was written by the system (source ${log.source}): only manual logs can be edited or deleted`);
+    if (log.source !== 'manual') throw DomainError.conflict(`interaction log ${id} was written by the system (source ${log.source}): only manual logs can be edited or deleted`);
     if (!isPrivileged(ctx.caller) && log.user_id !== ctx.caller.id)
       throw DomainError.forbidden(`a sales rep may only ${verb} the manual logs they wrote; interaction log ${id} is not theirs`);
     return { log, latest };

@@ -75,28 +75,30 @@ export class LeadsService {
     const patch = { name, email, company, phone, status, assignedToId: assigned_to };
     // updateOr404 holds the row (FOR UPDATE) as convert() does, so this check and a
     // concurrent conversion are serialized: whichever comes second sees the other's result.
-    return this.leads.change(id, patch, async (lead, { before, changed, now }) => {
-      if (changed.includes('status') && (before.status === 'converted' || lead.status === 'converted')) {
-        throw DomainError.conflict(`lead ${id}: ${CONVERTED_RULE}`);
-      }
-      if (changed.includes('status')) this.statusChanged(lead, before.status, ctx, now);
-      if (changed.includes('assignedToId')) {
-        this.outbox.emit(
-          ctx,
-          'lead.reassigned',
-          { lead_id: lead.id, name: lead.name, ...(await reassignment(this.users, 'assigned_to', before.assignedToId, lead.assignedToId)) },
-          { subject: lead.id, time: now },
-        );
-      }
-    }, this.policy.on('lead', ctx.caller), ctx.ifMatch);
+    return this.leads.change(
+      id,
+      patch,
+      async (lead, { before, changed, now }) => {
+        if (changed.includes('status') && (before.status === 'converted' || lead.status === 'converted')) {
+          throw DomainError.conflict(`lead ${id}: ${CONVERTED_RULE}`);
+        }
+        if (changed.includes('status')) this.statusChanged(lead, before.status, ctx, now);
+        if (changed.includes('assignedToId')) {
+          this.outbox.emit(
+            ctx,
+            'lead.reassigned',
+            { lead_id: lead.id, name: lead.name, ...(await reassignment(this.users, 'assigned_to', before.assignedToId, lead.assignedToId)) },
+            { subject: lead.id, time: now },
+          );
+        }
+      },
+      this.policy.on('lead', ctx.caller),
+      ctx.ifMatch,
+    );
   }
 
   remove(id: string, ctx: RequestCtx): Promise<void> {
-    return this.leads.remove(
-      id,
-      (lead) => this.outbox.emit(ctx, 'lead.deleted', { lead_id: lead.id, name: lead.name }, { subject: lead.id }),
-      this.policy.on('lead', ctx.caller),
-    );
+    return this.leads.remove(id, (lead) => this.outbox.emit(ctx, 'lead.deleted', { lead_id: lead.id, name: lead.name }, { subject: lead.id }), this.policy.on('lead', ctx.caller));
   }
 
   /**
@@ -115,19 +117,11 @@ export class LeadsService {
       const start = Date.now();
       const step = (n: number) => new Date(start + n);
 
-      const contact = this.contacts.createIn(
-        { name: lead.name, email: lead.email, phone: lead.phone, company: lead.company, lead: lead.id },
-        ctx,
-        step(0),
-      );
+      const contact = this.contacts.createIn({ name: lead.name, email: lead.email, phone: lead.phone, company: lead.company, lead: lead.id }, ctx, step(0));
       // The opportunity's row references the contact's: the unit of work inserts the
       // contact first by itself (the references are relations, common/record.entity.ts).
       const o = input.opportunity;
-      const opportunity = this.opportunities.createIn(
-        { name: o.name, amount: o.amount, stage: o.stage, owner: o.owner, contact: contact.id, lead: lead.id },
-        ctx,
-        step(1),
-      );
+      const opportunity = this.opportunities.createIn({ name: o.name, amount: o.amount, stage: o.stage, owner: o.owner, contact: contact.id, lead: lead.id }, ctx, step(1));
 
       const oldStatus = lead.status;
       lead.status = 'converted';

@@ -20,10 +20,7 @@ export class MetricsModule implements OnModuleInit {
   onModuleInit() {
     const fastify = this.adapter.httpAdapter?.getInstance<FastifyInstance>();
     fastify?.addHook('onResponse', (request, reply, done) => {
-      this.metrics.httpDuration.observe(
-        { method: request.method, route: request.routeOptions?.url ?? 'unmatched', status: String(reply.statusCode) },
-        reply.elapsedTime / 1000,
-      );
+      this.metrics.httpDuration.observe({ method: request.method, route: request.routeOptions?.url ?? 'unmatched', status: String(reply.statusCode) }, reply.elapsedTime / 1000);
       done();
     });
   }

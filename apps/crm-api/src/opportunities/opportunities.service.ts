@@ -73,37 +73,29 @@ export class OpportunitiesService {
     const { name, amount, stage, owner, contact, lead } = input;
     await this.access.assertReadableRefs(ctx.caller, { lead, contact });
     const patch = { name, amount, stage, ownerId: owner, contactId: contact, leadId: lead };
-    return this.opportunities.change(id, patch, async (opportunity, { before, changed, now }) => {
-      const about = { opportunity_id: opportunity.id, name: opportunity.name };
-      const links = { contact_id: opportunity.contactId, lead_id: opportunity.leadId };
-      const opts = { subject: opportunity.id, time: now };
-      if (changed.includes('stage')) {
-        this.outbox.emit(
-          ctx,
-          'opportunity.stage_changed',
-          { ...about, field: 'stage', old_value: before.stage, new_value: opportunity.stage, ...links },
-          opts,
-        );
-      }
-      if (changed.includes('ownerId')) {
-        this.outbox.emit(
-          ctx,
-          'opportunity.reassigned',
-          { ...about, ...(await reassignment(this.users, 'owner', before.ownerId, opportunity.ownerId)), ...links },
-          opts,
-        );
-      }
-    }, this.policy.on('opportunity', ctx.caller), ctx.ifMatch);
+    return this.opportunities.change(
+      id,
+      patch,
+      async (opportunity, { before, changed, now }) => {
+        const about = { opportunity_id: opportunity.id, name: opportunity.name };
+        const links = { contact_id: opportunity.contactId, lead_id: opportunity.leadId };
+        const opts = { subject: opportunity.id, time: now };
+        if (changed.includes('stage')) {
+          this.outbox.emit(ctx, 'opportunity.stage_changed', { ...about, field: 'stage', old_value: before.stage, new_value: opportunity.stage, ...links }, opts);
+        }
+        if (changed.includes('ownerId')) {
+          this.outbox.emit(ctx, 'opportunity.reassigned', { ...about, ...(await reassignment(this.users, 'owner', before.ownerId, opportunity.ownerId)), ...links }, opts);
+        }
+      },
+      this.policy.on('opportunity', ctx.caller),
+      ctx.ifMatch,
+    );
   }
 
   remove(id: string, ctx: RequestCtx): Promise<void> {
-    return this.opportunities.remove(id, (o) =>
-      this.outbox.emit(
-        ctx,
-        'opportunity.deleted',
-        { opportunity_id: o.id, name: o.name, contact_id: o.contactId, lead_id: o.leadId },
-        { subject: o.id },
-      ),
+    return this.opportunities.remove(
+      id,
+      (o) => this.outbox.emit(ctx, 'opportunity.deleted', { opportunity_id: o.id, name: o.name, contact_id: o.contactId, lead_id: o.leadId }, { subject: o.id }),
       this.policy.on('opportunity', ctx.caller),
     );
   }

@@ -22,9 +22,7 @@ export const outboxConnections: Provider[] = [
     inject: [ApiConfig],
     useFactory: (config: ApiConfig) => {
       const log = new Logger('OutboxRelay');
-      return new OutboxRepository(config.DATABASE_URL, dbTimeouts(config), (e) =>
-        log.warn({ msg: 'database connection lost', pool: 'outbox relay', error: e.message }),
-      );
+      return new OutboxRepository(config.DATABASE_URL, dbTimeouts(config), (e) => log.warn({ msg: 'database connection lost', pool: 'outbox relay', error: e.message }));
     },
   },
   {

@@ -68,7 +68,11 @@ describe('OutboxRelay', () => {
     expect(repo.withClaimedBatch.mock.calls.map(([limit]) => limit)).toEqual([2, 2]);
     expect(outbox).toEqual([]);
     expect(published.map((m) => m.id)).toEqual([row(1).id, row(2).id, row(3).id]);
-    expect(published[0]).toMatchObject({ exchange: EXCHANGE, routingKey: 'lead.created', properties: { messageId: event.id, type: 'lead.created', correlationId: event.correlationid } });
+    expect(published[0]).toMatchObject({
+      exchange: EXCHANGE,
+      routingKey: 'lead.created',
+      properties: { messageId: event.id, type: 'lead.created', correlationId: event.correlationid },
+    });
     expect(JSON.parse(published[0].body.toString())).toEqual(event);
     expect(await counter('eventsPublished')).toBe(3);
     // Sent rows are purged (a day old), at most once an hour.

@@ -17,12 +17,7 @@ export class OutboxService {
    * The event of a change the request `ctx` made: its caller is the event's actor, and
    * its correlation id is the event's, so every event of one user action shares it.
    */
-  emit<K extends EventType>(
-    ctx: RequestCtx,
-    type: K,
-    data: Omit<EventDataMap[K], 'actor'>,
-    opts: Omit<BuildOptions, 'correlationId'> & { subject: string },
-  ): CrmEvent<K> {
+  emit<K extends EventType>(ctx: RequestCtx, type: K, data: Omit<EventDataMap[K], 'actor'>, opts: Omit<BuildOptions, 'correlationId'> & { subject: string }): CrmEvent<K> {
     const event = buildEvent(type, { ...data, actor: actorOf(ctx) } as EventDataMap[K], { ...opts, correlationId: ctx.correlationId });
     this.events.add(event);
     return event;

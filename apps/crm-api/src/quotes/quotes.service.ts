@@ -61,8 +61,7 @@ export class QuotesService {
   remove(id: string, ctx: RequestCtx): Promise<void> {
     return this.quotes.remove(
       id,
-      (quote) =>
-        this.outbox.emit(ctx, 'quote.deleted', { quote_id: quote.id, title: quote.title, opportunity_id: quote.opportunityId }, { subject: quote.id }),
+      (quote) => this.outbox.emit(ctx, 'quote.deleted', { quote_id: quote.id, title: quote.title, opportunity_id: quote.opportunityId }, { subject: quote.id }),
       this.policy.on('quote', ctx.caller),
     );
   }

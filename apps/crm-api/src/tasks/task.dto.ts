@@ -7,7 +7,9 @@ import { RecordViewShape } from '../common/views';
 import type { Task } from './task.entity';
 
 const Notes = OptionalText(10000);
-const DueDate = Instant.transform((v) => new Date(v)).nullable().optional();
+const DueDate = Instant.transform((v) => new Date(v))
+  .nullable()
+  .optional();
 
 export const CreateTaskDto = z.strictObject({
   action: RequiredText().describe('e.g. "Call"'),

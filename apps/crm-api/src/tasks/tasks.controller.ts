@@ -62,7 +62,7 @@ export class TasksController {
   @Post(':id/mark_completed')
   @Idempotent()
   @HttpCode(200)
-  @ApiOperation({ summary: 'Complete a pending task; emits task.completed', description: 'Notes, when given, replace the task\'s notes.' })
+  @ApiOperation({ summary: 'Complete a pending task; emits task.completed', description: "Notes, when given, replace the task's notes." })
   @ApiZodBody(MarkCompletedDto, false)
   @ApiZodResponse(200, TaskView)
   @ApiErrors(400, 403, 404, 409, 413, 415)

@@ -16,7 +16,18 @@ describe('TasksService (repositories mocked)', () => {
     return { tasks, ...built };
   };
   const pending = (tasks: ReturnType<typeof fakeRecords<Task>>) =>
-    tasks.add({ action: 'Call', target: 'Ada', type: 'call', notes: null, dueDate: null, status: 'pending', assignedToId: null, leadId: null, contactId: null, opportunityId: null }) as Task;
+    tasks.add({
+      action: 'Call',
+      target: 'Ada',
+      type: 'call',
+      notes: null,
+      dueDate: null,
+      status: 'pending',
+      assignedToId: null,
+      leadId: null,
+      contactId: null,
+      opportunityId: null,
+    }) as Task;
 
   it('create: a pending task emits nothing; one created completed is a completion', async () => {
     const { service, emitted } = await build();

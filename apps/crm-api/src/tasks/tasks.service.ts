@@ -75,17 +75,23 @@ export class TasksService {
       contactId: input.contact,
       opportunityId: input.opportunity,
     };
-    return this.tasks.change(id, patch, async (task, { before, changed, now }) => {
-      if (changed.includes('status') && task.status === 'completed') this.completed(task, ctx, now);
-      if (changed.includes('assignedToId')) {
-        this.outbox.emit(
-          ctx,
-          'task.reassigned',
-          { ...this.taskRef(task), ...(await reassignment(this.users, 'assigned_to', before.assignedToId, task.assignedToId)) },
-          { subject: task.id, time: now },
-        );
-      }
-    }, this.policy.on('task', ctx.caller), ctx.ifMatch);
+    return this.tasks.change(
+      id,
+      patch,
+      async (task, { before, changed, now }) => {
+        if (changed.includes('status') && task.status === 'completed') this.completed(task, ctx, now);
+        if (changed.includes('assignedToId')) {
+          this.outbox.emit(
+            ctx,
+            'task.reassigned',
+            { ...this.taskRef(task), ...(await reassignment(this.users, 'assigned_to', before.assignedToId, task.assignedToId)) },
+            { subject: task.id, time: now },
+          );
+        }
+      },
+      this.policy.on('task', ctx.caller),
+      ctx.ifMatch,
+    );
   }
 
   /** Completes a pending task (409 otherwise); notes, when given, replace the task's. */
@@ -102,11 +108,7 @@ export class TasksService {
   }
 
   remove(id: string, ctx: RequestCtx): Promise<void> {
-    return this.tasks.remove(
-      id,
-      (task) => this.outbox.emit(ctx, 'task.deleted', this.taskRef(task), { subject: task.id }),
-      this.policy.on('task', ctx.caller),
-    );
+    return this.tasks.remove(id, (task) => this.outbox.emit(ctx, 'task.deleted', this.taskRef(task), { subject: task.id }), this.policy.on('task', ctx.caller));
   }
 
   /** What every task event names: the task and the records it belongs to. */
@@ -115,11 +117,6 @@ export class TasksService {
   }
 
   private completed(task: Task, ctx: RequestCtx, now: Date) {
-    this.outbox.emit(
-      ctx,
-      'task.completed',
-      { ...this.taskRef(task), notes: task.notes, task_type: task.type },
-      { subject: task.id, time: now },
-    );
+    this.outbox.emit(ctx, 'task.completed', { ...this.taskRef(task), notes: task.notes, task_type: task.type }, { subject: task.id, time: now });
   }
 }

@@ -7,19 +7,23 @@ import { RecordViewShape } from '../common/views';
 import { recordView } from '../common/record.entity';
 import { USER_KINDS, type User } from './user.entity';
 
-
 /** Every password set anywhere: 8 to 1024 characters, then the rules of auth/password-rules.ts. */
 const Password = z.string().min(8, 'must be at least 8 characters').max(1024);
 
 /** A zod check of `password` against the account it is for (its email and name). */
-const passwordRules = <F extends string, T extends Record<F, string>>(field: F, account: (v: T) => { email?: string; name?: string }) => (v: T, ctx: z.RefinementCtx) => {
-  const problem = passwordProblem(v[field], account(v));
-  if (problem) ctx.addIssue({ code: 'custom', path: [field], message: problem });
-};
+const passwordRules =
+  <F extends string, T extends Record<F, string>>(field: F, account: (v: T) => { email?: string; name?: string }) =>
+  (v: T, ctx: z.RefinementCtx) => {
+    const problem = passwordProblem(v[field], account(v));
+    if (problem) ctx.addIssue({ code: 'custom', path: [field], message: problem });
+  };
 
 export const CreateUserDto = z
   .strictObject({
-    email: z.email({ message: 'must be an email address' }).max(254).transform((v) => v.toLowerCase()),
+    email: z
+      .email({ message: 'must be an email address' })
+      .max(254)
+      .transform((v) => v.toLowerCase()),
     password: Password,
     name: RequiredText(),
     role: z.enum(ROLES).default('sales_rep'),

@@ -58,7 +58,7 @@ export class UsersController {
   @SessionOnly()
   @HttpCode(204)
   @ApiNoContent('password changed')
-  @ApiOperation({ summary: 'Change one\'s own password (the current one is required); every other session of the caller ends' })
+  @ApiOperation({ summary: "Change one's own password (the current one is required); every other session of the caller ends" })
   @ApiZodBody(ChangePasswordDto)
   @ApiErrors(400, 403)
   async changeOwnPassword(@Body(new ZodPipe(ChangePasswordDto)) body: ChangePasswordDto, @CurrentUser() caller: Caller): Promise<void> {
@@ -67,7 +67,7 @@ export class UsersController {
 
   @Patch(':id')
   @AdminOnly()
-  @ApiOperation({ summary: 'Change a user\'s role or disable them (admin only): at once, on every replica; disabling ends their sessions' })
+  @ApiOperation({ summary: "Change a user's role or disable them (admin only): at once, on every replica; disabling ends their sessions" })
   @ApiZodBody(UpdateUserDto)
   @ApiZodResponse(200, UserView)
   @ApiErrors(400, 403, 404, 409)
@@ -79,7 +79,7 @@ export class UsersController {
   @AdminOnly()
   @HttpCode(204)
   @ApiNoContent('password reset')
-  @ApiOperation({ summary: 'Reset a user\'s password (admin only): every session of that user ends' })
+  @ApiOperation({ summary: "Reset a user's password (admin only): every session of that user ends" })
   @ApiZodBody(ResetPasswordDto)
   @ApiErrors(400, 403, 404)
   async resetPassword(@IdParam() id: string, @Body(new ZodPipe(ResetPasswordDto)) body: ResetPasswordDto): Promise<void> {

@@ -46,7 +46,7 @@ describe('UsersService (repositories mocked)', () => {
     await expect(service.resetPassword(svc.id, { password: 'another long secret 2' })).rejects.toMatchObject({ code: 'conflict' });
   });
 
-  it('changing one\'s own password needs the current one and ends the other sessions', async () => {
+  it("changing one's own password needs the current one and ends the other sessions", async () => {
     const { service, users, sessions } = await build();
     const me = person(users, { passwordHash: await hashPassword('the current secret 3') });
     const ctx = requestCtx('sales_rep', { id: me.id, sessionId: 's1' });

@@ -25,8 +25,7 @@ export class Migration20261127000100_activity extends Migration {
       "xid" xid8 not null default pg_current_xact_id());`);
     // One index per filter of the feed, each ending in ("timestamp" desc, id desc) so a
     // keyset page is an index range scan.
-    const idx = (name: string, columns: string, where = '') =>
-      this.addSql(`create index "${name}" on "activity"."interaction_log" (${columns})${where ? ` where ${where}` : ''};`);
+    const idx = (name: string, columns: string, where = '') => this.addSql(`create index "${name}" on "activity"."interaction_log" (${columns})${where ? ` where ${where}` : ''};`);
     idx('interaction_log_timestamp_idx', '"timestamp" desc, "id" desc');
     idx('interaction_log_lead_idx', '"lead_id", "timestamp" desc, "id" desc', '"lead_id" is not null');
     idx('interaction_log_contact_idx', '"contact_id", "timestamp" desc, "id" desc', '"contact_id" is not null');

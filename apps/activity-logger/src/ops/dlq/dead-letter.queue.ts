@@ -27,9 +27,7 @@ export class DeadLetterQueue {
 
   /** `amqpUrl`: AMQP_URL, one broker or a cluster's nodes (the first that answers). */
   static async open(amqpUrl: string): Promise<DeadLetterQueue> {
-    const connection = await new BrokerRotation(amqpUrl).connect((url) =>
-      connect(url, { clientProperties: { connection_name: `activity-logger dlq (${process.pid})` } }),
-    );
+    const connection = await new BrokerRotation(amqpUrl).connect((url) => connect(url, { clientProperties: { connection_name: `activity-logger dlq (${process.pid})` } }));
     connection.on('error', () => undefined); // surfaced by the failing call instead
     return new DeadLetterQueue(connection);
   }

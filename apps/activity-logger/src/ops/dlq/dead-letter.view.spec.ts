@@ -37,7 +37,16 @@ describe('describeDeadLetter', () => {
         messageId: event.id,
         type: 'lead.created',
         headers: {
-          'x-death': [{ count: 1, reason: 'delivery_limit', queue: 'activity-logger', time: { '!': 'timestamp', value: 1_796_119_200 }, exchange: 'crm.events', 'routing-keys': ['lead.created'] }],
+          'x-death': [
+            {
+              count: 1,
+              reason: 'delivery_limit',
+              queue: 'activity-logger',
+              time: { '!': 'timestamp', value: 1_796_119_200 },
+              exchange: 'crm.events',
+              'routing-keys': ['lead.created'],
+            },
+          ],
           'x-first-death-reason': 'delivery_limit',
         },
       },

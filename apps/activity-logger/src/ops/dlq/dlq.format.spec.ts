@@ -18,7 +18,10 @@ describe('dlq output', () => {
     expect(lines[1]).toMatch(/^bad-1\s+lead\.created\s+1\s+2026-12-01T10:00:00\.000Z\s+not JSON: Unexpected token o$/);
     expect(lines[2]).toMatch(new RegExp(`^${event.id}\\s+lead\\.created\\s+5\\s+\\S+\\s+write failed: refused by a trigger \\(P0001\\)$`));
     expect(lines.slice(5)).toEqual(['3 dead letter(s) in activity-logger.dead-letter', 'by reason:', '       2  not_json', '       1  write_failed']);
-    expect(countByReason(views)).toEqual([['not_json', 2], ['write_failed', 1]]);
+    expect(countByReason(views)).toEqual([
+      ['not_json', 2],
+      ['write_failed', 1],
+    ]);
   });
 
   it('says when it shows fewer than the queue holds, and when the queue is empty', () => {

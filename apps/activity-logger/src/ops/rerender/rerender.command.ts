@@ -51,8 +51,10 @@ export async function runRerender(argv: string[], databaseUrl: string, out: Out,
       if (rows.length < args.batch) break;
     }
     await repo.finish();
-    out(`rerender: scanned ${scanned}, changed ${changed}, unrenderable ${unrenderable}, batches ${batches}` +
-      (resumed ? ` (whole pass: scanned ${progress.scanned + scanned}, changed ${progress.changed + changed})` : ''));
+    out(
+      `rerender: scanned ${scanned}, changed ${changed}, unrenderable ${unrenderable}, batches ${batches}` +
+        (resumed ? ` (whole pass: scanned ${progress.scanned + scanned}, changed ${progress.changed + changed})` : ''),
+    );
     return unrenderable > 0 ? 1 : 0;
   } finally {
     await repo.close();

@@ -5,7 +5,16 @@ import { planRerender, StoredLog } from './rerender.plan';
 /** A row as the logger stored it, from a canonical example. */
 function stored(example: CrmEvent, over: Partial<StoredLog> = {}): StoredLog {
   const r = toRecord(example);
-  return { id: r.id, event_type: r.eventType, event_version: r.eventVersion, data: JSON.parse(JSON.stringify(r.data)), summary: r.summary, type: r.type, source: r.source, ...over };
+  return {
+    id: r.id,
+    event_type: r.eventType,
+    event_version: r.eventVersion,
+    data: JSON.parse(JSON.stringify(r.data)),
+    summary: r.summary,
+    type: r.type,
+    source: r.source,
+    ...over,
+  };
 }
 
 describe('planRerender', () => {
@@ -17,7 +26,7 @@ describe('planRerender', () => {
     expect(planRerender([stored(lead), stored(task), stored(manual)])).toEqual({ changes: [], unrenderable: [] });
   });
 
-  it('re-renders an old summary and an old type with the consumer\'s renderers', () => {
+  it("re-renders an old summary and an old type with the consumer's renderers", () => {
     const plan = planRerender([stored(lead, { summary: 'Lead created: John Doe (ACME Corp)' }), stored(task, { type: 'note' })]);
     expect(plan.changes).toEqual([
       { id: lead.id, summary: 'New lead created: John Doe from ACME Corp', type: 'note' },
@@ -25,7 +34,7 @@ describe('planRerender', () => {
     ]);
   });
 
-  it('leaves a manual log\'s text alone', () => {
+  it("leaves a manual log's text alone", () => {
     expect(planRerender([stored(manual, { summary: 'edited by the rep' })]).changes).toEqual([]);
   });
 

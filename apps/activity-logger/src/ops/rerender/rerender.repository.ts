@@ -82,10 +82,12 @@ export class RerenderRepository {
         changed = result.rowCount ?? 0;
       }
       if (rows.length > 0) {
-        await this.client.query(
-          `update activity.rerender_progress set last_id = $2, scanned = scanned + $3, changed = changed + $4, updated_at = now() where job = $1`,
-          [RERENDER_JOB, rows[rows.length - 1].id, rows.length, changed],
-        );
+        await this.client.query(`update activity.rerender_progress set last_id = $2, scanned = scanned + $3, changed = changed + $4, updated_at = now() where job = $1`, [
+          RERENDER_JOB,
+          rows[rows.length - 1].id,
+          rows.length,
+          changed,
+        ]);
       }
       await this.client.query('commit');
       return { rows, changed };

@@ -15,7 +15,9 @@ export const RETENTION_BATCH_PAUSE_MS = 50;
 export const RETENTION_FIRST_ROUND_MAX_DELAY_MS = 30_000;
 
 /** The retention the configuration asks for, or null: LOG_RETENTION_DAYS unset keeps every log forever. */
-export function retentionPolicy(config: Pick<LoggerConfig, 'LOG_RETENTION_DAYS' | 'LOG_RETENTION_MODE' | 'LOG_RETENTION_INTERVAL_SECONDS' | 'LOG_RETENTION_BATCH_SIZE'>): RetentionPolicy | null {
+export function retentionPolicy(
+  config: Pick<LoggerConfig, 'LOG_RETENTION_DAYS' | 'LOG_RETENTION_MODE' | 'LOG_RETENTION_INTERVAL_SECONDS' | 'LOG_RETENTION_BATCH_SIZE'>,
+): RetentionPolicy | null {
   if (config.LOG_RETENTION_DAYS === undefined) return null;
   return {
     days: config.LOG_RETENTION_DAYS,

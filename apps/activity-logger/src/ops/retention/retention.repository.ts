@@ -68,10 +68,12 @@ export class RetentionRepository {
       `select c.relname as name from pg_inherits i join pg_class c on c.oid = i.inhrelid
        where i.inhparent = 'activity.interaction_log'::regclass order by c.relname`,
     );
-    return rows.map((r) => r.name).filter((name) => {
-      const month = monthOfPartition(name);
-      return month !== null && monthEnd(month) <= cutoff;
-    });
+    return rows
+      .map((r) => r.name)
+      .filter((name) => {
+        const month = monthOfPartition(name);
+        return month !== null && monthEnd(month) <= cutoff;
+      });
   }
 
   /**

@@ -3,13 +3,7 @@ import { Counter, Gauge } from 'prom-client';
 import { LoggerConfig } from '../../config/logger.config';
 import { MetricsService } from '../../health/metrics.service';
 import { RetentionRepository, RetentionSessions } from './retention.repository';
-import {
-  RETENTION_BATCH_PAUSE_MS,
-  RETENTION_FIRST_ROUND_MAX_DELAY_MS,
-  retentionCutoff,
-  RetentionPolicy,
-  retentionPolicy,
-} from './retention.policy';
+import { RETENTION_BATCH_PAUSE_MS, RETENTION_FIRST_ROUND_MAX_DELAY_MS, retentionCutoff, RetentionPolicy, retentionPolicy } from './retention.policy';
 
 export type RoundOutcome = { ran: false } | { ran: true; removed: number; batches: number; complete: boolean };
 

@@ -8,7 +8,11 @@ import { state } from './state.js';
 function downloadName(res: Response): string {
   const root = state.record;
   if (root) {
-    const name = ($('record-name').textContent || root.id).normalize('NFKD').replace(/[^\w.-]+/g, '-').replace(/^-+|-+$/g, '').toLowerCase();
+    const name = ($('record-name').textContent || root.id)
+      .normalize('NFKD')
+      .replace(/[^\w.-]+/g, '-')
+      .replace(/^-+|-+$/g, '')
+      .toLowerCase();
     return 'timeline-' + (name || root.kind) + '-' + new Date().toISOString().slice(0, 10) + '.csv';
   }
   const match = /filename="?([^";]+)"?/i.exec(res.headers.get('content-disposition') || '');

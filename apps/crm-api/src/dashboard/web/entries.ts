@@ -10,8 +10,11 @@ function formatTime(date: Date): string {
 }
 
 function recordLink(kind: RecordKind, id: Id): HTMLElement {
-  return h('a', { class: 'record', href: '?' + new URLSearchParams({ [kind]: id }).toString(), 'data-testid': 'link-' + kind, 'data-kind': kind, 'data-record': id },
-    RECORD_LABELS[kind]);
+  return h(
+    'a',
+    { class: 'record', href: '?' + new URLSearchParams({ [kind]: id }).toString(), 'data-testid': 'link-' + kind, 'data-kind': kind, 'data-record': id },
+    RECORD_LABELS[kind],
+  );
 }
 
 /** A log whose time was set this long before it was recorded says so: a manual log may be backdated. */
@@ -38,7 +41,10 @@ function marks(log: Log): (HTMLElement | string)[] {
     const tag = h('span', { class: 'edited', 'data-testid': 'entry-edited', title: 'edited ' + new Date(log.edited_at).toLocaleString() }, 'edited');
     const by = log.edited_by; // { id, name }
     if (by && by.name) tag.title += ' by ' + by.name;
-    else if (by && by.id) void nameOf('user', by.id).then((name) => { if (name) tag.title += ' by ' + name; });
+    else if (by && by.id)
+      void nameOf('user', by.id).then((name) => {
+        if (name) tag.title += ' by ' + name;
+      });
     out.push(tag, ' · ');
   }
   return out;
@@ -53,20 +59,39 @@ export function entry(log: Log): HTMLElement {
     if (id) links.push(' · ', recordLink(kind, id));
   }
   const when = new Date(log.timestamp);
-  return h('li', {
-    class: 'entry type-' + log.type + (log.status === 'pending' ? ' pending' : ''), 'data-testid': 'entry', 'data-id': log.id, 'data-key': log.timestamp + ' ' + log.id,
-    'data-type': log.type, 'data-kind': log.kind, 'data-lead': log.lead, 'data-contact': log.contact, 'data-opportunity': log.opportunity, 'data-user': log.user,
-    'data-edited': log.edited_at || '',
-  },
-  h('span', { class: 'icon', title: type.label, 'aria-hidden': 'true' }, type.icon),
-  h('div', { class: 'body' },
-    h('p', { class: 'summary', 'data-testid': 'entry-summary' }, log.summary),
-    h('p', { class: 'meta' },
-      h('time', { datetime: log.timestamp, title: when.toLocaleString() }, formatTime(when)), ' · ',
-      ...backdated(log),
-      ...marks(log),
-      userTag(log.user, log.data && log.data.actor), ' · ',
-      h('span', { class: 'type', 'data-testid': 'entry-type' }, type.label),
-      ...via(log),
-      ...links)));
+  return h(
+    'li',
+    {
+      class: 'entry type-' + log.type + (log.status === 'pending' ? ' pending' : ''),
+      'data-testid': 'entry',
+      'data-id': log.id,
+      'data-key': log.timestamp + ' ' + log.id,
+      'data-type': log.type,
+      'data-kind': log.kind,
+      'data-lead': log.lead,
+      'data-contact': log.contact,
+      'data-opportunity': log.opportunity,
+      'data-user': log.user,
+      'data-edited': log.edited_at || '',
+    },
+    h('span', { class: 'icon', title: type.label, 'aria-hidden': 'true' }, type.icon),
+    h(
+      'div',
+      { class: 'body' },
+      h('p', { class: 'summary', 'data-testid': 'entry-summary' }, log.summary),
+      h(
+        'p',
+        { class: 'meta' },
+        h('time', { datetime: log.timestamp, title: when.toLocaleString() }, formatTime(when)),
+        ' · ',
+        ...backdated(log),
+        ...marks(log),
+        userTag(log.user, log.data && log.data.actor),
+        ' · ',
+        h('span', { class: 'type', 'data-testid': 'entry-type' }, type.label),
+        ...via(log),
+        ...links,
+      ),
+    ),
+  );
 }

@@ -93,9 +93,12 @@ export async function loadPage(path: string, view: number, signal: AbortSignal):
 export function refill(query: string, view: number, signal: AbortSignal): void {
   const q = new URLSearchParams(query);
   q.set('limit', String(PAGE_SIZE));
-  getJson<Page<Log>>('/api/interaction-logs/?' + q.toString(), signal).then((page) => {
-    if (view === state.view) for (const log of page.results) place(log, true);
-  }, () => undefined);
+  getJson<Page<Log>>('/api/interaction-logs/?' + q.toString(), signal).then(
+    (page) => {
+      if (view === state.view) for (const log of page.results) place(log, true);
+    },
+    () => undefined,
+  );
 }
 
 async function renderTitle(): Promise<void> {
@@ -103,7 +106,10 @@ async function renderTitle(): Promise<void> {
   const kind = RECORD_KINDS.find((k) => f[k]);
   const title = $('feed-title');
   $('clear-filters').hidden = !FILTERS.some((k) => f[k]);
-  if (!kind) { title.textContent = 'Recent activity'; return; }
+  if (!kind) {
+    title.textContent = 'Recent activity';
+    return;
+  }
   const rolled = f.rollup === 'true' && timelineRecord(f);
   const suffix = rolled ? ' (with related records)' : kind === 'opportunity' ? ' (with its contact)' : '';
   title.textContent = 'Timeline of ' + kind + ' ' + f[kind].slice(0, 8) + suffix;

@@ -50,7 +50,11 @@ export async function submitLog(e: SubmitEvent): Promise<void> {
   const when = whenInput.value;
   if (when) {
     const time = new Date(when); // datetime-local: the user's own time zone
-    if (Number.isNaN(time.getTime())) { error.textContent = 'When: not a date and time'; whenInput.focus(); return; }
+    if (Number.isNaN(time.getTime())) {
+      error.textContent = 'When: not a date and time';
+      whenInput.focus();
+      return;
+    }
     body.timestamp = time.toISOString();
   }
   button.disabled = true;

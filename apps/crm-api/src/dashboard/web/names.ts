@@ -21,9 +21,12 @@ function nameKey(kind: NamedKind, id: Id): string {
 export function nameOf(kind: NamedKind, id: Id): Promise<string | null> {
   const key = nameKey(kind, id);
   if (!state.names.has(key)) {
-    state.names.set(key, getJson<Named>('/api/' + RECORDS[kind] + '/' + encodeURIComponent(id) + '/')
-      .then((r) => r.name || r.title || null)
-      .catch(() => null));
+    state.names.set(
+      key,
+      getJson<Named>('/api/' + RECORDS[kind] + '/' + encodeURIComponent(id) + '/')
+        .then((r) => r.name || r.title || null)
+        .catch(() => null),
+    );
   }
   return state.names.get(key)!;
 }
@@ -36,7 +39,9 @@ export function learnName(kind: NamedKind, id: Id, name: string | null | undefin
 export function userTag(id: Id, actor: { id?: Id; name?: string } | null | undefined): HTMLElement {
   if (actor && actor.id === id && actor.name && !state.names.has(nameKey('user', id))) learnName('user', id, actor.name);
   const tag = h('span', { class: 'user', 'data-testid': 'entry-user' }, 'user ' + String(id).slice(0, 8));
-  void nameOf('user', id).then((name) => { if (name) tag.textContent = name; });
+  void nameOf('user', id).then((name) => {
+    if (name) tag.textContent = name;
+  });
   return tag;
 }
 
@@ -63,7 +68,9 @@ export function ensureOption(select: HTMLSelectElement, kind: NamedKind, id: Id 
   const label = kind in RECORD_LABELS ? RECORD_LABELS[kind as RecordKind] : '';
   const option = h('option', { value: id }, label ? label + ' ' + id.slice(0, 8) : id.slice(0, 8));
   select.append(option);
-  void nameOf(kind, id).then((name) => { if (name) option.textContent = name; });
+  void nameOf(kind, id).then((name) => {
+    if (name) option.textContent = name;
+  });
 }
 
 /** The choices of the filters, and the names they carry. Best effort: the feed works without them. */

@@ -51,11 +51,19 @@ async function fillRecord(root: RecordRef, view: number): Promise<void> {
   if (status) setFact('record-status', body[status[1]]);
   const owner = body[OWNER_FIELDS[root.kind][1]];
   setFact('record-owner', owner ? 'user ' + owner.slice(0, 8) : root.kind === 'lead' ? 'nobody' : '');
-  if (owner) void nameOf('user', owner).then((name) => { if (name && current()) setFact('record-owner', name); });
+  if (owner)
+    void nameOf('user', owner).then((name) => {
+      if (name && current()) setFact('record-owner', name);
+    });
   // An opportunity has no company of its own: its contact's is the customer's.
   if (root.kind !== 'opportunity') setFact('record-company', body.company);
-  else if (body.contact) getJson<RecordBody>('/api/contacts/' + encodeURIComponent(body.contact) + '/')
-    .then((c) => { if (current()) setFact('record-company', c.company); }, () => undefined);
+  else if (body.contact)
+    getJson<RecordBody>('/api/contacts/' + encodeURIComponent(body.contact) + '/').then(
+      (c) => {
+        if (current()) setFact('record-company', c.company);
+      },
+      () => undefined,
+    );
 }
 
 let refreshTimer: number | undefined;
@@ -64,5 +72,7 @@ export function refreshRecord(): void {
   clearTimeout(refreshTimer);
   const root = state.record;
   const view = state.view;
-  refreshTimer = setTimeout(() => { if (root && state.record === root) void fillRecord(root, view); }, 300);
+  refreshTimer = setTimeout(() => {
+    if (root && state.record === root) void fillRecord(root, view);
+  }, 300);
 }

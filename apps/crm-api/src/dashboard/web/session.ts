@@ -14,10 +14,13 @@ export async function start(): Promise<void> {
   $('dashboard').hidden = false;
   $('sign-out').hidden = false;
   void pollStatus();
-  getJson<{ id: string; name: string; email: string }>('/api/users/me/').then((me) => {
-    learnName('user', me.id, me.name);
-    $('whoami').textContent = me.name + ' · ' + me.email;
-  }, () => undefined);
+  getJson<{ id: string; name: string; email: string }>('/api/users/me/').then(
+    (me) => {
+      learnName('user', me.id, me.name);
+      $('whoami').textContent = me.name + ' · ' + me.email;
+    },
+    () => undefined,
+  );
   readUrl();
   await loadChoices();
   if (state.token) void load();

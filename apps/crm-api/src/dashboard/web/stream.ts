@@ -73,7 +73,11 @@ export function follow(query: string, view: number, signal: AbortSignal): Promis
           const res = await call('/api/interaction-logs/stream/?' + query, { headers, signal });
           if (!res.ok) {
             const message = messageOf(await jsonOrNull<ErrorBody>(res), res);
-            if (res.status < 500) { showFeedError('Live updates refused: ' + message); opened(); return; }
+            if (res.status < 500) {
+              showFeedError('Live updates refused: ' + message);
+              opened();
+              return;
+            }
             throw new Error(message);
           }
           setLive(true);
@@ -81,12 +85,17 @@ export function follow(query: string, view: number, signal: AbortSignal): Promis
           // Without a Last-Event-ID (cut before any event came) the new stream starts
           // now: what was written meanwhile comes from the newest page instead.
           if (reconnecting && !lastId) refill(query, view, signal);
-          const parse = sseParser((event) => {
-            if (event.id) lastId = event.id;
-            if (view !== state.view) return;
-            if (event.type === 'interaction-log') place(JSON.parse(event.data) as Log, true);
-            else if (event.type === 'interaction-log-deleted') unplace((JSON.parse(event.data) as { id: string }).id);
-          }, (ms) => { retry = ms; });
+          const parse = sseParser(
+            (event) => {
+              if (event.id) lastId = event.id;
+              if (view !== state.view) return;
+              if (event.type === 'interaction-log') place(JSON.parse(event.data) as Log, true);
+              else if (event.type === 'interaction-log-deleted') unplace((JSON.parse(event.data) as { id: string }).id);
+            },
+            (ms) => {
+              retry = ms;
+            },
+          );
           // A 2xx without a body throws here like a cut line: the loop reconnects.
           const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
           for (;;) {
@@ -95,7 +104,10 @@ export function follow(query: string, view: number, signal: AbortSignal): Promis
             parse(value);
           }
         } catch (e) {
-          if (e instanceof SignedOut) { opened(); return; }
+          if (e instanceof SignedOut) {
+            opened();
+            return;
+          }
         }
         opened();
         if (signal.aborted || view !== state.view) return;
