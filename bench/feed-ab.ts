@@ -15,8 +15,7 @@ import { Pool } from 'pg';
 import { pgSettings } from '@app/platform';
 import { FEED_POOL_SETTINGS } from '../apps/crm-api/src/feed/feed.prepared';
 import { FeedRepository } from '../apps/crm-api/src/feed/feed.repository';
-import { resolveRollup } from '../apps/crm-api/src/feed/feed.rollup';
-import { everything, admin, loadLogs, loadRollupRecords, randomContact, randomLead } from './feed';
+import { feedPages, loadLogs, loadRollupRecords } from './feed';
 import { CONFIG, ROOT } from './lib/config';
 import { procCpuMs } from './lib/cpu';
 import { HttpClient } from './lib/http';
@@ -49,17 +48,7 @@ async function main() {
     await loadRollupRecords(stack.databaseUrl, leads);
     const pool = new Pool({ connectionString: stack.databaseUrl, max: 1, options: pgSettings(FEED_POOL_SETTINGS) });
     const repo = new FeedRepository(pool);
-    const pages = {
-      lead: { http: () => `/api/interaction-logs/?lead=${randomLead(leads)}`, sql: () => repo.page({ lead: randomLead(leads) }, 21) },
-      recent: { http: () => '/api/interaction-logs/?limit=20', sql: () => repo.page({}, 21) },
-      rollup: {
-        http: () => `/api/interaction-logs/?contact=${randomContact(leads)}&rollup=true`,
-        sql: async () => {
-          const contact = randomContact(leads);
-          return repo.page({ contact, rollup: true, rollupOf: await resolveRollup(repo, everything, admin, { type: 'contact', id: contact }) }, 21);
-        },
-      },
-    };
+    const pages = feedPages(repo, leads);
     try {
       for (const [name, page] of Object.entries(pages)) {
         const got: Record<'A' | 'B' | 'SQL', number[]> = { A: [], B: [], SQL: [] };

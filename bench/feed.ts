@@ -125,11 +125,31 @@ export async function loadRollupRecords(databaseUrl: string, leads: number) {
 export const randomContact = (leads: number) => uuidOf('contact', Math.floor(Math.random() * Math.ceil(leads / 2)));
 
 /** What the service does for rollup=true: read the members, then the merged page (an admin reads everything). */
-export const everything = { readableIdsSql: () => null, readsAll: () => true } as unknown as Policy;
-export const admin = { id: '00000000-0000-4000-8000-000000000000', role: 'admin' } as unknown as Caller;
+const everything = { readableIdsSql: () => null, readsAll: () => true } as unknown as Policy;
+const admin = { id: '00000000-0000-4000-8000-000000000000', role: 'admin' } as unknown as Caller;
 
 /** A lead picked like a rep would open one: uniformly among all leads (most have a few dozen logs). */
 export const randomLead = (leads: number) => uuidOf('lead', Math.floor(Math.random() * leads));
+
+/**
+ * The feed pages the benchmark reads, each as a request over HTTP and as the same page's
+ * SQL alone (crm-api's own FeedRepository and rollup resolution): a random lead's first
+ * page, the 20 most recent, a random contact's rolled-up first page.
+ */
+export function feedPages(repo: FeedRepository, leads: number) {
+  return {
+    lead: { http: () => `/api/interaction-logs/?lead=${randomLead(leads)}`, sql: () => repo.page({ lead: randomLead(leads) }, 21) },
+    recent: { http: () => '/api/interaction-logs/?limit=20', sql: () => repo.page({}, 21) },
+    rollup: {
+      http: () => `/api/interaction-logs/?contact=${randomContact(leads)}&rollup=true`,
+      sql: async () => {
+        const contact = randomContact(leads);
+        const rollupOf = await resolveRollup(repo, everything, admin, { type: 'contact', id: contact });
+        return repo.page({ contact, rollup: true, rollupOf }, 21);
+      },
+    },
+  };
+}
 
 /**
  * The feed's two pages, measured one request at a time (no concurrency: this is the
@@ -151,18 +171,7 @@ export async function feedLatency(baseUrl: string, token: string, databaseUrl: s
   } as unknown as Pool;
   const repo = new FeedRepository(recording);
   try {
-    const pages = {
-      lead: { http: () => `/api/interaction-logs/?lead=${randomLead(leads)}`, sql: () => repo.page({ lead: randomLead(leads) }, 21) },
-      recent: { http: () => '/api/interaction-logs/?limit=20', sql: () => repo.page({}, 21) },
-      rollup: {
-        http: () => `/api/interaction-logs/?contact=${randomContact(leads)}&rollup=true`,
-        sql: async () => {
-          const contact = randomContact(leads);
-          const rollupOf = await resolveRollup(repo, everything, admin, { type: 'contact', id: contact });
-          return repo.page({ contact, rollup: true, rollupOf }, 21);
-        },
-      },
-    };
+    const pages = feedPages(repo, leads);
     const out: Record<string, { http: ReturnType<typeof latencyProfile>; sql: ReturnType<typeof latencyProfile>; rows: number; plan: string }> = {};
     for (const [name, page] of Object.entries(pages)) {
       for (let i = 0; i < Math.min(100, samples); i++) {
