@@ -5,8 +5,6 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runLogDir } from '../utils';
 
-// jest reads testTimeout only from the top level of its config, not from a project's.
-
 export const SEED = Number(process.env.FUZZ_SEED ?? randomInt(1, 2 ** 31 - 1));
 export const COUNT = Number(process.env.FUZZ_COUNT ?? 400);
 export const BODY_LIMIT = 64 * 1024;
