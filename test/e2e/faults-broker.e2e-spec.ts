@@ -1,8 +1,9 @@
 // Fault injection (faults.shared.ts has the suite's setup and counting): RabbitMQ unreachable, or dropping what it cannot route.
 // The describe keeps the original file's name, so every test keeps its full name.
+import { AddressInfo, connect as tcpConnect, createServer, Socket } from 'node:net';
 import { Client } from 'pg';
 import { brokerUrl, deleteVhost, newName, rabbitmqctl, record } from '../support/resources';
-import { api, create, eventually, IsolatedStack, readMetric, testEnv, uniq, viaProxy, backoffAttemptsWithin } from '../utils';
+import { AmqpCapture, api, create, eventually, IsolatedStack, readMetric, TcpProxy, testEnv, uniq, viaProxy, backoffAttemptsWithin } from '../utils';
 import { faultsSuite } from './faults.shared';
 
 // jest reads testTimeout only from the top level of its config, not from a project's.
@@ -10,11 +11,63 @@ jest.setTimeout(240_000);
 
 describe('faults: nothing lost, nothing twice', () => {
   const suite = faultsSuite();
-  const { closers, apiServer, logger, capture, proxyTo, loggedCount, unsentCount, queueDepth, eventsOf, expectFeedExactly, countingGate, expectSentWereSeen, health, writer } =
-    suite;
+  const { closers, apiServer, logger, capture, proxyTo, loggedCount, unsentCount, queueDepth, eventsOf, expectFeedExactly, health, writer } = suite;
   let stack: IsolatedStack;
   let db: Client;
   beforeAll(() => ({ stack, db } = suite));
+
+  /** A TCP hop that counts connection attempts (one per service), in front of the fault proxy. */
+  async function countingGate(target: Pick<TcpProxy, 'host' | 'port'>) {
+    let attempts = 0;
+    const sockets = new Set<Socket>();
+    const server = createServer((client) => {
+      attempts += 1;
+      const upstream = tcpConnect({ host: target.host, port: target.port });
+      const end = () => {
+        client.destroy();
+        upstream.destroy();
+      };
+      for (const [a, b] of [
+        [client, upstream],
+        [upstream, client],
+      ]) {
+        sockets.add(a);
+        a.pipe(b);
+        a.on('error', end);
+        a.on('close', () => {
+          sockets.delete(a);
+          end();
+        });
+      }
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const gate = {
+      host: '127.0.0.1',
+      port: (server.address() as AddressInfo).port,
+      get attempts() {
+        return attempts;
+      },
+      close: () => {
+        for (const s of sockets) s.destroy();
+        return new Promise<void>((resolve) => server.close(() => resolve()));
+      },
+    };
+    closers.push(gate.close);
+    return gate;
+  }
+
+  /** Every outbox row marked sent was seen on the wire: the relay never marks what the broker did not take. */
+  async function expectSentWereSeen(ids: string[], wire: AmqpCapture): Promise<number> {
+    const { rows } = await db.query<{ id: string }>('select id from crm.outbox where id = any($1::uuid[]) and sent_at is not null', [ids]);
+    await eventually(
+      () => {
+        const seen = new Set(wire.messages.map((m) => m.properties.messageId));
+        expect(rows.map((r) => r.id).filter((id) => !seen.has(id))).toEqual([]);
+      },
+      { timeout: 10_000 },
+    );
+    return rows.length;
+  }
 
   it('RabbitMQ unreachable for both services: writes still answer 2xx, both reconnect by themselves with backoff, every change logged once, nothing marked sent that the broker did not take', async () => {
     const wire = await capture();

@@ -2,27 +2,11 @@
 // counting helpers. faultsSuite() registers the hooks of the describe it is called in: each file gets
 // its own database and vhost (jest runs files in parallel), so "the" logger is the only consumer.
 import { randomUUID } from 'node:crypto';
-import { AddressInfo, connect as tcpConnect, createServer, Socket } from 'node:net';
 import { connect as amqpConnect } from 'amqplib';
 import { Client } from 'pg';
 import { buildEvent } from '@app/contracts';
 import { rabbitmqctl } from '../support/resources';
-import {
-  AmqpCapture,
-  amqpCapture,
-  api,
-  ApiClient,
-  AppProcess,
-  createProxy,
-  eventually,
-  expectStatus,
-  IsolatedStack,
-  isolatedStack,
-  startApi,
-  startLogger,
-  TcpProxy,
-  uniq,
-} from '../utils';
+import { amqpCapture, api, ApiClient, AppProcess, createProxy, expectStatus, IsolatedStack, isolatedStack, startApi, startLogger, uniq } from '../utils';
 
 /**
  * Fault injection: every change reaches the feed exactly once whatever fails. Each test
@@ -194,59 +178,6 @@ export function faultsSuite() {
   const loggerWaitsOnLock = () =>
     count(`select count(*) as n from pg_stat_activity where datname = current_database() and application_name = 'activity-logger' and wait_event_type = 'Lock'`, []);
 
-  /** A TCP hop that counts connection attempts (one per service), in front of the fault proxy. */
-  async function countingGate(target: Pick<TcpProxy, 'host' | 'port'>) {
-    let attempts = 0;
-    const sockets = new Set<Socket>();
-    const server = createServer((client) => {
-      attempts += 1;
-      const upstream = tcpConnect({ host: target.host, port: target.port });
-      const end = () => {
-        client.destroy();
-        upstream.destroy();
-      };
-      for (const [a, b] of [
-        [client, upstream],
-        [upstream, client],
-      ]) {
-        sockets.add(a);
-        a.pipe(b);
-        a.on('error', end);
-        a.on('close', () => {
-          sockets.delete(a);
-          end();
-        });
-      }
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const gate = {
-      host: '127.0.0.1',
-      port: (server.address() as AddressInfo).port,
-      get attempts() {
-        return attempts;
-      },
-      close: () => {
-        for (const s of sockets) s.destroy();
-        return new Promise<void>((resolve) => server.close(() => resolve()));
-      },
-    };
-    closers.push(gate.close);
-    return gate;
-  }
-
-  /** Every outbox row marked sent was seen on the wire: the relay never marks what the broker did not take. */
-  async function expectSentWereSeen(ids: string[], wire: AmqpCapture): Promise<number> {
-    const { rows } = await db.query<{ id: string }>('select id from crm.outbox where id = any($1::uuid[]) and sent_at is not null', [ids]);
-    await eventually(
-      () => {
-        const seen = new Set(wire.messages.map((m) => m.properties.messageId));
-        expect(rows.map((r) => r.id).filter((id) => !seen.has(id))).toEqual([]);
-      },
-      { timeout: 10_000 },
-    );
-    return rows.length;
-  }
-
   const health = async (p: AppProcess, path: string) => {
     const res = await fetch(`${p.url}${path}`, { signal: AbortSignal.timeout(5_000) });
     return { status: res.status, body: await res.json().catch(() => null) };
@@ -303,8 +234,6 @@ export function faultsSuite() {
     ensureLoggerQueue,
     holdEvent,
     loggerWaitsOnLock,
-    countingGate,
-    expectSentWereSeen,
     health,
     writer,
   };
