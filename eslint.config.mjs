@@ -30,7 +30,7 @@ export default tseslint.config(
   {
     // Tests and the benchmark read untyped data (JSON bodies, mocks' calls, EXPLAIN output, autocannon's
     // results) and check it with expect() or print it: typing every read would add casts, not safety.
-    files: ['test/**', 'bench/**', '**/*.spec.ts', '**/*.fixture.ts'],
+    files: ['test/**', 'bench/**', '**/*.spec.ts', '**/*.fixture.ts', '**/*.shared-spec.ts'],
     rules: {
       '@typescript-eslint/no-explicit-any': 'off',
       '@typescript-eslint/no-unsafe-argument': 'off',

@@ -20,6 +20,7 @@ import {
   update,
   User,
 } from '../utils';
+import { dashboardPage } from './dashboard.shared';
 
 /**
  * Acting from a record's timeline in Chromium (issue 15 part 5): the record's header,
@@ -47,57 +48,17 @@ describe("a record's timeline in the dashboard", () => {
   let pageUrl: string;
   let page: Page;
   const pageErrors: string[] = [];
+  const dash = dashboardPage();
+  const { entryWith, shows, summaries, listsExactly, feedLoaded, text, markDocument, stillSameDocument, logFromForm, countMostShown, mostShown, localTime } = dash;
   /** The one 4xx the page is made to meet on purpose (the blank summary, the future time). */
   const refusedOnPurpose = (method: string, url: string, status: number) => status === 400 && method === 'POST' && url.endsWith('/log_interaction/');
 
-  const entries = () => page.getByTestId('entry');
-  const entryWith = (summary: string) => entries().filter({ hasText: summary });
-  const shows = (summary: string) => entryWith(summary).waitFor({ state: 'visible', timeout: 30_000 });
-  const summaries = () => page.getByTestId('entry-summary').allTextContents();
-  const listsExactly = (expected: string[]) => eventually(async () => expect(await summaries()).toEqual(expected), { timeout: 30_000 });
-  const feedLoaded = () => page.locator('#feed[data-loaded]').waitFor({ state: 'attached', timeout: 30_000 });
-  const text = async (testId: string) => (await page.getByTestId(testId).textContent())?.trim();
   const wait = { prefer: 'wait=10' };
   const open = async (query: string) => {
     await page.goto(`${pageUrl}?${query}`);
     await feedLoaded();
     await page.locator('#live.on').waitFor();
   };
-  const logFromForm = async (type: string, summary: string, when?: string) => {
-    await page.getByTestId('log-type').selectOption(type);
-    await page.getByTestId('log-summary').fill(summary);
-    if (when) await page.getByTestId('log-when').fill(when);
-    await page.getByTestId('log-submit').click();
-  };
-  /** A mark on the document: still there later means the page was never reloaded. */
-  const markDocument = () => page.evaluate(() => ((window as unknown as { sameDocument: boolean }).sameDocument = true));
-  const stillSameDocument = async () => expect(await page.evaluate(() => (window as unknown as { sameDocument?: boolean }).sameDocument)).toBe(true);
-  /** The largest number of entries with this summary the feed ever held at once, from now on. */
-  const countMostShown = (summary: string) =>
-    page.evaluate((s) => {
-      const w = window as unknown as { mostShown: Record<string, number>; pendingSeen: Record<string, boolean> };
-      w.mostShown = w.mostShown || {};
-      w.pendingSeen = w.pendingSeen || {};
-      w.mostShown[s] = 0;
-      const check = () => {
-        const items = Array.from(document.querySelectorAll('#feed [data-testid=entry]')).filter((li) => li.querySelector('[data-testid=entry-summary]')?.textContent === s);
-        w.mostShown[s] = Math.max(w.mostShown[s], items.length);
-        if (items.some((li) => li.classList.contains('pending'))) w.pendingSeen[s] = true;
-      };
-      new MutationObserver(check).observe(document.getElementById('feed')!, { childList: true, subtree: true, attributes: true });
-    }, summary);
-  const mostShown = (summary: string) =>
-    page.evaluate((s) => {
-      const w = window as unknown as { mostShown: Record<string, number>; pendingSeen: Record<string, boolean> };
-      return { most: w.mostShown[s], pendingSeen: !!w.pendingSeen[s] };
-    }, summary);
-  /** A datetime-local value for a time this many days ago, in the browser's own time zone. */
-  const localTime = (daysAgo: number) =>
-    page.evaluate((d) => {
-      const t = new Date(Date.now() - d * 86_400_000);
-      const pad = (n: number) => String(n).padStart(2, '0');
-      return `${t.getFullYear()}-${pad(t.getMonth() + 1)}-${pad(t.getDate())}T${pad(t.getHours())}:${pad(t.getMinutes())}`;
-    }, daysAgo);
 
   const leadCreated = (l: { name: string; company: string }) => `New lead created: ${l.name} from ${l.company}`;
   const leadFields = { name: 'Mary Jackson', company: 'Langley Aeronautics', status: 'contacted' };
@@ -118,6 +79,7 @@ describe("a record's timeline in the dashboard", () => {
     pageUrl = `${apiProcess.url}/dashboard/`;
     browser = await launchChromium(CHROMIUM);
     page = browser.context.pages()[0] ?? (await browser.context.newPage());
+    dash.use(page);
     page.on('pageerror', (e) => pageErrors.push(`pageerror: ${e.message}`));
     page.on('console', (m) => {
       if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) pageErrors.push(`console: ${m.text()}`);

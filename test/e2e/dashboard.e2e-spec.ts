@@ -1,7 +1,4 @@
-import { mkdirSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
 import { BrowserContext, Page } from 'playwright-core';
-import { ROOT } from '../support/resources';
 import { CHROMIUM, launchChromium, requireChromium } from '../utils/browser';
 import {
   api,
@@ -24,6 +21,7 @@ import {
   update,
   User,
 } from '../utils';
+import { dashboardPage } from './dashboard.shared';
 
 /**
  * The dashboard in a real browser: Debian's Chromium driven by playwright-core.
@@ -57,25 +55,8 @@ describe('the dashboard in Chromium', () => {
   let pageUrl: string;
   let page: Page;
   const pageErrors: string[] = [];
-
-  const entries = () => page.getByTestId('entry');
-  const entryWith = (summary: string) => entries().filter({ hasText: summary });
-  const shows = (summary: string) => entryWith(summary).waitFor({ state: 'visible', timeout: 30_000 });
-  const summaries = () => page.getByTestId('entry-summary').allTextContents();
-  /** Polls until the page lists exactly these summaries, newest first. */
-  const listsExactly = (expected: string[]) => eventually(async () => expect(await summaries()).toEqual(expected), { timeout: 30_000 });
-  const feedLoaded = () => page.locator('#feed[data-loaded]').waitFor({ state: 'attached', timeout: 30_000 });
-  /** With DASHBOARD_SCREENSHOT=docs/dashboard.png: saves the page there (suffix before the extension). */
-  const screenshot = async (suffix: string) => {
-    const target = process.env.DASHBOARD_SCREENSHOT;
-    if (!target) return;
-    const file = resolve(ROOT, target.replace(/(\.png)?$/, `${suffix}.png`));
-    mkdirSync(dirname(file), { recursive: true });
-    await page.screenshot({ path: file, animations: 'disabled' });
-  };
-  /** A mark on the document: still there later means the page was never reloaded. */
-  const markDocument = () => page.evaluate(() => ((window as unknown as { sameDocument: boolean }).sameDocument = true));
-  const stillSameDocument = async () => expect(await page.evaluate(() => (window as unknown as { sameDocument?: boolean }).sameDocument)).toBe(true);
+  const dash = dashboardPage();
+  const { entries, entryWith, shows, summaries, listsExactly, feedLoaded, screenshot, markDocument, stillSameDocument } = dash;
 
   const leadA = { name: 'Ada Lovelace', company: 'Analytical Engines Ltd' };
   const leadB = { name: 'Alan Turing', company: 'Bletchley Computing' };
@@ -93,6 +74,7 @@ describe('the dashboard in Chromium', () => {
     pageUrl = `http://${proxy.host}:${proxy.port}/dashboard/`;
     browser = await launchChromium(CHROMIUM);
     page = browser.context.pages()[0] ?? (await browser.context.newPage());
+    dash.use(page);
     // Whatever goes wrong in the page, save the one wrong password tried on purpose.
     page.on('pageerror', (e) => pageErrors.push(`pageerror: ${e.message}`));
     page.on('console', (m) => {

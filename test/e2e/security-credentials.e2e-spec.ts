@@ -1,72 +1,23 @@
-import { createHmac, randomBytes, randomUUID, scrypt } from 'node:crypto';
+// Authentication (tokens, login limits) and secrets at rest, in transit and in what is printed (security.shared.ts has the suite's setup and checks).
+// The describe keeps the original file's name, so every test keeps its full name.
+import { randomBytes, randomUUID, scrypt } from 'node:crypto';
 import { Client } from 'pg';
-import { api, ApiClient, ApiResponse, AppProcess, create, createUser, eventually, expectStatus, runApiToExit, sendRaw, startApi, startLogger, testEnv, uniq, User } from '../utils';
+import { api, ApiClient, ApiResponse, AppProcess, expectStatus, runApiToExit, startApi, uniq, User } from '../utils';
+import { b64url, expectError, expectNothingLeaked, isPublic, JWT_SECRET, jwt, now, request, securitySuite, TTL_SECONDS } from './security.shared';
 
 // jest reads testTimeout only from the top level of its config, not from a project's.
 jest.setTimeout(120_000);
 
-/**
- * Authentication, authorisation and what must never leak. crm-api runs with a JWT secret
- * and token lifetime of this file's own and debug logging, so the secret, the passwords
- * and the tokens it handles can be looked for in everything it printed.
- */
-const JWT_SECRET = `jwt-${randomBytes(24).toString('hex')}`;
-const TTL_SECONDS = 600;
-/** Health (and its probes), metrics and the token route; the docs and dashboard are not in the description. */
-const isPublic = (method: string, path: string) =>
-  (method === 'GET' && /^\/(health|metrics)(\/|$)/.test(path)) || (method === 'POST' && path.replace(/\/$/, '') === '/api/auth/token');
-
-const b64url = (v: unknown) => Buffer.from(typeof v === 'string' ? v : JSON.stringify(v)).toString('base64url');
-/** An HS256 JWT made here, independently of crm-api's code. */
-function jwt(claims: Record<string, unknown>, { secret = JWT_SECRET, alg = 'HS256' } = {}): string {
-  const body = `${b64url({ alg, typ: 'JWT' })}.${b64url(claims)}`;
-  return `${body}.${createHmac('sha256', secret).update(body).digest('base64url')}`;
-}
-const now = () => Math.floor(Date.now() / 1000);
-
-/** api.md's error shape, exactly. */
-function expectError(res: ApiResponse, status: number): void {
-  if (res.status !== status) throw new Error(`expected ${status}, got ${res.status} ${JSON.stringify(res.body)}`);
-  expect(res.body).toEqual({ status, error: expect.any(String), message: expect.anything() });
-}
-
-function request(url: string, method: string, headers: Record<string, string> = {}, body?: unknown): Promise<ApiResponse> {
-  const json: Record<string, string> = body === undefined ? {} : { 'content-type': 'application/json' };
-  return sendRaw(url, method, body === undefined ? undefined : JSON.stringify(body), { ...json, ...headers });
-}
-
 describe('security', () => {
-  const env = testEnv();
+  const suite = securitySuite();
+  const { env, secrets, errorBodies, seen } = suite;
   let apiProcess: AppProcess;
   let loggerProcess: AppProcess;
   let admin: ApiClient;
   let adminId: string;
   let rep: User;
   let db: Client;
-  /** Every token and password this file handled, to look for where they must not be. */
-  const secrets: string[] = [JWT_SECRET, env.admin.password];
-  /** Every error answer this file received. */
-  const errorBodies: string[] = [];
-  const seen = (res: ApiResponse) => {
-    if (res.status >= 400) errorBodies.push(JSON.stringify(res.body));
-    return res;
-  };
-
-  beforeAll(async () => {
-    [apiProcess, loggerProcess] = await Promise.all([startApi({ JWT_SECRET, JWT_TTL_SECONDS: String(TTL_SECONDS), LOG_LEVEL: 'debug' }), startLogger()]);
-    admin = await api(apiProcess.url);
-    secrets.push(admin.token);
-    adminId = expectStatus(await admin.get('/api/users/me/'), 200).id;
-    rep = await createUser(admin);
-    secrets.push(rep.client.token);
-    db = new Client({ connectionString: env.databaseUrl });
-    await db.connect();
-  });
-
-  afterAll(async () => {
-    await db?.end().catch(() => undefined);
-    await Promise.all([apiProcess?.stop(), loggerProcess?.stop()]);
-  });
+  beforeAll(() => ({ apiProcess, loggerProcess, admin, adminId, rep, db } = suite));
 
   describe('authentication', () => {
     let operations: { method: string; path: string }[];
@@ -215,69 +166,6 @@ describe('security', () => {
     });
   });
 
-  describe('behind a reverse proxy (TRUST_PROXY)', () => {
-    it('believes X-Forwarded-For only when told to (the client address for the login limit); next links come from PUBLIC_URL, never from X-Forwarded-Host', async () => {
-      const proxied = await startApi({ JWT_SECRET, JWT_TTL_SECONDS: String(TTL_SECONDS), TRUST_PROXY: '127.0.0.1', PUBLIC_URL: 'https://crm.example.com' });
-      try {
-        const forwarded = { 'x-forwarded-proto': 'http', 'x-forwarded-host': 'forged.example.net' };
-        const page = (url: string) => request(`${url}/api/leads/?limit=1`, 'GET', { authorization: `Bearer ${admin.token}`, ...forwarded });
-        await create(admin, 'leads', { name: uniq('Proxy Lead') });
-        await create(admin, 'leads', { name: uniq('Proxy Lead') });
-        expect((await page(proxied.url)).body.next).toMatch(/^https:\/\/crm\.example\.com\/api\/leads\/\?/);
-        expect((await page(apiProcess.url)).body.next).toMatch(/^\/api\/leads\/\?/);
-
-        // Each forwarded client has its own budget: one locked out, another still signs in.
-        const victim = { email: `${uniq('proxied').replace(' ', '.')}@crm.test`, password: `pw-${randomBytes(6).toString('hex')}` };
-        expectStatus(await admin.post('/api/users/', { ...victim, name: 'Proxied' }), 201);
-        secrets.push(victim.password);
-        const login = (client: string, password: string) =>
-          request(`${proxied.url}/api/auth/token/`, 'POST', { 'x-forwarded-for': client }, { email: victim.email, password }).then(seen);
-        for (let i = 0; i < 10; i += 1) expectError(await login('198.51.100.7', `guess-${i}`), 401);
-        expectError(await login('198.51.100.7', victim.password), 429);
-        expect((await login('198.51.100.8', victim.password)).status).toBe(200);
-      } finally {
-        await proxied.stop();
-      }
-    });
-  });
-
-  describe('authorisation', () => {
-    it('only an admin creates users: a sales rep gets 403 and no user appears', async () => {
-      const email = `${uniq('intruder').replace(' ', '.')}@crm.test`;
-      for (const role of ['sales_rep', 'admin']) {
-        expectError(seen(await rep.client.post('/api/users/', { email, password: 'long enough', name: 'Intruder', role })), 403);
-      }
-      // Refused before the body is looked at: an invalid body is a 403 too, not a 400.
-      expectError(seen(await rep.client.post('/api/users/', { nonsense: true })), 403);
-      const { rows } = await db.query('select 1 from crm.users where email = $1', [email]);
-      expect(rows).toEqual([]);
-      expectError(seen(await request(`${apiProcess.url}/api/auth/token/`, 'POST', {}, { email, password: 'long enough' })), 401);
-      // The rep is not locked out of what reps may do.
-      expect((await rep.client.get('/api/users/me/')).body).toMatchObject({ id: rep.id, role: 'sales_rep' });
-    });
-
-    it("a manual log is always the caller's: a user field (or any alias) is refused, without it the log is the caller's", async () => {
-      // The rep's own lead: a rep logs only on records they own (auth/policy.ts).
-      const lead = await create(admin, 'leads', { name: uniq('Attribution Lead'), assigned_to: rep.id });
-      const outboxRows = async () => (await db.query(`select payload from crm.outbox where type = 'interaction.logged' and payload->>'subject' = $1`, [lead.id])).rows;
-      for (const field of ['user', 'user_id', 'actor', 'created_by', 'source']) {
-        const res = seen(await rep.client.post(`/api/leads/${lead.id}/log_interaction/`, { type: 'call', summary: 'claimed as the admin', [field]: adminId }));
-        expectError(res, 400);
-        expect(JSON.stringify(res.body.message)).toContain(`${field}: unknown field`);
-      }
-      expect(await outboxRows()).toEqual([]);
-
-      const summary = `Called about the renewal (${uniq('mine')})`;
-      const res = await rep.client.post(`/api/leads/${lead.id}/log_interaction/`, { type: 'call', summary }, { prefer: 'wait=10' });
-      expect([201, 202]).toContain(res.status);
-      expect(res.body).toMatchObject({ user: rep.id, summary });
-      const rows = await outboxRows();
-      expect(rows.map((r) => r.payload.data.actor.id)).toEqual([rep.id]);
-      const log = await eventually(async () => expectStatus(await admin.get(`/api/interaction-logs/${res.body.id}/`), 200));
-      expect(log).toMatchObject({ id: res.body.id, user: rep.id, source: 'manual', lead: lead.id, summary });
-    });
-  });
-
   describe('secrets at rest and in transit', () => {
     it('passwords are stored as salted scrypt hashes, never in clear, never answered', async () => {
       const password = `same-${randomBytes(6).toString('hex')}`;
@@ -387,18 +275,8 @@ describe('security', () => {
         'activity-logger': await loggerProcess.wholeLog(),
       };
       expect(printed['crm-api']).toMatch(/"level":"debug"|"msg":"listening"/); // it did print
-      for (const [name, text] of Object.entries(printed)) {
-        for (const secret of secrets) {
-          if (text.includes(secret)) throw new Error(`${name} printed a secret (${secret.slice(0, 6)}…) in ${name === 'crm-api' ? apiProcess.logFile : loggerProcess.logFile}`);
-        }
-        // Credentials inside connection URLs.
-        expect(text).not.toMatch(/amqps?:\/\/[^\s"/@]+:[^\s"/@]+@/);
-      }
+      expectNothingLeaked(printed, { 'crm-api': apiProcess.logFile, 'activity-logger': loggerProcess.logFile }, secrets, errorBodies);
       expect(errorBodies.length).toBeGreaterThan(20);
-      for (const body of errorBodies) {
-        for (const secret of secrets) expect(body).not.toContain(secret);
-        expect(body).not.toMatch(/"stack"|\bat \S+ \(\/|node_modules/);
-      }
     });
   });
 });
