@@ -2,7 +2,7 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { BrowserContext, Page } from 'playwright-core';
 import { ROOT } from '../support/resources';
-import { CHROMIUM, launchChromium, requireChromium } from '../utils/browser';
+import { CHROMIUM, requireChromium } from '../utils/browser';
 import {
   api,
   ApiClient,
@@ -20,7 +20,7 @@ import {
   update,
   User,
 } from '../utils';
-import { dashboardPage } from './dashboard.shared';
+import { dashboardPage, openWatchedPage } from './dashboard.shared';
 
 /**
  * Acting from a record's timeline in Chromium (issue 15 part 5): the record's header,
@@ -77,16 +77,7 @@ describe("a record's timeline in the dashboard", () => {
     opportunity = await create(client, 'opportunities', { name: 'Supersonic wing study', amount: '120000.00', stage: 'proposal', contact: contact.id, owner: rep.id });
     await logWithSummary(client, { lead: lead.id }, leadCreated(leadFields));
     pageUrl = `${apiProcess.url}/dashboard/`;
-    browser = await launchChromium(CHROMIUM);
-    page = browser.context.pages()[0] ?? (await browser.context.newPage());
-    dash.use(page);
-    page.on('pageerror', (e) => pageErrors.push(`pageerror: ${e.message}`));
-    page.on('console', (m) => {
-      if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) pageErrors.push(`console: ${m.text()}`);
-    });
-    page.on('response', (r) => {
-      if (r.status() >= 400 && !refusedOnPurpose(r.request().method(), r.url(), r.status())) pageErrors.push(`HTTP ${r.status()} ${r.request().method()} ${r.url()}`);
-    });
+    ({ browser, page } = await openWatchedPage(dash, pageErrors, refusedOnPurpose));
     await page.goto(pageUrl);
     await page.getByTestId('email').fill(admin.email);
     await page.getByTestId('password').fill(admin.password);

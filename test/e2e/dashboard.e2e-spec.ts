@@ -1,5 +1,5 @@
 import { BrowserContext, Page } from 'playwright-core';
-import { CHROMIUM, launchChromium, requireChromium } from '../utils/browser';
+import { CHROMIUM, requireChromium } from '../utils/browser';
 import {
   api,
   ApiClient,
@@ -21,7 +21,7 @@ import {
   update,
   User,
 } from '../utils';
-import { dashboardPage } from './dashboard.shared';
+import { dashboardPage, openWatchedPage } from './dashboard.shared';
 
 /**
  * The dashboard in a real browser: Debian's Chromium driven by playwright-core.
@@ -72,18 +72,8 @@ describe('the dashboard in Chromium', () => {
     rep = await createUser(client, 'sales_rep', 'Dorothy Vaughan');
     proxy = await createProxy('127.0.0.1', apiProcess.port);
     pageUrl = `http://${proxy.host}:${proxy.port}/dashboard/`;
-    browser = await launchChromium(CHROMIUM);
-    page = browser.context.pages()[0] ?? (await browser.context.newPage());
-    dash.use(page);
     // Whatever goes wrong in the page, save the one wrong password tried on purpose.
-    page.on('pageerror', (e) => pageErrors.push(`pageerror: ${e.message}`));
-    page.on('console', (m) => {
-      if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) pageErrors.push(`console: ${m.text()}`);
-    });
-    page.on('response', (r) => {
-      const wrongPassword = r.status() === 401 && new URL(r.url()).pathname === '/api/auth/token/';
-      if (r.status() >= 400 && !wrongPassword) pageErrors.push(`HTTP ${r.status()} ${r.request().method()} ${r.url()}`);
-    });
+    ({ browser, page } = await openWatchedPage(dash, pageErrors, (_method, url, status) => status === 401 && new URL(url).pathname === '/api/auth/token/'));
   }, TIMEOUT_MS);
 
   afterAll(async () => {

@@ -2,9 +2,10 @@
 // page shows and how to act on it. dashboardPage() holds the page a spec opens (use() in its beforeAll).
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { Page } from 'playwright-core';
+import { BrowserContext, Page } from 'playwright-core';
 import { ROOT } from '../support/resources';
 import { eventually } from '../utils';
+import { CHROMIUM, launchChromium } from '../utils/browser';
 
 export function dashboardPage() {
   let page: Page;
@@ -78,4 +79,26 @@ export function dashboardPage() {
     mostShown,
     localTime,
   };
+}
+
+/**
+ * Chromium with the spec's page (given to `dash`), watched: every page error, console error
+ * and HTTP error answer lands in `errors`, but those `onPurpose` says the spec causes itself.
+ */
+export async function openWatchedPage(
+  dash: ReturnType<typeof dashboardPage>,
+  errors: string[],
+  onPurpose: (method: string, url: string, status: number) => boolean,
+): Promise<{ browser: { context: BrowserContext; close(): Promise<void> }; page: Page }> {
+  const browser = await launchChromium(CHROMIUM);
+  const page = browser.context.pages()[0] ?? (await browser.context.newPage());
+  dash.use(page);
+  page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
+  page.on('console', (m) => {
+    if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) errors.push(`console: ${m.text()}`);
+  });
+  page.on('response', (r) => {
+    if (r.status() >= 400 && !onPurpose(r.request().method(), r.url(), r.status())) errors.push(`HTTP ${r.status()} ${r.request().method()} ${r.url()}`);
+  });
+  return { browser, page };
 }
