@@ -72,14 +72,17 @@ describe('faults: nothing lost, nothing twice', () => {
       expect(await loggerWaitsOnLock()).toBeGreaterThan(0);
       expect(await loggedCount(ids)).toBeGreaterThan(0);
     });
-    const before = await loggedCount(ids);
-    expect(before).toBeLessThan(N); // some, not all: killed mid-stream, a batch in flight
 
     victim.kill('SIGKILL');
     expect(await victim.exited).toMatchObject({ signal: 'SIGKILL' });
     // The server notices the dead client (client_connection_check_interval) and ends its
     // session, statement and all, while the row is still held.
     await eventually(async () => expect(await loggerWaitsOnLock()).toBe(0));
+    // Counted once nothing of the logger is left (a batch committing as the wait began
+    // made a count taken before the kill one batch short, seen once in CI).
+    const before = await loggedCount(ids);
+    expect(before).toBeGreaterThan(0);
+    expect(before).toBeLessThan(N); // some, not all: killed mid-stream, a batch in flight
     await held.release();
     // Its statement died with it: nothing of the batch it held was written.
     expect(await loggedCount(ids)).toBe(before);
