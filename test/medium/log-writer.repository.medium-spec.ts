@@ -79,6 +79,21 @@ describe('LogWriterRepository (PostgreSQL)', () => {
     expect(row.partition).toBe('activity.interaction_log_y2004m07');
   });
 
+  it('insert: a month the writer believed made but which is gone is made again, and the batch lands (nothing thrown)', async () => {
+    // The writer remembers the months ahead once made; dropping one behind its back (nobody
+    // else writes two months ahead) makes its picture stale, as the swap to the partitioned
+    // table did within the second after it last looked.
+    const now = new Date();
+    const ahead = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 2, 10));
+    await writer.insert([newLog()]);
+    const name = `interaction_log_y${ahead.getUTCFullYear()}m${String(ahead.getUTCMonth() + 1).padStart(2, '0')}`;
+    await db.sql(`drop table activity.${name}`);
+    const log = newLog({ timestamp: ahead.toISOString() });
+    expect(await writer.insert([log])).toEqual([log.id]);
+    const [row] = await db.sql<{ partition: string }>('select tableoid::regclass::text as partition from activity.interaction_log where id = $1', [log.id]);
+    expect(row.partition).toBe(`activity.${name}`);
+  });
+
   it('applyChanges: an edit of a manual log is applied (summary, type, data); a change of an unknown log is not found', async () => {
     const log = newLog();
     await notificationsDuring(() => writer.insert([log])); // its own NOTIFY arrived before the edit's is counted

@@ -23,6 +23,12 @@ export interface InteractionLogRecord extends RenderedLog {
   data: unknown;
 }
 
+/** PostgreSQL's answer to a row whose range has no partition (a check_violation, 23514). */
+const isNoPartitionForRow = (err: unknown) => {
+  const e = err as { code?: unknown; message?: unknown } | null;
+  return e?.code === '23514' && typeof e.message === 'string' && e.message.startsWith('no partition of relation');
+};
+
 const INSERT_SQL = insertBatchSql('"activity"."interaction_log"');
 const CHANGES_SQL = applyChangesSql('"activity"."interaction_log"');
 
@@ -71,6 +77,20 @@ export class LogWriterRepository implements OnApplicationShutdown {
   /** Inserts the batch and wakes crm-api's live stream, in one transaction. Returns the ids that were new. */
   async insert(records: InteractionLogRecord[]): Promise<string[]> {
     if (records.length === 0) return [];
+    try {
+      return await this.insertInto(records);
+    } catch (err) {
+      if (!isNoPartitionForRow(err)) throw err;
+      // The partition keeper's picture was stale: look at the table again and retry once.
+      // Without this, every redelivery within the stale second failed the same way and the
+      // message was dead-lettered after its attempts (seen in CI, right after the swap).
+      this.logger.warn({ msg: 'no partition for a row: looking at the partitions again', error: (err as Error).message });
+      this.partitions.forget();
+      return this.insertInto(records);
+    }
+  }
+
+  private async insertInto(records: InteractionLogRecord[]): Promise<string[]> {
     await this.partitions.ensure(records.map((r) => r.timestamp));
     const { rows } = await this.pool.query<{ id: string }>(INSERT_SQL, [JSON.stringify(records.map(batchRow))]);
     return rows.map((r) => r.id);

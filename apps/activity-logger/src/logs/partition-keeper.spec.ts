@@ -46,4 +46,25 @@ describe('PartitionKeeper', () => {
     expect(db.created).toEqual([]);
     expect(db.connections()).toBe(1); // looks again only after a second
   });
+
+  it('forget(): looks at the table again at once, even within the second after it saw a plain table', async () => {
+    let partitioned = false;
+    const created: string[] = [];
+    const keeper = new PartitionKeeper(async () => ({
+      query: async (sql: string) => {
+        if (sql.includes('relkind')) return { rows: [{ kind: partitioned ? 'p' : 'r' }] };
+        if (sql.includes('pg_inherits')) return { rows: [] };
+        if (sql.startsWith('create table')) created.push(/interaction_log_y(\d{4})m(\d{2})/.exec(sql)!.slice(1).join('-'));
+        return { rows: [] };
+      },
+      release: () => undefined,
+    }));
+    await keeper.ensure(['2024-02-10T00:00:00Z'], now);
+    partitioned = true; // the migration swapped the table in
+    await keeper.ensure(['2024-02-10T00:00:00Z'], now);
+    expect(created).toEqual([]); // still within the second: the insert would find no partition
+    keeper.forget();
+    await keeper.ensure(['2024-02-10T00:00:00Z'], now);
+    expect(created).toEqual(['2024-02', '2026-11', '2026-12', '2027-01']);
+  });
 });

@@ -22,6 +22,18 @@ export class PartitionKeeper {
 
   constructor(private readonly connect: () => Promise<{ query: Query; release(): void }>) {}
 
+  /**
+   * Drops what the keeper believes, so the next ensure() looks at the table again: the
+   * writer calls it when an insert found no partition for a row, i.e. the picture was
+   * stale (the plain table was swapped for the partitioned one less than a second after
+   * the keeper last looked, or a month was dropped or detached by hand).
+   */
+  forget(): void {
+    this.known.clear();
+    this.loaded = false;
+    this.unpartitionedUntil = 0;
+  }
+
   async ensure(timestamps: string[], now = new Date()): Promise<void> {
     const current = monthOf(now);
     const wanted = new Set([...monthsBetween(current, addMonths(current, MONTHS_AHEAD)), ...timestamps.map(monthOf)]);
