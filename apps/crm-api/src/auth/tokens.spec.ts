@@ -32,6 +32,19 @@ describe('tokens (@nestjs/jwt)', () => {
     expect(t.verify(token, now + 60_000)).toBeNull();
   });
 
+  it('a token checked once is remembered, but still refused from its expiry on', async () => {
+    const t = await tokens(secret, 60);
+    const token = t.sign('user-1', 'session-1', now);
+    const claims = t.verify(token, now);
+    expect(t.verify(token, now + 30_000)).toEqual(claims);
+    expect(t.verify(token, now + 60_000)).toBeNull();
+    expect(t.verify(token, now + 120_000)).toBeNull();
+    // Forged tokens are not remembered as good, whatever came before.
+    const [h, , s] = token.split('.');
+    const forged = Buffer.from(JSON.stringify({ sub: 'admin', sid: 'session-1', iat: 0, exp: 9e9 })).toString('base64url');
+    expect(t.verify(`${h}.${forged}.${s}`, now)).toBeNull();
+  });
+
   it('refuses another secret, a tampered payload and garbage', async () => {
     const t = await tokens(secret, 3600);
     const token = t.sign('user-1', undefined, now);

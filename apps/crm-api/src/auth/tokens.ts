@@ -29,9 +29,24 @@ export const TokensJwtModule = JwtModule.registerAsync({
   }),
 });
 
+/** How many verified tokens are remembered (each a few hundred bytes); past it, the oldest is forgotten. */
+const VERIFIED_KEPT = 1024;
+
 /** Signs and checks the bearer tokens of sessions. */
 @Injectable()
 export class Tokens {
+  /**
+   * Tokens whose signature was found good, with their claims, until they expire. A client
+   * sends the same token with every request, and a write had it checked twice (the body
+   * check, then the guard): each check was jsonwebtoken's decode, HMAC and claim checks,
+   * 5 % of crm-api's CPU per POST (profiled, docs/benchmarks.md). Only the signature check
+   * is remembered, and it cannot change while the token is unexpired (one secret for the
+   * process's life); the expiry is compared on every call, and the session behind the
+   * token is still looked up on every request (the guard). Only good tokens are kept:
+   * a flood of forged ones cannot fill it.
+   */
+  private readonly verified = new Map<string, Readonly<TokenClaims>>();
+
   constructor(private readonly jwt: JwtService) {}
 
   /** A token for `subject` and its session, issued at `nowMs`, expiring JWT_TTL_SECONDS later. */
@@ -45,13 +60,34 @@ export class Tokens {
    * token without `exp` (and any payload): ours always have one, so anything else is refused.
    */
   verify(token: string, nowMs = Date.now()): TokenClaims | null {
-    let c: Partial<TokenClaims> | string;
+    const nowS = Math.floor(nowMs / 1000);
+    const known = this.verified.get(token);
+    if (known) {
+      // jsonwebtoken's rule: expired from the second `exp` on.
+      if (nowS < known.exp) return known;
+      this.verified.delete(token);
+      return null;
+    }
+    const checked = this.check(token, nowS);
+    if (!checked) return null;
+    // A "not before" makes the answer depend on the time in another way than the expiry:
+    // ours never carry one, and such a token is checked again at every call.
+    if (!checked.notBefore) {
+      if (this.verified.size >= VERIFIED_KEPT) this.verified.delete(this.verified.keys().next().value!);
+      this.verified.set(token, checked.claims);
+    }
+    return checked.claims;
+  }
+
+  private check(token: string, nowS: number): { claims: Readonly<TokenClaims>; notBefore: boolean } | null {
+    let c: Partial<TokenClaims & { nbf: unknown }> | string;
     try {
-      c = this.jwt.verify<Partial<TokenClaims>>(token, { clockTimestamp: Math.floor(nowMs / 1000) });
+      c = this.jwt.verify<Partial<TokenClaims & { nbf: unknown }>>(token, { clockTimestamp: nowS });
     } catch {
       return null; // malformed, bad signature, another algorithm, expired
     }
     if (!c || typeof c !== 'object' || typeof c.sub !== 'string' || typeof c.exp !== 'number' || typeof c.iat !== 'number') return null;
-    return { sub: c.sub, iat: c.iat, exp: c.exp, ...(typeof c.sid === 'string' ? { sid: c.sid } : {}) };
+    const claims = Object.freeze({ sub: c.sub, iat: c.iat, exp: c.exp, ...(typeof c.sid === 'string' ? { sid: c.sid } : {}) });
+    return { claims, notBefore: c.nbf !== undefined };
   }
 }
