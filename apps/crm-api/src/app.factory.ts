@@ -1,4 +1,3 @@
-import helmet from '@fastify/helmet';
 import { NestFactory } from '@nestjs/core';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -10,6 +9,7 @@ import { errorBody } from './common/error-body';
 import { limitConnections } from './common/connection-limits';
 import { refuseAnonymousBodies } from './common/early-auth';
 import { configureHttpEdge } from './common/http-setup';
+import { addSecurityHeaders } from './common/security-headers';
 import { setupOpenApi } from './common/openapi-setup';
 import { ApiConfig } from './config/api.config';
 import { serveDashboard } from './dashboard/serve-dashboard';
@@ -54,7 +54,7 @@ export async function createApp(config: ApiConfig, logger = new AppLogger('crm-a
     (token) => keys.authenticate(token),
   );
   limitConnections(fastify.server, config.HTTP_MAX_CONNECTIONS, config.HTTP_MAX_CONNECTIONS_PER_ADDRESS);
-  await app.register(helmet, {
+  addSecurityHeaders(fastify, {
     // The Swagger UI at /api/docs loads its scripts from here but styles elements inline.
     // No upgrade-insecure-requests: crm-api itself speaks plain HTTP (TLS, if any, ends
     // at a proxy), and the upgrade would break the docs page when opened by IP.
