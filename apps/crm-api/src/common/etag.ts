@@ -1,4 +1,5 @@
 import { CallHandler, ExecutionContext, Injectable, NestInterceptor, UseInterceptors } from '@nestjs/common';
+import { PATH_METADATA } from '@nestjs/common/constants';
 import type { FastifyReply } from 'fastify';
 import { map, Observable } from 'rxjs';
 import { DomainError } from './domain-error';
@@ -48,22 +49,42 @@ const isRecordView = (body: unknown): body is { id: string; updated_at: string }
   typeof (body as { id?: unknown }).id === 'string' &&
   typeof (body as { updated_at?: unknown }).updated_at === 'string';
 
-/** Sets `ETag` on every answer that is one record (a GET, a create, a PATCH). */
+/** Sets `ETag` on `reply` when `body` is one record (a GET, a create, a PATCH); returns `body`. */
+export function tagRecord<T>(reply: FastifyReply, body: T): T {
+  if (isRecordView(body)) reply.header('etag', etagOf(body.updated_at));
+  return body;
+}
+
+/** Sets `ETag` on every answer that is one record. */
 @Injectable()
 export class EtagInterceptor implements NestInterceptor {
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
-    return next.handle().pipe(
-      map((body: unknown) => {
-        if (isRecordView(body)) context.switchToHttp().getResponse<FastifyReply>().header('etag', etagOf(body.updated_at));
-        return body;
-      }),
-    );
+    const reply = context.switchToHttp().getResponse<FastifyReply>();
+    return next.handle().pipe(map((body: unknown) => tagRecord(reply, body)));
   }
 }
 
 /**
- * On a controller whose answers may be one record: its routes carry the ETag. Per
- * controller, not global, so routes that never answer a record (the feed, health) skip
- * Nest's interceptor pipeline (docs/benchmarks.md, "Interceptors where they serve").
+ * Metadata of a route whose own interceptor sets the ETag (@Idempotent(): it must see the
+ * tag to store it with the answer), so @RecordAnswers() gives it no EtagInterceptor.
  */
-export const RecordAnswers = () => UseInterceptors(EtagInterceptor);
+export const TAGS_OWN_ANSWERS = 'crm:tags-own-answers';
+
+/**
+ * On a controller whose answers may be one record: each of its routes gets the
+ * EtagInterceptor, but for those that tag their answers themselves (TAGS_OWN_ANSWERS).
+ * Not global, so routes that never answer a record (the feed, health) skip Nest's
+ * interceptor pipeline (docs/benchmarks.md, "Interceptors where they serve"); not on the
+ * class, so a keyed create runs one interceptor, not three (each is a layer of rxjs and
+ * an AsyncResource: docs/benchmarks.md, "One interceptor per write").
+ */
+export const RecordAnswers = (): ClassDecorator => (target) => {
+  // Class decorators run after the methods', whose route metadata is already there.
+  const proto = target.prototype as Record<string, unknown>;
+  for (const name of Object.getOwnPropertyNames(proto)) {
+    const descriptor = Object.getOwnPropertyDescriptor(proto, name);
+    const route: unknown = descriptor?.value;
+    if (name === 'constructor' || typeof route !== 'function' || Reflect.getMetadata(PATH_METADATA, route) === undefined) continue;
+    if (!Reflect.getMetadata(TAGS_OWN_ANSWERS, route)) UseInterceptors(EtagInterceptor)(proto, name, descriptor!);
+  }
+};

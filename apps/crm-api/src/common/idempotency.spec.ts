@@ -3,6 +3,9 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { lastValueFrom, of, throwError } from 'rxjs';
 import { newTestService } from '../../../../test/utils/service-test';
 import { DomainError } from './domain-error';
+import { INTERCEPTORS_METADATA } from '@nestjs/common/constants';
+import { Controller, Get, Post } from '@nestjs/common';
+import { EtagInterceptor, etagOf, RecordAnswers } from './etag';
 import { afterCommit, Idempotent, IdempotencyInterceptor } from './idempotency';
 import { fingerprintOf, IDEMPOTENCY_TTL_HOURS, lockIdOf } from './idempotency-key';
 import { IdempotencyRepository } from './idempotency.repository';
@@ -132,5 +135,38 @@ describe('IdempotencyInterceptor', () => {
     await expect(run(sut, exchange({}).context, next)).resolves.toEqual({ id: 'l1' });
     await expect(run(sut, exchange(undefined, 'plain').context, next)).resolves.toEqual({ id: 'l1' });
     expect(keys.transaction).not.toHaveBeenCalled();
+  });
+
+  it('sets the ETag of a record answer itself, with or without a key, and stores it with the answer', async () => {
+    const { sut, keys } = await interceptor();
+    const record = { id: 'l1', updated_at: '2026-11-30T09:00:00.000Z' };
+    const unkeyed = exchange({});
+    await expect(run(sut, unkeyed.context, handler(record))).resolves.toEqual(record);
+    expect(unkeyed.sent.etag).toBe(etagOf(record.updated_at));
+    const keyed = exchange();
+    await run(sut, keyed.context, handler(record));
+    expect(keyed.sent.etag).toBe(etagOf(record.updated_at));
+    expect(keys.save).toHaveBeenCalledWith(USER, 'k1', expect.any(String), expect.objectContaining({ headers: { etag: etagOf(record.updated_at) } }));
+  });
+});
+
+describe('@RecordAnswers()', () => {
+  @RecordAnswers()
+  @Controller('things')
+  class Things {
+    @Get()
+    read(this: void) {}
+    @Post()
+    @Idempotent()
+    create(this: void) {}
+    helper(this: void) {}
+  }
+  const interceptorsOf = (route: () => void): unknown[] => (Reflect.getMetadata(INTERCEPTORS_METADATA, route) as unknown[] | undefined) ?? [];
+
+  it('gives each route the ETag interceptor, but a keyed write only its own (one layer, which tags)', () => {
+    expect(interceptorsOf(Things.prototype.read)).toEqual([EtagInterceptor]);
+    expect(interceptorsOf(Things.prototype.create)).toEqual([IdempotencyInterceptor]);
+    expect(interceptorsOf(Things.prototype.helper)).toEqual([]);
+    expect(Reflect.getMetadata(INTERCEPTORS_METADATA, Things)).toBeUndefined();
   });
 });

@@ -2,11 +2,11 @@ import { applyDecorators, CallHandler, ExecutionContext, Injectable, Logger, Nes
 import { Reflector } from '@nestjs/core';
 import { ApiHeader } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { from, lastValueFrom, Observable } from 'rxjs';
+import { from, lastValueFrom, map, Observable } from 'rxjs';
 import { STATUS } from './api-exception.filter';
 import { DomainError } from './domain-error';
 import { errorBody } from './error-body';
-import { EtagInterceptor } from './etag';
+import { TAGS_OWN_ANSWERS, tagRecord } from './etag';
 import { fingerprintOf, IDEMPOTENCY_HEADER, IDEMPOTENCY_TTL_HOURS, idempotencyKeyOf, lockIdOf } from './idempotency-key';
 import { IdempotencyRepository, StoredAnswer } from './idempotency.repository';
 import { ApiErrors } from './openapi';
@@ -16,17 +16,18 @@ const IDEMPOTENT = 'crm:idempotent';
 /**
  * Marks a route that honours Idempotency-Key (docs/decisions.md): opt-in, because a
  * stored answer is replayed to whoever holds the key, and an answer with a secret in
- * it must never be stored. The interceptors are the route's own, not global: a route
+ * it must never be stored. The interceptor is the route's own, not global: a route
  * without any (the feed's pages) skips Nest's interceptor pipeline, measured at 5–17 %
- * of crm-api's CPU per GET (docs/benchmarks.md). In this order: the idempotency
- * interceptor wraps the ETag one, so the ETag it stores with an answer (and replays) is
- * the one that answer was sent with.
+ * of crm-api's CPU per GET (docs/benchmarks.md). It also sets the ETag (TAGS_OWN_ANSWERS:
+ * @RecordAnswers() adds no EtagInterceptor here), before it stores an answer, so the
+ * ETag it stores (and replays) is the one that answer was sent with.
  */
 export const Idempotent = () =>
   applyDecorators(
     SetMetadata(IDEMPOTENT, true),
+    SetMetadata(TAGS_OWN_ANSWERS, true),
     // A function: the class is declared below this line, and read when a route is decorated.
-    UseInterceptors(IdempotencyInterceptor, EtagInterceptor),
+    UseInterceptors(IdempotencyInterceptor),
     ApiHeader({
       name: IDEMPOTENCY_HEADER,
       required: false,
@@ -78,8 +79,8 @@ export function afterCommit<T>(request: FastifyRequest, now: T, later: () => Pro
  * Idempotency-Key, the handler runs in ONE transaction that first takes an advisory lock
  * on (caller, key) (taken: 409) and looks for a stored answer (same request: replayed,
  * nothing written; another request: 422); else the handler's write and its answer are
- * committed together, so a crash leaves either both or neither. Registered before the
- * ETag interceptor, so it sees (and stores) the ETag of the answer.
+ * committed together, so a crash leaves either both or neither. It sets the answer's
+ * ETag itself before storing it, so a replay carries the ETag the first answer had.
  */
 @Injectable()
 export class IdempotencyInterceptor implements NestInterceptor {
@@ -95,9 +96,10 @@ export class IdempotencyInterceptor implements NestInterceptor {
     if (!this.reflector.get<boolean>(IDEMPOTENT, context.getHandler())) return next.handle();
     const http = context.switchToHttp();
     const request = http.getRequest<FastifyRequest>();
+    const reply = http.getResponse<FastifyReply>();
     const key = idempotencyKeyOf(request.headers['idempotency-key']);
-    if (key === undefined) return next.handle();
-    return from(this.run(request, http.getResponse<FastifyReply>(), next, key));
+    if (key === undefined) return next.handle().pipe(map((body: unknown) => tagRecord(reply, body)));
+    return from(this.run(request, reply, next, key));
   }
 
   private async run(request: FastifyRequest, reply: FastifyReply, next: CallHandler, key: string): Promise<string | undefined> {
@@ -119,7 +121,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
         }
         request.idempotency = scope;
         ran = true;
-        const answer = answerOf(reply, await lastValueFrom(next.handle(), { defaultValue: undefined }));
+        const answer = answerOf(reply, tagRecord(reply, await lastValueFrom(next.handle(), { defaultValue: undefined })));
         // An expired row under the same key is replaced.
         await this.keys.save(userId, key, fingerprint, answer);
         return { answer, replayed: false };
