@@ -12,6 +12,8 @@ describe('parseJsonBody', () => {
     ['{"__proto__":{"isAdmin":true}}', 'body: the key "__proto__" is not allowed'],
     ['{"a":{"b":{"__proto__":{}}}}', 'body: the key "__proto__" is not allowed'],
     ['{"constructor":{"prototype":{"x":1}}}', 'body: the key "constructor" is not allowed'],
+    ['{"\\u005f_proto__":{"isAdmin":true}}', 'body: the key "__proto__" is not allowed'],
+    ['{"a":[{"\\u0063onstructor":{"prototype":{}}}]}', 'body: the key "constructor" is not allowed'],
   ])('refuses %j with a 400 naming the problem', (text, message) => {
     let error: unknown;
     try {

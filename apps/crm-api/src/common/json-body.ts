@@ -16,9 +16,18 @@ export class BodyError extends DomainError {
 
 const FORBIDDEN = new Set(['__proto__']);
 
+/**
+ * What a body must contain for one of its keys to be `__proto__` or `constructor`: the
+ * word itself, or a \u escape (which could spell it). Without any of them, JSON.parse
+ * runs without the reviver, which is called for every value and made parsing several
+ * times slower.
+ */
+const MAY_POISON = /__proto__|constructor|\\u/;
+
 export function parseJsonBody(text: string): unknown {
   if (text.trim() === '') throw new BodyError('body: empty, but the content type is application/json');
   try {
+    if (!MAY_POISON.test(text)) return JSON.parse(text);
     return JSON.parse(text, function (key: string, value: unknown) {
       if (FORBIDDEN.has(key) || (key === 'constructor' && value !== null && typeof value === 'object' && 'prototype' in value))
         throw new BodyError(`body: the key "${key}" is not allowed`);
