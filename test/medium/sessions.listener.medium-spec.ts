@@ -33,12 +33,16 @@ describe('SessionsListener (PostgreSQL)', () => {
     return { sut, heard, connected };
   }
 
+  /** NOTIFYs `payload` on the sessions channel, as another replica does when a session ends, and waits until `heard` is it alone. */
+  async function notifiedOnce(payload: string, heard: (string | undefined)[]) {
+    await db.query('select pg_notify($1, $2)', [CHANNELS.sessions, payload]);
+    await eventually(() => expect(heard).toEqual([payload]), { timeout: 10_000 });
+  }
+
   it('a session ended on another replica (its NOTIFY on the sessions channel) reaches onNotify with its payload', async () => {
     const { sut, heard } = await listening();
     try {
-      const payload = JSON.stringify({ session: randomUUID() });
-      await db.query('select pg_notify($1, $2)', [CHANNELS.sessions, payload]);
-      await eventually(() => expect(heard).toEqual([payload]), { timeout: 10_000 });
+      await notifiedOnce(JSON.stringify({ session: randomUUID() }), heard);
     } finally {
       await sut.stop();
     }
@@ -64,9 +68,7 @@ describe('SessionsListener (PostgreSQL)', () => {
       await db.query('select pg_terminate_backend($1)', [pid]);
       await eventually(() => expect(connected).toHaveBeenCalledTimes(2), { timeout: 20_000 });
       expect(warn).toHaveBeenCalledWith(expect.objectContaining({ msg: 'LISTEN connection lost: reconnecting with backoff', channel: CHANNELS.sessions }));
-      const payload = JSON.stringify({ user: randomUUID() });
-      await db.query('select pg_notify($1, $2)', [CHANNELS.sessions, payload]);
-      await eventually(() => expect(heard).toEqual([payload]), { timeout: 10_000 });
+      await notifiedOnce(JSON.stringify({ user: randomUUID() }), heard);
     } finally {
       await sut.stop();
       warn.mockRestore();
