@@ -45,15 +45,27 @@ export class ApiClient {
   }
 }
 
+/** How often a sign-in turned away because others were in progress (429 with Retry-After) is tried again. */
+const BUSY_SIGN_IN_RETRIES = 10;
+
 /**
  * Logs in with `POST /api/auth/token/` (as the run's admin unless told otherwise) and
- * returns the client; throws with the answer when refused.
+ * returns the client; throws with the answer when refused. As a well-behaved client
+ * does, it waits out a 429 "too many sign-ins at once" (the bound on concurrent scrypt
+ * hashes, SIGN_IN_CONCURRENCY) and tries again: on a loaded machine a suite's few
+ * sign-ins at once can meet it. Any other refusal, a lockout's 429 included, throws.
  */
 export async function api(baseUrl: string, credentials: Credentials = testEnv().admin): Promise<ApiClient> {
-  const res = await send(baseUrl, 'POST', '/api/auth/token/', credentials);
+  let res = await send(baseUrl, 'POST', '/api/auth/token/', credentials);
+  for (let retry = 0; retry < BUSY_SIGN_IN_RETRIES && isBusySignIn(res); retry++) {
+    await new Promise((r) => setTimeout(r, Number(res.headers.get('retry-after') ?? 1) * 1000));
+    res = await send(baseUrl, 'POST', '/api/auth/token/', credentials);
+  }
   if (res.status !== 200 || typeof res.body?.token !== 'string') throw new Error(`login as ${credentials.email} failed: ${res.status} ${JSON.stringify(res.body)}`);
   return new ApiClient(baseUrl, res.body.token);
 }
+
+const isBusySignIn = (res: ApiResponse) => res.status === 429 && /sign-ins at once/.test(JSON.stringify(res.body));
 
 /** Asserts the status, showing the whole answer when it differs; returns the body. */
 export function expectStatus<T = any>(res: ApiResponse<T>, status: number, what = 'request'): T {
