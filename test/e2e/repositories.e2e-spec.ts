@@ -68,6 +68,22 @@ describe('record repositories on PostgreSQL', () => {
     ).toBe(1);
   });
 
+  it("every commit is told to afterTransactionCommit subscribers (the outbox relay's wake-up), once what it wrote is visible: insertNew's one statement, and a change's transaction", async () => {
+    const { leads } = repos();
+    const seen: number[] = [];
+    let probe: (() => Promise<number>) | undefined;
+    // Registered after the ORM started (the relay's is there before any request): forks made from now on carry it.
+    orm.em.getEventManager().registerSubscriber({ afterTransactionCommit: async () => void (probe && seen.push(await probe())) });
+    const name = `told ${randomUUID()}`;
+    probe = () => count('crm.leads', 'name = $1', [name]);
+    const lead = await inContext(() => leads.insertNew(() => leads.add({ name, status: 'new' })));
+    expect(seen).toEqual([1]); // told once, its row visible from another connection
+    probe = () => count('crm.leads', `id = $1 and status = 'disqualified'`, [lead.id]);
+    await inContext(() => leads.changeLocked(lead.id, { ...everyone, write: 'update' }, (locked) => void (locked.status = 'disqualified')));
+    expect(seen).toEqual([1, 1]); // told at the change's commit, the change visible
+    probe = undefined;
+  });
+
   it('insertNewIfExists: nothing is written, and a 404 names the record, when it is gone', async () => {
     const { contacts, leads } = repos();
     const missing = randomUUID();

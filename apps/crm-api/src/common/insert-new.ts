@@ -1,4 +1,4 @@
-import { EntityClass, EntityManager, EntityMetadata, helper, Knex, ReferenceKind, TransactionContext } from '@mikro-orm/postgresql';
+import { EntityClass, EntityManager, EntityMetadata, EventType, helper, Knex, ReferenceKind, TransactionContext } from '@mikro-orm/postgresql';
 import { DomainError } from './domain-error';
 
 /** A record that must exist for the insert to happen (a 404 names it otherwise). */
@@ -34,6 +34,9 @@ export async function insertNew<T>(em: EntityManager, build: (em: EntityManager)
   // it, so it commits with what else the transaction writes; otherwise it stands alone.
   const trx = em.getTransactionContext<Knex.Transaction>();
   const res = await (trx ? query.transacting(trx) : query);
+  // Standing alone, the statement was a transaction of its own, committed now: told as the
+  // ORM tells a transaction's commit (the outbox relay drains at each, outbox.connections.ts).
+  if (!trx) await fork.getEventManager().dispatchEvent(EventType.afterTransactionCommit, { em: fork });
   if (requires && res.rows[0].inserted === 0) throw DomainError.notFound(requires.what, requires.id);
   return result;
 }

@@ -2,7 +2,7 @@ import { EXAMPLES, EXCHANGE } from '@app/contracts';
 import { ConfirmPublisher, ListenerHandlers, OutgoingMessage, PgListener } from '@app/platform';
 import { automock, Mocked, newTestService, ServiceTest } from '../../../../test/utils/service-test';
 import { ApiMetrics } from '../metrics/metrics.registry';
-import { OUTBOX_LISTENER, OUTBOX_PUBLISHER } from './outbox.connections';
+import { OUTBOX_COMMITS, OUTBOX_LISTENER, OUTBOX_PUBLISHER } from './outbox.connections';
 import { OutboxRelay } from './outbox.relay';
 import { OutboxRepository, OutboxRow } from './outbox.repository';
 
@@ -21,6 +21,8 @@ describe('OutboxRelay', () => {
   let publisher: Mocked<ConfirmPublisher> & { connected: boolean };
   let listener: Mocked<PgListener>;
   let handlers: ListenerHandlers;
+  /** What crm-api's commits call (OUTBOX_COMMITS). */
+  let committed: () => void;
   /** What the outbox holds, claimed in order; a claim publishes and reports how many were confirmed. */
   let outbox: OutboxRow[];
   let published: OutgoingMessage[];
@@ -42,7 +44,12 @@ describe('OutboxRelay', () => {
     listener.stop.mockResolvedValue();
     t = await newTestService(OutboxRelay, {
       env: { RELAY_BATCH_SIZE: '2', RELAY_POLL_MS: '1000' },
-      providers: [ApiMetrics, { provide: OUTBOX_PUBLISHER, useValue: publisher }, { provide: OUTBOX_LISTENER, useValue: listener }],
+      providers: [
+        ApiMetrics,
+        { provide: OUTBOX_PUBLISHER, useValue: publisher },
+        { provide: OUTBOX_LISTENER, useValue: listener },
+        { provide: OUTBOX_COMMITS, useValue: { onCommit: (listener: () => void) => (committed = listener) } },
+      ],
     });
     repo = t.mock(OutboxRepository);
     repo.withClaimedBatch.mockImplementation(async (limit, publish) => {
@@ -77,6 +84,31 @@ describe('OutboxRelay', () => {
     expect(await counter('eventsPublished')).toBe(3);
     // Sent rows are purged (a day old), at most once an hour.
     expect(repo.purgeSent).toHaveBeenCalledWith(24);
+  });
+
+  it("a commit of crm-api's wakes it at once (no NOTIFY needed); a commit during a round makes it go round once more", async () => {
+    t.sut.onApplicationBootstrap();
+    await settle();
+    outbox = [row(1)];
+    committed();
+    await settle();
+    expect(outbox).toEqual([]);
+    let release!: () => void;
+    publisher.publish.mockImplementationOnce(async (messages) => {
+      await new Promise<void>((r) => (release = r));
+      return { confirmed: messages.map((m) => m.id), failed: [] };
+    });
+    outbox = [row(2)];
+    committed();
+    await settle();
+    outbox.push(row(3)); // committed while row 2 is in flight
+    committed();
+    committed();
+    const claims = repo.withClaimedBatch.mock.calls.length;
+    release();
+    await settle();
+    expect(outbox).toEqual([]);
+    expect(repo.withClaimedBatch).toHaveBeenCalledTimes(claims + 1);
   });
 
   it('a NOTIFY wakes it at once; otherwise it polls every RELAY_POLL_MS', async () => {

@@ -3,15 +3,16 @@ import { CHANNELS, CrmEvent, EXCHANGE, messageProperties } from '@app/contracts'
 import { backoffDelay, ConfirmPublisher, PgListener } from '@app/platform';
 import { ApiConfig } from '../config/api.config';
 import { ApiMetrics } from '../metrics/metrics.registry';
-import { OUTBOX_LISTENER, OUTBOX_PUBLISHER } from './outbox.connections';
+import { Commits, OUTBOX_COMMITS, OUTBOX_LISTENER, OUTBOX_PUBLISHER } from './outbox.connections';
 import { OutboxRepository, OutboxRow } from './outbox.repository';
 
 const NOTIFY_CHANNEL = CHANNELS.outbox;
 
 /**
- * Moves committed outbox rows to RabbitMQ. Woken by NOTIFY at each commit that added
- * events (so an event leaves within milliseconds), with a poll as the fallback for a
- * lost notification or listener. While the broker (or the database) is unreachable it
+ * Moves committed outbox rows to RabbitMQ. Woken in process after each of crm-api's
+ * commits (OUTBOX_COMMITS: so an event leaves within milliseconds), by `NOTIFY crm_outbox`
+ * from anyone, and by a poll, the fallback for rows another process wrote (or whose
+ * writer died between its commit and the wake-up). While the broker (or the database) is unreachable it
  * backs off and retries; the API keeps answering writes, the rows wait in the outbox.
  */
 @Injectable()
@@ -29,10 +30,12 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
     private readonly metrics: ApiMetrics,
     @Inject(OUTBOX_PUBLISHER) private readonly publisher: ConfirmPublisher,
     @Inject(OUTBOX_LISTENER) private readonly listener: PgListener,
+    @Inject(OUTBOX_COMMITS) private readonly commits: Commits,
     private readonly repo: OutboxRepository,
   ) {}
 
   onApplicationBootstrap() {
+    this.commits.onCommit(() => this.wake());
     this.listener.start({
       onNotify: () => this.wake(),
       onReconnect: () => this.retryNow(),

@@ -16,6 +16,12 @@ export interface OutboxBacklog {
   oldestAgeSeconds: number | null;
 }
 
+// Named statements: parsed and planned once per connection of the relay's pool, not at
+// every round (pg_stat_statements under POST load: planning was a fifth of their server time).
+const CLAIM = `select id, type, payload from crm.outbox where sent_at is null order by created_at limit $1 for update skip locked`;
+const MARK_SENT = `update crm.outbox set sent_at = now() where id = any($1::uuid[])`;
+const COUNT_ATTEMPT = `update crm.outbox set attempts = attempts + 1 where id = any($1::uuid[])`;
+
 /**
  * The relay's own access to crm.outbox, on a small pool of its own: a claim holds its
  * transaction (and row locks) while the batch is in flight to the broker, which must not
@@ -40,18 +46,14 @@ export class OutboxRepository {
     let broken: Error | undefined;
     try {
       await client.query('begin');
-      const { rows } = await client.query<OutboxRow>(
-        `select id, type, payload from crm.outbox where sent_at is null
-         order by created_at limit $1 for update skip locked`,
-        [limit],
-      );
+      const { rows } = await client.query<OutboxRow>({ name: 'outbox-claim', text: CLAIM, values: [limit] });
       if (rows.length === 0) {
         await client.query('commit');
         return 0;
       }
       const { sent, failed } = await publish(rows);
-      if (sent.length) await client.query('update crm.outbox set sent_at = now() where id = any($1::uuid[])', [sent]);
-      if (failed.length) await client.query('update crm.outbox set attempts = attempts + 1 where id = any($1::uuid[])', [failed]);
+      if (sent.length) await client.query({ name: 'outbox-mark-sent', text: MARK_SENT, values: [sent] });
+      if (failed.length) await client.query({ name: 'outbox-count-attempt', text: COUNT_ATTEMPT, values: [failed] });
       await client.query('commit');
       return sent.length;
     } catch (e) {

@@ -7,6 +7,7 @@ import { Migration20261203000100_idempotency } from './Migration20261203000100_i
 import { Migration20261203000200_api_keys } from './Migration20261203000200_api_keys';
 import { Migration20261203000300_lead_conversion } from './Migration20261203000300_lead_conversion';
 import { Migration20261203000400_log_changes } from './Migration20261203000400_log_changes';
+import { Migration20261204000100_outbox_wake_in_process } from './Migration20261204000100_outbox_wake_in_process';
 
 /** Listed explicitly: a webpack bundle has no folder to scan. Append new ones in order. */
 export const CRM_MIGRATIONS = [
@@ -19,4 +20,5 @@ export const CRM_MIGRATIONS = [
   { name: 'Migration20261203000200_api_keys', class: Migration20261203000200_api_keys },
   { name: 'Migration20261203000300_lead_conversion', class: Migration20261203000300_lead_conversion },
   { name: 'Migration20261203000400_log_changes', class: Migration20261203000400_log_changes },
+  { name: 'Migration20261204000100_outbox_wake_in_process', class: Migration20261204000100_outbox_wake_in_process },
 ];
