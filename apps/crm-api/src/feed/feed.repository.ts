@@ -135,7 +135,9 @@ export class FeedRepository implements OnApplicationShutdown {
   async committedAfter(filters: ResolvedFilters, after: StreamPosition, limit = 500): Promise<LogRow[]> {
     const params: unknown[] = [after.xid, after.id];
     const where = [`(xid, id) > ($1::xid8, $2::uuid)`, `xid < pg_snapshot_xmin(pg_current_snapshot())`];
-    const filterConds = this.conditions(filters, params);
+    // An edit can change a log's type: one edited out of a type-filtered stream must still
+    // reach it, so the stream can tell the page to drop it (FeedService.follow).
+    const filterConds = this.conditions(filters, params, { keepEditedOutOfType: true });
     if (filters.rollupOf) {
       filterConds.push(
         `(${rollupConditions(filters.rollupOf, params)
@@ -147,10 +149,6 @@ export class FeedRepository implements OnApplicationShutdown {
       const i = filterConds.findIndex((w) => w.startsWith('opportunity_id'));
       filterConds[i] = `(${filterConds[i]} or contact_id = $${params.length})`;
     }
-    // An edit can change a log's type: one edited out of a type-filtered stream must still
-    // reach it, so the stream can tell the page to drop it (FeedService.follow).
-    const byType = filterConds.findIndex((w) => w.startsWith('type = '));
-    if (byType >= 0) filterConds[byType] = `(${filterConds[byType]} or edit_id is not null)`;
     params.push(limit);
     const sql = `select ${COLUMNS} from activity.interaction_log where ${[...where, ...filterConds].join(' and ')}
       order by xid, id limit $${params.length}`;
@@ -209,7 +207,11 @@ export class FeedRepository implements OnApplicationShutdown {
     return rows[0].t;
   }
 
-  private conditions(f: ResolvedFilters, params: unknown[]): string[] {
+  /**
+   * The filters' conditions, their values added to `params`. `keepEditedOutOfType`: the
+   * type filter also passes every edited log, whatever its type now (the stream's reads).
+   */
+  private conditions(f: ResolvedFilters, params: unknown[], { keepEditedOutOfType = false } = {}): string[] {
     const out: string[] = [];
     const eq = (column: string, value: unknown) => {
       params.push(value);
@@ -220,7 +222,11 @@ export class FeedRepository implements OnApplicationShutdown {
     if (f.lead && !f.rollupOf) eq('lead_id', f.lead);
     if (f.contact && !f.rollupOf) eq('contact_id', f.contact);
     if (f.user) eq('user_id', f.user);
-    if (f.type) eq('type', f.type);
+    if (f.type) {
+      params.push(f.type);
+      const byType = `type = $${params.length}`;
+      out.push(keepEditedOutOfType ? `(${byType} or edit_id is not null)` : byType);
+    }
     if (f.source) eq('source', f.source);
     if (f.correlation_id) eq('correlation_id', f.correlation_id);
     if (f.kind) out.push(kindSql(f.kind));

@@ -4,6 +4,7 @@ import { Policy } from '../auth/policy';
 import { decodeCursor } from '../common/cursor';
 import { DomainError } from '../common/domain-error';
 import type { Caller } from '../common/request-context';
+import { logRow } from '../../../../test/utils/log-row';
 import { FeedRepository, LogRow } from './feed.repository';
 import { FeedService } from './feed.service';
 import { FeedWrites } from './feed.writes';
@@ -17,32 +18,8 @@ import { FeedWrites } from './feed.writes';
 const admin: Caller = { id: randomUUID(), name: 'Ada', email: 'ada@example.com', role: 'admin', kind: 'user' };
 const CONTACT = randomUUID();
 
-let clock = Date.parse('2026-11-30T12:00:00Z');
-function row(over: Partial<LogRow> = {}): LogRow {
-  clock -= 1000;
-  return {
-    id: randomUUID(),
-    timestamp: new Date(clock),
-    recorded_at: null,
-    user_id: admin.id,
-    type: 'call',
-    summary: 'Called',
-    lead_id: null,
-    contact_id: CONTACT,
-    opportunity_id: null,
-    source: 'manual',
-    correlation_id: randomUUID(),
-    event_type: 'interaction.logged',
-    data: { actor: { id: admin.id } },
-    xid: String(clock),
-    edited_at: null,
-    edited_by_id: null,
-    edited_by_name: null,
-    edit_id: null,
-    deleted_at: null,
-    ...over,
-  };
-}
+/** A log of the admin's about the contact (what each test changes: `over`). */
+const row = (over: Partial<LogRow> = {}) => logRow({ user_id: admin.id, contact_id: CONTACT, data: { actor: { id: admin.id } }, ...over });
 
 async function feedWith(repo: Partial<Record<keyof FeedRepository, jest.Mock>>) {
   const closing = new AbortController();

@@ -1,4 +1,4 @@
-import { Body, Controller, Headers, Post, Req, Res } from '@nestjs/common';
+import { applyDecorators, Body, Controller, createParamDecorator, ExecutionContext, Post } from '@nestjs/common';
 import { RecordAnswers } from '../common/etag';
 import { ApiBearerAuth, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
@@ -12,6 +12,26 @@ import { preferredWait } from './prefer-wait';
 
 const body = new ZodPipe(LogInteractionDto);
 
+/** One `log_interaction` route: `POST api/<records>/:id/log_interaction`, idempotent, with its body and summary. */
+const LogInteraction = (records: string, about: string) =>
+  applyDecorators(
+    Post(`${records}/:id/log_interaction`),
+    Idempotent(),
+    ApiZodBody(LogInteractionDto),
+    ApiOperation({ summary: `Log a call, email, meeting or note about ${about}` }),
+  );
+
+/** What the handler reads and answers besides the id and body: the Prefer header, the request, the reply (Nest still sends the answer). */
+interface HttpExchange {
+  prefer: string | string[] | undefined;
+  request: FastifyRequest;
+  reply: FastifyReply;
+}
+const Http = createParamDecorator((_: unknown, context: ExecutionContext): HttpExchange => {
+  const request = context.switchToHttp().getRequest<FastifyRequest>();
+  return { prefer: request.headers.prefer, request, reply: context.switchToHttp().getResponse<FastifyReply>() };
+});
+
 /** The three `log_interaction` actions of the original app, one handler behind them. */
 @ApiTags('interactions')
 @ApiBearerAuth()
@@ -24,49 +44,19 @@ const body = new ZodPipe(LogInteractionDto);
 export class InteractionsController {
   constructor(private readonly interactions: InteractionsService) {}
 
-  @Post('leads/:id/log_interaction')
-  @Idempotent()
-  @ApiZodBody(LogInteractionDto)
-  @ApiOperation({ summary: 'Log a call, email, meeting or note about a lead' })
-  lead(
-    @IdParam() id: string,
-    @Body(body) dto: LogInteractionDto,
-    @Ctx() ctx: RequestCtx,
-    @Headers('prefer') prefer: string | undefined,
-    @Req() request: FastifyRequest,
-    @Res({ passthrough: true }) reply: FastifyReply,
-  ) {
-    return this.handle('lead', id, dto, ctx, prefer, request, reply);
+  @LogInteraction('leads', 'a lead')
+  lead(@IdParam() id: string, @Body(body) dto: LogInteractionDto, @Ctx() ctx: RequestCtx, @Http() http: HttpExchange) {
+    return this.handle('lead', id, dto, ctx, http);
   }
 
-  @Post('contacts/:id/log_interaction')
-  @Idempotent()
-  @ApiZodBody(LogInteractionDto)
-  @ApiOperation({ summary: 'Log a call, email, meeting or note about a contact' })
-  contact(
-    @IdParam() id: string,
-    @Body(body) dto: LogInteractionDto,
-    @Ctx() ctx: RequestCtx,
-    @Headers('prefer') prefer: string | undefined,
-    @Req() request: FastifyRequest,
-    @Res({ passthrough: true }) reply: FastifyReply,
-  ) {
-    return this.handle('contact', id, dto, ctx, prefer, request, reply);
+  @LogInteraction('contacts', 'a contact')
+  contact(@IdParam() id: string, @Body(body) dto: LogInteractionDto, @Ctx() ctx: RequestCtx, @Http() http: HttpExchange) {
+    return this.handle('contact', id, dto, ctx, http);
   }
 
-  @Post('opportunities/:id/log_interaction')
-  @Idempotent()
-  @ApiZodBody(LogInteractionDto)
-  @ApiOperation({ summary: 'Log a call, email, meeting or note about an opportunity' })
-  opportunity(
-    @IdParam() id: string,
-    @Body(body) dto: LogInteractionDto,
-    @Ctx() ctx: RequestCtx,
-    @Headers('prefer') prefer: string | undefined,
-    @Req() request: FastifyRequest,
-    @Res({ passthrough: true }) reply: FastifyReply,
-  ) {
-    return this.handle('opportunity', id, dto, ctx, prefer, request, reply);
+  @LogInteraction('opportunities', 'an opportunity')
+  opportunity(@IdParam() id: string, @Body(body) dto: LogInteractionDto, @Ctx() ctx: RequestCtx, @Http() http: HttpExchange) {
+    return this.handle('opportunity', id, dto, ctx, http);
   }
 
   /**
@@ -74,7 +64,7 @@ export class InteractionsController {
    * comes after the write is committed (the logger cannot see it before): with an
    * Idempotency-Key, the 202 is stored with the write, and replaced by the 201 if it comes.
    */
-  private async handle(kind: LoggedRecord, id: string, dto: LogInteractionDto, ctx: RequestCtx, prefer: string | undefined, request: FastifyRequest, reply: FastifyReply) {
+  private async handle(kind: LoggedRecord, id: string, dto: LogInteractionDto, ctx: RequestCtx, { prefer, request, reply }: HttpExchange) {
     const pending = await this.interactions.log(kind, id, dto, ctx);
     reply.header('Location', `/api/interaction-logs/${pending.id}/`);
     reply.header('Vary', 'Prefer');

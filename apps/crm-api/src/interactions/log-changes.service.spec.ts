@@ -1,3 +1,4 @@
+import { logRow } from '../../../../test/utils/log-row';
 import { requestCtx, serviceWith } from '../../../../test/utils/record-service-test';
 import { FeedService } from '../feed/feed.service';
 import type { LogRow } from '../feed/feed.repository';
@@ -7,30 +8,19 @@ import { LogChangesService } from './log-changes.service';
 describe('LogChangesService (repositories mocked)', () => {
   const author = requestCtx('sales_rep');
   const logId = '00000000-0000-4000-8000-0000000000f1';
-  const row = (over: Partial<LogRow> = {}) =>
-    ({
+  /** The author's log, with the timestamp to the microsecond that forChange reads. */
+  const row = (over: Partial<LogRow> = {}) => ({
+    ...logRow({
       id: logId,
       timestamp: new Date('2026-01-02T03:04:05Z'),
-      timestamp_text: '2026-01-02T03:04:05.000000Z',
-      recorded_at: null,
       user_id: author.caller.id,
-      type: 'call',
-      summary: 'Called',
-      lead_id: null,
-      contact_id: null,
-      opportunity_id: null,
-      source: 'manual',
       correlation_id: logId,
-      event_type: 'interaction.logged',
       data: { summary: 'Called', type: 'call' },
       xid: '1',
-      edited_at: null,
-      edited_by_id: null,
-      edited_by_name: null,
-      edit_id: null,
-      deleted_at: null,
       ...over,
-    }) as LogRow & { timestamp_text: string };
+    }),
+    timestamp_text: '2026-01-02T03:04:05.000000Z',
+  });
 
   const build = async (log: ReturnType<typeof row> | null, latest?: AcceptedLogChange) => {
     const feed = { forChange: jest.fn(async () => log), waitForRow: jest.fn() };
