@@ -1,6 +1,7 @@
 import { EntityDictionary, EntityKey, EntityManager, EntityName, FilterQuery, Knex, LockMode, TransactionContext, Utils } from '@mikro-orm/postgresql';
 import type { Access } from '../auth/record-access';
 import { readableWhere } from '../auth/record-access';
+import { namedQuery } from '../database/named-query';
 import { DomainError } from './domain-error';
 import { assertIfMatch } from './etag';
 import { columnValue, persistedInserts, tableOf } from './insert-new';
@@ -113,9 +114,14 @@ async function changeRow<T extends { updatedAt: Date }>(
   const readable = access && access.policy.readableIdsSql(access.kind, access.caller);
   // xmin: the id of the transaction that wrote this version of the row; any later write
   // of the row (a change, a conversion, a referenced record's deletion) gives it another.
-  const { rows } = await run<Record<string, unknown>>(
-    `select xmin::text as "xmin", * from ${table} where id = ?${readable ? ` and id in (${readable})` : ''}${lock ? ' for update' : ''}`,
+  // A named statement (planned once per connection) unless a rep's visibility filter,
+  // which names the rep, makes the text one of many.
+  const rows = await namedQuery<Record<string, unknown>>(
+    fork,
+    readable ? undefined : `change-read${lock ? '-locked' : ''}:${table}`,
+    `select xmin::text as "xmin", * from ${table} where id = $1${readable ? ` and id in (${readable})` : ''}${lock ? ' for update' : ''}`,
     [id],
+    trx,
   );
   if (!rows.length) throw DomainError.notFound(what, id);
   const { xmin, ...row } = rows[0];
