@@ -68,7 +68,7 @@ describe('record repositories on PostgreSQL', () => {
     ).toBe(1);
   });
 
-  it("every commit is told to afterTransactionCommit subscribers (the outbox relay's wake-up), once what it wrote is visible: insertNew's one statement, and a change's transaction", async () => {
+  it("every commit is told to afterTransactionCommit subscribers (the outbox relay's wake-up), once what it wrote is visible: insertNew's one statement, a change's transaction, and a PATCH's one statement", async () => {
     const { leads } = repos();
     const seen: number[] = [];
     let probe: (() => Promise<number>) | undefined;
@@ -81,6 +81,9 @@ describe('record repositories on PostgreSQL', () => {
     probe = () => count('crm.leads', `id = $1 and status = 'disqualified'`, [lead.id]);
     await inContext(() => leads.changeLocked(lead.id, { ...everyone, write: 'update' }, (locked) => void (locked.status = 'disqualified')));
     expect(seen).toEqual([1, 1]); // told at the change's commit, the change visible
+    probe = () => count('crm.leads', `id = $1 and status = 'contacted'`, [lead.id]);
+    await inContext(() => leads.change(lead.id, { status: 'contacted' }, () => undefined));
+    expect(seen).toEqual([1, 1, 1]); // a PATCH's one statement: told once, visible
     probe = undefined;
   });
 

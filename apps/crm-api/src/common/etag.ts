@@ -8,7 +8,8 @@ import { DomainError } from './domain-error';
  * Optimistic concurrency for records. A record's entity tag is its version: the
  * `updated_at` that every real change moves (strictly forward, so two versions never
  * share a tag; see updateOr404). GET and write answers carry it as `ETag`; a PATCH with
- * `If-Match` is applied only while the locked row still has one of the listed tags.
+ * `If-Match` is applied only to a row version that has one of the listed tags (the
+ * change is written onto exactly the version it was checked on).
  */
 export function etagOf(updatedAt: Date | string): string {
   const ms = typeof updatedAt === 'string' ? Date.parse(updatedAt) : updatedAt.getTime();

@@ -48,9 +48,9 @@ export abstract class RecordRepository<T extends CrmRecord> {
     return insertNew(this.em, () => build(), { entity: this.entity, id, what: this.what });
   }
 
-  /** A PATCH under FOR UPDATE, with `emit` run in the transaction when something changed (common/records.ts). */
+  /** A PATCH, with `emit` run when something changed; its events are written with the change (common/records.ts). */
   change(id: string, patch: { [K in keyof T]?: T[K] }, emit: (record: T, changes: Changes<T>) => unknown, access?: Access, ifMatch?: string[] | '*'): Promise<T> {
-    return updateOr404(this.em, this.entity, id, this.what, patch, (_tx, record, changes) => emit(record, changes), access, ifMatch);
+    return updateOr404(this.em, this.entity, id, this.what, patch, emit, access, ifMatch);
   }
 
   /** Deletes under FOR UPDATE, `describe` (its event) run in the same transaction. */

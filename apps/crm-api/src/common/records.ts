@@ -1,8 +1,10 @@
-import { EntityManager, EntityName, FilterQuery, LockMode } from '@mikro-orm/postgresql';
+import { EntityDictionary, EntityKey, EntityManager, EntityName, FilterQuery, Knex, LockMode, TransactionContext, Utils } from '@mikro-orm/postgresql';
 import type { Access } from '../auth/record-access';
 import { readableWhere } from '../auth/record-access';
+import { namedQuery } from '../database/named-query';
 import { DomainError } from './domain-error';
 import { assertIfMatch } from './etag';
+import { columnValue, committedAlone, persistedInserts, tableOf } from './insert-new';
 import { applyChanges } from './patch';
 
 /**
@@ -57,32 +59,96 @@ export interface Changes<T> {
 }
 
 /**
- * Applies a PATCH (undefined = leave alone) to a record, or a 404, in one transaction.
- * The row is locked first, so concurrent changes apply one after the other and an
- * event's old value is the one it really replaced. Only when something changed does
- * updated_at move and `emit` run (in the transaction: its events commit with the change).
+ * Applies a PATCH (undefined = leave alone) to a record, or a 404. Only when something
+ * changed does updated_at move and `emit` run; the events it adds are written with the
+ * change, in the same statement. Concurrent changes of one record apply one after the
+ * other and each event's old value is the one it really replaced: the change is written
+ * only onto the very row version it was computed from (below). Two round trips and no
+ * unit of work (a read, then one statement), where BEGIN, SELECT … FOR UPDATE, UPDATE,
+ * INSERT and COMMIT were five; docs/decisions.md, "A PATCH is a read and one statement".
  */
-export function updateOr404<T extends { updatedAt: Date }>(
+export async function updateOr404<T extends { updatedAt: Date }>(
   em: EntityManager,
   entity: EntityName<T>,
   id: string,
   what: string,
   patch: { [K in keyof T]?: T[K] },
-  emit: (em: EntityManager, record: T, changes: Changes<T>) => unknown = () => undefined,
+  emit: (record: T, changes: Changes<T>) => unknown = () => undefined,
   access?: Access,
   ifMatch?: string[] | '*',
 ): Promise<T> {
-  return em.transactional(async (tx) => {
-    const record = await findOr404(tx, entity, id, what, true, access && { ...access, write: 'change' });
-    assertIfMatch(ifMatch, what, record.updatedAt); // on the locked row: a concurrent change cannot slip in between
-    const before = { ...record };
-    const changed = applyChanges(record, patch);
-    if (!changed.length) return record;
-    // Strictly after the previous version, even within one millisecond: updated_at is the
-    // record's entity tag (common/etag.ts), and two versions must never share one.
-    const now = new Date(Math.max(Date.now(), record.updatedAt.getTime() + 1));
-    record.updatedAt = now;
-    await emit(tx, record, { before, changed, now });
-    return record;
+  const change = (on: EntityManager, lock: boolean) => changeRow(on, entity, id, what, patch, emit, lock, access, ifMatch);
+  // Optimistic: read the row, write only if it is still that version (its xmin). Another
+  // writer in between (rare: one record's concurrent PATCHes, a conversion) makes it write
+  // nothing; then the same again, holding the row from the read to the commit.
+  return (await change(em, false)) ?? (await em.transactional((tx) => change(tx, true)))!;
+}
+
+/**
+ * Reads the row (FOR UPDATE with `lock`, in the caller's transaction), applies the
+ * Policy (404 unread, 403 unwritable), If-Match (412), the patch and `emit`, then writes
+ * in ONE statement the update, guarded by the version read, and the events, each only
+ * if the update happened. Undefined when that version was replaced meanwhile (then
+ * nothing was written).
+ */
+async function changeRow<T extends { updatedAt: Date }>(
+  em: EntityManager,
+  entity: EntityName<T>,
+  id: string,
+  what: string,
+  patch: { [K in keyof T]?: T[K] },
+  emit: (record: T, changes: Changes<T>) => unknown,
+  lock: boolean,
+  access?: Access,
+  ifMatch?: string[] | '*',
+): Promise<T | undefined> {
+  // The fork holds what is read and what `emit` adds; with the caller's transaction, if any.
+  const fork = em.fork({ clear: true, keepTransactionContext: true });
+  const trx = fork.getTransactionContext<Knex.Transaction>();
+  const run = <R>(sql: string, params: Knex.RawBinding[]) => {
+    const query = fork.getKnex().raw<{ rows: R[] }>(sql, params);
+    return trx ? query.transacting(trx) : query;
+  };
+  const meta = fork.getMetadata().get<T>(Utils.className(entity));
+  const table = tableOf(fork, meta);
+  const readable = access && access.policy.readableIdsSql(access.kind, access.caller);
+  // xmin: the id of the transaction that wrote this version of the row; any later write
+  // of the row (a change, a conversion, a referenced record's deletion) gives it another.
+  // A named statement (planned once per connection) unless a rep's visibility filter,
+  // which names the rep, makes the text one of many.
+  const rows = await namedQuery<Record<string, unknown>>(
+    fork,
+    readable ? undefined : `change-read${lock ? '-locked' : ''}:${table}`,
+    `select xmin::text as "xmin", * from ${table} where id = $1${readable ? ` and id in (${readable})` : ''}${lock ? ' for update' : ''}`,
+    [id],
+    trx,
+  );
+  if (!rows.length) throw DomainError.notFound(what, id);
+  const { xmin, ...row } = rows[0];
+  const record = fork.map(entity, row as EntityDictionary<T>);
+  if (access) access.policy.assertWrite(access.caller, access.kind, record as T & { id: string }, 'change');
+  assertIfMatch(ifMatch, what, record.updatedAt);
+  const before = { ...record };
+  const changed = applyChanges(record, patch);
+  if (!changed.length) return record;
+  // Strictly after the previous version, even within one millisecond: updated_at is the
+  // record's entity tag (common/etag.ts), and two versions must never share one.
+  const now = new Date(Math.max(Date.now(), record.updatedAt.getTime() + 1));
+  record.updatedAt = now;
+  // `emit` runs with the fork as the current context: the outbox's events land in its unit of work.
+  await TransactionContext.create(fork, () => emit(record, { before, changed, now }));
+  const platform = fork.getPlatform();
+  const params: Knex.RawBinding[] = [];
+  const sets = [...changed, 'updatedAt' as keyof T].map((key) => {
+    const prop = meta.properties[key as EntityKey<T>];
+    params.push(columnValue(platform, prop, record[key]));
+    return `${platform.quoteIdentifier(prop.fieldNames[0])} = ?`;
   });
+  params.push(id, xmin as string);
+  const update = `u as (update ${table} set ${sets.join(', ')} where id = ? and xmin = ?::xid returning 1)`;
+  const inserts = persistedInserts(fork, params, { sql: 'exists (select 1 from u)', params: [] });
+  const { rows: result } = await run<{ updated: number }>(`with ${[update, ...inserts].join(', ')} select (select count(*) from u)::int as updated`, params);
+  if (!result[0].updated) return undefined;
+  if (!trx) await committedAlone(fork); // its events are the relay's to publish now
+  return record;
 }

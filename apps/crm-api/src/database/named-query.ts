@@ -1,4 +1,4 @@
-import type { EntityManager } from '@mikro-orm/postgresql';
+import type { EntityManager, Knex } from '@mikro-orm/postgresql';
 import type { ClientBase, QueryResultRow } from 'pg';
 
 /**
@@ -6,10 +6,11 @@ import type { ClientBase, QueryResultRow } from 'pg';
  * once per connection, sent without the query builder. For a statement every request
  * runs outside any transaction (the caller lookup); the pool, its bounds and its
  * timeouts are the ORM's, so the connection budget does not grow. A/B in
- * docs/benchmarks.md ("The caller lookup as a named statement").
+ * docs/benchmarks.md ("The caller lookup as a named statement"). With `trx`, on that
+ * transaction's connection; without `name`, an unnamed statement (planned each time).
  */
-export async function namedQuery<R extends QueryResultRow>(em: EntityManager, name: string, text: string, values: unknown[]): Promise<R[]> {
-  const client = em.getKnex().client as { acquireConnection(): Promise<ClientBase>; releaseConnection(c: ClientBase): Promise<void> };
+export async function namedQuery<R extends QueryResultRow>(em: EntityManager, name: string | undefined, text: string, values: unknown[], trx?: Knex.Transaction): Promise<R[]> {
+  const client = (trx ?? em.getKnex()).client as { acquireConnection(): Promise<ClientBase>; releaseConnection(c: ClientBase): Promise<void> };
   const connection = await client.acquireConnection();
   try {
     return (await connection.query<R>({ name, text, values })).rows;

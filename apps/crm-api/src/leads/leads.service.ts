@@ -73,8 +73,9 @@ export class LeadsService {
   update(id: string, input: UpdateLeadDto, ctx: RequestCtx): Promise<Lead> {
     const { name, email, company, phone, status, assigned_to } = input;
     const patch = { name, email, company, phone, status, assignedToId: assigned_to };
-    // updateOr404 holds the row (FOR UPDATE) as convert() does, so this check and a
-    // concurrent conversion are serialized: whichever comes second sees the other's result.
+    // updateOr404 writes the change only onto the row version this check saw (else it
+    // checks again on the new one), and convert() holds the row FOR UPDATE: this check and
+    // a concurrent conversion are serialized, whichever comes second sees the other's result.
     return this.leads.change(
       id,
       patch,
