@@ -14,9 +14,20 @@ export const MONTHS_AHEAD = 2;
 
 const PARTITION_NAME = /^interaction_log_y(\d{4})m(\d{2})$/;
 
-/** 'YYYY-MM' (UTC) of an instant. */
+/**
+ * A UTC timestamp whose month is its first seven characters: no offset, and a day and
+ * hour that cannot roll over into the next month (Date takes 2026-02-30 as March 2nd).
+ */
+const UTC_IN_MONTH = /^(\d{4}-(?:0[1-9]|1[0-2]))-(?:0[1-9]|1\d|2[0-8])T(?:[01]\d|2[0-3]):[0-5]\d(?::[0-5]\d(?:\.\d+)?)?Z$/;
+
+/**
+ * 'YYYY-MM' (UTC) of an instant. Every row of every batch goes through here: the common
+ * shape (what crm-api sends) is read off the text, the rest goes through Date (2 % of the
+ * logger's CPU in a drain's profile when all did).
+ */
 export function monthOf(t: Date | string): string {
-  return new Date(t).toISOString().slice(0, 7);
+  const m = typeof t === 'string' ? UTC_IN_MONTH.exec(t) : null;
+  return m ? m[1] : new Date(t).toISOString().slice(0, 7);
 }
 
 export function addMonths(month: string, n: number): string {
