@@ -22,6 +22,15 @@ describe('monthOf', () => {
       expect(monthOf(t)).toBe(viaDate(t));
   });
 
+  it("agrees with Date on every month's last days, leap years included", () => {
+    for (const year of ['1900', '2000', '2024', '2026'])
+      for (let month = 1; month <= 12; month++)
+        for (let day = 27; day <= 31; day++) {
+          const t = `${year}-${String(month).padStart(2, '0')}-${day}T23:59:59.999Z`;
+          expect(monthOf(t)).toBe(viaDate(t));
+        }
+  });
+
   it('throws on what is not a timestamp, as before', () => {
     expect(() => monthOf('not a time')).toThrow(RangeError);
   });
