@@ -113,5 +113,5 @@ export async function startApp(app: AppName, env: NodeJS.ProcessEnv, opts: { rea
 export const startApi = (env: NodeJS.ProcessEnv, label?: string, distDir?: string) =>
   startApp('crm-api', { HTTP_MAX_CONNECTIONS_PER_ADDRESS: '2048', ...env }, { readyPath: '/health', portVar: 'PORT', label, distDir });
 
-export const startLogger = (env: NodeJS.ProcessEnv, label?: string) =>
-  startApp('activity-logger', env, { readyPath: process.env.BENCH_LOGGER_READY ?? '/health/ready', portVar: 'LOGGER_HTTP_PORT', label });
+export const startLogger = (env: NodeJS.ProcessEnv, label?: string, distDir?: string) =>
+  startApp('activity-logger', env, { readyPath: process.env.BENCH_LOGGER_READY ?? '/health/ready', portVar: 'LOGGER_HTTP_PORT', label, distDir });

@@ -54,8 +54,11 @@ export class BatchConsumer {
 
   /** Valid messages received and not settled yet. */
   held(): number {
-    const count = (batches: Iterable<Delivery[]>) => [...batches].reduce((n, b) => n + b.length, 0);
-    return this.batcher.length + count(this.queue) + count(this.writing.keys());
+    // Counted on every delivery (the held gauge): plain loops, no arrays made.
+    let n = this.batcher.length;
+    for (const batch of this.queue) n += batch.length;
+    for (const batch of this.writing.keys()) n += batch.length;
+    return n;
   }
 
   /** Batches being written now. */
@@ -174,9 +177,11 @@ export class BatchConsumer {
   }
 
   private logWritten(batch: Delivery[], outcome: WriteOutcome | undefined): void {
+    // Debug lines only: below debug not even built (a Set of the batch's ids each time was
+    // 1 % of the logger's CPU in a drain).
+    if (this.config.LOG_LEVEL !== 'debug') return;
     const written = new Set(outcome?.written ?? []);
     this.log.debug({ msg: 'batch written', size: batch.length, written: written.size, duplicates: outcome?.duplicates ?? 0 });
-    if (this.config.LOG_LEVEL !== 'debug') return;
     for (const d of batch) {
       this.log.debug({ msg: written.has(d.event.id) ? 'logged' : 'duplicate skipped', ...ids(d.msg, d.event), event_type: d.event.type });
     }
