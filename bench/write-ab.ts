@@ -12,7 +12,8 @@
  *
  *   npm run build && mkdir -p .bench && cp -r dist .bench/dist-a   # before the change, then rebuild
  *   BENCH_A_DIST=.bench/dist-a node -r ts-node/register/transpile-only -r tsconfig-paths/register bench/write-ab.ts
- *   (BENCH_AB_WRITES=post,patch.lead,patch.opp BENCH_AB_BLOCKS=8 BENCH_AB_SECONDS=3 BENCH_AB_CONNECTIONS=16 BENCH_AB_RECORDS=2000)
+ *   (defaults: BENCH_AB_WRITES=post,patch.lead,patch.opp BENCH_AB_BLOCKS=8 BENCH_AB_SECONDS=3
+ *    BENCH_AB_CONNECTIONS=16 BENCH_AB_RECORDS=2000 BENCH_AB_WARMUP_S=2, not counted, per build and write)
  */
 import os from 'node:os';
 import { resolve } from 'node:path';
@@ -29,6 +30,7 @@ const BLOCKS = int('BENCH_AB_BLOCKS', 8);
 const SECONDS = int('BENCH_AB_SECONDS', 3);
 const CONNECTIONS = int('BENCH_AB_CONNECTIONS', 16);
 const RECORDS = int('BENCH_AB_RECORDS', 2000);
+const WARMUP_S = int('BENCH_AB_WARMUP_S', 2);
 const WANTED = (process.env.BENCH_AB_WRITES ?? WRITES.join(',')).split(',') as Write[];
 
 type Side = 'A' | 'B';
@@ -65,7 +67,7 @@ async function main() {
     const loadAtStart = load();
     for (const write of WANTED) {
       await settled(apis.B.url, logger.url);
-      for (const side of ['A', 'B'] as const) await run(side, write, 1, `${write} ${side} warm-up`);
+      for (const side of ['A', 'B'] as const) await run(side, write, WARMUP_S, `${write} ${side} warm-up`);
       const t: Record<Side, Tally> = {
         A: { requests: 0, seconds: 0, p50: [], p99: [], cpuMs: {}, blockTotalUs: [] },
         B: { requests: 0, seconds: 0, p50: [], p99: [], cpuMs: {}, blockTotalUs: [] },
