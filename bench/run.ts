@@ -143,7 +143,7 @@ async function main() {
 
       if (wants('api')) {
         // The writes, interleaved run by run so each PATCH's ratio compares one run's numbers; the logger keeps up throughout.
-        const targets = await WriteTargets.seed(http, CONFIG.writeRecords);
+        const targets = await WriteTargets.seed([http], CONFIG.writeRecords);
         const apps = { crmApi: api, logger };
         for (let i = 1; i <= runs; i++) {
           let postUs = NaN;
