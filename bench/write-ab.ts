@@ -55,7 +55,7 @@ async function main() {
     await runOnce('activity-logger', ['migrate'], env);
     const apis: Record<Side, App> = { A: await startApi(env, 'crm-api-A', resolve(ROOT, aDist)), B: await startApi(env, 'crm-api-B') };
     const logger = await startLogger(env, 'logger');
-    const via = [new HttpClient(apis.A.url, 16), new HttpClient(apis.B.url, 16)];
+    const via = [new HttpClient(apis.A.url, 8), new HttpClient(apis.B.url, 8)]; // 16 seeding workers: no socket left idle to time out
     const token = await via[0].login();
     for (const c of via) c.token = token;
     const targets = await WriteTargets.seed(via, RECORDS);
