@@ -4,7 +4,7 @@ import { EXCHANGE, LOGGER_DEAD_LETTER_QUEUE, LOGGER_QUEUE } from '@app/contracts
 import { assertTopology } from '../apps/activity-logger/src/transport/topology';
 import { parseMetrics, scrapeMetrics } from '../test/kit/metrics';
 import { publishConfirmed } from './lib/amqp';
-import { cpuWindow, CpuWindow, pidsMatching } from './lib/cpu';
+import { cpuWindow, CpuWindow, rabbitmqPids } from './lib/cpu';
 import { EventMix } from './lib/events';
 import { log, sleep, until } from './lib/log';
 import { App, startLogger } from './lib/procs';
@@ -73,7 +73,7 @@ export async function drain(stack: BenchStack, n: number, loggers: number, env: 
     // Where the CPU goes from here to the end: the loggers, their database sessions, the
     // broker, and the whole machine (the rest is other work on it).
     const backendPids: number[] = [];
-    const rabbit = pidsMatching(/beam\.smp.*rabbit/);
+    const rabbit = rabbitmqPids();
     const cpu = cpuWindow({ loggers: () => apps.map((a) => a.pid), postgres: () => backendPids, rabbitmq: () => rabbit });
     const { rows: backends } = await db.query<{ pid: number }>(`select pid from pg_stat_activity where datname = current_database() and application_name = 'activity-logger'`);
     backendPids.push(...backends.map((b) => b.pid));

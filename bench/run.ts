@@ -7,59 +7,27 @@
  * one is killed outright). See docs/benchmarks.md.
  */
 import { existsSync } from 'node:fs';
-import { Client } from 'pg';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { apiLoad } from './api-load';
+import { acceptedLogged, measureWrite, settled, WRITE_LABEL, WRITES, WriteTargets } from './writes';
 import { drain } from './drain';
 import { e2eLatency } from './e2e-latency';
 import { exportThroughput, feedLatency, loadLogs, loadRollupRecords, randomLead } from './feed';
 import { rawBroker } from './raw-broker';
 import { rawDb } from './raw-db';
 import { CONFIG, ROOT, wants } from './lib/config';
-import { cpuWindow, pidsMatching } from './lib/cpu';
 import { HttpClient } from './lib/http';
 import { LoadSampler, waitForQuiet } from './lib/load';
-import { log, until } from './lib/log';
+import { log } from './lib/log';
 import { machine } from './lib/machine';
-import { App, runOnce, startApi, startLogger, stopAll } from './lib/procs';
+import { runOnce, startApi, startLogger, stopAll } from './lib/procs';
 import { Report } from './lib/report';
 import { declareFigures } from './figures';
 import { BenchStack, createStack, destroyStack, sweepStale } from './lib/resources';
+import { withCpu } from './lib/stack-cpu';
 
 const built = (app: string) => existsSync(join(ROOT, 'dist', 'apps', app, 'main.js'));
-/** The database sessions of the bench database (all of them: crm-api's pool, relay, logger), for CPU accounting. */
-async function backendsOf(databaseUrl: string): Promise<number[]> {
-  const c = new Client({ connectionString: databaseUrl, application_name: 'bench cpu' });
-  await c.connect();
-  try {
-    const { rows } = await c.query<{ pid: number }>('select pid from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()');
-    return rows.map((r) => r.pid);
-  } finally {
-    await c.end();
-  }
-}
-
-/** Runs `fn` and says how much CPU crm-api, the logger, PostgreSQL and RabbitMQ used per request meanwhile. */
-async function withCpu<T extends { total: number }>(databaseUrl: string, apps: Record<string, App>, fn: () => Promise<T>) {
-  const pg: number[] = await backendsOf(databaseUrl);
-  const rabbit = pidsMatching(/beam\.smp.*rabbit/);
-  const groups: Record<string, () => number[]> = { postgres: () => pg, rabbitmq: () => rabbit };
-  for (const [k, a] of Object.entries(apps)) groups[k] = () => [a.pid];
-  const w = cpuWindow(groups);
-  const result = await fn();
-  for (const p of await backendsOf(databaseUrl)) if (!pg.includes(p)) pg.push(p);
-  const cpu = w.end();
-  const perRequestUs = Object.fromEntries(Object.entries(cpu.groups).map(([k, ms]) => [k, Math.round((ms * 1000) / result.total)]));
-  const ours = Object.values(cpu.groups).reduce((a, b) => a + b, 0);
-  const othersShare = Math.max(0, cpu.machineBusyMs - ours) / cpu.machineTotalMs;
-  log(
-    `  CPU per request: ${Object.entries(perRequestUs)
-      .map(([k, v]) => `${k} ${v} µs`)
-      .join(', ')}; everything else took ${(othersShare * 100).toFixed(0)} % of the machine`,
-  );
-  return { ...result, cpu, perRequestUs, othersShare };
-}
 
 async function migrate(stack: BenchStack) {
   const env = { DATABASE_URL: stack.databaseUrl, AMQP_URL: stack.amqpUrl };
@@ -174,34 +142,43 @@ async function main() {
       }
 
       if (wants('api')) {
+        // The writes, interleaved run by run so each PATCH's ratio compares one run's numbers; the logger keeps up throughout.
+        const targets = await WriteTargets.seed([http], CONFIG.writeRecords);
+        const apps = { crmApi: api, logger };
         for (let i = 1; i <= runs; i++) {
-          const r = await withCpu(stack.databaseUrl, { crmApi: api, logger }, () =>
-            apiLoad({
-              url: api.url,
+          let postUs = NaN;
+          for (const w of WRITES) {
+            await settled(api.url, logger.url);
+            const r = await measureWrite(targets, w, {
+              apiUrl: api.url,
               token,
-              method: 'POST',
-              path: '/api/leads/',
-              body: { name: 'Bench Lead', company: 'ACME Corp' },
+              databaseUrl: stack.databaseUrl,
+              loggerUrl: logger.url,
+              apps,
               connections: CONFIG.apiConnections,
               seconds: CONFIG.apiSeconds,
-              label: `POST /api/leads/ run ${i}`,
-            }),
-          );
-          report.add('api.post.rps', r.reqPerS, r);
-          report.add('api.post.p99', r.p99Ms);
-          report.add('api.post.cpu.api', r.perRequestUs.crmApi);
-          report.add('api.post.cpu.pg', r.perRequestUs.postgres);
+              label: `${WRITE_LABEL[w]} run ${i}`,
+            });
+            const { accepted, ...detail } = r;
+            report.add(`api.${w}.rps`, r.reqPerS, detail);
+            report.add(`api.${w}.p99`, r.p99Ms);
+            report.add(`api.${w}.cpu.api`, r.perRequestUs.crmApi);
+            report.add(`api.${w}.cpu.pg`, r.perRequestUs.postgres);
+            report.add(`api.${w}.cpu.rabbit`, r.perRequestUs.rabbitmq);
+            report.add(`api.${w}.cpu.logger`, r.perRequestUs.logger);
+            report.add(`api.${w}.cpu.total`, r.totalUs);
+            if (w !== 'post') report.add(`api.${w}.ratio`, r.totalUs / postUs);
+            else {
+              postUs = r.totalUs;
+              const l = await acceptedLogged(stack.databaseUrl, accepted, r.loadEnd);
+              log(`  every accepted lead logged: ${l.logged} of ${l.accepted}, the last ${l.lastAfterMs.toFixed(0)} ms after the load's end`);
+              report.add('api.post.accepted', l.accepted);
+              report.add('api.post.logged', l.logged);
+              report.add('api.post.logged.last', l.lastAfterMs);
+            }
+          }
         }
-        // Let the relay and the logger catch up with the leads just created before what follows.
-        await until(
-          'the outbox to be empty',
-          async () => {
-            const h = await http.json<{ outbox?: { pending: number } }>('GET', '/health', undefined, 200);
-            return (h.outbox?.pending ?? 0) === 0;
-          },
-          300_000,
-          500,
-        );
+        await settled(api.url, logger.url);
       }
 
       if (wants('feed')) {

@@ -12,7 +12,8 @@
  *
  *   npm run build && mkdir -p .bench && cp -r dist .bench/dist-a   # before the change, then rebuild
  *   BENCH_A_DIST=.bench/dist-a node -r ts-node/register/transpile-only -r tsconfig-paths/register bench/write-ab.ts
- *   (BENCH_AB_WRITES=post,patch.lead,patch.opp BENCH_AB_BLOCKS=8 BENCH_AB_SECONDS=3 BENCH_AB_CONNECTIONS=16 BENCH_AB_RECORDS=2000)
+ *   (defaults: BENCH_AB_WRITES=post,patch.lead,patch.opp BENCH_AB_BLOCKS=8 BENCH_AB_SECONDS=3
+ *    BENCH_AB_CONNECTIONS=16 BENCH_AB_RECORDS=2000 BENCH_AB_WARMUP=500 requests, not counted, per build and write)
  */
 import os from 'node:os';
 import { resolve } from 'node:path';
@@ -29,6 +30,7 @@ const BLOCKS = int('BENCH_AB_BLOCKS', 8);
 const SECONDS = int('BENCH_AB_SECONDS', 3);
 const CONNECTIONS = int('BENCH_AB_CONNECTIONS', 16);
 const RECORDS = int('BENCH_AB_RECORDS', 2000);
+const WARMUP = int('BENCH_AB_WARMUP', 500);
 const WANTED = (process.env.BENCH_AB_WRITES ?? WRITES.join(',')).split(',') as Write[];
 
 type Side = 'A' | 'B';
@@ -53,10 +55,11 @@ async function main() {
     await runOnce('activity-logger', ['migrate'], env);
     const apis: Record<Side, App> = { A: await startApi(env, 'crm-api-A', resolve(ROOT, aDist)), B: await startApi(env, 'crm-api-B') };
     const logger = await startLogger(env, 'logger');
-    const http = new HttpClient(apis.B.url, 16);
-    const token = await http.login();
-    const targets = await WriteTargets.seed(http, RECORDS);
-    http.close();
+    const via = [new HttpClient(apis.A.url, 8), new HttpClient(apis.B.url, 8)]; // 16 seeding workers: no socket left idle to time out
+    const token = await via[0].login();
+    for (const c of via) c.token = token;
+    const targets = await WriteTargets.seed(via, RECORDS);
+    for (const c of via) c.close();
     const apps = { apiA: apis.A, apiB: apis.B, logger };
     const run = (side: Side, write: Write, seconds: number, label: string) =>
       measureWrite(targets, write, { apiUrl: apis[side].url, token, databaseUrl: stack.databaseUrl, loggerUrl: logger.url, apps, connections: CONNECTIONS, seconds, label });
@@ -65,7 +68,8 @@ async function main() {
     const loadAtStart = load();
     for (const write of WANTED) {
       await settled(apis.B.url, logger.url);
-      for (const side of ['A', 'B'] as const) await run(side, write, 1, `${write} ${side} warm-up`);
+      // Warm-up by count, not time: on a loaded machine a few seconds are a few dozen requests, too few for the JIT.
+      for (const side of ['A', 'B'] as const) for (let n = 0; n < WARMUP;) n += (await run(side, write, 1, `${write} ${side} warm-up`)).total;
       const t: Record<Side, Tally> = {
         A: { requests: 0, seconds: 0, p50: [], p99: [], cpuMs: {}, blockTotalUs: [] },
         B: { requests: 0, seconds: 0, p50: [], p99: [], cpuMs: {}, blockTotalUs: [] },

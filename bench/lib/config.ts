@@ -28,6 +28,8 @@ export const CONFIG = {
   /** API load (autocannon). */
   apiConnections: int('BENCH_API_CONNECTIONS', 32),
   apiSeconds: int('BENCH_API_SECONDS', quick ? 2 : 10),
+  /** Leads and opportunities created up front, which the PATCH loads change in turn (none changed twice at once). */
+  writeRecords: int('BENCH_WRITE_RECORDS', quick ? 200 : 2_000),
   /** Feed: rows loaded into interaction_log, and sequential requests per page kind per run. */
   feedLogs: int('BENCH_FEED_LOGS', quick ? 20_000 : 1_000_000),
   feedLeads: int('BENCH_FEED_LEADS', quick ? 500 : 20_000),

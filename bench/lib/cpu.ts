@@ -30,6 +30,15 @@ export function machineCpuMs(): { busy: number; total: number } {
   }
 }
 
+/**
+ * RabbitMQ's server: its beam.smp boots `rabbit`. rabbitmqctl is a beam.smp too (the tests
+ * create vhosts with it all the time): short-lived, it is not the broker's cost.
+ */
+export function rabbitmqPids(): number[] {
+  const server = pidsMatching(/beam\.smp.*-s rabbit boot/);
+  return server.length ? server : pidsMatching(/beam\.smp.*rabbit/);
+}
+
 /** Pids whose command line matches, e.g. RabbitMQ's beam.smp. */
 export function pidsMatching(re: RegExp): number[] {
   const out: number[] = [];
@@ -67,7 +76,9 @@ export function cpuWindow(groups: Record<string, () => number[]>) {
     end(): CpuWindow {
       const m1 = machineCpuMs();
       const out: Record<string, number> = {};
-      for (const [name, pids] of Object.entries(groups)) out[name] = pids().reduce((s, p) => s + procCpuMs(p) - (start.get(p) ?? 0), 0);
+      // A process gone meanwhile reads 0: its CPU since the start is unknown, not negative.
+      const used = (p: number) => Math.max(0, procCpuMs(p) - (start.get(p) ?? 0));
+      for (const [name, pids] of Object.entries(groups)) out[name] = pids().reduce((s, p) => s + used(p), 0);
       return { wallMs: Date.now() - t0, groups: out, machineBusyMs: m1.busy - m0.busy, machineTotalMs: m1.total - m0.total };
     },
   };

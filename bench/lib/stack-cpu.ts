@@ -1,5 +1,5 @@
 import { Client } from 'pg';
-import { cpuWindow, CpuWindow, pidsMatching } from './cpu';
+import { cpuWindow, CpuWindow, rabbitmqPids } from './cpu';
 import { log } from './log';
 
 /** The database sessions of the bench database (all of them: crm-api's pool, relay, logger), for CPU accounting. */
@@ -21,7 +21,7 @@ export async function backendsOf(databaseUrl: string): Promise<number[]> {
  */
 export async function stackCpu(databaseUrl: string, apps: Record<string, { pid: number }>) {
   const pg: number[] = await backendsOf(databaseUrl);
-  const rabbit = pidsMatching(/beam\.smp.*rabbit/);
+  const rabbit = rabbitmqPids();
   const groups: Record<string, () => number[]> = { postgres: () => pg, rabbitmq: () => rabbit };
   for (const [k, a] of Object.entries(apps)) groups[k] = () => [a.pid];
   const w = cpuWindow(groups);
