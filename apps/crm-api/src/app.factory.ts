@@ -45,15 +45,8 @@ export async function createApp(config: ApiConfig, logger = new AppLogger('crm-a
   // bodyParser off: the JSON-only parser of configureHttpEdge replaces Nest's and Fastify's.
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, { logger, bodyParser: false });
   const fastify = app.getHttpAdapter().getInstance();
-  configureHttpEdge(fastify, config.BODY_LIMIT_BYTES, config.PUBLIC_URL);
-  const keys = app.get(ApiKeyAuth);
-  const tokens = app.get(Tokens);
-  refuseAnonymousBodies(
-    fastify,
-    (token) => tokens.verify(token) !== null,
-    (token) => keys.authenticate(token),
-  );
-  limitConnections(fastify.server, config.HTTP_MAX_CONNECTIONS, config.HTTP_MAX_CONNECTIONS_PER_ADDRESS);
+  // First of the onRequest hooks: the answers the others give early (a 401 before a body
+  // is read, a 404 for a dot segment) carry the security headers too.
   addSecurityHeaders(fastify, {
     // The Swagger UI at /api/docs loads its scripts from here but styles elements inline.
     // No upgrade-insecure-requests: crm-api itself speaks plain HTTP (TLS, if any, ends
@@ -68,6 +61,15 @@ export async function createApp(config: ApiConfig, logger = new AppLogger('crm-a
       },
     },
   });
+  configureHttpEdge(fastify, config.BODY_LIMIT_BYTES, config.PUBLIC_URL);
+  const keys = app.get(ApiKeyAuth);
+  const tokens = app.get(Tokens);
+  refuseAnonymousBodies(
+    fastify,
+    (token) => tokens.verify(token) !== null,
+    (token) => keys.authenticate(token),
+  );
+  limitConnections(fastify.server, config.HTTP_MAX_CONNECTIONS, config.HTTP_MAX_CONNECTIONS_PER_ADDRESS);
   setupOpenApi(app);
   // The dashboard's static files, at /dashboard/ (public: outside Nest's guards).
   await serveDashboard(fastify);
