@@ -189,16 +189,19 @@ describe('editing and deleting manual logs', () => {
     await calls.close();
   });
 
-  /** The id of the transaction that last wrote the log's row (the stream's position is "<xid>.<id>"). */
-  async function rowXid(id: string): Promise<string> {
+  /** The log's row as stored (the API shows neither its xid nor a tombstone's columns). */
+  async function storedRows(sql: string, id: string): Promise<Record<string, unknown>[]> {
     const db = new Client({ connectionString: sys.stack.databaseUrl });
     await db.connect();
     try {
-      return (await db.query<{ xid: string }>('select xid::text as xid from activity.interaction_log where id = $1', [id])).rows[0].xid;
+      return (await db.query(sql, [id])).rows;
     } finally {
       await db.end();
     }
   }
+
+  /** The id of the transaction that last wrote the log's row (the stream's position is "<xid>.<id>"). */
+  const rowXid = async (id: string) => (await storedRows('select xid::text as xid from activity.interaction_log where id = $1', id))[0].xid as string;
 
   /** A log written after everything published before it: once it is in the feed, so is all that came before on the queue. */
   async function publishMarkerAndWait() {
@@ -272,13 +275,7 @@ describe('editing and deleting manual logs', () => {
   it('the tombstone stays in the table: a deleted log is kept for audit, with who deleted it', async () => {
     const { log } = await loggedCall();
     expect((await manager.client.delete(`/api/interaction-logs/${log.id}/`, { prefer: 'wait=10' })).status).toBe(204);
-    const db = new Client({ connectionString: sys.stack.databaseUrl });
-    await db.connect();
-    try {
-      const { rows } = await db.query(`select summary, deleted_at is not null as deleted, deleted_by_id from activity.interaction_log where id = $1`, [log.id]);
-      expect(rows).toEqual([{ summary: log.summary, deleted: true, deleted_by_id: manager.id }]);
-    } finally {
-      await db.end();
-    }
+    const rows = await storedRows(`select summary, deleted_at is not null as deleted, deleted_by_id from activity.interaction_log where id = $1`, log.id);
+    expect(rows).toEqual([{ summary: log.summary, deleted: true, deleted_by_id: manager.id }]);
   });
 });
