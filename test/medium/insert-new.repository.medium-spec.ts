@@ -1,6 +1,7 @@
 import { Knex } from '@mikro-orm/postgresql';
 import { randomUUID } from 'node:crypto';
 import { namedQuery } from '../../apps/crm-api/src/database/named-query';
+import { Lead } from '../../apps/crm-api/src/leads/lead.entity';
 import { LeadsRepository } from '../../apps/crm-api/src/leads/leads.repository';
 import { OutboxEventsRepository } from '../../apps/crm-api/src/outbox/outbox.repository';
 import { OutboxService } from '../../apps/crm-api/src/outbox/outbox.service';
@@ -59,5 +60,22 @@ describe('RecordRepository.insertNew (PostgreSQL)', () => {
     ).rejects.toThrow('roll back');
     expect(names).toHaveLength(1);
     for (const id of made) expect(await rows(id)).toEqual([[], []]);
+  });
+
+  it('answers the record em.create makes of the same data: the class defaults where a value is undefined, the values given', async () => {
+    const s = setup();
+    const at = new Date('2026-01-02T03:04:05.006Z');
+    const data = { id: randomUUID(), name: `Same ${randomUUID()}`, email: undefined, company: 'ACME', status: undefined, createdById: null, createdAt: at, updatedAt: at };
+    const answered = await s.leads.insertNew(() => s.leads.add(data));
+    const made = s.em.fork().create(Lead, data);
+    const props = s.em
+      .getMetadata()
+      .get(Lead.name)
+      .props.map((p) => p.name);
+    const fields = (lead: Lead) => Object.fromEntries(props.map((p) => [p, (lead as unknown as Record<string, unknown>)[p]]));
+    expect(fields(answered)).toEqual(fields(made));
+    expect(answered).toBeInstanceOf(Lead);
+    expect(answered.status).toBe('new');
+    expect((await rows(data.id))[0]).toEqual([{ name: data.name, email: null, status: 'new', same_times: true }]);
   });
 });

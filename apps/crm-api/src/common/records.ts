@@ -4,7 +4,7 @@ import { readableWhere } from '../auth/record-access';
 import { namedQuery, statementName } from '../database/named-query';
 import { DomainError } from './domain-error';
 import { assertIfMatch } from './etag';
-import { columnValue, committedAlone, persistedInserts, tableOf } from './insert-new';
+import { columnValue, committedAlone, insertsOf, tableOf } from './insert-new';
 import { applyChanges } from './patch';
 
 /**
@@ -142,7 +142,7 @@ async function changeRow<T extends { updatedAt: Date }>(
   });
   values.push(id, xmin);
   const update = `u as (update ${table} set ${sets.join(', ')} where id = $${values.length - 1} and xmin = $${values.length}::xid returning 1)`;
-  const inserts = persistedInserts(fork, values, 'exists (select 1 from u)');
+  const inserts = insertsOf(fork, fork.getUnitOfWork().getPersistStack(), values, 'exists (select 1 from u)');
   // Named by its text (the columns changed, the events' kinds): planned once per connection.
   const text = `with ${[update, ...inserts].join(', ')} select (select count(*) from u)::int as updated`;
   const [{ updated }] = await namedQuery<{ updated: number }>(fork, statementName('change', text), text, values, trx);
