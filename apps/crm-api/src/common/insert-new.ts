@@ -1,4 +1,5 @@
-import { EntityClass, EntityManager, EntityMetadata, EntityProperty, EventType, helper, Knex, Platform, ReferenceKind, TransactionContext } from '@mikro-orm/postgresql';
+import { EntityClass, EntityManager, EntityMetadata, EntityProperty, EventType, helper, Knex, Platform, ReferenceKind } from '@mikro-orm/postgresql';
+import { namedQuery, statementName } from '../database/named-query';
 import { DomainError } from './domain-error';
 
 /** A record that must exist for the insert to happen (a 404 names it otherwise). */
@@ -9,34 +10,72 @@ export interface Requires {
 }
 
 /**
- * Runs `build`, which creates new entities only (a record and its outbox events) and
- * reads nothing, then writes everything it persisted in ONE statement: an insert per
- * entity, each in a data-modifying CTE. A statement is atomic by itself, so the record
- * and its events commit together without BEGIN and COMMIT: one round trip instead of
- * the unit of work's four, and no change-set computation. Creates are the API's hottest
- * writes; see docs/benchmarks.md for what this measured. A PATCH reads first, then writes
- * its update and events the same way (updateOr404, common/records.ts). Called inside a
- * transaction, the one statement runs in it (no BEGIN or COMMIT of its own either way).
+ * Runs `build`, which creates new entities only (a record and its outbox events, through
+ * `RecordRepository.add` and `OutboxEventsRepository.add`) and reads nothing, then writes
+ * them all in ONE statement: an insert per entity, each in a data-modifying CTE. A
+ * statement is atomic by itself, so the record and its events commit together without
+ * BEGIN and COMMIT: one round trip instead of the unit of work's four, and no change-set
+ * computation. Creates are the API's hottest writes; see docs/benchmarks.md for what
+ * this measured. A PATCH reads first, then writes its update and events the same way
+ * (updateOr404, common/records.ts). Called inside a transaction, the one statement runs
+ * in it (no BEGIN or COMMIT of its own either way). The statement is a named one (its
+ * name from its text: one per set of entities), so PostgreSQL parses and plans it once
+ * per connection, not at every create.
+ *
+ * What `build` adds goes into no unit of work (no fork, no `em.create`): the one
+ * statement is all that writes it (see `newEntity`). `build` must add synchronously:
+ * what it added after returning would be written by nothing.
  *
  * With `requires`, each insert happens only if that record exists, checked in the same
  * statement, and a 404 names it when it does not.
  */
-export async function insertNew<T>(em: EntityManager, build: (em: EntityManager) => T, requires?: Requires): Promise<T> {
-  const fork = em.fork({ clear: true });
-  // `build` runs with the fork as the current context: repositories that hold the
-  // request's EntityManager (outbox events, records) add to this fork's unit of work.
-  const result = TransactionContext.create(fork, () => build(fork));
-  const params: Knex.RawBinding[] = [];
-  const guard = requires && existsGuard(fork, requires);
-  const inserts = persistedInserts(fork, params, guard);
-  const query = fork.getKnex().raw<{ rows: { inserted: number }[] }>(`with ${inserts.join(', ')} select (select count(*) from w0)::int as inserted`, params);
+export async function insertNew<T>(em: EntityManager, build: () => T, requires?: Requires): Promise<T> {
+  const entities: object[] = [];
+  const outer = adding;
+  adding = entities;
+  let result: T;
+  try {
+    result = build();
+  } finally {
+    adding = outer;
+  }
+  if (result instanceof Promise) throw new Error('insertNew: `build` must add its entities synchronously');
+  const values: unknown[] = [];
+  const guard = requires && existsGuard(em, requires, values);
+  const text = `with ${insertsOf(em, entities, values, guard).join(', ')} select (select count(*) from w0)::int as inserted`;
   // Inside a transaction (an Idempotency-Key's, common/idempotency.ts) the statement joins
   // it, so it commits with what else the transaction writes; otherwise it stands alone.
   const trx = em.getTransactionContext<Knex.Transaction>();
-  const res = await (trx ? query.transacting(trx) : query);
-  if (!trx) await committedAlone(fork);
-  if (requires && res.rows[0].inserted === 0) throw DomainError.notFound(requires.what, requires.id);
+  const [{ inserted }] = await namedQuery<{ inserted: number }>(em, statementName('insert-new', text), text, values, trx);
+  if (!trx) await committedAlone(em);
+  if (requires && inserted === 0) throw DomainError.notFound(requires.what, requires.id);
   return result;
+}
+
+/**
+ * The entities the `build` of the insertNew running now has added, or undefined outside
+ * one. A module variable, not an AsyncLocalStorage: `build` is synchronous, so no other
+ * request's code runs while it is set.
+ */
+let adding: object[] | undefined;
+
+/**
+ * Inside an insertNew's `build`: a new `entity` of `data`, added to that insert (and
+ * answered); undefined elsewhere, where the caller puts it in the unit of work. Made as
+ * `em.create` makes a new entity (the class's constructor, so its initialisers give the
+ * defaults; then each defined value of `data`; the services give values of the
+ * properties' own types), without registering it anywhere: nothing but the one
+ * statement writes it, and nothing reads it back.
+ */
+export function newEntity<T extends object>(entity: EntityClass<T>, data: object): T | undefined {
+  if (!adding) return undefined;
+  const created = new (entity as new () => T)() as Record<string, unknown>;
+  for (const key in data) {
+    const value = (data as Record<string, unknown>)[key];
+    if (value !== undefined) created[key] = value;
+  }
+  adding.push(created);
+  return created as T;
 }
 
 /**
@@ -48,45 +87,45 @@ export async function committedAlone(em: EntityManager): Promise<void> {
   await em.getEventManager().dispatchEvent(EventType.afterTransactionCommit, { em });
 }
 
-/** The condition that the required record exists. */
-function existsGuard(em: EntityManager, requires: Requires): Guard {
+/** The condition that the required record exists; its id is appended to `values`. */
+function existsGuard(em: EntityManager, requires: Requires, values: unknown[]): string {
   const target = em.getMetadata().get(requires.entity.name);
-  return { sql: `exists (select 1 from ${tableOf(em, target)} where ${em.getPlatform().quoteIdentifier(target.getPrimaryProps()[0].fieldNames[0])} = ?)`, params: [requires.id] };
-}
-
-/** A condition each insert is made under: SQL, and the values of its `?`s. */
-export interface Guard {
-  sql: string;
-  params: Knex.RawBinding[];
+  values.push(requires.id);
+  return `exists (select 1 from ${tableOf(em, target)} where ${em.getPlatform().quoteIdentifier(target.getPrimaryProps()[0].fieldNames[0])} = $${values.length})`;
 }
 
 /**
- * Everything `em`'s unit of work was asked to persist (new entities only), as
- * data-modifying CTEs `w0`, `w1`, … of one statement, each under `guard` when given;
- * their values are appended to `params`.
+ * `entities` (new ones only) as data-modifying CTEs `w0`, `w1`, … of one statement, each
+ * under the condition `guard` (SQL) when given. Their values are appended to `values`,
+ * each its `$n` (its position there): the text depends only on the entities' kinds, in
+ * order, never on their values.
  */
-export function persistedInserts(em: EntityManager, params: Knex.RawBinding[], guard?: Guard): string[] {
-  const entities = [...em.getUnitOfWork().getPersistStack()];
-  return entities.map((entity, i) => `w${i} as (${insertOf(em, em.getMetadata().get(entity.constructor.name), entity, params, guard)})`);
+export function insertsOf(em: EntityManager, entities: Iterable<object>, values: unknown[], guard?: string): string[] {
+  return [...entities].map((entity, i) => `w${i} as (${insertOf(em, em.getMetadata().get(entity.constructor.name), entity, values, guard)})`);
 }
 
-/** One insert of `entity`'s columns; its values (and the guard's) are appended to `params`. */
-function insertOf(em: EntityManager, meta: EntityMetadata, entity: object, params: Knex.RawBinding[], guard?: Guard): string {
+/** One insert of `entity`'s columns; its values are appended to `values`. */
+function insertOf(em: EntityManager, meta: EntityMetadata, entity: object, values: unknown[], guard?: string): string {
   const platform = em.getPlatform();
   const columns: string[] = [];
+  const marks: string[] = [];
   for (const prop of meta.props) {
     if (prop.persist === false || (prop.kind !== ReferenceKind.SCALAR && prop.kind !== ReferenceKind.MANY_TO_ONE)) continue;
-    const value = (entity as Record<string, unknown>)[prop.name];
-    if (value === undefined) continue;
+    let value = (entity as Record<string, unknown>)[prop.name];
+    if (value === undefined) {
+      // Unset: a column with a default is left to it; any other is null, as its (absent)
+      // default would make it. So the columns, and the statement's text, are the same
+      // for every entity of a kind (one named statement), whichever values are unset.
+      if (prop.default !== undefined || prop.defaultRaw !== undefined) continue;
+      value = null;
+    }
     columns.push(platform.quoteIdentifier(prop.fieldNames[0]));
-    params.push(columnValue(platform, prop, value));
+    values.push(columnValue(platform, prop, value));
+    marks.push(`$${values.length}`);
   }
-  // knex numbers the `?`s into $1, $2, … in order; the values travel as parameters.
-  const marks = columns.map(() => '?').join(', ');
   const head = `insert into ${tableOf(em, meta)} (${columns.join(', ')})`;
-  if (!guard) return `${head} values (${marks}) returning 1`;
-  params.push(...guard.params);
-  return `${head} select ${marks} where ${guard.sql} returning 1`;
+  if (!guard) return `${head} values (${marks.join(', ')}) returning 1`;
+  return `${head} select ${marks.join(', ')} where ${guard} returning 1`;
 }
 
 /** A property's value as its column takes it: a reference's id (mapToPk keeps the id itself; an entity or Reference gives its id), a custom type converted. */

@@ -2,16 +2,16 @@ import { EntityClass, EntityManager, RequiredEntityData } from '@mikro-orm/postg
 import type { Access } from '../auth/record-access';
 import { readableWhere } from '../auth/record-access';
 import type { CrmRecord } from './record.entity';
-import { insertNew } from './insert-new';
+import { insertNew, newEntity } from './insert-new';
 import { findPage, Page, PageRequest } from './pagination';
 import { Changes, deleteOr404, findOr404, updateOr404 } from './records';
 
 /**
  * The data access of one kind of CRM record, written once: services call these typed
  * methods and never hold an EntityManager. The EntityManager Nest injects resolves to
- * the current context by itself (the request's; inside `insertNew`, `change` or
- * `changeLocked`, that unit of work's), so what `add` and the outbox's events persist
- * there commits together.
+ * the current context by itself (the request's; inside `change` or `changeLocked`, that
+ * unit of work's), so what `add` and the outbox's events persist there commits together;
+ * inside `insertNew`'s build, both add to its one statement instead.
  */
 export abstract class RecordRepository<T extends CrmRecord> {
   protected constructor(
@@ -31,8 +31,10 @@ export abstract class RecordRepository<T extends CrmRecord> {
     return findOr404(this.em, this.entity, id, this.what, false, access);
   }
 
-  /** A new record in the current unit of work (it is written with the rest of it). */
+  /** A new record: inside `insertNew`'s build, written by its one statement; elsewhere in the current unit of work (written with the rest of it). */
   add(data: RequiredEntityData<T>): T {
+    const added = newEntity(this.entity, data);
+    if (added) return added;
     const record = this.em.create(this.entity, data);
     this.em.persist(record);
     return record;
@@ -40,12 +42,12 @@ export abstract class RecordRepository<T extends CrmRecord> {
 
   /** Runs `build` (which only adds new records and events) and writes all it added in one statement (common/insert-new.ts). */
   insertNew<R>(build: () => R): Promise<R> {
-    return insertNew(this.em, () => build());
+    return insertNew(this.em, build);
   }
 
   /** As `insertNew`, written only if the record `id` of this kind exists, checked in the same statement (else a 404). */
   insertNewIfExists<R>(id: string, build: () => R): Promise<R> {
-    return insertNew(this.em, () => build(), { entity: this.entity, id, what: this.what });
+    return insertNew(this.em, build, { entity: this.entity, id, what: this.what });
   }
 
   /** A PATCH, with `emit` run when something changed; its events are written with the change (common/records.ts). */

@@ -1,10 +1,10 @@
 import { EntityDictionary, EntityKey, EntityManager, EntityName, FilterQuery, Knex, LockMode, TransactionContext, Utils } from '@mikro-orm/postgresql';
 import type { Access } from '../auth/record-access';
 import { readableWhere } from '../auth/record-access';
-import { namedQuery } from '../database/named-query';
+import { namedQuery, statementName } from '../database/named-query';
 import { DomainError } from './domain-error';
 import { assertIfMatch } from './etag';
-import { columnValue, committedAlone, persistedInserts, tableOf } from './insert-new';
+import { columnValue, committedAlone, insertsOf, tableOf } from './insert-new';
 import { applyChanges } from './patch';
 
 /**
@@ -105,10 +105,6 @@ async function changeRow<T extends { updatedAt: Date }>(
   // The fork holds what is read and what `emit` adds; with the caller's transaction, if any.
   const fork = em.fork({ clear: true, keepTransactionContext: true });
   const trx = fork.getTransactionContext<Knex.Transaction>();
-  const run = <R>(sql: string, params: Knex.RawBinding[]) => {
-    const query = fork.getKnex().raw<{ rows: R[] }>(sql, params);
-    return trx ? query.transacting(trx) : query;
-  };
   const meta = fork.getMetadata().get<T>(Utils.className(entity));
   const table = tableOf(fork, meta);
   const readable = access && access.policy.readableIdsSql(access.kind, access.caller);
@@ -138,17 +134,19 @@ async function changeRow<T extends { updatedAt: Date }>(
   // `emit` runs with the fork as the current context: the outbox's events land in its unit of work.
   await TransactionContext.create(fork, () => emit(record, { before, changed, now }));
   const platform = fork.getPlatform();
-  const params: Knex.RawBinding[] = [];
+  const values: unknown[] = [];
   const sets = [...changed, 'updatedAt' as keyof T].map((key) => {
     const prop = meta.properties[key as EntityKey<T>];
-    params.push(columnValue(platform, prop, record[key]));
-    return `${platform.quoteIdentifier(prop.fieldNames[0])} = ?`;
+    values.push(columnValue(platform, prop, record[key]));
+    return `${platform.quoteIdentifier(prop.fieldNames[0])} = $${values.length}`;
   });
-  params.push(id, xmin as string);
-  const update = `u as (update ${table} set ${sets.join(', ')} where id = ? and xmin = ?::xid returning 1)`;
-  const inserts = persistedInserts(fork, params, { sql: 'exists (select 1 from u)', params: [] });
-  const { rows: result } = await run<{ updated: number }>(`with ${[update, ...inserts].join(', ')} select (select count(*) from u)::int as updated`, params);
-  if (!result[0].updated) return undefined;
+  values.push(id, xmin);
+  const update = `u as (update ${table} set ${sets.join(', ')} where id = $${values.length - 1} and xmin = $${values.length}::xid returning 1)`;
+  const inserts = insertsOf(fork, fork.getUnitOfWork().getPersistStack(), values, 'exists (select 1 from u)');
+  // Named by its text (the columns changed, the events' kinds): planned once per connection.
+  const text = `with ${[update, ...inserts].join(', ')} select (select count(*) from u)::int as updated`;
+  const [{ updated }] = await namedQuery<{ updated: number }>(fork, statementName('change', text), text, values, trx);
+  if (!updated) return undefined;
   if (!trx) await committedAlone(fork); // its events are the relay's to publish now
   return record;
 }

@@ -3,6 +3,7 @@ import { Injectable } from '@nestjs/common';
 import { Pool, PoolClient } from 'pg';
 import type { CrmEvent, LogType } from '@app/contracts';
 import { createPgPool, DbTimeouts } from '@app/platform';
+import { newEntity } from '../common/insert-new';
 import { OutboxEvent } from './outbox-event.entity';
 
 export interface OutboxRow {
@@ -93,15 +94,17 @@ export class OutboxRepository {
 
 /**
  * The request side of crm.outbox: events join the current unit of work (a creation's
- * one-statement insert, or a change's transaction), so they commit or roll back with the
- * change they describe. The EntityManager Nest injects resolves to that context itself.
+ * one-statement insert, or a change's), so they commit or roll back with the change they
+ * describe. The EntityManager Nest injects resolves to that context itself.
  */
 @Injectable()
 export class OutboxEventsRepository {
   constructor(private readonly em: EntityManager) {}
 
+  /** Inside `insertNew`'s build, added to its one statement; elsewhere to the current unit of work. */
   add(event: CrmEvent): void {
-    this.em.persist(this.em.create(OutboxEvent, { id: event.id, type: event.type, payload: event }));
+    const data = { id: event.id, type: event.type, payload: event };
+    if (!newEntity(OutboxEvent, data)) this.em.persist(this.em.create(OutboxEvent, data));
   }
 
   /**
