@@ -9,8 +9,8 @@
 const NODE_FLAGS = Object.freeze({
   'crm-api': Object.freeze([]),
   // 8 MB semi-spaces instead of V8's 16: the young generation is most of what a drain adds
-  // to the logger's resident memory (peak 208 → 177 MB at the same CPU per log,
-  // docs/benchmarks.md). Given to every run of main.js, the operator commands included:
+  // to the logger's resident memory (peak 196 (173–215) → 182 (177–194) MB for ~3 % of CPU
+  // per log, docs/benchmarks.md). Given to every run of main.js, the operator commands included:
   // a launcher need not know what the arguments make it do.
   'activity-logger': Object.freeze(['--max-semi-space-size=8']),
 });
