@@ -1,6 +1,7 @@
 # syntax=docker/dockerfile:1
-# One image, both apps. Default: crm-api. The activity-logger:
-#   docker run IMAGE node dist/apps/activity-logger/main.js
+# One image, both apps. Default: crm-api. The activity-logger, with its node flags (the list
+# in scripts/lib/node-flags.js; test/unit/launchers/node-flags.spec.ts holds this line to it):
+#   docker run IMAGE node --max-semi-space-size=8 dist/apps/activity-logger/main.js
 # Migrations (both apps, in order): docker run IMAGE node scripts/migrate.js
 ARG NODE_IMAGE=node:20-bookworm-slim
 
@@ -28,6 +29,7 @@ COPY --from=deps --chown=node:node /app/node_modules ./node_modules
 COPY --from=build --chown=node:node /app/dist ./dist
 COPY --chown=node:node package.json ./
 COPY --chown=node:node scripts/migrate.js ./scripts/migrate.js
+COPY --chown=node:node scripts/lib/node-flags.js ./scripts/lib/node-flags.js
 USER node
 # crm-api on 3000, activity-logger's health and metrics on 3001.
 EXPOSE 3000 3001

@@ -7,8 +7,12 @@
  * round for the ratio. Per side: the logger's CPU per log (/proc), logs/s, the ratio to
  * the round's raw insert and the peak RSS (VmHWM). BENCH_A_NODE_OPTIONS /
  * BENCH_B_NODE_OPTIONS run one side with other V8 flags (the same build on both sides
- * then compares flags). BENCH_C_DIST (and BENCH_C_NODE_OPTIONS) adds a third side, the
- * order rotating round by round.
+ * then compares flags); BENCH_A_NODE_FLAGS / BENCH_B_NODE_FLAGS replace the logger's own
+ * node flags (scripts/lib/node-flags.js) on the command line, space-separated, empty for
+ * none: the A/B of those flags themselves. BENCH_A_ENV / BENCH_B_ENV add variables to one
+ * side's logger (`LOGGER_PREFETCH=2000 LOGGER_WRITERS=3`: settings compared on one build).
+ * BENCH_C_DIST (and BENCH_C_NODE_OPTIONS, BENCH_C_NODE_FLAGS, BENCH_C_ENV) adds a third
+ * side, the order rotating round by round.
  *
  *   cp -r dist .bench/dist-a   # before the change, then rebuild
  *   BENCH_A_DIST=.bench/dist-a node -r ts-node/register/transpile-only -r tsconfig-paths/register bench/drain-ab.ts
@@ -44,6 +48,18 @@ async function main() {
   if (process.env.BENCH_C_DIST) dists.C = resolve(ROOT, process.env.BENCH_C_DIST);
   const sides = Object.keys(dists);
   const nodeOptions = (side: Side) => process.env[`BENCH_${side}_NODE_OPTIONS`];
+  // Unset: the logger's own flags; set (even empty): these instead.
+  const nodeFlags = (side: Side) => process.env[`BENCH_${side}_NODE_FLAGS`]?.split(/\s+/).filter(Boolean);
+  // NAME=value pairs, space-separated.
+  const sideEnv = (side: Side): NodeJS.ProcessEnv =>
+    Object.fromEntries(
+      (process.env[`BENCH_${side}_ENV`] ?? '')
+        .split(/\s+/)
+        .filter(Boolean)
+        .map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
+    );
+  const described = (side: Side) =>
+    [nodeOptions(side), nodeFlags(side) && `flags: ${nodeFlags(side)!.join(' ') || 'none'}`, process.env[`BENCH_${side}_ENV`]].filter(Boolean).join('; ');
   const rounds = CONFIG.runs;
   const got: Record<Side, Round[]> = Object.fromEntries(sides.map((side) => [side, []]));
   const stack = await createStack();
@@ -57,7 +73,13 @@ async function main() {
       const order = [...sides.slice(i % sides.length), ...sides.slice(0, i % sides.length)];
       for (const side of order) {
         const opts = nodeOptions(side);
-        const d: DrainResult = await drain(stack, CONFIG.backlog, 1, opts ? { NODE_OPTIONS: opts } : {}, { distDir: dists[side], label: side });
+        const d: DrainResult = await drain(
+          stack,
+          CONFIG.backlog,
+          1,
+          { ...sideEnv(side), ...(opts ? { NODE_OPTIONS: opts } : {}) },
+          { distDir: dists[side], label: side, nodeFlags: nodeFlags(side) },
+        );
         const r: Round = {
           cpuUsPerLog: (d.cpu.groups.loggers * 1000) / d.events,
           logsPerS: d.logsPerS,
@@ -77,7 +99,7 @@ async function main() {
     for (const side of sides) {
       const g = got[side];
       console.log(
-        `| ${side}${nodeOptions(side) ? ` (${nodeOptions(side)})` : ''} | ${range(
+        `| ${side}${described(side) ? ` (${described(side)})` : ''} | ${range(
           g.map((r) => r.cpuUsPerLog),
           1,
         )} µs | ${range(

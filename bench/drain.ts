@@ -35,7 +35,13 @@ export interface DrainResult {
  * That leaves out process start-up and the connection to the broker, which a backlog
  * does not care about; the wall-clock time with start-up is kept beside it.
  */
-export async function drain(stack: BenchStack, n: number, loggers: number, env: NodeJS.ProcessEnv = {}, build?: { distDir: string; label: string }): Promise<DrainResult> {
+export async function drain(
+  stack: BenchStack,
+  n: number,
+  loggers: number,
+  env: NodeJS.ProcessEnv = {},
+  build?: { distDir: string; label: string; nodeFlags?: readonly string[] },
+): Promise<DrainResult> {
   const db = new Client({ connectionString: stack.databaseUrl, application_name: 'bench drain' });
   await db.connect();
   const conn = await connect(stack.amqpUrl);
@@ -63,7 +69,12 @@ export async function drain(stack: BenchStack, n: number, loggers: number, env: 
     const t0 = Date.now();
     const started = await Promise.all(
       Array.from({ length: loggers }, (_, i) =>
-        startLogger({ DATABASE_URL: stack.databaseUrl, AMQP_URL: stack.amqpUrl, ...env }, `logger${build ? `-${build.label}` : ''}-${loggers}x-${i + 1}`, build?.distDir),
+        startLogger(
+          { DATABASE_URL: stack.databaseUrl, AMQP_URL: stack.amqpUrl, ...env },
+          `logger${build ? `-${build.label}` : ''}-${loggers}x-${i + 1}`,
+          build?.distDir,
+          build?.nodeFlags,
+        ),
       ),
     );
     apps.push(...started);

@@ -2,10 +2,12 @@
 'use strict';
 // `npm run migrate`: applies crm-api's migrations, then the activity-logger's, each
 // through its own built entry point (`main.js migrate`, which also creates the database
-// when it is missing). The environment is inherited, so DATABASE_URL picks the target.
+// when it is missing), run with the app's node flags (lib/node-flags.js). The environment
+// is inherited, so DATABASE_URL picks the target.
 const { spawn } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
+const { argvOf } = require('./lib/node-flags');
 
 const ROOT = path.resolve(__dirname, '..');
 const APPS = ['crm-api', 'activity-logger'];
@@ -18,7 +20,7 @@ function migrateApp(app, { env = process.env, stdio = 'inherit' } = {}) {
     return Promise.reject(new Error(`${path.relative(ROOT, entry)} is missing: run \`npm run build\` first`));
   }
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [entry, 'migrate'], { cwd: ROOT, env, stdio });
+    const child = spawn(process.execPath, argvOf(app, entry, ['migrate']), { cwd: ROOT, env, stdio });
     child.on('error', reject);
     child.on('exit', (code, signal) => {
       if (code === 0) resolve();

@@ -9,6 +9,7 @@
 const { spawn } = require('node:child_process');
 const readline = require('node:readline');
 const { APPS, entryOf, migrateAll } = require('./migrate');
+const { argvOf } = require('./lib/node-flags');
 
 const STOP_GRACE_MS = 15_000;
 const width = Math.max(...APPS.map((a) => a.length));
@@ -28,7 +29,8 @@ function pipeWithPrefix(stream, out, prefix) {
 function launch(app) {
   // Own process group: a terminal's Ctrl-C reaches only us, and each app gets the
   // signal exactly once, from us (a second SIGINT makes some runtimes exit at once).
-  const child = spawn(process.execPath, [entryOf(app)], { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  // The app's node flags (lib/node-flags.js: the logger's smaller young generation) first.
+  const child = spawn(process.execPath, argvOf(app, entryOf(app)), { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   const prefix = `[${app}]`.padEnd(width + 2);
   pipeWithPrefix(child.stdout, process.stdout, prefix);
   pipeWithPrefix(child.stderr, process.stderr, prefix);

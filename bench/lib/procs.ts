@@ -46,7 +46,11 @@ let seq = 0;
  * Starts a built app on an ephemeral port and waits until its readiness path answers 200.
  * With BENCH_PROFILE=1 it runs under --cpu-prof (the profile is written on a clean exit).
  */
-export async function startApp(app: AppName, env: NodeJS.ProcessEnv, opts: { readyPath: string; portVar: string; label?: string; distDir?: string }): Promise<App> {
+export async function startApp(
+  app: AppName,
+  env: NodeJS.ProcessEnv,
+  opts: { readyPath: string; portVar: string; label?: string; distDir?: string; nodeFlags?: readonly string[] },
+): Promise<App> {
   const name = opts.label ?? `${app}#${++seq}`;
   const nodeArgs: string[] = [];
   const spawnedAt = Date.now();
@@ -59,6 +63,8 @@ export async function startApp(app: AppName, env: NodeJS.ProcessEnv, opts: { rea
   }
   const child = spawnApp(app, {
     distDir: opts.distDir,
+    // The app's own node flags (scripts/lib/node-flags.js) unless a flags A/B replaces them.
+    nodeFlags: opts.nodeFlags,
     env: { ...process.env, NODE_ENV: 'development', LOG_LEVEL: 'info', ...env, [opts.portVar]: '0' },
     nodeArgs,
     keepLines: 300,
@@ -113,5 +119,5 @@ export async function startApp(app: AppName, env: NodeJS.ProcessEnv, opts: { rea
 export const startApi = (env: NodeJS.ProcessEnv, label?: string, distDir?: string) =>
   startApp('crm-api', { HTTP_MAX_CONNECTIONS_PER_ADDRESS: '2048', ...env }, { readyPath: '/health', portVar: 'PORT', label, distDir });
 
-export const startLogger = (env: NodeJS.ProcessEnv, label?: string, distDir?: string) =>
-  startApp('activity-logger', env, { readyPath: process.env.BENCH_LOGGER_READY ?? '/health/ready', portVar: 'LOGGER_HTTP_PORT', label, distDir });
+export const startLogger = (env: NodeJS.ProcessEnv, label?: string, distDir?: string, nodeFlags?: readonly string[]) =>
+  startApp('activity-logger', env, { readyPath: process.env.BENCH_LOGGER_READY ?? '/health/ready', portVar: 'LOGGER_HTTP_PORT', label, distDir, nodeFlags });

@@ -1,6 +1,8 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
+import { nodeFlagsOf } from '../../scripts/lib/node-flags';
+import type { AppName } from '../../scripts/lib/node-flags';
 import { eventually } from './poll';
 
 /**
@@ -9,11 +11,26 @@ import { eventually } from './poll';
  * the bench (bench/lib/procs.ts: cpu profiles, RSS sampling). No jest here.
  */
 export const ROOT = resolve(__dirname, '..', '..');
-export type AppName = 'crm-api' | 'activity-logger';
+export type { AppName };
 export type ExitStatus = { code: number | null; signal: NodeJS.Signals | null };
 
 /** An app's built entry point; `distDir`: another build's dist/ (bench/feed-ab.ts runs two). */
 export const mainOf = (app: AppName, distDir = join(ROOT, 'dist')) => join(distDir, 'apps', app, 'main.js');
+
+/** Where an app's node flags come from (`nodeFlags` replaces them) and what may come with them. */
+export interface AppArgvOptions {
+  /** Node's own flags for this run, before the app's (the bench's --cpu-prof). */
+  nodeArgs?: readonly string[];
+  /** The app's node flags; default: its list in scripts/lib/node-flags.js (the bench's A/B of the flags replaces it). */
+  nodeFlags?: readonly string[];
+  /** Another build's dist/ directory (default: this checkout's). */
+  distDir?: string;
+}
+
+/** What follows `node` to run the built app with `args`: every start here goes through it, so each gets the app's flags. */
+export function appArgv(app: AppName, args: readonly string[] = [], { nodeArgs = [], nodeFlags = nodeFlagsOf(app), distDir }: AppArgvOptions = {}): string[] {
+  return [...nodeArgs, ...nodeFlags, mainOf(app, distDir), ...args];
+}
 
 const live = new Set<ChildProcess>();
 // A test worker or a bench that ends without stopping what it started must not leave it running.
@@ -64,12 +81,8 @@ export interface SpawnedApp {
   output: () => string;
 }
 
-export interface SpawnOptions {
+export interface SpawnOptions extends AppArgvOptions {
   env: NodeJS.ProcessEnv;
-  /** Node's own flags (the bench's --cpu-prof). */
-  nodeArgs?: string[];
-  /** Another build's dist/ directory (default: this checkout's). */
-  distDir?: string;
   /** Lines of output kept in memory for output(). */
   keepLines: number;
   /** Every line it prints, stdout and stderr (the tests' log file). */
@@ -77,8 +90,8 @@ export interface SpawnOptions {
 }
 
 /** Spawns a built app (its env as given, nothing added) and follows its output and exit. */
-export function spawnApp(app: AppName, { env, nodeArgs = [], distDir, keepLines, onLine }: SpawnOptions): SpawnedApp {
-  const child = spawn(process.execPath, [...nodeArgs, mainOf(app, distDir)], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+export function spawnApp(app: AppName, { env, keepLines, onLine, ...argv }: SpawnOptions): SpawnedApp {
+  const child = spawn(process.execPath, appArgv(app, [], argv), { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   if (!child.pid) throw new Error(`${app} could not be spawned`);
   live.add(child);
   const lines: string[] = [];
@@ -142,7 +155,7 @@ export function runAppToExit(
   { timeoutMs, expected = 'it should have exited', onSpawn }: { timeoutMs?: number; expected?: string; onSpawn?: (pid: number) => void } = {},
 ): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [mainOf(app), ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, appArgv(app, args), { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
     if (child.pid) onSpawn?.(child.pid);
     let output = '';
     child.stdout.on('data', (d) => (output += d));

@@ -1,0 +1,30 @@
+'use strict';
+// Node's own flags for each app: the one place they are set. Every launcher that can read
+// this file runs `node <flags> dist/apps/<app>/main.js [args]` through argvOf():
+// scripts/start.js (`npm start`), scripts/migrate.js, test/kit/apps.ts (the e2e tests and
+// the bench). package.json's scripts, docker-compose.yml and the Dockerfile cannot read it
+// and spell the flags out; test/unit/launchers/node-flags.spec.ts fails when one of them
+// differs from this list. Why not NODE_OPTIONS, a re-exec or v8.setFlagsFromString:
+// docs/decisions.md ("The logger's node flags, in one place").
+const NODE_FLAGS = Object.freeze({
+  'crm-api': Object.freeze([]),
+  // 8 MB semi-spaces instead of V8's 16: the young generation is most of what a drain adds
+  // to the logger's resident memory (peak 196 (173–215) → 182 (177–194) MB for ~3 % of CPU
+  // per log, docs/benchmarks.md). Given to every run of main.js, the operator commands included:
+  // a launcher need not know what the arguments make it do.
+  'activity-logger': Object.freeze(['--max-semi-space-size=8']),
+});
+
+/** The app's node flags (throws for an app it does not know). */
+function nodeFlagsOf(app) {
+  const flags = NODE_FLAGS[app];
+  if (!flags) throw new Error(`no node flags are defined for ${app}: add it to scripts/lib/node-flags.js`);
+  return flags;
+}
+
+/** What follows `node` to run `entry` (the app's built main.js) with `args`. */
+function argvOf(app, entry, args = []) {
+  return [...nodeFlagsOf(app), entry, ...args];
+}
+
+module.exports = { NODE_FLAGS, nodeFlagsOf, argvOf };
