@@ -18,8 +18,16 @@ describe('bindWithoutDeprecatedProperty', () => {
     );
     const self = { name: 'caller' };
     expect(storage.run('request 2', () => bound.call(self, 1, 2))).toEqual({ store: 'request 1', self, sum: 3 });
-    const withThis = storage.run('request 3', () => new AsyncResource('test').bind((x: number) => [storage.getStore(), x], self));
-    expect(withThis(4)).toEqual(['request 3', 4]);
+    const withThis = storage.run('request 3', () =>
+      AsyncResource.bind(
+        function (this: unknown, x: number) {
+          return [storage.getStore(), this, x];
+        },
+        'test',
+        self,
+      ),
+    );
+    expect(withThis.call({ name: 'another' }, 4)).toEqual(['request 3', self, 4]);
   });
 
   it('keeps the length, adds no asyncResource property, and refuses what is not a function', () => {
