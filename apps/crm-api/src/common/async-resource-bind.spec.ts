@@ -3,11 +3,9 @@ import { bindWithoutDeprecatedProperty } from './async-resource-bind';
 
 /** The bound functions Fastify and Nest make per request: the same behaviour as Node's, without the deprecated property. */
 describe('bindWithoutDeprecatedProperty', () => {
-  const original = AsyncResource.prototype.bind;
+  const original = Object.getOwnPropertyDescriptor(AsyncResource.prototype, 'bind')!;
   beforeAll(() => bindWithoutDeprecatedProperty());
-  afterAll(() => {
-    AsyncResource.prototype.bind = original;
-  });
+  afterAll(() => Object.defineProperty(AsyncResource.prototype, 'bind', original));
 
   it("runs the function in the resource's async context, with the caller's `this`, or the one bound", () => {
     const storage = new AsyncLocalStorage<string>();

@@ -16,23 +16,19 @@ type AnyFunction = (...args: unknown[]) => unknown;
  * It changes nothing where the running Node no longer adds the property.
  */
 export function bindWithoutDeprecatedProperty(): void {
-  if (
-    !Object.prototype.hasOwnProperty.call(
-      new AsyncResource('crm-api:probe').bind(() => undefined),
-      'asyncResource',
-    )
-  )
-    return;
+  const probe = new AsyncResource('crm-api:probe').bind(() => undefined);
+  if (!('asyncResource' in probe)) return;
   AsyncResource.prototype.bind = function bind(this: AsyncResource, fn: AnyFunction, thisArg?: unknown) {
     if (typeof fn !== 'function') throw new TypeError(`The "fn" argument must be of type function. Received ${typeof fn}`);
-    const resource = this;
-    const bound =
-      thisArg === undefined
-        ? function (this: unknown, ...args: unknown[]) {
-            return resource.runInAsyncScope(fn, this, ...args);
-          }
-        : resource.runInAsyncScope.bind(resource, fn, thisArg);
+    const bound = thisArg === undefined ? inScopeOf(this, fn) : this.runInAsyncScope.bind(this, fn, thisArg);
     Object.defineProperty(bound, 'length', { configurable: true, enumerable: false, value: fn.length, writable: false });
     return bound;
   } as AsyncResource['bind'];
+}
+
+/** `fn` run in `resource`'s async scope with the `this` it is called with (Node's unbound form). */
+function inScopeOf(resource: AsyncResource, fn: AnyFunction) {
+  return function (this: unknown, ...args: unknown[]) {
+    return resource.runInAsyncScope(fn, this, ...args);
+  };
 }
