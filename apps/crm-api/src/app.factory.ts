@@ -1,3 +1,4 @@
+import { MikroORM } from '@mikro-orm/postgresql';
 import { NestFactory } from '@nestjs/core';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -12,6 +13,7 @@ import { configureHttpEdge } from './common/http-setup';
 import { addSecurityHeaders } from './common/security-headers';
 import { setupOpenApi } from './common/openapi-setup';
 import { ApiConfig } from './config/api.config';
+import { requestContextPerRequest } from './database/request-context';
 import { serveDashboard } from './dashboard/serve-dashboard';
 
 /**
@@ -69,6 +71,8 @@ export async function createApp(config: ApiConfig, logger = new AppLogger('crm-a
     (token) => tokens.verify(token) !== null,
     (token) => keys.authenticate(token),
   );
+  // Last of the onRequest hooks: the rest of the request runs in its own EntityManager.
+  requestContextPerRequest(fastify, app.get(MikroORM));
   limitConnections(fastify.server, config.HTTP_MAX_CONNECTIONS, config.HTTP_MAX_CONNECTIONS_PER_ADDRESS);
   setupOpenApi(app);
   // The dashboard's static files, at /dashboard/ (public: outside Nest's guards).

@@ -25,19 +25,23 @@ import { UsersModule } from './users/users.module';
 
 @Module({
   imports: [
-    // The module's default middleware gives every request its own EntityManager
-    // (a RequestContext fork); services inject EntityManager and get the request's.
+    // Every request gets its own EntityManager (a RequestContext fork) from a Fastify hook
+    // (database/request-context.ts), not the module's middleware; services inject
+    // EntityManager and get the request's.
     MikroOrmModule.forRootAsync({
       inject: [ApiConfig],
       driver: PostgreSqlDriver,
       useFactory: (config: ApiConfig) => {
         const log = new Logger('database');
-        return crmOrmConfig(config.DATABASE_URL, config.DB_POOL_SIZE, {
-          timeouts: dbTimeouts(config),
-          acquireTimeoutMs: config.DB_ACQUIRE_TIMEOUT_MS,
-          applicationName: 'crm-api',
-          warn: (message) => log.warn({ msg: 'database pool', pool: 'records', warning: message }),
-        });
+        return {
+          ...crmOrmConfig(config.DATABASE_URL, config.DB_POOL_SIZE, {
+            timeouts: dbTimeouts(config),
+            acquireTimeoutMs: config.DB_ACQUIRE_TIMEOUT_MS,
+            applicationName: 'crm-api',
+            warn: (message) => log.warn({ msg: 'database pool', pool: 'records', warning: message }),
+          }),
+          registerRequestContext: false,
+        };
       },
     }),
     PolicyModule,

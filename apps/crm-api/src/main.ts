@@ -1,5 +1,6 @@
 import { AppLogger, exitOnSignals } from '@app/platform';
 import { createApp } from './app.factory';
+import { bindWithoutDeprecatedProperty } from './common/async-resource-bind';
 import { ApiConfig } from './config/api.config';
 import { migrateCrm } from './database/migrate';
 
@@ -8,6 +9,8 @@ const SERVICE = 'crm-api';
 const HARD_EXIT_MS = 8000;
 
 async function main(): Promise<void> {
+  // Before any request: Node 20's AsyncResource#bind is costly per call (common/async-resource-bind.ts).
+  bindWithoutDeprecatedProperty();
   // First, before anything connects: a bad variable stops the start with its name. Loaded
   // once, here, and passed in: no module reads the environment again.
   const config = ApiConfig.load();

@@ -90,4 +90,19 @@ describe('AuthGuard', () => {
     auth.mockResolvedValue(rep);
     await expect(request('password', 'POST', 'Bearer t')).resolves.toBeDefined();
   });
+
+  it("reads a route's rules once: its later requests decide the same without the Reflector", async () => {
+    t.mock(AuthService).authenticate.mockResolvedValue(rep);
+    const reflector = t.module.get(Reflector);
+    const read = jest.spyOn(reflector, 'getAllAndOverride');
+    await request('admin', 'GET', 'Bearer t').catch(() => undefined);
+    const once = read.mock.calls.length;
+    expect(once).toBeGreaterThan(0);
+    expect((await refused(request('admin', 'GET', 'Bearer t'))).code).toBe('forbidden');
+    await expect(request('health')).resolves.toMatchObject({ caller: undefined });
+    const afterHealth = read.mock.calls.length;
+    expect((await refused(request('admin', 'GET', 'Bearer t'))).code).toBe('forbidden');
+    await expect(request('health')).resolves.toMatchObject({ caller: undefined });
+    expect(read.mock.calls.length).toBe(afterHealth);
+  });
 });
