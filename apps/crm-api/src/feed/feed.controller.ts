@@ -163,8 +163,11 @@ export class FeedController {
       });
       started = true;
       if (format === 'csv') await write(res, CSV_HEAD);
-      if (!first.done) await write(res, first.value);
-      for await (const chunk of pages) await write(res, chunk);
+      // A page is asked for only once the client took the last one, and not after it left.
+      for (let page = first; !page.done; page = await pages.next()) {
+        await write(res, page.value);
+        if (abort.signal.aborted) break;
+      }
       if (!abort.signal.aborted) res.end();
     } catch (e) {
       if (!started) throw e; // before the status line: a plain 4xx/5xx
