@@ -41,13 +41,6 @@ export interface PgPoolOptions {
   onLost?: (error: Error) => void;
   /** Server settings for every connection of the pool (sent at startup, `-c name=value`). */
   settings?: Record<string, string>;
-  /**
-   * false: no pg client-side read timeout (`query_timeout`) on this pool's queries; the
-   * server's statement_timeout stays. For a caller that guards the dead line itself (the
-   * feed export, feed.export-reader.ts): measured, pg's timer keeps each result alive into
-   * V8's old space, hundreds of MB of garbage over a long export.
-   */
-  clientReadTimeout?: boolean;
 }
 
 /** Server settings as a connection's startup `options` (`-c name=value …`); undefined for none. */
@@ -71,7 +64,6 @@ export function createPgPool(connectionString: string, options: PgPoolOptions): 
     max: options.max,
     idleTimeoutMillis: 30_000,
     ...pgClientOptions(options.timeouts, options.applicationName),
-    ...(options.clientReadTimeout === false ? { query_timeout: undefined } : {}),
     ...(settings ? { options: settings } : {}),
   });
   pool.on('error', () => undefined); // an idle client lost: the pool removed it (and its own listener reported it)

@@ -10,15 +10,15 @@ import { FeedService } from './feed.service';
 import { FeedWrites } from './feed.writes';
 
 /**
- * An export reads every page on one connection of the export pool (ExportReader), and
+ * An export reads every page on one connection of the feed's pool held for it (ExportReader), and
  * gives it back however the export ends: at its last page, when the client goes away
  * (the reader closed early), and on a failed read, then to be discarded, not reused.
  */
 const admin: Caller = { id: randomUUID(), name: 'Ada', email: 'ada@example.com', role: 'admin', kind: 'user' };
 
 async function exportWith(pages: (LogRow[] | Error)[]) {
-  const connection = { release: jest.fn() };
-  const reader = { connect: jest.fn(async () => connection), read: jest.fn(async (_c: unknown, page: (db: unknown) => Promise<unknown>) => page('export connection')) };
+  const connection = { release: jest.fn(), read: jest.fn(async (page: (db: unknown) => Promise<unknown>) => page('export connection')) };
+  const reader = { connect: jest.fn(async () => connection) };
   const page = jest.fn(async () => {
     const next = pages.shift() ?? [];
     if (next instanceof Error) throw next;

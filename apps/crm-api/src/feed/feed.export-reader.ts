@@ -1,80 +1,68 @@
-import { Inject, Injectable, Logger, OnApplicationShutdown, Provider } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import type { Pool, PoolClient, QueryConfig, QueryResult, QueryResultRow } from 'pg';
-import { createPgPool, QUERY_TIMEOUT_MARGIN_MS } from '@app/platform';
+import { QUERY_TIMEOUT_MARGIN_MS } from '@app/platform';
 import { ApiConfig } from '../config/api.config';
-import { dbTimeouts } from '../database/db-timeouts';
-import { FEED_POOL_SETTINGS } from './feed.prepared';
+import { FEED_POOL } from './feed.pool';
 import type { Queryable } from './feed.repository';
 
-const FEED_EXPORT_POOL = Symbol('FEED_EXPORT_POOL');
+/** One export's connection of the feed's pool, held from its first page to its last. */
+export interface ExportConnection {
+  /** One page read on it, within the dead-line bound. */
+  read<T>(page: (db: Queryable) => Promise<T>): Promise<T>;
+  /** Back to the pool; after a failed read (`failed`) discarded instead. */
+  release(failed?: Error): void;
+}
 
-/**
- * The exports' own pool, like the feed's (same database, settings and name) but without
- * pg's client-side read timeout: with it, every page's rows stayed reachable long enough
- * to be promoted to V8's old space (measured: ~45 % of what a page allocates), ~1.5 GB of
- * garbage per million rows and crm-api's RSS at 300+ MB (docs/benchmarks.md, "The export's
- * memory"). The dead line is guarded per page here instead (ExportReader.read).
- */
-export const feedExportPoolProvider: Provider = {
-  provide: FEED_EXPORT_POOL,
-  inject: [ApiConfig],
-  useFactory: (cfg: ApiConfig) => {
-    const log = new Logger('database');
-    return createPgPool(cfg.FEED_DATABASE_URL ?? cfg.DATABASE_URL, {
-      max: cfg.DB_POOL_SIZE,
-      applicationName: 'crm-api feed',
-      timeouts: dbTimeouts(cfg),
-      onLost: (e) => log.warn({ msg: 'database connection lost', pool: 'feed export', error: e.message }),
-      settings: FEED_POOL_SETTINGS,
-      clientReadTimeout: false,
-    });
-  },
-};
-
-/** pg's socket, to cut a connection whose answer never comes. */
+/** pg's per-query read timeout, which its client reads at each query (not in its types). */
+type ReadTimeout = { connectionParameters: { query_timeout?: number } };
+/** pg's socket, to cut a connection whose answer never comes (as closeClient does). */
 type WithSocket = { connection?: { stream?: { destroy(error?: Error): void } } };
 
-/** One export's connection of the export pool, held from its first page to its last. */
+/**
+ * How an export reads its pages so that they die young. Measured (docs/benchmarks.md, "The
+ * export's memory"): pg's promise form of `query`, and its client-side read timeout
+ * (`query_timeout`), each keep a page's result reachable long enough to be promoted to V8's
+ * old space: ~45 % of what a page allocates, ~150 MB of garbage between two mark-compacts and
+ * crm-api at 300 MB. So an export's connection runs without pg's read timer while the export
+ * holds it (restored when it goes back to the pool) and its queries go through pg's callback
+ * form. The dead line stays bounded: a page not answered within DB_QUERY_TIMEOUT_MS plus the
+ * margin has its socket destroyed, and the read fails as pg's own timeout would make it.
+ */
 @Injectable()
-export class ExportReader implements OnApplicationShutdown {
+export class ExportReader {
   private readonly readTimeoutMs: number;
 
   constructor(
-    @Inject(FEED_EXPORT_POOL) private readonly pool: Pool,
+    @Inject(FEED_POOL) private readonly pool: Pool,
     config: ApiConfig,
   ) {
     this.readTimeoutMs = config.DB_QUERY_TIMEOUT_MS + QUERY_TIMEOUT_MARGIN_MS;
   }
 
-  /** After the HTTP server closed: no export is reading any more. */
-  async onApplicationShutdown() {
-    await this.pool.end().catch(() => undefined);
-  }
-
-  connect(): Promise<PoolClient> {
-    return this.pool.connect();
-  }
-
-  /**
-   * One page read on `client`; past DB_QUERY_TIMEOUT_MS plus the margin without an answer
-   * (a dead line: the server's statement_timeout would have answered) its socket is
-   * destroyed and the read fails, as pg's own read timeout does on the other pools.
-   */
-  async read<T>(client: PoolClient, page: (db: Queryable) => Promise<T>): Promise<T> {
-    const timer = setTimeout(() => (client as unknown as WithSocket).connection?.stream?.destroy(new Error('Query read timeout')), this.readTimeoutMs);
-    try {
-      return await page(callbackQueries(client));
-    } finally {
-      clearTimeout(timer);
-    }
+  async connect(): Promise<ExportConnection> {
+    const client = await this.pool.connect();
+    const params = (client as unknown as ReadTimeout).connectionParameters;
+    const readTimeout = params.query_timeout;
+    params.query_timeout = 0; // falsy: pg arms no timer (the guard below bounds the read)
+    const db = callbackQueries(client);
+    return {
+      read: async (page) => {
+        const timer = setTimeout(() => (client as unknown as WithSocket).connection?.stream?.destroy(new Error('Query read timeout')), this.readTimeoutMs);
+        try {
+          return await page(db);
+        } finally {
+          clearTimeout(timer);
+        }
+      },
+      release: (failed) => {
+        params.query_timeout = readTimeout;
+        client.release(failed);
+      },
+    };
   }
 }
 
-/**
- * `client` with its queries sent in pg's callback form. Its promise form (like its
- * query_timeout) keeps each result reachable past the next collections: measured, ~45 %
- * of a page's rows promoted to the old space against under 1 % this way.
- */
+/** `client` with its queries sent in pg's callback form (not the promise form: see above). */
 function callbackQueries(client: PoolClient): Queryable {
   return {
     query: <R extends QueryResultRow>(config: QueryConfig) =>

@@ -113,7 +113,7 @@ export class FeedService {
 
   /**
    * The export's pages, each made into what `page` returns before it is yielded. They are
-   * read on one connection of the export pool (ExportReader; the feed's pool where there is none).
+   * read on one connection held for the export (ExportReader; the feed's pool where there is none).
    */
   private async *exportRead<T>(
     filters: FeedFilters,
@@ -130,13 +130,12 @@ export class FeedService {
       out.user_name = names.get(row.user_id) ?? null;
       return out;
     };
-    const reader = this.exportReader;
-    const db = await reader?.connect();
+    const db = await this.exportReader?.connect();
     let failed: Error | undefined;
     try {
       let after: CursorKey | undefined;
       while (!signal.aborted && !this.writes.closed.aborted) {
-        const rows = reader && db ? await reader.read(db, (q) => this.repo.page(resolved, pageSize, after, q)) : await this.repo.page(resolved, pageSize, after);
+        const rows = db ? await db.read((q) => this.repo.page(resolved, pageSize, after, q)) : await this.repo.page(resolved, pageSize, after);
         if (rows.length === 0) return;
         const missing = [...new Set(rows.map((r) => r.user_id))].filter((id) => !names.has(id));
         if (names.size + missing.length > USER_NAMES_KEPT) names.clear();
