@@ -1,7 +1,9 @@
 import { Test } from '@nestjs/testing';
+import type { Pool } from 'pg';
 import { randomUUID } from 'node:crypto';
 import { Policy } from '../auth/policy';
 import type { Caller } from '../common/request-context';
+import type { ApiConfig } from '../config/api.config';
 import { logRow } from '../../../../test/utils/log-row';
 import { csvLine } from './feed.export';
 import { ExportReader } from './feed.export-reader';
@@ -70,5 +72,45 @@ describe('feed export: its connection', () => {
     await failed.chunks.next();
     await expect(failed.chunks.next()).rejects.toBe(lost);
     expect(failed.connection.release).toHaveBeenCalledWith(lost);
+  });
+});
+
+describe('ExportReader', () => {
+  /** A pooled pg client whose answer never comes until its socket is destroyed (a dead line). */
+  function deadLine() {
+    let answer: ((error: Error | null, result?: unknown) => void) | undefined;
+    const client = {
+      connectionParameters: { query_timeout: 7000 },
+      connection: { stream: { destroy: jest.fn((error: Error) => answer?.(error)) } },
+      query: jest.fn((_config: unknown, callback: (error: Error | null, result?: unknown) => void) => (answer = callback)),
+      release: jest.fn(),
+    };
+    const pool = { connect: jest.fn(async () => client) };
+    const config = { DB_QUERY_TIMEOUT_MS: 5000 } as ApiConfig;
+    return { client, reader: new ExportReader(pool as unknown as Pool, config) };
+  }
+
+  afterEach(() => jest.useRealTimers());
+
+  it("holds pg's read timer off while the export holds the connection, and gives it back as it was", async () => {
+    const { client, reader } = deadLine();
+    const connection = await reader.connect();
+    expect(client.connectionParameters.query_timeout).toBe(0);
+    connection.release();
+    expect(client.connectionParameters.query_timeout).toBe(7000);
+    expect(client.release).toHaveBeenCalledWith(undefined);
+  });
+
+  it('a page not answered within DB_QUERY_TIMEOUT_MS + 2 s cuts the connection: the read fails', async () => {
+    jest.useFakeTimers();
+    const { client, reader } = deadLine();
+    const connection = await reader.connect();
+    const read = connection.read((db) => db.query({ text: 'select 1' }));
+    const failed = expect(read).rejects.toThrow('Query read timeout');
+    jest.advanceTimersByTime(6999);
+    expect(client.connection.stream.destroy).not.toHaveBeenCalled();
+    jest.advanceTimersByTime(1);
+    await failed;
+    expect(client.connection.stream.destroy).toHaveBeenCalledTimes(1);
   });
 });
