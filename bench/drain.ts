@@ -161,7 +161,7 @@ export async function drain(
 const MEMORY_TOTALS = ['process_resident_memory_bytes', 'nodejs_heap_size_total_bytes', 'nodejs_heap_size_used_bytes', 'nodejs_external_memory_bytes'];
 
 /** Where the memory is, from the logger's /metrics (prom-client's default process and heap metrics), in MB. */
-async function heapBreakdown(url: string): Promise<Record<string, number> | null> {
+export async function heapBreakdown(url: string): Promise<Record<string, number> | null> {
   try {
     const out: Record<string, number> = {};
     for (const { name, labels, value } of parseMetrics(await scrapeMetrics(url, { timeoutMs: 2_000 }))) {

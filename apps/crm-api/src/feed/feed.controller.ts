@@ -148,8 +148,9 @@ export class FeedController {
     let started = false;
     // From the start: a client gone while the first page was read must stop the export too.
     res.on('close', () => abort.abort());
+    const line = format === 'csv' ? csvLine : ndjsonLine;
+    const pages = this.feed.exportChunks(filters, caller, this.config.EXPORT_PAGE_SIZE, line, abort.signal);
     try {
-      const pages = this.feed.exportPages(filters, caller, this.config.EXPORT_PAGE_SIZE, abort.signal);
       // The first page is read before the status line, so a bad filter is still a plain 4xx.
       const first = await pages.next();
       reply.hijack();
@@ -161,10 +162,12 @@ export class FeedController {
         'x-accel-buffering': 'no',
       });
       started = true;
-      const line = format === 'csv' ? csvLine : ndjsonLine;
       if (format === 'csv') await write(res, CSV_HEAD);
-      if (!first.done) await write(res, first.value.map(line).join(''));
-      for await (const rows of pages) await write(res, rows.map(line).join(''));
+      // A page is asked for only once the client took the last one, and not after it left.
+      for (let page = first; !page.done; page = await pages.next()) {
+        await write(res, page.value);
+        if (abort.signal.aborted) break;
+      }
       if (!abort.signal.aborted) res.end();
     } catch (e) {
       if (!started) throw e; // before the status line: a plain 4xx/5xx
@@ -172,6 +175,7 @@ export class FeedController {
       res.destroy(e as Error);
     } finally {
       abort.abort();
+      await pages.return(undefined); // its connection back to the pool, however the export ended
       release();
     }
   }

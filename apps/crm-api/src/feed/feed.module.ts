@@ -3,6 +3,7 @@ import { AuthModule } from '../auth/auth.module';
 import { FeedController } from './feed.controller';
 import { ExportSlots } from './feed.export-slots';
 import { feedPoolProvider } from './feed.pool';
+import { ExportReader } from './feed.export-reader';
 import { FeedRepository } from './feed.repository';
 import { FeedService } from './feed.service';
 import { FeedWrites } from './feed.writes';
@@ -11,7 +12,7 @@ import { PipelineStatusService } from './pipeline-status.service';
 @Module({
   imports: [AuthModule],
   controllers: [FeedController],
-  providers: [feedPoolProvider, FeedRepository, FeedWrites, ExportSlots, FeedService, PipelineStatusService],
+  providers: [feedPoolProvider, ExportReader, FeedRepository, FeedWrites, ExportSlots, FeedService, PipelineStatusService],
   exports: [FeedService],
 })
 export class FeedModule {}

@@ -1,5 +1,5 @@
 import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
-import { Pool } from 'pg';
+import { Pool, QueryConfig, QueryResult, QueryResultRow } from 'pg';
 import { INTERACTION_EVENT_TYPES, LogKind } from '@app/contracts';
 import { FeedFilters } from './feed.query';
 import type { RecordKind } from '../auth/policy';
@@ -39,6 +39,11 @@ export interface LogRow {
 const COLUMNS = `id, "timestamp", recorded_at, user_id, type, summary, lead_id, contact_id, opportunity_id, source,
   correlation_id, event_type, data, xid::text as xid, edited_at, edited_by_id, edited_by_name, edit_id, deleted_at`;
 
+/** Where a page is read: the feed's pool, or one export's connection (feed.export-reader.ts). */
+export interface Queryable {
+  query<R extends QueryResultRow>(config: QueryConfig): Promise<QueryResult<R>>;
+}
+
 /** A deleted log's row stays as a tombstone (see the logger's log-changes.ts): every read but the stream's skips it. */
 const LIVE = 'deleted_at is null';
 
@@ -66,7 +71,7 @@ export class FeedRepository implements OnApplicationShutdown {
     await this.pool.end().catch(() => undefined);
   }
 
-  async page(filters: ResolvedFilters, limit: number, after?: CursorKey): Promise<LogRow[]> {
+  async page(filters: ResolvedFilters, limit: number, after?: CursorKey, db: Queryable = this.pool): Promise<LogRow[]> {
     const params: unknown[] = [];
     const where = [...this.conditions(filters, params), LIVE];
     if (after) {
@@ -86,7 +91,7 @@ export class FeedRepository implements OnApplicationShutdown {
       const branches = rollupConditions(filters.rollupOf, params).map((b) => branch([`(${b.sql})`, ...where], b.sorted));
       const sql = `select distinct on ("timestamp", id) * from (${branches.join(' union all ')}) u
         order by "timestamp" desc, id desc limit ${limitParam}`;
-      return (await this.pool.query<LogRow>(feedQuery(sql, params, !!filters.readable))).rows;
+      return (await db.query<LogRow>(feedQuery(sql, params, !!filters.readable))).rows;
     }
     if (filters.include_contact && filters.opportunityContact) {
       // Q(opportunity=o) | Q(contact=o.contact): two index range scans merged, rather
@@ -96,12 +101,12 @@ export class FeedRepository implements OnApplicationShutdown {
       // union, not union all: a log on both the opportunity and its contact comes once.
       const sql = `select * from (${branch(where)} union ${branch(byContact)}) u
         order by "timestamp" desc, id desc limit ${limitParam}`;
-      return (await this.pool.query<LogRow>(feedQuery(sql, params, !!filters.readable))).rows;
+      return (await db.query<LogRow>(feedQuery(sql, params, !!filters.readable))).rows;
     }
     const sql = `select ${COLUMNS} from activity.interaction_log
       ${where.length ? `where ${where.join(' and ')}` : ''}
       order by "timestamp" desc, id desc limit ${limitParam}`;
-    return (await this.pool.query<LogRow>(feedQuery(sql, params, !!filters.readable))).rows;
+    return (await db.query<LogRow>(feedQuery(sql, params, !!filters.readable))).rows;
   }
 
   /** One log; a deleted one only `withDeleted` (to see that a delete was applied). */

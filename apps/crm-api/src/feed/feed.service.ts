@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Optional } from '@nestjs/common';
 import { Policy } from '../auth/policy';
 import type { Caller } from '../common/request-context';
 import { DomainError } from '../common/domain-error';
@@ -10,6 +10,7 @@ import { InteractionLogView, toView } from './feed.view';
 import { resolveRollup, RootKind, viaOf } from './feed.rollup';
 import type { ExportRow } from './feed.export';
 import { FeedWrites } from './feed.writes';
+import { ExportReader } from './feed.export-reader';
 
 export type { InteractionLogView } from './feed.view';
 
@@ -32,6 +33,7 @@ export class FeedService {
     private readonly repo: FeedRepository,
     private readonly writes: FeedWrites,
     private readonly policy: Policy,
+    @Optional() private readonly exportReader?: ExportReader,
   ) {}
 
   async list(filters: FeedFilters, caller: Caller, limit: number, cursor?: CursorKey) {
@@ -92,24 +94,66 @@ export class FeedService {
    * one query, nothing held between them), until the end or until `signal` aborts.
    * A rolled-up timeline's members are read once, at the start.
    */
-  async *exportPages(filters: FeedFilters, caller: Caller, pageSize: number, signal: AbortSignal): AsyncGenerator<ExportRow[]> {
+  exportPages(filters: FeedFilters, caller: Caller, pageSize: number, signal: AbortSignal): AsyncGenerator<ExportRow[]> {
+    return this.exportRead(filters, caller, pageSize, signal, (rows, toExport) => rows.map(toExport));
+  }
+
+  /**
+   * The same, each page rendered by `line` into one chunk of text: what the export writes.
+   * The page is rendered before it is handed over, so only the chunk waits for the client
+   * and a page's rows and views die young (docs/decisions.md, "What bounds an export's memory").
+   */
+  exportChunks(filters: FeedFilters, caller: Caller, pageSize: number, line: (row: ExportRow) => string, signal: AbortSignal): AsyncGenerator<string> {
+    return this.exportRead(filters, caller, pageSize, signal, (rows, toExport) => {
+      let chunk = '';
+      for (const row of rows) chunk += line(toExport(row));
+      return chunk;
+    });
+  }
+
+  /**
+   * The export's pages, each made into what `page` returns before it is yielded. They are
+   * read on one connection held for the export (ExportReader; the feed's pool where there is none).
+   */
+  private async *exportRead<T>(
+    filters: FeedFilters,
+    caller: Caller,
+    pageSize: number,
+    signal: AbortSignal,
+    page: (rows: LogRow[], toExport: (row: LogRow) => ExportRow) => T,
+  ): AsyncGenerator<T> {
     const resolved = await this.resolve(filters, caller);
     const names = new Map<string, string | null>();
-    let after: CursorKey | undefined;
-    while (!signal.aborted && !this.writes.closed.aborted) {
-      const rows = await this.repo.page(resolved, pageSize, after);
-      if (rows.length === 0) return;
-      const missing = [...new Set(rows.map((r) => r.user_id))].filter((id) => !names.has(id));
-      if (names.size + missing.length > USER_NAMES_KEPT) names.clear();
-      if (missing.length) {
-        const found = await this.repo.userNames(missing);
-        for (const id of missing) names.set(id, null); // a user since deleted
-        for (const u of found) names.set(u.id, u.name);
+    const toExport = (row: LogRow): ExportRow => {
+      // The view itself with the name added, not a copy of it: one object per row, not two.
+      const out = this.view(row, resolved) as ExportRow;
+      out.user_name = names.get(row.user_id) ?? null;
+      return out;
+    };
+    const db = await this.exportReader?.connect();
+    let failed: Error | undefined;
+    try {
+      let after: CursorKey | undefined;
+      while (!signal.aborted && !this.writes.closed.aborted) {
+        const rows = db ? await db.read((q) => this.repo.page(resolved, pageSize, after, q)) : await this.repo.page(resolved, pageSize, after);
+        if (rows.length === 0) return;
+        const missing = [...new Set(rows.map((r) => r.user_id))].filter((id) => !names.has(id));
+        if (names.size + missing.length > USER_NAMES_KEPT) names.clear();
+        if (missing.length) {
+          const found = await this.repo.userNames(missing);
+          for (const id of missing) names.set(id, null); // a user since deleted
+          for (const u of found) names.set(u.id, u.name);
+        }
+        const last = rows[rows.length - 1];
+        after = rows.length < pageSize ? undefined : { createdAt: last.timestamp, id: last.id };
+        yield page(rows, toExport);
+        if (!after) return;
       }
-      yield rows.map((row) => ({ ...this.view(row, resolved), user_name: names.get(row.user_id) ?? null }));
-      if (rows.length < pageSize) return;
-      const last = rows[rows.length - 1];
-      after = { createdAt: last.timestamp, id: last.id };
+    } catch (e) {
+      failed = e as Error;
+      throw e;
+    } finally {
+      db?.release(failed); // a failed connection is discarded, not reused
     }
   }
 
