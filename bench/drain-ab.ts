@@ -18,15 +18,14 @@
  *   BENCH_A_DIST=.bench/dist-a node -r ts-node/register/transpile-only -r tsconfig-paths/register bench/drain-ab.ts
  */
 import { loadavg } from 'node:os';
-import { resolve } from 'node:path';
 import { drain, DrainResult } from './drain';
 import { rawDb } from './raw-db';
-import { CONFIG, ROOT } from './lib/config';
+import { CONFIG } from './lib/config';
 import { log } from './lib/log';
 import { runOnce, stopAll } from './lib/procs';
+import { abBuilds, medianRange, Side } from './lib/ab-builds';
 import { createStack, destroyStack } from './lib/resources';
 
-type Side = string;
 interface Round {
   cpuUsPerLog: number;
   logsPerS: number;
@@ -35,19 +34,8 @@ interface Round {
   memory: Record<string, number> | null;
 }
 
-const median = (v: number[]) => {
-  const s = [...v].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
-const range = (v: number[], digits: number) => `${median(v).toFixed(digits)} (${Math.min(...v).toFixed(digits)}–${Math.max(...v).toFixed(digits)})`;
-
 async function main() {
-  const aDist = process.env.BENCH_A_DIST;
-  if (!aDist) throw new Error('BENCH_A_DIST: the directory of the A build (a copy of dist/ inside the repository)');
-  const dists: Record<Side, string> = { A: resolve(ROOT, aDist), B: resolve(ROOT, process.env.BENCH_B_DIST ?? 'dist') };
-  if (process.env.BENCH_C_DIST) dists.C = resolve(ROOT, process.env.BENCH_C_DIST);
-  const sides = Object.keys(dists);
-  const nodeOptions = (side: Side) => process.env[`BENCH_${side}_NODE_OPTIONS`];
+  const { dists, sides, nodeOptions } = abBuilds();
   // Unset: the logger's own flags; set (even empty): these instead.
   const nodeFlags = (side: Side) => process.env[`BENCH_${side}_NODE_FLAGS`]?.split(/\s+/).filter(Boolean);
   // NAME=value pairs, space-separated.
@@ -99,16 +87,16 @@ async function main() {
     for (const side of sides) {
       const g = got[side];
       console.log(
-        `| ${side}${described(side) ? ` (${described(side)})` : ''} | ${range(
+        `| ${side}${described(side) ? ` (${described(side)})` : ''} | ${medianRange(
           g.map((r) => r.cpuUsPerLog),
           1,
-        )} µs | ${range(
+        )} µs | ${medianRange(
           g.map((r) => r.logsPerS),
           0,
-        )} logs/s | ${range(
+        )} logs/s | ${medianRange(
           g.map((r) => r.ratio),
           2,
-        )} × | ${range(
+        )} × | ${medianRange(
           g.map((r) => r.peakRssMb),
           0,
         )} MB |`,

@@ -16,26 +16,22 @@
  *   BENCH_A_DIST=.bench/dist-a BENCH_FEED_LOGS=300000 node -r ts-node/register/transpile-only -r tsconfig-paths/register bench/feed-export-ab.ts
  */
 import { loadavg } from 'node:os';
-import { resolve } from 'node:path';
 import { apiLoad } from './api-load';
 import { heapBreakdown } from './drain';
 import { exportThroughput, loadLogs } from './feed';
-import { CONFIG, ROOT } from './lib/config';
+import { CONFIG } from './lib/config';
 import { HttpClient } from './lib/http';
 import { log } from './lib/log';
 import { App, runOnce, startApi, startLogger, stopAll } from './lib/procs';
+import { abBuilds, medianRange, Side } from './lib/ab-builds';
 import { createStack, destroyStack } from './lib/resources';
-import { median } from './lib/stats';
 
-type Side = string;
 interface Round {
   rowsPerS: number;
   peakRssMb: number;
   /** The /metrics sample (MB) taken when RSS was highest. */
   atPeak: Record<string, number> | null;
 }
-
-const range = (v: number[], digits: number) => `${median(v).toFixed(digits)} (${Math.min(...v).toFixed(digits)}–${Math.max(...v).toFixed(digits)})`;
 
 /** Samples crm-api's /metrics until stopped; keeps the sample with the highest RSS. */
 function memorySampler(api: App) {
@@ -56,12 +52,7 @@ function memorySampler(api: App) {
 }
 
 async function main() {
-  const aDist = process.env.BENCH_A_DIST;
-  if (!aDist) throw new Error('BENCH_A_DIST: the directory of the A build (a copy of dist/ inside the repository)');
-  const dists: Record<Side, string> = { A: resolve(ROOT, aDist), B: resolve(ROOT, process.env.BENCH_B_DIST ?? 'dist') };
-  if (process.env.BENCH_C_DIST) dists.C = resolve(ROOT, process.env.BENCH_C_DIST);
-  const sides = Object.keys(dists);
-  const nodeOptions = (side: Side) => process.env[`BENCH_${side}_NODE_OPTIONS`];
+  const { dists, sides, nodeOptions } = abBuilds();
   const writes = process.env.BENCH_EXPORT_WRITES === '1';
   const got: Record<Side, Round[]> = Object.fromEntries(sides.map((side) => [side, []]));
   const stack = await createStack();
@@ -108,7 +99,7 @@ async function main() {
       }
     }
     const at = (g: Round[], key: string) =>
-      range(
+      medianRange(
         g.map((r) => r.atPeak?.[key] ?? NaN),
         0,
       );
@@ -117,10 +108,10 @@ async function main() {
     for (const side of sides) {
       const g = got[side];
       console.log(
-        `| ${side}${nodeOptions(side) ? ` (${nodeOptions(side)})` : ''} | ${range(
+        `| ${side}${nodeOptions(side) ? ` (${nodeOptions(side)})` : ''} | ${medianRange(
           g.map((r) => r.rowsPerS),
           0,
-        )} | ${range(
+        )} | ${medianRange(
           g.map((r) => r.peakRssMb),
           0,
         )} MB | ${at(g, 'nodejs_heap_size_total')} / ${at(g, 'nodejs_heap_size_used')} MB | ${at(g, 'nodejs_external_memory')} MB |`,

@@ -1,0 +1,23 @@
+import { resolve } from 'node:path';
+import { ROOT } from './config';
+import { median } from './stats';
+
+/** A side of an interleaved A/B: 'A', 'B' and, when BENCH_C_DIST is set, 'C'. */
+export type Side = string;
+
+/**
+ * The builds an A/B compares, from the environment: BENCH_A_DIST (required: a copy of an
+ * earlier `dist/` kept inside the repository, so it finds node_modules), BENCH_B_DIST
+ * (`dist/` by default), BENCH_C_DIST (a third, optional); BENCH_<side>_NODE_OPTIONS runs
+ * one side with other V8 flags (the same build on two sides then compares flags).
+ */
+export function abBuilds() {
+  const aDist = process.env.BENCH_A_DIST;
+  if (!aDist) throw new Error('BENCH_A_DIST: the directory of the A build (a copy of dist/ inside the repository)');
+  const dists: Record<Side, string> = { A: resolve(ROOT, aDist), B: resolve(ROOT, process.env.BENCH_B_DIST ?? 'dist') };
+  if (process.env.BENCH_C_DIST) dists.C = resolve(ROOT, process.env.BENCH_C_DIST);
+  return { dists, sides: Object.keys(dists), nodeOptions: (side: Side) => process.env[`BENCH_${side}_NODE_OPTIONS`] };
+}
+
+/** `median (min–max)` of `v`, to `digits` decimals: how an A/B's table cells read. */
+export const medianRange = (v: number[], digits: number) => `${median(v).toFixed(digits)} (${Math.min(...v).toFixed(digits)}–${Math.max(...v).toFixed(digits)})`;
