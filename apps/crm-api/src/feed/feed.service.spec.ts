@@ -86,7 +86,14 @@ describe('FeedService', () => {
     const userNames = jest.fn(async (ids: string[]) => ids.filter((id) => id === admin.id).map((id) => ({ id, name: admin.name })));
     const { feed } = await feedWith({ page, userNames });
     const out = [];
-    for await (const rows of feed.exportPages({}, admin, 2, new AbortController().signal)) out.push(rows.map((r) => r.user_name));
+    const nameLine = (r: { user_name: string | null }) => `${JSON.stringify(r.user_name)}\n`;
+    for await (const chunk of feed.exportChunks({}, admin, 2, nameLine, new AbortController().signal))
+      out.push(
+        chunk
+          .trimEnd()
+          .split('\n')
+          .map((l) => JSON.parse(l) as unknown),
+      );
     expect(out).toEqual([['Ada', null], ['Ada']]);
     expect(userNames).toHaveBeenCalledTimes(1); // the second page's user was known
     expect(page).toHaveBeenCalledTimes(2); // a short page is the end

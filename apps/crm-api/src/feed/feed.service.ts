@@ -91,37 +91,14 @@ export class FeedService {
 
   /**
    * Every log the filters select, newest first, in pages of `pageSize` (keyset: each page
-   * one query, nothing held between them), until the end or until `signal` aborts.
-   * A rolled-up timeline's members are read once, at the start.
+   * one query, nothing held between them), until the end or until `signal` aborts; each page
+   * rendered by `line` into one chunk of text, what the export writes. A rolled-up
+   * timeline's members are read once, at the start. The page is rendered before it is
+   * handed over, so only the chunk waits for the client and a page's rows and views die
+   * young (docs/decisions.md, "What bounds an export's memory"). The pages are read on one
+   * connection held for the export (ExportReader; the feed's pool where there is none).
    */
-  exportPages(filters: FeedFilters, caller: Caller, pageSize: number, signal: AbortSignal): AsyncGenerator<ExportRow[]> {
-    return this.exportRead(filters, caller, pageSize, signal, (rows, toExport) => rows.map(toExport));
-  }
-
-  /**
-   * The same, each page rendered by `line` into one chunk of text: what the export writes.
-   * The page is rendered before it is handed over, so only the chunk waits for the client
-   * and a page's rows and views die young (docs/decisions.md, "What bounds an export's memory").
-   */
-  exportChunks(filters: FeedFilters, caller: Caller, pageSize: number, line: (row: ExportRow) => string, signal: AbortSignal): AsyncGenerator<string> {
-    return this.exportRead(filters, caller, pageSize, signal, (rows, toExport) => {
-      let chunk = '';
-      for (const row of rows) chunk += line(toExport(row));
-      return chunk;
-    });
-  }
-
-  /**
-   * The export's pages, each made into what `page` returns before it is yielded. They are
-   * read on one connection held for the export (ExportReader; the feed's pool where there is none).
-   */
-  private async *exportRead<T>(
-    filters: FeedFilters,
-    caller: Caller,
-    pageSize: number,
-    signal: AbortSignal,
-    page: (rows: LogRow[], toExport: (row: LogRow) => ExportRow) => T,
-  ): AsyncGenerator<T> {
+  async *exportChunks(filters: FeedFilters, caller: Caller, pageSize: number, line: (row: ExportRow) => string, signal: AbortSignal): AsyncGenerator<string> {
     const resolved = await this.resolve(filters, caller);
     const names = new Map<string, string | null>();
     const toExport = (row: LogRow): ExportRow => {
@@ -146,7 +123,9 @@ export class FeedService {
         }
         const last = rows[rows.length - 1];
         after = rows.length < pageSize ? undefined : { createdAt: last.timestamp, id: last.id };
-        yield page(rows, toExport);
+        let chunk = '';
+        for (const row of rows) chunk += line(toExport(row));
+        yield chunk;
         if (!after) return;
       }
     } catch (e) {
