@@ -42,11 +42,10 @@ export async function insertNew<T>(em: EntityManager, build: () => T, requires?:
   if (result instanceof Promise) throw new Error('insertNew: `build` must add its entities synchronously');
   const values: unknown[] = [];
   const guard = requires && existsGuard(em, requires, values);
-  const text = `with ${insertsOf(em, entities, values, guard).join(', ')} select (select count(*) from w0)::int as inserted`;
   // Inside a transaction (an Idempotency-Key's, common/idempotency.ts) the statement joins
   // it, so it commits with what else the transaction writes; otherwise it stands alone.
   const trx = em.getTransactionContext<Knex.Transaction>();
-  const [{ inserted }] = await namedQuery<{ inserted: number }>(em, statementName('insert-new', text), text, values, trx);
+  const inserted = await writeStatement(em, 'insert-new', insertsOf(em, entities, values, guard), 'w0', values, trx);
   if (!trx) await committedAlone(em);
   if (requires && inserted === 0) throw DomainError.notFound(requires.what, requires.id);
   return result;
@@ -76,6 +75,17 @@ export function newEntity<T extends object>(entity: EntityClass<T>, data: object
   }
   adding.push(created);
   return created as T;
+}
+
+/**
+ * Data-modifying CTEs run as ONE named statement (its name from its text, under `kind`:
+ * each shape is parsed and planned once per connection), on `trx`'s connection when given;
+ * answers how many rows the CTE `counted` wrote.
+ */
+export async function writeStatement(em: EntityManager, kind: string, ctes: string[], counted: string, values: unknown[], trx?: Knex.Transaction): Promise<number> {
+  const text = `with ${ctes.join(', ')} select (select count(*) from ${counted})::int as written`;
+  const [{ written }] = await namedQuery<{ written: number }>(em, statementName(kind, text), text, values, trx);
+  return written;
 }
 
 /**

@@ -1,10 +1,10 @@
 import { EntityDictionary, EntityKey, EntityManager, EntityName, FilterQuery, Knex, LockMode, TransactionContext, Utils } from '@mikro-orm/postgresql';
 import type { Access } from '../auth/record-access';
 import { readableWhere } from '../auth/record-access';
-import { namedQuery, statementName } from '../database/named-query';
+import { namedQuery } from '../database/named-query';
 import { DomainError } from './domain-error';
 import { assertIfMatch } from './etag';
-import { columnValue, committedAlone, insertsOf, tableOf } from './insert-new';
+import { columnValue, committedAlone, insertsOf, tableOf, writeStatement } from './insert-new';
 import { applyChanges } from './patch';
 
 /**
@@ -143,9 +143,8 @@ async function changeRow<T extends { updatedAt: Date }>(
   values.push(id, xmin);
   const update = `u as (update ${table} set ${sets.join(', ')} where id = $${values.length - 1} and xmin = $${values.length}::xid returning 1)`;
   const inserts = insertsOf(fork, fork.getUnitOfWork().getPersistStack(), values, 'exists (select 1 from u)');
-  // Named by its text (the columns changed, the events' kinds): planned once per connection.
-  const text = `with ${[update, ...inserts].join(', ')} select (select count(*) from u)::int as updated`;
-  const [{ updated }] = await namedQuery<{ updated: number }>(fork, statementName('change', text), text, values, trx);
+  // One shape per set of changed columns and events' kinds: planned once per connection.
+  const updated = await writeStatement(fork, 'change', [update, ...inserts], 'u', values, trx);
   if (!updated) return undefined;
   if (!trx) await committedAlone(fork); // its events are the relay's to publish now
   return record;
