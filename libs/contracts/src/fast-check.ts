@@ -1,0 +1,173 @@
+import type { z } from 'zod';
+
+/**
+ * A predicate compiled from a zod schema: true only when zod would accept the value AND
+ * hand back a value deep-equal to it (no unknown key to strip, nothing transformed). It
+ * says nothing about the other values: false means "ask zod", which then accepts (a value
+ * with keys it strips, a number zod takes that this does not) or rejects with its reasons.
+ * So parseEvent answers exactly as zod alone, and skips zod's copy of every object (most
+ * of the contract's cost per message, and its garbage) when the message is plain valid.
+ */
+export type FastCheck = (value: unknown) => boolean;
+
+interface Def {
+  type: string;
+  checks?: { _zod: { def: CheckDef } }[];
+  shape?: Record<string, z.ZodType>;
+  catchall?: unknown;
+  innerType?: z.ZodType;
+  coerce?: boolean;
+  format?: string;
+  pattern?: RegExp;
+}
+
+interface CheckDef {
+  check: string;
+  format?: string;
+  minimum?: number;
+  maximum?: number;
+  value?: number;
+  inclusive?: boolean;
+  pattern?: RegExp;
+}
+
+const internals = (schema: z.ZodType) => (schema as unknown as { _zod: { def: Def; values?: Set<unknown> } })._zod;
+const always: FastCheck = () => true;
+
+/** What a string must pass, from zod's own check definitions (its regexes, its lengths); null for a check this does not know. */
+function stringCheck(check: CheckDef): FastCheck | null {
+  if (check.check === 'min_length' && typeof check.minimum === 'number') {
+    const min = check.minimum;
+    return (v) => (v as string).length >= min;
+  }
+  if (check.check === 'max_length' && typeof check.maximum === 'number') {
+    const max = check.maximum;
+    return (v) => (v as string).length <= max;
+  }
+  if (check.check === 'string_format' && check.pattern instanceof RegExp && !check.pattern.global && !check.pattern.sticky) {
+    const pattern = check.pattern;
+    return (v) => pattern.test(v as string);
+  }
+  return null;
+}
+
+function numberCheck(check: CheckDef): FastCheck | null {
+  // zod's int(): a safe integer. Its base type already refuses NaN and the infinities.
+  if (check.check === 'number_format' && check.format === 'safeint') return (v) => Number.isSafeInteger(v);
+  if (check.check === 'greater_than' && typeof check.value === 'number') {
+    const min = check.value;
+    return check.inclusive ? (v) => (v as number) >= min : (v) => (v as number) > min;
+  }
+  if (check.check === 'less_than' && typeof check.value === 'number') {
+    const max = check.value;
+    return check.inclusive ? (v) => (v as number) <= max : (v) => (v as number) < max;
+  }
+  return null;
+}
+
+function all(checks: FastCheck[]): FastCheck {
+  if (checks.length === 0) return always;
+  if (checks.length === 1) return checks[0];
+  if (checks.length === 2) {
+    const [a, b] = checks;
+    return (v) => a(v) && b(v);
+  }
+  return (v) => {
+    for (const c of checks) if (!c(v)) return false;
+    return true;
+  };
+}
+
+function checksOf(def: Def, one: (check: CheckDef) => FastCheck | null): FastCheck[] | null {
+  const out: FastCheck[] = [];
+  for (const c of def.checks ?? []) {
+    const f = one(c._zod.def);
+    if (!f) return null;
+    out.push(f);
+  }
+  return out;
+}
+
+const hasOwn = (o: object, key: string): boolean => Object.prototype.hasOwnProperty.call(o, key);
+
+/**
+ * Compiles `schema` into a FastCheck, or null when it uses something not handled here
+ * (parseEvent then leaves that schema to zod alone). Handled: plain objects (unknown keys
+ * make it answer false: zod would strip them), strings with length and pattern checks
+ * (uuid, datetime and regex formats run zod's own regex), literals, enums, nullable,
+ * optional, numbers with int and bounds, unknown.
+ */
+export function compileFastCheck(schema: z.ZodType): FastCheck | null {
+  const zod = internals(schema);
+  const def = zod.def;
+  switch (def.type) {
+    case 'unknown':
+      return def.checks?.length ? null : always;
+    case 'string': {
+      if (def.coerce) return null;
+      const checks = checksOf(def, stringCheck);
+      if (!checks) return null;
+      // A format schema (z.uuid(), z.iso.datetime()) is its own check: its regex.
+      if (def.format !== undefined) {
+        if (!(def.pattern instanceof RegExp) || def.pattern.global || def.pattern.sticky) return null;
+        const pattern = def.pattern;
+        checks.unshift((v) => pattern.test(v as string));
+      }
+      const rest = all(checks);
+      return (v) => typeof v === 'string' && rest(v);
+    }
+    case 'number': {
+      if (def.coerce) return null;
+      const checks = checksOf(def, numberCheck);
+      if (!checks) return null;
+      const rest = all(checks);
+      return (v) => typeof v === 'number' && Number.isFinite(v) && rest(v);
+    }
+    case 'literal':
+    case 'enum': {
+      const values = zod.values;
+      if (def.checks?.length || !(values instanceof Set)) return null;
+      // Only primitive values compare alike under Set#has and zod's check.
+      for (const v of values) if (v !== null && typeof v === 'object') return null;
+      return (v) => values.has(v);
+    }
+    case 'nullable':
+    case 'optional': {
+      if (def.checks?.length || !def.innerType) return null;
+      const inner = compileFastCheck(def.innerType);
+      if (!inner) return null;
+      const empty = def.type === 'nullable' ? null : undefined;
+      return (v) => v === empty || inner(v);
+    }
+    case 'object': {
+      if (def.checks?.length || def.catchall !== undefined || !def.shape) return null;
+      const shape = def.shape;
+      const keys = Object.keys(shape);
+      if (Object.getOwnPropertySymbols(shape).length > 0 || keys.includes('__proto__')) return null;
+      const known: Record<string, true> = Object.create(null) as Record<string, true>;
+      const fields: { key: string; check: FastCheck; optional: boolean }[] = [];
+      for (const key of keys) {
+        const check = compileFastCheck(shape[key]);
+        if (!check) return null;
+        known[key] = true;
+        // Absent keys: an optional one stays absent in zod's output; any other goes to zod.
+        fields.push({ key, check, optional: internals(shape[key]).def.type === 'optional' });
+      }
+      return (v) => {
+        if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
+        const o = v as Record<string, unknown>;
+        for (const key in o) if (known[key] !== true || !hasOwn(o, key)) return false;
+        for (const f of fields) {
+          if (!hasOwn(o, f.key)) {
+            if (f.optional) continue;
+            return false;
+          }
+          if (!f.check(o[f.key])) return false;
+        }
+        return true;
+      };
+    }
+    default:
+      return null;
+  }
+}
