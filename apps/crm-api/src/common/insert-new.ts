@@ -1,5 +1,6 @@
 import { EntityClass, EntityManager, EntityMetadata, EntityProperty, EventType, helper, Knex, Platform, ReferenceKind } from '@mikro-orm/postgresql';
 import { namedQuery, statementName } from '../database/named-query';
+import { transactionOf } from '../database/request-context';
 import { DomainError } from './domain-error';
 
 /** A record that must exist for the insert to happen (a 404 names it otherwise). */
@@ -44,7 +45,8 @@ export async function insertNew<T>(em: EntityManager, build: () => T, requires?:
   const guard = requires && existsGuard(em, requires, values);
   // Inside a transaction (an Idempotency-Key's, common/idempotency.ts) the statement joins
   // it, so it commits with what else the transaction writes; otherwise it stands alone.
-  const trx = em.getTransactionContext<Knex.Transaction>();
+  // (transactionOf: asked without forking the request's EntityManager, which a create never uses.)
+  const trx = transactionOf(em);
   const inserted = await writeStatement(em, 'insert-new', insertsOf(em, entities, values, guard), 'w0', values, trx);
   if (!trx) await committedAlone(em);
   if (requires && inserted === 0) throw DomainError.notFound(requires.what, requires.id);
