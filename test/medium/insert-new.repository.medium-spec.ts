@@ -1,5 +1,6 @@
 import { Knex } from '@mikro-orm/postgresql';
 import { randomUUID } from 'node:crypto';
+import { insertsOf } from '../../apps/crm-api/src/common/insert-new';
 import { namedQuery } from '../../apps/crm-api/src/database/named-query';
 import { Lead } from '../../apps/crm-api/src/leads/lead.entity';
 import { LeadsRepository } from '../../apps/crm-api/src/leads/leads.repository';
@@ -77,5 +78,33 @@ describe('RecordRepository.insertNew (PostgreSQL)', () => {
     expect(answered).toBeInstanceOf(Lead);
     expect(answered.status).toBe('new');
     expect((await rows(data.id))[0]).toEqual([{ name: data.name, email: null, status: 'new', same_times: true }]);
+  });
+
+  it('an insert text per shape, kept: which defaulted columns are left to their default, where its marks start, its guard', () => {
+    const em = db.em();
+    const lead = (status?: string) => Object.assign(new Lead(), { name: 'Shape', status, createdById: null });
+    const text = (entity: Lead, before: unknown[] = [], guard?: string) => {
+      const values = [...before];
+      const [cte] = insertsOf(em, [entity], values, guard);
+      return { cte, values: values.slice(before.length) };
+    };
+    const set = text(lead('qualified'));
+    const unset = text(lead());
+    // The status column is written, or left to its default: two shapes, each its own text.
+    expect(set.cte).toContain('"status"');
+    expect(unset.cte).not.toContain('"status"');
+    expect(set.values).toHaveLength(unset.values.length + 1);
+    expect(set.values).toContain('qualified');
+    // The same shape again: the same text, with this entity's values.
+    const again = text(Object.assign(lead('lost'), { name: 'Again' }));
+    expect(again.cte).toBe(set.cte);
+    expect(again.values).toContain('lost');
+    expect(again.values).toContain('Again');
+    // Marks numbered from where the values start; a guard in the text.
+    const after = text(lead('qualified'), ['guarded id'], 'exists (select 1 from crm.leads where id = $1)');
+    expect(after.cte).toContain(`select $2, `);
+    expect(after.cte).toContain(`where exists (select 1 from crm.leads where id = $1) returning 1`);
+    expect(after.cte).not.toBe(set.cte);
+    expect(set.cte).toMatch(/values \(\$1, /);
   });
 });

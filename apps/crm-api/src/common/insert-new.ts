@@ -1,5 +1,6 @@
 import { EntityClass, EntityManager, EntityMetadata, EntityProperty, EventType, helper, Knex, Platform, ReferenceKind } from '@mikro-orm/postgresql';
 import { namedQuery, statementName } from '../database/named-query';
+import { transactionOf } from '../database/request-context';
 import { DomainError } from './domain-error';
 
 /** A record that must exist for the insert to happen (a 404 names it otherwise). */
@@ -44,7 +45,8 @@ export async function insertNew<T>(em: EntityManager, build: () => T, requires?:
   const guard = requires && existsGuard(em, requires, values);
   // Inside a transaction (an Idempotency-Key's, common/idempotency.ts) the statement joins
   // it, so it commits with what else the transaction writes; otherwise it stands alone.
-  const trx = em.getTransactionContext<Knex.Transaction>();
+  // (transactionOf: asked without forking the request's EntityManager, which a create never uses.)
+  const trx = transactionOf(em);
   const inserted = await writeStatement(em, 'insert-new', insertsOf(em, entities, values, guard), 'w0', values, trx);
   if (!trx) await committedAlone(em);
   if (requires && inserted === 0) throw DomainError.notFound(requires.what, requires.id);
@@ -114,28 +116,76 @@ export function insertsOf(em: EntityManager, entities: Iterable<object>, values:
   return [...entities].map((entity, i) => `w${i} as (${insertOf(em, em.getMetadata().get(entity.constructor.name), entity, values, guard)})`);
 }
 
+/** A column an insert may write: its property, its quoted name, whether a default fills it when unset. */
+interface Column {
+  prop: EntityProperty;
+  name: string;
+  defaulted: boolean;
+}
+
+/** Each entity kind's columns, found once: the properties never change once the ORM is up. */
+const columnsByMeta = new WeakMap<EntityMetadata, Column[]>();
+
+function columnsOf(platform: Platform, meta: EntityMetadata): Column[] {
+  let columns = columnsByMeta.get(meta);
+  if (!columns) {
+    columns = meta.props
+      .filter((prop) => prop.persist !== false && (prop.kind === ReferenceKind.SCALAR || prop.kind === ReferenceKind.MANY_TO_ONE))
+      .map((prop) => ({ prop, name: platform.quoteIdentifier(prop.fieldNames[0]), defaulted: prop.default !== undefined || prop.defaultRaw !== undefined }));
+    columnsByMeta.set(meta, columns);
+  }
+  return columns;
+}
+
+/**
+ * Insert texts by shape, per entity kind (its metadata: which defaulted columns are left to
+ * their default, where its marks start, the guard): every create of a kind has one of a few
+ * shapes, and building the text again at each (the properties walked, each name quoted, the
+ * marks numbered) cost ~12 µs of crm-api's CPU per create (docs/benchmarks.md). Bounded:
+ * past this many shapes a text is built and not kept.
+ */
+const MAX_INSERT_SHAPES = 500;
+const insertTexts = new WeakMap<EntityMetadata, Map<string, string>>();
+let insertShapes = 0;
+
 /** One insert of `entity`'s columns; its values are appended to `values`. */
 function insertOf(em: EntityManager, meta: EntityMetadata, entity: object, values: unknown[], guard?: string): string {
   const platform = em.getPlatform();
-  const columns: string[] = [];
-  const marks: string[] = [];
-  for (const prop of meta.props) {
-    if (prop.persist === false || (prop.kind !== ReferenceKind.SCALAR && prop.kind !== ReferenceKind.MANY_TO_ONE)) continue;
-    let value = (entity as Record<string, unknown>)[prop.name];
+  const columns = columnsOf(platform, meta);
+  const first = values.length + 1;
+  // Which columns are written ('1') or left to their default ('0'): with the rest of the
+  // key, all the text depends on.
+  let written = '';
+  for (const column of columns) {
+    let value = (entity as Record<string, unknown>)[column.prop.name];
     if (value === undefined) {
       // Unset: a column with a default is left to it; any other is null, as its (absent)
       // default would make it. So the columns, and the statement's text, are the same
       // for every entity of a kind (one named statement), whichever values are unset.
-      if (prop.default !== undefined || prop.defaultRaw !== undefined) continue;
+      if (column.defaulted) {
+        written += '0';
+        continue;
+      }
       value = null;
     }
-    columns.push(platform.quoteIdentifier(prop.fieldNames[0]));
-    values.push(columnValue(platform, prop, value));
-    marks.push(`$${values.length}`);
+    written += '1';
+    values.push(columnValue(platform, column.prop, value));
   }
-  const head = `insert into ${tableOf(em, meta)} (${columns.join(', ')})`;
-  if (!guard) return `${head} values (${marks.join(', ')}) returning 1`;
-  return `${head} select ${marks.join(', ')} where ${guard} returning 1`;
+  let texts = insertTexts.get(meta);
+  if (!texts) insertTexts.set(meta, (texts = new Map<string, string>()));
+  const key = `${written}\0${first}\0${guard ?? ''}`;
+  let text = texts.get(key);
+  if (text === undefined) {
+    const names = columns.filter((_, i) => written[i] === '1').map((c) => c.name);
+    const marks = names.map((_, i) => `$${first + i}`);
+    const head = `insert into ${tableOf(em, meta)} (${names.join(', ')})`;
+    text = guard ? `${head} select ${marks.join(', ')} where ${guard} returning 1` : `${head} values (${marks.join(', ')}) returning 1`;
+    if (insertShapes < MAX_INSERT_SHAPES) {
+      texts.set(key, text);
+      insertShapes++;
+    }
+  }
+  return text;
 }
 
 /** A property's value as its column takes it: a reference's id (mapToPk keeps the id itself; an entity or Reference gives its id), a custom type converted. */
