@@ -35,9 +35,7 @@ interface Round {
 }
 
 async function main() {
-  const { dists, sides, nodeOptions } = abBuilds();
-  // Unset: the logger's own flags; set (even empty): these instead.
-  const nodeFlags = (side: Side) => process.env[`BENCH_${side}_NODE_FLAGS`]?.split(/\s+/).filter(Boolean);
+  const { dists, sides, nodeOptions, nodeFlags } = abBuilds();
   // NAME=value pairs, space-separated.
   const sideEnv = (side: Side): NodeJS.ProcessEnv =>
     Object.fromEntries(

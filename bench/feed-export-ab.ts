@@ -8,9 +8,12 @@
  * `npm run bench`'s feed part). Per export: rows per second, peak RSS (VmHWM), and where
  * the memory was at the highest RSS seen (heap, external: /metrics, sampled every 250 ms).
  * BENCH_A_NODE_OPTIONS / BENCH_B_NODE_OPTIONS run one side with other V8 flags (the same
- * build on both sides then compares flags). BENCH_EXPORT_WRITES=1: a `POST /api/leads/` load
- * (BENCH_API_CONNECTIONS, autocannon, one logger draining it) runs against the same crm-api
- * during the export, for BENCH_API_SECONDS or until the export ends, whichever is later.
+ * build on both sides then compares flags; BENCH_<side>_NODE_FLAGS for V8 flags NODE_OPTIONS
+ * refuses). BENCH_EXPORT_WRITES=1: a `POST /api/leads/` load (BENCH_API_CONNECTIONS,
+ * autocannon, one logger draining it) runs against the same crm-api during the export, for
+ * BENCH_API_SECONDS or until the export ends, whichever is later. BENCH_EXPORT_AFTER_WRITES=1:
+ * that load runs before the export instead, as `npm run bench`'s write loads precede its
+ * export (what a process has run shapes its heap: docs/benchmarks.md).
  *
  *   cp -r dist .bench/dist-a   # before the change, then rebuild
  *   BENCH_A_DIST=.bench/dist-a BENCH_FEED_LOGS=300000 node -r ts-node/register/transpile-only -r tsconfig-paths/register bench/feed-export-ab.ts
@@ -52,8 +55,10 @@ function memorySampler(api: App) {
 }
 
 async function main() {
-  const { dists, sides, nodeOptions } = abBuilds();
+  const { dists, sides, nodeOptions, nodeFlags } = abBuilds();
   const writes = process.env.BENCH_EXPORT_WRITES === '1';
+  const afterWrites = process.env.BENCH_EXPORT_AFTER_WRITES === '1';
+  const described = (side: Side) => [nodeOptions(side), nodeFlags(side) && `flags: ${nodeFlags(side)!.join(' ') || 'none'}`].filter(Boolean).join('; ');
   const got: Record<Side, Round[]> = Object.fromEntries(sides.map((side) => [side, []]));
   const stack = await createStack();
   let logger: App | undefined;
@@ -62,29 +67,32 @@ async function main() {
     await runOnce('crm-api', ['migrate'], env);
     await runOnce('activity-logger', ['migrate'], env);
     await loadLogs(stack.databaseUrl, CONFIG.feedLogs, CONFIG.feedLeads);
-    if (writes) logger = await startLogger(env, 'logger');
+    if (writes || afterWrites) logger = await startLogger(env, 'logger');
     for (let i = 0; i < CONFIG.runs; i++) {
       const order = [...sides.slice(i % sides.length), ...sides.slice(0, i % sides.length)];
       for (const side of order) {
         const opts = nodeOptions(side);
-        const api = await startApi({ ...env, ...(opts ? { NODE_OPTIONS: opts } : {}) }, `crm-api-${side}`, dists[side]);
+        const api = await startApi({ ...env, ...(opts ? { NODE_OPTIONS: opts } : {}) }, `crm-api-${side}`, dists[side], nodeFlags(side));
         try {
           const http = new HttpClient(api.url, 1);
           const token = await http.login();
           http.close();
+          const postLoad = (when: string) =>
+            apiLoad({
+              url: api.url,
+              token,
+              method: 'POST',
+              path: '/api/leads/',
+              body: { name: 'Export Load Lead', company: 'ACME Corp' },
+              connections: CONFIG.apiConnections,
+              seconds: CONFIG.apiSeconds,
+              label: `POST ${when} export ${side}`,
+            });
+          if (afterWrites) await postLoad('before');
           const sampler = memorySampler(api);
-          const load = writes
-            ? apiLoad({
-                url: api.url,
-                token,
-                method: 'POST',
-                path: '/api/leads/',
-                body: { name: 'Export Load Lead', company: 'ACME Corp' },
-                connections: CONFIG.apiConnections,
-                seconds: CONFIG.apiSeconds,
-                label: `POST during export ${side}`,
-              })
-            : undefined;
+          // VmHWM from here: the export's peak, not the write load's.
+          api.resetPeak();
+          const load = writes ? postLoad('during') : undefined;
           const x = await exportThroughput(api.url, token, api);
           await load;
           const r: Round = { rowsPerS: x.rowsPerS, peakRssMb: api.peakRssMb(), atPeak: await sampler() };
@@ -108,7 +116,7 @@ async function main() {
     for (const side of sides) {
       const g = got[side];
       console.log(
-        `| ${side}${nodeOptions(side) ? ` (${nodeOptions(side)})` : ''} | ${medianRange(
+        `| ${side}${described(side) ? ` (${described(side)})` : ''} | ${medianRange(
           g.map((r) => r.rowsPerS),
           0,
         )} | ${medianRange(
@@ -117,7 +125,7 @@ async function main() {
         )} MB | ${at(g, 'nodejs_heap_size_total')} / ${at(g, 'nodejs_heap_size_used')} MB | ${at(g, 'nodejs_external_memory')} MB |`,
       );
     }
-    console.log(`${CONFIG.runs} rounds, ${CONFIG.feedLogs} logs${writes ? ', with a POST load' : ''}, medians (min–max); 1-min load average at the end ${loadavg()[0].toFixed(2)}`);
+    console.log(`${CONFIG.runs} rounds, ${CONFIG.feedLogs} logs${writes ? ', with a POST load' : ''}${afterWrites ? ', after a POST load' : ''}, medians (min–max); 1-min load average at the end ${loadavg()[0].toFixed(2)}`);
   } finally {
     await logger?.stop();
     await stopAll();

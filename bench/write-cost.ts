@@ -8,7 +8,8 @@
  * at a server of your own that does), each statement's calls, rows and time per write.
  * With BENCH_A_DIST, an interleaved A/B: A and B each on a stack of their own (database,
  * vhost, logger), so builds whose migrations differ compare (write-ab.ts shares one),
- * BENCH_AB_BLOCKS alternating blocks (A B, B A, …) of BENCH_AB_SECONDS each.
+ * BENCH_AB_BLOCKS alternating blocks (A B, B A, …) of BENCH_AB_SECONDS each;
+ * BENCH_A_NODE_FLAGS / BENCH_B_NODE_FLAGS replace crm-api's node flags on that side.
  *
  *   BENCH_PG_URL=postgres://postgres@127.0.0.1:5499/postgres BENCH_A_DIST=.bench/dist-a \
  *     node -r ts-node/register/transpile-only -r tsconfig-paths/register bench/write-cost.ts
@@ -43,7 +44,8 @@ async function side(name: string, dist: string | undefined, write: Write) {
   // Migrated by the build measured (runOnce runs dist/'s).
   execFileSync(process.execPath, [join(dist ?? join(ROOT, 'dist'), 'apps', 'crm-api', 'main.js'), 'migrate'], { cwd: ROOT, env: { ...process.env, ...env }, stdio: 'ignore' });
   await runOnce('activity-logger', ['migrate'], env);
-  const api = await startApi(env, `crm-api-${name}`, dist);
+  // BENCH_<side>_NODE_FLAGS: crm-api's node flags for that side (its own when unset).
+  const api = await startApi(env, `crm-api-${name}`, dist, process.env[`BENCH_${name}_NODE_FLAGS`]?.split(/\s+/).filter(Boolean));
   const logger = await startLogger(env, `logger-${name}`);
   const http = new HttpClient(api.url, 16);
   const token = await http.login();

@@ -9,14 +9,21 @@ export type Side = string;
  * The builds an A/B compares, from the environment: BENCH_A_DIST (required: a copy of an
  * earlier `dist/` kept inside the repository, so it finds node_modules), BENCH_B_DIST
  * (`dist/` by default), BENCH_C_DIST (a third, optional); BENCH_<side>_NODE_OPTIONS runs
- * one side with other V8 flags (the same build on two sides then compares flags).
+ * one side with other V8 flags (the same build on two sides then compares flags), and
+ * BENCH_<side>_NODE_FLAGS replaces the app's own node flags (scripts/lib/node-flags.js) for
+ * V8 flags NODE_OPTIONS refuses (set, even empty: these instead; unset: the app's own).
  */
 export function abBuilds() {
   const aDist = process.env.BENCH_A_DIST;
   if (!aDist) throw new Error('BENCH_A_DIST: the directory of the A build (a copy of dist/ inside the repository)');
   const dists: Record<Side, string> = { A: resolve(ROOT, aDist), B: resolve(ROOT, process.env.BENCH_B_DIST ?? 'dist') };
   if (process.env.BENCH_C_DIST) dists.C = resolve(ROOT, process.env.BENCH_C_DIST);
-  return { dists, sides: Object.keys(dists), nodeOptions: (side: Side) => process.env[`BENCH_${side}_NODE_OPTIONS`] };
+  return {
+    dists,
+    sides: Object.keys(dists),
+    nodeOptions: (side: Side) => process.env[`BENCH_${side}_NODE_OPTIONS`],
+    nodeFlags: (side: Side) => process.env[`BENCH_${side}_NODE_FLAGS`]?.split(/\s+/).filter(Boolean),
+  };
 }
 
 /** `median (min–max)` of `v`, to `digits` decimals: how an A/B's table cells read. */

@@ -116,8 +116,8 @@ export async function startApp(
  * crm-api's per-address connection cap (HTTP_MAX_CONNECTIONS_PER_ADDRESS, 128) would cut
  * the e2e run's open-loop requests, so it is raised to the total cap here.
  */
-export const startApi = (env: NodeJS.ProcessEnv, label?: string, distDir?: string) =>
-  startApp('crm-api', { HTTP_MAX_CONNECTIONS_PER_ADDRESS: '2048', ...env }, { readyPath: '/health', portVar: 'PORT', label, distDir });
+export const startApi = (env: NodeJS.ProcessEnv, label?: string, distDir?: string, nodeFlags?: readonly string[]) =>
+  startApp('crm-api', { HTTP_MAX_CONNECTIONS_PER_ADDRESS: '2048', ...env }, { readyPath: '/health', portVar: 'PORT', label, distDir, nodeFlags });
 
 export const startLogger = (env: NodeJS.ProcessEnv, label?: string, distDir?: string, nodeFlags?: readonly string[]) =>
   startApp('activity-logger', env, { readyPath: process.env.BENCH_LOGGER_READY ?? '/health/ready', portVar: 'LOGGER_HTTP_PORT', label, distDir, nodeFlags });

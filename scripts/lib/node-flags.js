@@ -7,7 +7,12 @@
 // differs from this list. Why not NODE_OPTIONS, a re-exec or v8.setFlagsFromString:
 // docs/decisions.md ("The logger's node flags, in one place").
 const NODE_FLAGS = Object.freeze({
-  'crm-api': Object.freeze([]),
+  // No allocation-site pretenuring: under a write load V8 sees request objects survive
+  // scavenges and starts allocating from their sites (pg's rows among them) straight into the
+  // old generation; an export that follows then puts every row there, dead until the next
+  // mark-compact, and the young strings those rows point at survive the scavenges with them.
+  // The export's peak after a POST load 301 → 201 MB (docs/benchmarks.md).
+  'crm-api': Object.freeze(['--no-allocation-site-pretenuring']),
   // 8 MB semi-spaces instead of V8's 16: the young generation is most of what a drain adds
   // to the logger's resident memory (peak 196 (173–215) → 182 (177–194) MB for ~3 % of CPU
   // per log, docs/benchmarks.md). Given to every run of main.js, the operator commands included:

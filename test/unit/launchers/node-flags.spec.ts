@@ -9,6 +9,7 @@ import { argvOf, NODE_FLAGS } from '../../../scripts/lib/node-flags';
  * cannot read it and spell the flags out, so they are read here and held to the list.
  */
 const LOGGER_FLAG = '--max-semi-space-size=8';
+const API_FLAG = '--no-allocation-site-pretenuring';
 
 /** Every `node [flags] dist/apps/<app>/main.js` in a file: shell words or a JSON/YAML array's items. */
 function launches(file: string): { app: AppName; flags: string[]; line: string }[] {
@@ -22,14 +23,14 @@ function launches(file: string): { app: AppName; flags: string[]; line: string }
 }
 
 describe("the apps' node flags", () => {
-  it('the logger runs with 8 MB semi-spaces; crm-api with none of its own', () => {
+  it('the logger runs with 8 MB semi-spaces; crm-api without allocation-site pretenuring', () => {
     expect(NODE_FLAGS['activity-logger']).toContain(LOGGER_FLAG);
-    expect(NODE_FLAGS['crm-api']).toEqual([]);
+    expect(NODE_FLAGS['crm-api']).toEqual([API_FLAG]);
   });
 
   it('scripts/start.js and scripts/migrate.js (argvOf): the flags come before main.js', () => {
     expect(argvOf('activity-logger', 'main.js', ['migrate'])).toEqual([LOGGER_FLAG, 'main.js', 'migrate']);
-    expect(argvOf('crm-api', 'main.js')).toEqual(['main.js']);
+    expect(argvOf('crm-api', 'main.js')).toEqual([API_FLAG, 'main.js']);
   });
 
   it("test/kit's spawnApp and runAppToExit (appArgv): the app's flags unless replaced, after node's own", () => {
@@ -44,9 +45,10 @@ describe("the apps' node flags", () => {
     ['package.json', 3],
     ['docker-compose.yml', 1],
     ['Dockerfile', 1],
-  ])('%s starts the logger with its flags, everywhere it starts an app', (file, loggerLaunches) => {
+  ])('%s starts each app with its flags, everywhere it starts one', (file, loggerLaunches) => {
     const found = launches(file);
     expect(found.filter((l) => l.app === 'activity-logger').length).toBeGreaterThanOrEqual(loggerLaunches);
+    expect(found.filter((l) => l.app === 'crm-api').length).toBeGreaterThanOrEqual(1);
     for (const { app, flags, line } of found) expect({ line, flags }).toEqual({ line, flags: NODE_FLAGS[app] });
   });
 });
