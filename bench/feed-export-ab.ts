@@ -125,7 +125,9 @@ async function main() {
         )} MB | ${at(g, 'nodejs_heap_size_total')} / ${at(g, 'nodejs_heap_size_used')} MB | ${at(g, 'nodejs_external_memory')} MB |`,
       );
     }
-    console.log(`${CONFIG.runs} rounds, ${CONFIG.feedLogs} logs${writes ? ', with a POST load' : ''}${afterWrites ? ', after a POST load' : ''}, medians (min–max); 1-min load average at the end ${loadavg()[0].toFixed(2)}`);
+    console.log(
+      `${CONFIG.runs} rounds, ${CONFIG.feedLogs} logs${writes ? ', with a POST load' : ''}${afterWrites ? ', after a POST load' : ''}, medians (min–max); 1-min load average at the end ${loadavg()[0].toFixed(2)}`,
+    );
   } finally {
     await logger?.stop();
     await stopAll();
