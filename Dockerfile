@@ -33,4 +33,4 @@ COPY --chown=node:node scripts/lib/node-flags.js ./scripts/lib/node-flags.js
 USER node
 # crm-api on 3000, activity-logger's health and metrics on 3001.
 EXPOSE 3000 3001
-CMD ["node", "--no-allocation-site-pretenuring", "dist/apps/crm-api/main.js"]
+CMD ["node", "--no-allocation-site-pretenuring", "--heap-growing-percent=50", "dist/apps/crm-api/main.js"]

@@ -13,7 +13,8 @@
  * autocannon, one logger draining it) runs against the same crm-api during the export, for
  * BENCH_API_SECONDS or until the export ends, whichever is later. BENCH_EXPORT_AFTER_WRITES=1:
  * that load runs before the export instead, as `npm run bench`'s write loads precede its
- * export (what a process has run shapes its heap: docs/benchmarks.md).
+ * export (what a process has run shapes its heap: docs/benchmarks.md);
+ * BENCH_EXPORTS_PER_PROCESS=n exports n times in a row on each crm-api (peak RSS over all).
  *
  *   cp -r dist .bench/dist-a   # before the change, then rebuild
  *   BENCH_A_DIST=.bench/dist-a BENCH_FEED_LOGS=300000 node -r ts-node/register/transpile-only -r tsconfig-paths/register bench/feed-export-ab.ts
@@ -58,6 +59,7 @@ async function main() {
   const { dists, sides, nodeOptions, nodeFlags } = abBuilds();
   const writes = process.env.BENCH_EXPORT_WRITES === '1';
   const afterWrites = process.env.BENCH_EXPORT_AFTER_WRITES === '1';
+  const exportsPerProcess = Number(process.env.BENCH_EXPORTS_PER_PROCESS ?? 1);
   const described = (side: Side) => [nodeOptions(side), nodeFlags(side) && `flags: ${nodeFlags(side)!.join(' ') || 'none'}`].filter(Boolean).join('; ');
   const got: Record<Side, Round[]> = Object.fromEntries(sides.map((side) => [side, []]));
   const stack = await createStack();
@@ -93,7 +95,10 @@ async function main() {
           // VmHWM from here: the export's peak, not the write load's.
           api.resetPeak();
           const load = writes ? postLoad('during') : undefined;
-          const x = await exportThroughput(api.url, token, api);
+          // BENCH_EXPORTS_PER_PROCESS exports in a row on this crm-api, as `npm run bench`'s
+          // runs share one: what one leaves in the old generation meets the next. The last counts.
+          let x = await exportThroughput(api.url, token, api);
+          for (let n = 1; n < exportsPerProcess; n++) x = await exportThroughput(api.url, token, api);
           await load;
           const r: Round = { rowsPerS: x.rowsPerS, peakRssMb: api.peakRssMb(), atPeak: await sampler() };
           got[side].push(r);
