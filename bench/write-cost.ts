@@ -18,6 +18,7 @@ import { execFileSync } from 'node:child_process';
 import os from 'node:os';
 import { join, resolve } from 'node:path';
 import { Client } from 'pg';
+import { sideNodeFlags } from './lib/ab-builds';
 import { cpuWindow } from './lib/cpu';
 import { ROOT } from './lib/config';
 import { HttpClient } from './lib/http';
@@ -45,7 +46,7 @@ async function side(name: string, dist: string | undefined, write: Write) {
   execFileSync(process.execPath, [join(dist ?? join(ROOT, 'dist'), 'apps', 'crm-api', 'main.js'), 'migrate'], { cwd: ROOT, env: { ...process.env, ...env }, stdio: 'ignore' });
   await runOnce('activity-logger', ['migrate'], env);
   // BENCH_<side>_NODE_FLAGS: crm-api's node flags for that side (its own when unset).
-  const api = await startApi(env, `crm-api-${name}`, dist, process.env[`BENCH_${name}_NODE_FLAGS`]?.split(/\s+/).filter(Boolean));
+  const api = await startApi(env, `crm-api-${name}`, dist, sideNodeFlags(name));
   const logger = await startLogger(env, `logger-${name}`);
   const http = new HttpClient(api.url, 16);
   const token = await http.login();

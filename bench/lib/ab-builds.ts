@@ -22,9 +22,12 @@ export function abBuilds() {
     dists,
     sides: Object.keys(dists),
     nodeOptions: (side: Side) => process.env[`BENCH_${side}_NODE_OPTIONS`],
-    nodeFlags: (side: Side) => process.env[`BENCH_${side}_NODE_FLAGS`]?.split(/\s+/).filter(Boolean),
+    nodeFlags: sideNodeFlags,
   };
 }
+
+/** BENCH_<side>_NODE_FLAGS, space-separated: that side's app flags (set, even empty: these instead of the app's own; unset: undefined). */
+export const sideNodeFlags = (side: Side): string[] | undefined => process.env[`BENCH_${side}_NODE_FLAGS`]?.split(/\s+/).filter(Boolean);
 
 /** `median (min–max)` of `v`, to `digits` decimals: how an A/B's table cells read. */
 export const medianRange = (v: number[], digits: number) => `${median(v).toFixed(digits)} (${Math.min(...v).toFixed(digits)}–${Math.max(...v).toFixed(digits)})`;
