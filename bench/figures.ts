@@ -22,7 +22,7 @@ export function declareFigures(r: Report) {
   r.declare('raw.insert.1.cpu', 'raw PostgreSQL insert, 1 connection: PostgreSQL CPU per row', 'µs', 1);
   r.declare('drain.1', `logger drain: ${n}-event backlog, 1 logger`, 'logs/s');
   r.declare('drain.1.ratio', 'logger drain: 1 logger / raw insert (1 connection), same run', '×', 2, atLeast(0.5));
-  r.declare('drain.1.cpu.logger', 'logger drain, 1 logger: logger CPU per log', 'µs', 1);
+  r.declare('drain.1.cpu.logger', 'logger drain, 1 logger: logger CPU per log', 'µs', 1, atMost(25));
   r.declare('drain.1.cpu.pg', 'logger drain, 1 logger: PostgreSQL CPU per log', 'µs', 1);
   r.declare('drain.1.cpu.rabbit', 'logger drain, 1 logger: RabbitMQ CPU per log', 'µs', 1);
   r.declare('drain.1.others', 'logger drain, 1 logger: share of the 2 cores used by everything else meanwhile', '%', 0);
@@ -67,12 +67,12 @@ export function declareFigures(r: Report) {
   r.declare('feed.rollup.sql.p50', `feed with ${logs} logs: a contact's rolled-up first page, members + SQL, p50`, 'ms', 2);
   r.declare('feed.rollup.sql.p99', `feed with ${logs} logs: a contact's rolled-up first page, members + SQL, p99`, 'ms', 2);
   r.declare('feed.export.rps', `feed export of ${logs} logs as CSV: throughput`, 'rows/s');
-  r.declare('feed.export.rss', `feed export of ${logs} logs as CSV: crm-api peak RSS`, 'MB');
+  r.declare('feed.export.rss', `feed export of ${logs} logs as CSV: crm-api peak RSS`, 'MB', 0, below(300));
   r.declare('feed.lead.sql.p50', `feed with ${logs} logs: a lead's first page, SQL only, p50`, 'ms', 2);
   r.declare('feed.lead.sql.p99', `feed with ${logs} logs: a lead's first page, SQL only, p99`, 'ms', 2);
   r.declare('feed.recent.sql.p50', `feed with ${logs} logs: recent 20, SQL only, p50`, 'ms', 2);
   r.declare('feed.recent.sql.p99', `feed with ${logs} logs: recent 20, SQL only, p99`, 'ms', 2);
   r.declare('mem.logger.1', 'memory: peak RSS of the logger draining alone', 'MB', 0, below(200));
   r.declare('mem.logger.2', 'memory: peak RSS of each of 2 loggers draining (largest)', 'MB', 0, below(200));
-  r.declare('mem.api', 'memory: peak RSS of crm-api over the whole run (API load included)', 'MB', 0);
+  r.declare('mem.api', 'memory: peak RSS of crm-api over the whole run (API load included)', 'MB', 0, below(300));
 }
