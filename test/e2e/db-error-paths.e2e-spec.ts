@@ -9,7 +9,7 @@ import { LoggerConfig } from '../../apps/activity-logger/src/config/logger.confi
 import { LogWriterRepository } from '../../apps/activity-logger/src/logs/log-writer.repository';
 import { RerenderRepository } from '../../apps/activity-logger/src/ops/rerender/rerender.repository';
 import { RetentionRepository } from '../../apps/activity-logger/src/ops/retention/retention.repository';
-import { createProxy, eventually, isolatedStack, IsolatedStack, socketsTo, TcpProxy, viaProxy } from '../utils';
+import { createProxy, eventually, isolatedStack, IsolatedStack, socketInodesTo, socketsTo, TcpProxy, viaProxy } from '../utils';
 
 jest.setTimeout(120_000);
 
@@ -26,6 +26,8 @@ const TIMEOUTS: DbTimeouts = { connectTimeoutMs: 1000, queryTimeoutMs: 1000 };
 describe('every database client of both apps survives its connection lost at any moment', () => {
   let stack: IsolatedStack;
   let proxy: TcpProxy;
+  /** Sockets of this process to the proxy's port before the test's own: none, unless the port was reused (socketsTo). */
+  let existing: ReadonlySet<string>;
   let url: string;
   let closers: (() => Promise<unknown>)[] = [];
 
@@ -35,6 +37,7 @@ describe('every database client of both apps survives its connection lost at any
   beforeEach(async () => {
     const pg = new URL(stack.databaseUrl);
     proxy = await createProxy(pg.hostname, Number(pg.port || 5432));
+    existing = socketInodesTo(process.pid, proxy.port);
     url = viaProxy(stack.databaseUrl, proxy);
   });
   afterEach(async () => {
@@ -47,8 +50,8 @@ describe('every database client of both apps survives its connection lost at any
     await stack?.destroy();
   });
 
-  /** The connections this process holds to the proxy, counted from its side. */
-  const mySockets = () => socketsTo(process.pid, proxy.port);
+  /** The connections this process made to the proxy, counted from its side. */
+  const mySockets = () => socketsTo(process.pid, proxy.port, existing);
   const direct = async <T>(fn: (db: Client) => Promise<T>) => {
     const db = new Client({ connectionString: stack.databaseUrl });
     await db.connect();
