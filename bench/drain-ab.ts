@@ -35,7 +35,7 @@ interface Round {
 }
 
 async function main() {
-  const { dists, sides, nodeOptions, nodeFlags } = abBuilds();
+  const { dists, sides, nodeOptions, nodeFlags, label } = abBuilds();
   // NAME=value pairs, space-separated.
   const sideEnv = (side: Side): NodeJS.ProcessEnv =>
     Object.fromEntries(
@@ -44,8 +44,6 @@ async function main() {
         .filter(Boolean)
         .map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
     );
-  const described = (side: Side) =>
-    [nodeOptions(side), nodeFlags(side) && `flags: ${nodeFlags(side)!.join(' ') || 'none'}`, process.env[`BENCH_${side}_ENV`]].filter(Boolean).join('; ');
   const rounds = CONFIG.runs;
   const got: Record<Side, Round[]> = Object.fromEntries(sides.map((side) => [side, []]));
   const stack = await createStack();
@@ -85,7 +83,7 @@ async function main() {
     for (const side of sides) {
       const g = got[side];
       console.log(
-        `| ${side}${described(side) ? ` (${described(side)})` : ''} | ${medianRange(
+        `| ${label(side, process.env[`BENCH_${side}_ENV`])} | ${medianRange(
           g.map((r) => r.cpuUsPerLog),
           1,
         )} µs | ${medianRange(

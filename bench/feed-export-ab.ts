@@ -56,11 +56,10 @@ function memorySampler(api: App) {
 }
 
 async function main() {
-  const { dists, sides, nodeOptions, nodeFlags } = abBuilds();
+  const { dists, sides, nodeOptions, nodeFlags, label } = abBuilds();
   const writes = process.env.BENCH_EXPORT_WRITES === '1';
   const afterWrites = process.env.BENCH_EXPORT_AFTER_WRITES === '1';
   const exportsPerProcess = Number(process.env.BENCH_EXPORTS_PER_PROCESS ?? 1);
-  const described = (side: Side) => [nodeOptions(side), nodeFlags(side) && `flags: ${nodeFlags(side)!.join(' ') || 'none'}`].filter(Boolean).join('; ');
   const got: Record<Side, Round[]> = Object.fromEntries(sides.map((side) => [side, []]));
   const stack = await createStack();
   let logger: App | undefined;
@@ -121,7 +120,7 @@ async function main() {
     for (const side of sides) {
       const g = got[side];
       console.log(
-        `| ${side}${described(side) ? ` (${described(side)})` : ''} | ${medianRange(
+        `| ${label(side)} | ${medianRange(
           g.map((r) => r.rowsPerS),
           0,
         )} | ${medianRange(

@@ -21,9 +21,19 @@ export function abBuilds() {
   return {
     dists,
     sides: Object.keys(dists),
-    nodeOptions: (side: Side) => process.env[`BENCH_${side}_NODE_OPTIONS`],
+    nodeOptions: sideNodeOptions,
     nodeFlags: sideNodeFlags,
+    label: sideLabel,
   };
+}
+
+const sideNodeOptions = (side: Side): string | undefined => process.env[`BENCH_${side}_NODE_OPTIONS`];
+
+/** A side as an A/B table's row names it: `A`, or `A (its NODE_OPTIONS; flags: …; what else differs)`. */
+function sideLabel(side: Side, ...more: (string | undefined)[]): string {
+  const flags = sideNodeFlags(side);
+  const what = [sideNodeOptions(side), flags && `flags: ${flags.join(' ') || 'none'}`, ...more].filter(Boolean).join('; ');
+  return what ? `${side} (${what})` : side;
 }
 
 /** BENCH_<side>_NODE_FLAGS, space-separated: that side's app flags (set, even empty: these instead of the app's own; unset: undefined). */
